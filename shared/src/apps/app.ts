@@ -1,0 +1,96 @@
+/** WebhookFilter narrows a webhook to channels by prefix, suffix or regular expression. */
+export interface WebhookFilter {
+  channel_prefix?: string;
+  channel_suffix?: string;
+  channel_pattern?: string;
+}
+
+/** WebhookConfig is one webhook endpoint of an app (PROTOCOL.md §9). */
+export interface WebhookConfig {
+  url: string;
+  /** event_types lists the webhook event names this endpoint receives. */
+  event_types: string[];
+  filter?: WebhookFilter;
+  /** headers are sent with every delivery to this endpoint. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * App is one tenant: credentials, switches and limits. Field names follow Sockudo's config and
+ * database columns so that a Sockudo app definition can be reused as is.
+ */
+export interface App {
+  id: string;
+  key: string;
+  secret: string;
+  enabled: boolean;
+  /** max_connections caps concurrent sockets for the app; zero means no limit. */
+  max_connections: number;
+  enable_client_messages: boolean;
+  enable_user_authentication: boolean;
+  enable_watchlist_events: boolean;
+  enable_subscription_count_events: boolean;
+  /**
+   * enable_authorized_connections closes sockets that neither sign in nor subscribe to a private or
+   * presence channel within `user_authentication_timeout` (code 4009).
+   */
+  enable_authorized_connections: boolean;
+  /** max_client_events_per_second per socket; zero means no limit. Default 10. */
+  max_client_events_per_second: number;
+  /** max_presence_members_per_channel, default 100. */
+  max_presence_members_per_channel: number;
+  /** max_presence_member_size_in_kb is the size limit of one member's user_info, default 1 KB. */
+  max_presence_member_size_in_kb: number;
+  /** max_presence_user_id_length, default 128 characters. */
+  max_presence_user_id_length: number;
+  max_channel_name_length: number;
+  max_event_channels_at_once: number;
+  max_event_name_length: number;
+  /** max_event_payload_in_kb is the limit of one event's data, default 10 KB. */
+  max_event_payload_in_kb: number;
+  max_event_batch_size: number;
+  /** allowed_origins are origin patterns (`*` wildcards); empty allows every origin. */
+  allowed_origins: string[];
+  webhooks: WebhookConfig[];
+}
+
+/** APP_DEFAULTS are Pusher's limits, applied to every field an app definition leaves unset. */
+export const APP_DEFAULTS: Omit<App, 'id' | 'key' | 'secret'> = {
+  enabled: true,
+  max_connections: 0,
+  enable_client_messages: false,
+  enable_user_authentication: false,
+  enable_watchlist_events: false,
+  enable_subscription_count_events: false,
+  enable_authorized_connections: false,
+  max_client_events_per_second: 10,
+  max_presence_members_per_channel: 100,
+  max_presence_member_size_in_kb: 1,
+  max_presence_user_id_length: 128,
+  max_channel_name_length: 200,
+  max_event_channels_at_once: 100,
+  max_event_name_length: 200,
+  max_event_payload_in_kb: 10,
+  max_event_batch_size: 10,
+  allowed_origins: [],
+  webhooks: [],
+};
+
+/**
+ * originAllowed checks an Origin header against the app's patterns. `*` in a pattern matches any run of
+ * characters; a missing origin is allowed only when the app has no patterns.
+ */
+export function originAllowed(app: App, origin: string | undefined): boolean {
+  if (app.allowed_origins.length === 0) return true;
+  if (origin === undefined) return false;
+  return app.allowed_origins.some((pattern) => {
+    if (pattern === '*') return true;
+    if (!pattern.includes('*')) return pattern === origin;
+    const re = new RegExp('^' + pattern.split('*').map(escapeRegExp).join('.*') + '$');
+    return re.test(origin);
+  });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,244 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parse as parseToml } from 'smol-toml';
+import { APP_DEFAULTS, type App } from '../apps/app.js';
+import { ConfigError, type ServerConfig } from './config.js';
+import { DEFAULT_APP_ENV, FIELDS, type Field, type FieldKind } from './schema.js';
+
+type Tree = Record<string, unknown>;
+
+/** ConfigSource is one layer of configuration: a parsed file (or an object given in code) and its name. */
+export interface ConfigSource {
+  name: string;
+  values: Tree;
+}
+
+/** LoadOptions selects where configuration comes from; every field has a process default. */
+export interface LoadOptions {
+  /** argv is searched for `--config FILE` / `--config=FILE`. */
+  argv?: readonly string[];
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** overrides is applied above the files and below the environment (used by the test kit). */
+  overrides?: Tree;
+}
+
+/**
+ * substituteEnv replaces `${VAR}` and `${VAR:-default}` in file text. An unset variable without a
+ * default becomes the empty string, as in a shell.
+ */
+export function substituteEnv(text: string, env: Record<string, string | undefined>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def?: string) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    return def ?? '';
+  });
+}
+
+/** readConfigFile parses a TOML or JSON file (chosen by extension) after `${VAR}` substitution. */
+export function readConfigFile(path: string, env: Record<string, string | undefined>): ConfigSource {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read config file (${(err as Error).message})`);
+  }
+  text = substituteEnv(text, env);
+  const ext = extname(path).toLowerCase();
+  try {
+    if (ext === '.json') return { name: path, values: JSON.parse(text) as Tree };
+    if (ext === '.toml') return { name: path, values: parseToml(text) as Tree };
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot parse ${ext.slice(1).toUpperCase()}: ${(err as Error).message}`);
+  }
+  throw new ConfigError(`${path}: unknown config file type "${ext}" (use .toml or .json)`);
+}
+
+/** configPathFromArgv returns the value of `--config FILE` or `--config=FILE`, if given. */
+export function configPathFromArgv(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--config') return argv[i + 1];
+    if (arg.startsWith('--config=')) return arg.slice('--config='.length);
+  }
+  return undefined;
+}
+
+/**
+ * loadConfig builds the server config. Precedence, highest first: environment, overrides,
+ * `--config` file, `config/config.toml`, defaults. A bad value throws ConfigError naming key and source.
+ */
+export function loadConfig(options: LoadOptions = {}): ServerConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const sources: ConfigSource[] = [];
+  const defaultFile = resolve(cwd, 'config/config.toml');
+  if (existsSync(defaultFile)) sources.push(readConfigFile(defaultFile, env));
+  const explicit = configPathFromArgv(options.argv ?? process.argv.slice(2));
+  if (explicit !== undefined) sources.push(readConfigFile(resolve(cwd, explicit), env));
+  if (options.overrides) sources.push({ name: 'overrides', values: options.overrides });
+  return buildConfig(sources, env);
+}
+
+/** buildConfig layers sources (lowest first) and the environment over the schema defaults. */
+export function buildConfig(sources: readonly ConfigSource[], env: Record<string, string | undefined>): ServerConfig {
+  const out: Tree = {};
+  for (const field of FIELDS) setPath(out, field.path, field.default);
+  let apps: App[] | undefined;
+  for (const source of sources) {
+    for (const field of FIELDS) {
+      const raw = getPath(source.values, field.path);
+      if (raw !== undefined) setPath(out, field.path, coerce(field, raw, source.name, false));
+    }
+    const fileApps = getPath(source.values, 'app_manager.array.apps');
+    if (fileApps !== undefined) apps = parseApps(fileApps, source.name);
+  }
+  for (const field of FIELDS) {
+    for (const name of field.env ?? []) {
+      const raw = env[name];
+      if (raw !== undefined && raw !== '') {
+        setPath(out, field.path, coerce(field, raw, `environment variable ${name}`, true));
+        break;
+      }
+    }
+  }
+  if (!getPath(out, 'instance.process_id')) setPath(out, 'instance.process_id', randomBytes(6).toString('hex'));
+  setPath(out, 'app_manager.array.apps', withDefaultApp(apps ?? [], env));
+  const config = out as unknown as ServerConfig;
+  if (config.app_manager.driver === 'array') config.app_manager.driver = 'memory';
+  return config;
+}
+
+function withDefaultApp(apps: App[], env: Record<string, string | undefined>): App[] {
+  const given = Object.keys(DEFAULT_APP_ENV).filter((name) => env[name] !== undefined && env[name] !== '');
+  if (given.length === 0 && apps.length > 0) return apps;
+  const raw: Tree = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
+  for (const name of given) raw[DEFAULT_APP_ENV[name]!] = env[name];
+  const app = parseApp(raw, 'environment (SOCKUDO_DEFAULT_APP_*)', true);
+  return [...apps.filter((a) => a.id !== app.id && a.key !== app.key), app];
+}
+
+const APP_KINDS: Record<string, FieldKind | 'webhooks'> = Object.fromEntries(
+  Object.entries(APP_DEFAULTS).map(([k, v]) => [
+    k,
+    k === 'webhooks' ? 'webhooks' : Array.isArray(v) ? 'string[]' : typeof v === 'boolean' ? 'bool' : 'int',
+  ]),
+);
+
+function parseApps(value: unknown, source: string): App[] {
+  if (!Array.isArray(value)) throw new ConfigError(`${source}: app_manager.array.apps must be a list of apps`);
+  const apps = value.map((raw, i) => parseApp(raw, `${source}: app_manager.array.apps[${i}]`, false));
+  const seen = new Set<string>();
+  for (const app of apps) {
+    if (seen.has(app.id) || seen.has('key:' + app.key)) throw new ConfigError(`${source}: duplicate app id or key "${app.id}"`);
+    seen.add(app.id).add('key:' + app.key);
+  }
+  return apps;
+}
+
+function parseApp(raw: unknown, where: string, fromEnv: boolean): App {
+  if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${where}: an app must be a table/object`);
+  const tree = raw as Tree;
+  const app: Tree = {};
+  for (const name of ['id', 'key', 'secret']) {
+    const v = tree[name];
+    if ((typeof v !== 'string' && typeof v !== 'number') || String(v) === '') {
+      throw new ConfigError(`${where}.${name}: required, a non-empty string`);
+    }
+    app[name] = String(v);
+  }
+  for (const [name, kind] of Object.entries(APP_KINDS)) {
+    const v = tree[name];
+    if (v === undefined || v === null) {
+      app[name] = structuredClone((APP_DEFAULTS as unknown as Tree)[name]);
+    } else if (kind === 'webhooks') {
+      app[name] = parseWebhooks(v, `${where}.webhooks`);
+    } else {
+      const field: Field = { path: name, kind, default: 0, min: 0, doc: '' };
+      app[name] = coerce(field, v, where, fromEnv);
+    }
+  }
+  return app as unknown as App;
+}
+
+function parseWebhooks(value: unknown, where: string): App['webhooks'] {
+  if (!Array.isArray(value)) throw new ConfigError(`${where}: must be a list`);
+  return value.map((raw, i) => {
+    const w = raw as Tree;
+    if (typeof w !== 'object' || w === null || typeof w.url !== 'string' || !/^https?:\/\//.test(w.url)) {
+      throw new ConfigError(`${where}[${i}].url: required, an http(s) URL`);
+    }
+    const types = w.event_types;
+    if (!Array.isArray(types) || types.some((t) => typeof t !== 'string')) {
+      throw new ConfigError(`${where}[${i}].event_types: required, a list of event names`);
+    }
+    const filter = (w.filter ?? undefined) as Tree | undefined;
+    if (filter?.channel_pattern !== undefined) {
+      try {
+        new RegExp(String(filter.channel_pattern));
+      } catch {
+        throw new ConfigError(`${where}[${i}].filter.channel_pattern: not a valid regular expression`);
+      }
+    }
+    const headers = (w.headers ?? {}) as Record<string, unknown>;
+    return {
+      url: w.url,
+      event_types: types as string[],
+      ...(filter ? { filter: filter as NonNullable<App['webhooks'][number]['filter']> } : {}),
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
+    };
+  });
+}
+
+function coerce(field: Field, raw: unknown, source: string, fromString: boolean): unknown {
+  const fail = (expected: string): never => {
+    throw new ConfigError(`${source}: ${field.path}: expected ${expected}, got ${JSON.stringify(raw)}`);
+  };
+  switch (field.kind) {
+    case 'string': {
+      const v = typeof raw === 'number' ? String(raw) : raw;
+      if (typeof v !== 'string') fail('a string');
+      if (field.choices && !field.choices.includes(v as string)) fail(`one of ${field.choices.join(', ')}`);
+      return v;
+    }
+    case 'int':
+    case 'number': {
+      const v = fromString || typeof raw === 'string' ? Number(raw) : raw;
+      if (typeof v !== 'number' || !Number.isFinite(v) || (typeof raw === 'string' && raw.trim() === '')) fail('a number');
+      if (field.kind === 'int' && !Number.isInteger(v)) fail('an integer');
+      if (field.min !== undefined && (v as number) < field.min) fail(`a number >= ${field.min}`);
+      return v;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string' && /^(true|1|yes|on)$/i.test(raw)) return true;
+      if (typeof raw === 'string' && /^(false|0|no|off)$/i.test(raw)) return false;
+      return fail('true or false');
+    }
+    case 'string[]': {
+      if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      if (!Array.isArray(raw) || raw.some((s) => typeof s !== 'string')) fail('a list of strings');
+      return raw;
+    }
+  }
+}
+
+function getPath(tree: Tree, path: string): unknown {
+  let node: unknown = tree;
+  for (const part of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Tree)[part];
+  }
+  return node;
+}
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    node = node[part] as Tree;
+  }
+  node[parts[parts.length - 1]!] = Array.isArray(value) ? [...value] : value;
+}

@@ -1,0 +1,56 @@
+/** FieldKind is the type of one config value. */
+export type FieldKind = 'string' | 'int' | 'number' | 'bool' | 'string[]';
+
+/** Field describes one config key: where it lives, its type, default, env names and a one-line doc. */
+export interface Field {
+  /** path is the dotted key in TOML/JSON files, e.g. `metrics.port`. */
+  path: string;
+  kind: FieldKind;
+  default: string | number | boolean | string[];
+  /** env lists environment variables that set this key, highest priority first. */
+  env?: string[];
+  /** choices restricts a string to these values. */
+  choices?: string[];
+  /** min is the smallest accepted number. */
+  min?: number;
+  unit?: string;
+  doc: string;
+}
+
+/** FIELDS is the server's config schema; the README's config table is generated from it. */
+export const FIELDS: Field[] = [
+  { path: 'host', kind: 'string', default: '0.0.0.0', env: ['HOST'], doc: 'Address the WebSocket and HTTP listener binds.' },
+  { path: 'port', kind: 'int', default: 6001, min: 0, env: ['PORT'], doc: 'Port of the WebSocket (/app) and HTTP API (/apps) listener.' },
+  { path: 'debug', kind: 'bool', default: false, env: ['DEBUG'], doc: 'Log at debug level.' },
+  { path: 'log_level', kind: 'string', default: 'info', env: ['LOG_LEVEL'], choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'Log level (debug = true forces debug).' },
+  { path: 'activity_timeout', kind: 'int', default: 120, min: 1, unit: 's', env: ['ACTIVITY_TIMEOUT'], doc: 'Seconds of silence before the server pings a socket; sent to clients in connection_established.' },
+  { path: 'pong_timeout', kind: 'int', default: 30, min: 1, unit: 's', env: ['PONG_TIMEOUT'], doc: 'Seconds to wait for any frame after a server ping before closing with 4201.' },
+  { path: 'shutdown_grace_period', kind: 'number', default: 3, min: 0, unit: 's', env: ['SHUTDOWN_GRACE_PERIOD'], doc: 'Seconds SIGTERM waits for sockets to close (after sending 4200) before exiting.' },
+  { path: 'user_authentication_timeout', kind: 'int', default: 30, min: 1, unit: 's', env: ['USER_AUTHENTICATION_TIMEOUT'], doc: 'Seconds a socket of an app with enable_authorized_connections has to sign in or subscribe privately.' },
+  { path: 'instance.process_id', kind: 'string', default: '', env: ['INSTANCE_PROCESS_ID'], doc: 'Node id in a cluster; generated when empty.' },
+  { path: 'metrics.enabled', kind: 'bool', default: true, env: ['METRICS_ENABLED'], doc: 'Serve Prometheus metrics.' },
+  { path: 'metrics.host', kind: 'string', default: '0.0.0.0', env: ['METRICS_HOST'], doc: 'Address of the metrics listener.' },
+  { path: 'metrics.port', kind: 'int', default: 9601, min: 0, env: ['METRICS_PORT'], doc: 'Port of the metrics listener (GET /metrics).' },
+  { path: 'metrics.prometheus.prefix', kind: 'string', default: 'sockudo_', env: ['METRICS_PROMETHEUS_PREFIX'], doc: 'Prefix of every metric name.' },
+  { path: 'app_manager.driver', kind: 'string', default: 'memory', env: ['APP_MANAGER_DRIVER'], choices: ['memory', 'array'], doc: 'Where apps come from: `memory` (alias `array`) reads app_manager.array.apps.' },
+  { path: 'websocket.max_connections', kind: 'int', default: 0, min: 0, env: ['WEBSOCKET_MAX_CONNECTIONS'], doc: 'Sockets this node accepts before refusing with 4100; zero means no limit.' },
+  { path: 'websocket.max_buffered_bytes', kind: 'int', default: 1048576, min: 1024, unit: 'bytes', env: ['WEBSOCKET_MAX_BUFFERED_BYTES'], doc: 'Outbound bytes a socket may have queued before it is closed with 4100 (slow consumer).' },
+  { path: 'websocket.max_payload_kb', kind: 'int', default: 64, min: 1, unit: 'KiB', env: ['WEBSOCKET_MAX_PAYLOAD_KB'], doc: 'Largest client frame accepted; larger frames close the socket with 1009.' },
+  { path: 'http_api.request_limit_in_mb', kind: 'number', default: 1, min: 0.001, unit: 'MiB', env: ['HTTP_API_REQUEST_LIMIT_IN_MB'], doc: 'Largest HTTP request body; larger bodies get 413.' },
+  { path: 'channel_limits.cache_ttl', kind: 'int', default: 1800, min: 1, unit: 's', env: ['CHANNEL_LIMITS_CACHE_TTL'], doc: 'Seconds a cache channel keeps its last event.' },
+  { path: 'subscription_count.throttle_ms', kind: 'int', default: 5000, min: 0, unit: 'ms', env: ['SUBSCRIPTION_COUNT_THROTTLE_MS'], doc: 'Minimum interval of subscription_count events on channels above 100 subscribers.' },
+];
+
+/** DEFAULT_APP_ENV maps SOCKUDO_DEFAULT_APP_* variables to app fields. */
+export const DEFAULT_APP_ENV: Record<string, string> = {
+  SOCKUDO_DEFAULT_APP_ID: 'id',
+  SOCKUDO_DEFAULT_APP_KEY: 'key',
+  SOCKUDO_DEFAULT_APP_SECRET: 'secret',
+  SOCKUDO_DEFAULT_APP_ENABLED: 'enabled',
+  SOCKUDO_DEFAULT_APP_MAX_CONNECTIONS: 'max_connections',
+  SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES: 'enable_client_messages',
+  SOCKUDO_DEFAULT_APP_ENABLE_USER_AUTHENTICATION: 'enable_user_authentication',
+  SOCKUDO_DEFAULT_APP_ENABLE_WATCHLIST_EVENTS: 'enable_watchlist_events',
+  SOCKUDO_DEFAULT_APP_ENABLE_SUBSCRIPTION_COUNT_EVENTS: 'enable_subscription_count_events',
+  SOCKUDO_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SECOND: 'max_client_events_per_second',
+};

@@ -1,0 +1,64 @@
+// The public surface of @sockudo-ts/shared: config, protocol, ports and their implementations, telemetry.
+export { APP_DEFAULTS, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
+export type { AppStore } from './apps/app-store.js';
+export { MemoryAppStore } from './apps/app-store-memory.js';
+export type { Bus, BusHandler, BusMessage, ControlMessage, Subscription } from './bus/bus.js';
+export { MemoryBus } from './bus/bus-memory.js';
+export type { CacheStore, CachedValue } from './cache/cache-store.js';
+export { MemoryCacheStore } from './cache/cache-store-memory.js';
+export { ConfigError, type ServerConfig } from './config/config.js';
+export { buildConfig, configPathFromArgv, loadConfig, readConfigFile, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
+export { DEFAULT_APP_ENV, FIELDS, type Field, type FieldKind } from './config/schema.js';
+export type { Presence } from './presence/presence.js';
+export { PresenceOwner, type PresenceOwnerOptions } from './presence/presence-owner.js';
+export type { ChannelCounts, DisconnectResult, JoinResult, LeaveResult, Member, PresenceStore } from './presence/presence-store.js';
+export { MemoryPresenceStore } from './presence/presence-store-memory.js';
+export {
+  SERVER_TO_USER_PREFIX,
+  channelNameProblem,
+  channelType,
+  isCacheChannel,
+  isPresenceChannel,
+  needsAuth,
+  serverToUserId,
+  type ChannelKind,
+  type ChannelType,
+} from './protocol/channels.js';
+export { CloseCode, PusherError, reconnectAdvice, type CloseCodeValue, type ReconnectAdvice } from './protocol/codes.js';
+export { encodeError, encodeEvent, encodeInternal, frameData, parseClientFrame, payloadToString, type ClientFrame } from './protocol/frames.js';
+export {
+  HttpError,
+  badRequest,
+  forbidden,
+  notFound,
+  payloadTooLarge,
+  tooManyRequests,
+  unauthorized,
+  unavailable,
+} from './protocol/http-errors.js';
+export {
+  channelAuthString,
+  hmacSha256Hex,
+  httpStringToSign,
+  md5Hex,
+  safeEqual,
+  signChannel,
+  signHttpRequest,
+  signUser,
+  verifyAuth,
+} from './protocol/signing.js';
+export {
+  DEFAULT_RETRY,
+  PermanentFailure,
+  retryDelay,
+  type DeadLetter,
+  type JobContext,
+  type JobHandler,
+  type JobOptions,
+  type JobQueue,
+  type RetryPolicy,
+} from './queue/job-queue.js';
+export { MemoryJobQueue } from './queue/job-queue-memory.js';
+export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
+export { Metrics, type AppMetrics } from './telemetry/metrics.js';
+export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';

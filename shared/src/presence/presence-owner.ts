@@ -1,0 +1,160 @@
+import type { AppStore } from '../apps/app-store.js';
+import type { Bus } from '../bus/bus.js';
+import { isPresenceChannel } from '../protocol/channels.js';
+import { encodeInternal } from '../protocol/frames.js';
+import type { WebhookSink } from '../webhooks/events.js';
+import type { Presence } from './presence.js';
+import type { ChannelCounts, DisconnectResult, JoinResult, LeaveResult, Member, PresenceStore } from './presence-store.js';
+
+/** PresenceOwnerOptions tune the owner; every field has a default. */
+export interface PresenceOwnerOptions {
+  /** subscriptionCountThrottleMs spaces subscription_count events on channels above 100 sockets. Default 5000. */
+  subscriptionCountThrottleMs?: number;
+}
+
+interface CountThrottle {
+  lastSentAt: number;
+  timer?: NodeJS.Timeout;
+  pending?: number;
+}
+
+const BIG_CHANNEL = 100;
+
+/**
+ * PresenceOwner applies presence mutations to a PresenceStore and emits their effects exactly once:
+ * frames through the bus, watchlist notices as control messages, webhook events to the sink.
+ */
+export class PresenceOwner implements Presence {
+  private readonly throttles = new Map<string, CountThrottle>();
+  private readonly throttleMs: number;
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly bus: Bus,
+    private readonly apps: AppStore,
+    private readonly webhooks: WebhookSink,
+    options: PresenceOwnerOptions = {},
+  ) {
+    this.throttleMs = options.subscriptionCountThrottleMs ?? 5000;
+  }
+
+  async connect(appId: string, socketId: string, node: string): Promise<boolean> {
+    const app = await this.apps.byId(appId);
+    return this.store.addConnection(appId, socketId, node, app?.max_connections ?? 0);
+  }
+
+  async disconnect(appId: string, socketId: string): Promise<void> {
+    await this.applyDisconnect(await this.store.removeConnection(appId, socketId));
+  }
+
+  /** applyDisconnect emits the effects of a removed socket (also used for sockets of a dead node). */
+  async applyDisconnect(result: DisconnectResult): Promise<void> {
+    for (const left of result.left) await this.afterLeave(result.app, left);
+    if (result.offline !== undefined) {
+      await this.bus.publishControl({ type: 'user_presence', app: result.app, userId: result.offline, online: false });
+    }
+  }
+
+  async subscribe(appId: string, channel: string, socketId: string, member?: Member): Promise<JoinResult> {
+    const app = await this.apps.byId(appId);
+    const result = await this.store.join(appId, channel, socketId, member, app?.max_presence_members_per_channel ?? 100);
+    if (!result.ok) return result;
+    if (result.occupied) this.webhooks.emit(appId, { name: 'channel_occupied', channel });
+    if (result.memberAdded && member !== undefined) {
+      const frame = encodeInternal('pusher_internal:member_added', { user_id: member.id, user_info: member.info }, channel);
+      await this.bus.publish(appId, channel, { frame, except: socketId });
+      this.webhooks.emit(appId, { name: 'member_added', channel, user_id: member.id });
+    }
+    await this.countChanged(appId, channel, result.subscriptionCount);
+    return result;
+  }
+
+  async unsubscribe(appId: string, channel: string, socketId: string): Promise<void> {
+    const left = await this.store.leave(appId, channel, socketId);
+    if (left) await this.afterLeave(appId, left);
+  }
+
+  async signin(appId: string, socketId: string, userId: string): Promise<void> {
+    const { online } = await this.store.signin(appId, socketId, userId);
+    if (online) await this.bus.publishControl({ type: 'user_presence', app: appId, userId, online: true });
+  }
+
+  members(appId: string, channel: string): Promise<Member[]> {
+    return this.store.members(appId, channel);
+  }
+
+  counts(appId: string, channel: string): Promise<ChannelCounts> {
+    return this.store.counts(appId, channel);
+  }
+
+  channels(appId: string): Promise<Map<string, ChannelCounts>> {
+    return this.store.channels(appId);
+  }
+
+  onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.store.onlineUsers(appId, userIds);
+  }
+
+  /** close cancels pending subscription_count timers. */
+  close(): void {
+    for (const t of this.throttles.values()) clearTimeout(t.timer);
+    this.throttles.clear();
+  }
+
+  private async afterLeave(appId: string, left: LeaveResult): Promise<void> {
+    const { channel } = left;
+    if (left.memberRemoved !== undefined) {
+      const frame = encodeInternal('pusher_internal:member_removed', { user_id: left.memberRemoved }, channel);
+      await this.bus.publish(appId, channel, { frame });
+      this.webhooks.emit(appId, { name: 'member_removed', channel, user_id: left.memberRemoved });
+    }
+    if (left.vacated) {
+      this.webhooks.emit(appId, { name: 'channel_vacated', channel });
+      const k = appId + '\u0000' + channel;
+      clearTimeout(this.throttles.get(k)?.timer);
+      this.throttles.delete(k);
+    } else {
+      await this.countChanged(appId, channel, left.subscriptionCount);
+    }
+  }
+
+  /** countChanged sends subscription_count to the channel, at most once per throttle window on big channels. */
+  private async countChanged(appId: string, channel: string, count: number): Promise<void> {
+    if (isPresenceChannel(channel)) return;
+    const app = await this.apps.byId(appId);
+    if (!app?.enable_subscription_count_events) return;
+    const k = appId + '\u0000' + channel;
+    const now = Date.now();
+    let t = this.throttles.get(k);
+    if (t === undefined) {
+      t = { lastSentAt: 0 };
+      this.throttles.set(k, t);
+    }
+    if (count <= BIG_CHANNEL || now - t.lastSentAt >= this.throttleMs) {
+      clearTimeout(t.timer);
+      t.timer = undefined;
+      t.pending = undefined;
+      t.lastSentAt = now;
+      await this.sendCount(appId, channel, count);
+      return;
+    }
+    t.pending = count;
+    if (t.timer === undefined) {
+      const throttle = t;
+      t.timer = setTimeout(() => {
+        throttle.timer = undefined;
+        throttle.lastSentAt = Date.now();
+        const pending = throttle.pending;
+        throttle.pending = undefined;
+        if (pending !== undefined) void this.sendCount(appId, channel, pending);
+      }, this.throttleMs - (now - t.lastSentAt));
+      t.timer.unref();
+    }
+  }
+
+  private async sendCount(appId: string, channel: string, count: number): Promise<void> {
+    const frame = encodeInternal('pusher_internal:subscription_count', { subscription_count: count }, channel);
+    await this.bus.publish(appId, channel, { frame });
+    this.webhooks.emit(appId, { name: 'subscription_count', channel, subscription_count: count });
+  }
+}

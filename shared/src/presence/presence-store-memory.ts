@@ -1,0 +1,205 @@
+import type {
+  ChannelCounts,
+  DisconnectResult,
+  JoinResult,
+  LeaveResult,
+  Member,
+  PresenceStore,
+} from './presence-store.js';
+
+interface SocketState {
+  app: string;
+  node: string;
+  channels: Set<string>;
+  userId?: string;
+}
+
+interface ChannelState {
+  /** sockets maps a socket id to its presence user id ('' on non-presence channels). */
+  sockets: Map<string, string>;
+  /** members maps a user id to its info and how many of its sockets are on the channel. */
+  members: Map<string, { info: unknown; sockets: number }>;
+}
+
+/** MemoryPresenceStore keeps presence state in process; every collection shrinks back as sockets leave. */
+export class MemoryPresenceStore implements PresenceStore {
+  private readonly sockets = new Map<string, SocketState>();
+  private readonly channelsByApp = new Map<string, Map<string, ChannelState>>();
+  private readonly usersByApp = new Map<string, Map<string, Set<string>>>();
+  private readonly connectionsByApp = new Map<string, number>();
+  private readonly nodes = new Map<string, number>();
+
+  async addConnection(app: string, socketId: string, node: string, max: number): Promise<boolean> {
+    const count = this.connectionsByApp.get(app) ?? 0;
+    if (max > 0 && count >= max) return false;
+    if (this.sockets.has(sockKey(app, socketId))) return true;
+    this.sockets.set(sockKey(app, socketId), { app, node, channels: new Set() });
+    this.connectionsByApp.set(app, count + 1);
+    return true;
+  }
+
+  async removeConnection(app: string, socketId: string): Promise<DisconnectResult> {
+    const result: DisconnectResult = { app, socketId, left: [] };
+    const state = this.sockets.get(sockKey(app, socketId));
+    if (state === undefined) return result;
+    for (const channel of [...state.channels]) {
+      const left = this.leaveSync(app, channel, socketId);
+      if (left) result.left.push(left);
+    }
+    if (state.userId !== undefined) {
+      const users = this.usersByApp.get(app);
+      const set = users?.get(state.userId);
+      if (set) {
+        set.delete(socketId);
+        if (set.size === 0) {
+          users!.delete(state.userId);
+          result.offline = state.userId;
+          if (users!.size === 0) this.usersByApp.delete(app);
+        }
+      }
+    }
+    this.sockets.delete(sockKey(app, socketId));
+    const count = (this.connectionsByApp.get(app) ?? 1) - 1;
+    if (count <= 0) this.connectionsByApp.delete(app);
+    else this.connectionsByApp.set(app, count);
+    return result;
+  }
+
+  async join(app: string, channel: string, socketId: string, member: Member | undefined, maxMembers: number): Promise<JoinResult> {
+    let channels = this.channelsByApp.get(app);
+    const existing = channels?.get(channel);
+    if (member !== undefined && existing !== undefined && !existing.members.has(member.id) && maxMembers > 0 && existing.members.size >= maxMembers) {
+      return { ok: false, reason: 'members_limit' };
+    }
+    if (channels === undefined) {
+      channels = new Map();
+      this.channelsByApp.set(app, channels);
+    }
+    let state = existing;
+    const occupied = state === undefined;
+    if (state === undefined) {
+      state = { sockets: new Map(), members: new Map() };
+      channels.set(channel, state);
+    }
+    let memberAdded = false;
+    if (!state.sockets.has(socketId)) {
+      state.sockets.set(socketId, member?.id ?? '');
+      this.sockets.get(sockKey(app, socketId))?.channels.add(channel);
+      if (member !== undefined) {
+        const m = state.members.get(member.id);
+        if (m === undefined) {
+          state.members.set(member.id, { info: member.info, sockets: 1 });
+          memberAdded = true;
+        } else {
+          m.sockets++;
+        }
+      }
+    }
+    const result: JoinResult = { ok: true, occupied, memberAdded, subscriptionCount: state.sockets.size };
+    if (member !== undefined) result.members = membersOf(state);
+    return result;
+  }
+
+  async leave(app: string, channel: string, socketId: string): Promise<LeaveResult | undefined> {
+    return this.leaveSync(app, channel, socketId);
+  }
+
+  private leaveSync(app: string, channel: string, socketId: string): LeaveResult | undefined {
+    const channels = this.channelsByApp.get(app);
+    const state = channels?.get(channel);
+    if (state === undefined) return undefined;
+    const userId = state.sockets.get(socketId);
+    if (userId === undefined) return undefined;
+    state.sockets.delete(socketId);
+    this.sockets.get(sockKey(app, socketId))?.channels.delete(channel);
+    const result: LeaveResult = { channel, vacated: state.sockets.size === 0, subscriptionCount: state.sockets.size };
+    if (userId !== '') {
+      const m = state.members.get(userId)!;
+      m.sockets--;
+      if (m.sockets === 0) {
+        state.members.delete(userId);
+        result.memberRemoved = userId;
+      }
+    }
+    if (result.vacated) {
+      channels!.delete(channel);
+      if (channels!.size === 0) this.channelsByApp.delete(app);
+    }
+    return result;
+  }
+
+  async signin(app: string, socketId: string, userId: string): Promise<{ online: boolean }> {
+    const state = this.sockets.get(sockKey(app, socketId));
+    if (state === undefined) return { online: false };
+    state.userId = userId;
+    let users = this.usersByApp.get(app);
+    if (users === undefined) {
+      users = new Map();
+      this.usersByApp.set(app, users);
+    }
+    let set = users.get(userId);
+    const online = set === undefined;
+    if (set === undefined) {
+      set = new Set();
+      users.set(userId, set);
+    }
+    set.add(socketId);
+    return { online };
+  }
+
+  async members(app: string, channel: string): Promise<Member[]> {
+    const state = this.channelsByApp.get(app)?.get(channel);
+    return state ? membersOf(state) : [];
+  }
+
+  async counts(app: string, channel: string): Promise<ChannelCounts> {
+    const state = this.channelsByApp.get(app)?.get(channel);
+    return state ? countsOf(state) : { subscriptionCount: 0, userCount: 0 };
+  }
+
+  async channels(app: string): Promise<Map<string, ChannelCounts>> {
+    const out = new Map<string, ChannelCounts>();
+    for (const [name, state] of this.channelsByApp.get(app) ?? []) out.set(name, countsOf(state));
+    return out;
+  }
+
+  async onlineUsers(app: string, userIds: readonly string[]): Promise<string[]> {
+    const users = this.usersByApp.get(app);
+    return users ? userIds.filter((id) => users.has(id)) : [];
+  }
+
+  async connectionCount(app: string): Promise<number> {
+    return this.connectionsByApp.get(app) ?? 0;
+  }
+
+  async heartbeat(node: string, atMs: number): Promise<void> {
+    this.nodes.set(node, atMs);
+  }
+
+  async staleNodes(beforeMs: number): Promise<string[]> {
+    return [...this.nodes].filter(([, at]) => at < beforeMs).map(([node]) => node);
+  }
+
+  async removeNode(node: string): Promise<DisconnectResult[]> {
+    const out: DisconnectResult[] = [];
+    for (const [k, state] of [...this.sockets]) {
+      if (state.node === node) out.push(await this.removeConnection(state.app, k.slice(state.app.length + 1)));
+    }
+    this.nodes.delete(node);
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function sockKey(app: string, socketId: string): string {
+  return app + '\u0000' + socketId;
+}
+
+function membersOf(state: ChannelState): Member[] {
+  return [...state.members].map(([id, m]) => ({ id, info: m.info }));
+}
+
+function countsOf(state: ChannelState): ChannelCounts {
+  return { subscriptionCount: state.sockets.size, userCount: state.members.size };
+}

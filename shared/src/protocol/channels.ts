@@ -1,0 +1,62 @@
+/** ChannelKind is the auth family of a channel, decided by its prefix (PROTOCOL.md §4). */
+export type ChannelKind = 'public' | 'private' | 'encrypted' | 'presence' | 'server-to-user';
+
+/** ChannelType describes a channel name: its auth family and whether it keeps its last event. */
+export interface ChannelType {
+  kind: ChannelKind;
+  /** cache is true for the `cache-` variants, which replay the last event on subscribe. */
+  cache: boolean;
+}
+
+/** SERVER_TO_USER_PREFIX is the prefix of the per-user channel that `sendToUser` publishes to. */
+export const SERVER_TO_USER_PREFIX = '#server-to-user-';
+
+/**
+ * channelType classifies a channel name with anchored prefix checks, in the order of PROTOCOL.md §4:
+ * `private-encrypted-`, `private-`, `presence-`, `#server-to-user-`, else public; each may carry `cache-`.
+ */
+export function channelType(name: string): ChannelType {
+  if (name.startsWith('private-encrypted-')) {
+    return { kind: 'encrypted', cache: name.startsWith('private-encrypted-cache-') };
+  }
+  if (name.startsWith('private-')) return { kind: 'private', cache: name.startsWith('private-cache-') };
+  if (name.startsWith('presence-')) return { kind: 'presence', cache: name.startsWith('presence-cache-') };
+  if (name.startsWith(SERVER_TO_USER_PREFIX)) return { kind: 'server-to-user', cache: false };
+  return { kind: 'public', cache: name.startsWith('cache-') };
+}
+
+/** isPresenceChannel is true for `presence-` channels (including `presence-cache-`). */
+export function isPresenceChannel(name: string): boolean {
+  return name.startsWith('presence-');
+}
+
+/** isCacheChannel is true for every cache variant of every channel kind. */
+export function isCacheChannel(name: string): boolean {
+  return channelType(name).cache;
+}
+
+/** needsAuth is true when subscribing requires a signature from the app's auth endpoint. */
+export function needsAuth(kind: ChannelKind): boolean {
+  return kind === 'private' || kind === 'encrypted' || kind === 'presence';
+}
+
+const NAME_CHARS = /^[A-Za-z0-9_\-=@,.;]+$/;
+
+/**
+ * channelNameProblem returns why a channel name is invalid, or undefined when it is valid.
+ * Names use `A-Z a-z 0-9 _ - = @ , . ;`, are 1..maxLength long, and may contain `#` only as the
+ * `#server-to-user-<id>` prefix.
+ */
+export function channelNameProblem(name: unknown, maxLength: number): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return 'channel name must be a non-empty string';
+  if (name.length > maxLength) return `channel name is longer than ${maxLength} characters`;
+  const rest = name.startsWith(SERVER_TO_USER_PREFIX) ? name.slice(SERVER_TO_USER_PREFIX.length) : name;
+  if (rest.length === 0) return 'server-to-user channel names need a user id';
+  if (!NAME_CHARS.test(rest)) return 'channel name has characters outside A-Z a-z 0-9 _ - = @ , . ;';
+  return undefined;
+}
+
+/** serverToUserId returns the user id of a `#server-to-user-<id>` channel, or undefined for other channels. */
+export function serverToUserId(name: string): string | undefined {
+  return name.startsWith(SERVER_TO_USER_PREFIX) ? name.slice(SERVER_TO_USER_PREFIX.length) : undefined;
+}

@@ -1,0 +1,70 @@
+/**
+ * Frame helpers: every server -> client message is a JSON object whose `data` is a JSON string
+ * (PROTOCOL.md §1). These build the text of a frame once, so it can be written to many sockets.
+ */
+
+/** ClientFrame is a parsed client -> server frame; `data` may be an object or a string. */
+export interface ClientFrame {
+  event: string;
+  channel?: string;
+  data?: unknown;
+  user_id?: string;
+}
+
+/** encodeEvent returns the text of a frame for an event on a channel with a string payload. */
+export function encodeEvent(event: string, channel: string | undefined, data: string | undefined, userId?: string): string {
+  let out = '{"event":' + JSON.stringify(event);
+  if (channel !== undefined) out += ',"channel":' + JSON.stringify(channel);
+  if (data !== undefined) out += ',"data":' + JSON.stringify(data);
+  if (userId !== undefined) out += ',"user_id":' + JSON.stringify(userId);
+  return out + '}';
+}
+
+/** encodeInternal returns the text of a `pusher:*` / `pusher_internal:*` frame whose data is an object. */
+export function encodeInternal(event: string, data: unknown, channel?: string): string {
+  return encodeEvent(event, channel, data === undefined ? undefined : JSON.stringify(data));
+}
+
+/** encodeError returns the text of a `pusher:error` frame. */
+export function encodeError(code: number | null, message: string, channel?: string): string {
+  return encodeInternal('pusher:error', { code, message }, channel);
+}
+
+/** payloadToString turns an event payload into the string sent to clients: strings pass, others are JSON. */
+export function payloadToString(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (data === undefined) return '';
+  return JSON.stringify(data);
+}
+
+/**
+ * parseClientFrame parses a client frame's text. It returns undefined for anything that is not a JSON
+ * object with a string `event`.
+ */
+export function parseClientFrame(text: string): ClientFrame | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const frame = value as Record<string, unknown>;
+  if (typeof frame.event !== 'string') return undefined;
+  if (frame.channel !== undefined && typeof frame.channel !== 'string') return undefined;
+  return frame as unknown as ClientFrame;
+}
+
+/** frameData returns a client frame's `data` as an object, parsing it when it was sent as a JSON string. */
+export function frameData(frame: ClientFrame): Record<string, unknown> | undefined {
+  let data = frame.data;
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  return data as Record<string, unknown>;
+}

@@ -1,0 +1,73 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** hmacSha256Hex returns hex(HMAC-SHA256(secret, message)). */
+export function hmacSha256Hex(secret: string, message: string | Buffer): string {
+  return createHmac('sha256', secret).update(message).digest('hex');
+}
+
+/** md5Hex returns the hex MD5 of a body, as used by `body_md5`. */
+export function md5Hex(body: string | Buffer): string {
+  return createHash('md5').update(body).digest('hex');
+}
+
+/** safeEqual compares two strings in constant time for equal lengths; different lengths are unequal. */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  if (ab.length !== bb.length) {
+    // why: still spend a comparison so that length probing learns as little as possible.
+    timingSafeEqual(ab, ab);
+    return false;
+  }
+  return timingSafeEqual(ab, bb);
+}
+
+/** channelAuthString is the message a private, encrypted or presence subscription signs. */
+export function channelAuthString(socketId: string, channel: string, channelData?: string): string {
+  return channelData === undefined ? `${socketId}:${channel}` : `${socketId}:${channel}:${channelData}`;
+}
+
+/** signChannel returns the `auth` value (`key:signature`) that authorizes a socket on a channel. */
+export function signChannel(key: string, secret: string, socketId: string, channel: string, channelData?: string): string {
+  return `${key}:${hmacSha256Hex(secret, channelAuthString(socketId, channel, channelData))}`;
+}
+
+/** signUser returns the `auth` value (`key:signature`) for `pusher:signin` with the exact user_data string. */
+export function signUser(key: string, secret: string, socketId: string, userData: string): string {
+  return `${key}:${hmacSha256Hex(secret, `${socketId}::user::${userData}`)}`;
+}
+
+/**
+ * verifyAuth checks an `auth` value (`key:signature`) against the expected message in constant time.
+ * The key part must equal the app key.
+ */
+export function verifyAuth(auth: unknown, key: string, secret: string, message: string): boolean {
+  if (typeof auth !== 'string') return false;
+  const colon = auth.indexOf(':');
+  if (colon < 0) return false;
+  const givenKey = auth.slice(0, colon);
+  const signature = auth.slice(colon + 1);
+  const expected = hmacSha256Hex(secret, message);
+  const keyOk = safeEqual(givenKey, key);
+  const sigOk = safeEqual(signature, expected);
+  return keyOk && sigOk;
+}
+
+/**
+ * httpStringToSign builds the auth_version 1.0 string for a request: METHOD, path and the sorted query
+ * (every parameter except `auth_signature`, keys lowercased, `k=v` joined by `&`, values not escaped).
+ */
+export function httpStringToSign(method: string, path: string, params: Record<string, string>): string {
+  const query = Object.keys(params)
+    .filter((k) => k.toLowerCase() !== 'auth_signature')
+    .map((k) => [k.toLowerCase(), params[k]] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  return `${method.toUpperCase()}\n${path}\n${query}`;
+}
+
+/** signHttpRequest returns the `auth_signature` for a request's method, path and query parameters. */
+export function signHttpRequest(secret: string, method: string, path: string, params: Record<string, string>): string {
+  return hmacSha256Hex(secret, httpStringToSign(method, path, params));
+}

@@ -1,0 +1,29 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** LoggerOptions choose the level and the service name bound to every line. */
+export interface LoggerOptions {
+  level: string;
+  service: string;
+  /** destination defaults to stdout; tests pass a stream to capture lines. */
+  destination?: NodeJS.WritableStream;
+}
+
+/**
+ * createLogger returns the service's root pino logger. Fields that could carry credentials are redacted
+ * so that a careless log call cannot leak them.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: options.service },
+      redact: {
+        paths: ['secret', '*.secret', 'auth', '*.auth', 'auth_signature', '*.auth_signature', 'query', '*.query', 'headers.authorization'],
+        censor: '[redacted]',
+      },
+    },
+    options.destination ?? process.stdout,
+  );
+}

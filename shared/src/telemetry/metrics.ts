@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** AppMetrics are the per-app children of the socket and HTTP metrics, resolved once per app. */
+export interface AppMetrics {
+  connected: Gauge.Internal<'app_id'>;
+  newConnections: Counter.Internal;
+  disconnections: Counter.Internal;
+  messagesReceived: Counter.Internal;
+  messagesSent: Counter.Internal;
+  bytesReceived: Counter.Internal;
+  bytesSent: Counter.Internal;
+  httpCalls: Counter.Internal;
+  httpBytesReceived: Counter.Internal;
+  httpBytesSent: Counter.Internal;
+}
+
+/**
+ * Metrics owns one Prometheus registry (one per server instance, so that several servers can live in one
+ * process) with Sockudo's metric names under a configurable prefix.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly perApp = new Map<string, AppMetrics>();
+  private readonly connected: Gauge<'app_id'>;
+  private readonly newConnections: Counter<'app_id'>;
+  private readonly disconnections: Counter<'app_id'>;
+  private readonly messagesReceived: Counter<'app_id'>;
+  private readonly messagesSent: Counter<'app_id'>;
+  private readonly bytesReceived: Counter<'app_id'>;
+  private readonly bytesSent: Counter<'app_id'>;
+  private readonly httpCalls: Counter<'app_id'>;
+  private readonly httpBytesReceived: Counter<'app_id'>;
+  private readonly httpBytesSent: Counter<'app_id'>;
+  /** refusals counts WebSocket handshakes refused, by Pusher code. */
+  readonly refusals: Counter<'code'>;
+  /** slowConsumers counts sockets closed with 4100 for exceeding their send buffer. */
+  readonly slowConsumers: Counter;
+  /** httpDuration is the HTTP API latency by route and status. */
+  readonly httpDuration: Histogram<'route' | 'status'>;
+
+  constructor(readonly prefix = 'sockudo_', defaults = true) {
+    const r = [this.registry];
+    const p = prefix;
+    const labelNames = ['app_id'] as const;
+    this.connected = new Gauge({ name: `${p}connected`, help: 'Open WebSocket connections', labelNames, registers: r });
+    this.newConnections = new Counter({ name: `${p}new_connections_total`, help: 'WebSocket connections opened', labelNames, registers: r });
+    this.disconnections = new Counter({ name: `${p}new_disconnections_total`, help: 'WebSocket connections closed', labelNames, registers: r });
+    this.messagesReceived = new Counter({ name: `${p}ws_messages_received_total`, help: 'WebSocket frames received', labelNames, registers: r });
+    this.messagesSent = new Counter({ name: `${p}ws_messages_sent_total`, help: 'WebSocket frames sent', labelNames, registers: r });
+    this.bytesReceived = new Counter({ name: `${p}socket_received_bytes`, help: 'WebSocket payload bytes received', labelNames, registers: r });
+    this.bytesSent = new Counter({ name: `${p}socket_transmitted_bytes`, help: 'WebSocket payload bytes sent', labelNames, registers: r });
+    this.httpCalls = new Counter({ name: `${p}http_calls_received_total`, help: 'HTTP API calls', labelNames, registers: r });
+    this.httpBytesReceived = new Counter({ name: `${p}http_received_bytes`, help: 'HTTP API request bytes', labelNames, registers: r });
+    this.httpBytesSent = new Counter({ name: `${p}http_transmitted_bytes`, help: 'HTTP API response bytes', labelNames, registers: r });
+    this.refusals = new Counter({ name: `${p}connection_refusals_total`, help: 'WebSocket handshakes refused, by Pusher code', labelNames: ['code'], registers: r });
+    this.slowConsumers = new Counter({ name: `${p}slow_consumer_closes_total`, help: 'Sockets closed with 4100 for a full send buffer', registers: r });
+    this.httpDuration = new Histogram({
+      name: `${p}http_request_duration_seconds`,
+      help: 'HTTP API latency',
+      labelNames: ['route', 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: r,
+    });
+    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: p });
+  }
+
+  /** app returns the cached per-app metric children. */
+  app(appId: string): AppMetrics {
+    let m = this.perApp.get(appId);
+    if (m === undefined) {
+      m = {
+        connected: this.connected.labels(appId),
+        newConnections: this.newConnections.labels(appId),
+        disconnections: this.disconnections.labels(appId),
+        messagesReceived: this.messagesReceived.labels(appId),
+        messagesSent: this.messagesSent.labels(appId),
+        bytesReceived: this.bytesReceived.labels(appId),
+        bytesSent: this.bytesSent.labels(appId),
+        httpCalls: this.httpCalls.labels(appId),
+        httpBytesReceived: this.httpBytesReceived.labels(appId),
+        httpBytesSent: this.httpBytesSent.labels(appId),
+      };
+      this.perApp.set(appId, m);
+    }
+    return m;
+  }
+
+  /** serve starts the `GET /metrics` listener; resolves with the bound server. */
+  async serve(host: string, port: number): Promise<Server> {
+    const server = createServer((req, res) => {
+      if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+        this.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'Content-Type': this.registry.contentType });
+            res.end(text);
+          },
+          () => {
+            res.writeHead(500);
+            res.end();
+          },
+        );
+        return;
+      }
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('Not found');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return server;
+  }
+}
