@@ -62,3 +62,5 @@ export { MemoryJobQueue } from './queue/job-queue-memory.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { Metrics, type AppMetrics } from './telemetry/metrics.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
+export { cacheKey, cacheMissKey } from './cache/keys.js';
+export { handleHealth, readBody, sendJson, sendText } from './http/http.js';

@@ -1,0 +1,223 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  HttpError,
+  badRequest,
+  cacheKey,
+  channelNameProblem,
+  forbidden,
+  isCacheChannel,
+  isPresenceChannel,
+  notFound,
+  readBody,
+  sendJson,
+  type App,
+  type AppStore,
+  type Bus,
+  type CacheStore,
+  type Logger,
+  type Metrics,
+  type Presence,
+  type ServerConfig,
+} from '@sockudo-ts/shared';
+import { verifyRequest } from './auth.js';
+import { parseEvent, parseInfo, Publisher } from './publish.js';
+
+/** ApiDeps are the ports and settings the HTTP API is composed from. */
+export interface ApiDeps {
+  config: ServerConfig;
+  apps: AppStore;
+  bus: Bus;
+  presence: Presence;
+  cache: CacheStore;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** ApiRequest is a verified request: its app, path below `/apps/{id}`, query and parsed JSON body. */
+interface ApiRequest {
+  app: App;
+  method: string;
+  route: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+type Handler = (req: ApiRequest, match: RegExpExecArray) => Promise<unknown>;
+
+/**
+ * HttpApi serves the Pusher HTTP API under `/apps/{app_id}` (PROTOCOL.md §8): signed requests only,
+ * JSON errors that name the problem, counts from cluster-wide presence state.
+ */
+export class HttpApi {
+  private readonly publisher: Publisher;
+  private readonly routes: Array<{ method: string; pattern: RegExp; name: string; handler: Handler }>;
+  private readonly bodyLimit: number;
+
+  constructor(private readonly deps: ApiDeps) {
+    this.publisher = new Publisher(deps.bus, deps.cache, deps.presence, deps.config.channel_limits.cache_ttl);
+    this.bodyLimit = Math.round(deps.config.http_api.request_limit_in_mb * 1024 * 1024);
+    this.routes = [
+      { method: 'POST', pattern: /^\/events$/, name: 'events', handler: (r) => this.events(r) },
+      { method: 'POST', pattern: /^\/batch_events$/, name: 'batch_events', handler: (r) => this.batchEvents(r) },
+      { method: 'GET', pattern: /^\/channels$/, name: 'channels', handler: (r) => this.channels(r) },
+      { method: 'GET', pattern: /^\/channels\/([^/]+)$/, name: 'channel', handler: (r, m) => this.channel(r, decode(m[1]!)) },
+      { method: 'GET', pattern: /^\/channels\/([^/]+)\/users$/, name: 'channel_users', handler: (r, m) => this.users(r, decode(m[1]!)) },
+      {
+        method: 'POST',
+        pattern: /^\/users\/([^/]+)\/terminate_connections$/,
+        name: 'terminate_connections',
+        handler: (r, m) => this.terminate(r, decode(m[1]!)),
+      },
+    ];
+  }
+
+  /** handle serves a request whose path starts with `/apps/`; returns false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    if (!url.startsWith('/apps/')) return false;
+    const started = process.hrtime.bigint();
+    let routeName = 'unknown';
+    this.serve(req, url, (name) => (routeName = name)).then(
+      ({ app, body }) => this.respond(res, app, 200, body ?? {}, routeName, started),
+      (err: unknown) => {
+        const e = err instanceof HttpError ? err : undefined;
+        if (e === undefined) this.deps.logger.error({ err, route: routeName }, 'HTTP API handler failed');
+        const status = e?.status ?? 500;
+        this.respond(res, (err as { app?: App }).app, status, { error: e?.message ?? 'Internal server error' }, routeName, started, e?.headers);
+      },
+    );
+    return true;
+  }
+
+  private respond(res: ServerResponse, app: App | undefined, status: number, body: unknown, route: string, started: bigint, headers?: Record<string, string>): void {
+    const sent = sendJson(res, status, body, headers);
+    this.deps.metrics.httpDuration.observe({ route, status: String(status) }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (app !== undefined) {
+      const m = this.deps.metrics.app(app.id);
+      m.httpCalls.inc();
+      m.httpBytesSent.inc(sent);
+    }
+  }
+
+  private async serve(req: IncomingMessage, url: string, named: (name: string) => void): Promise<{ app: App; body: unknown }> {
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const match = /^\/apps\/([^/]+)(\/.*)?$/.exec(path);
+    if (match === null) throw notFound('Unknown route');
+    const app = await this.deps.apps.byId(decode(match[1]!));
+    if (app === undefined) throw notFound(`Unknown app ${match[1]!.slice(0, 64)}`);
+    try {
+      const route = match[2] ?? '/';
+      const method = req.method ?? 'GET';
+      const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, this.bodyLimit);
+      this.deps.metrics.app(app.id).httpBytesReceived.inc(body.length);
+      verifyRequest(app, method, path, Object.fromEntries(query), body);
+      if (!app.enabled) throw forbidden('App is disabled');
+      const found = this.routes.find((r) => r.pattern.test(route));
+      if (found === undefined) throw notFound(`Unknown route ${route}`);
+      if (found.method !== method) throw new HttpError(405, 'method_not_allowed', `Use ${found.method} for ${route}`, { Allow: found.method });
+      named(found.name);
+      let json: unknown;
+      if (body.length > 0) {
+        try {
+          json = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw badRequest('Request body is not valid JSON');
+        }
+      }
+      const result = await found.handler({ app, method, route, query, body: json }, found.pattern.exec(route)!);
+      return { app, body: result };
+    } catch (err) {
+      (err as { app?: App }).app = app;
+      throw err;
+    }
+  }
+
+  private async events(req: ApiRequest): Promise<unknown> {
+    const event = parseEvent(req.app, req.body);
+    await this.publisher.publish(req.app, event);
+    if (event.info.size === 0) return {};
+    return { channels: await this.publisher.channelInfo(req.app, event) };
+  }
+
+  private async batchEvents(req: ApiRequest): Promise<unknown> {
+    const batch = (req.body as { batch?: unknown } | undefined)?.batch;
+    if (!Array.isArray(batch)) throw badRequest('batch is required and must be a list of events');
+    if (batch.length > req.app.max_event_batch_size) throw badRequest(`batch has more than ${req.app.max_event_batch_size} events`);
+    const events = batch.map((raw, i) => {
+      const event = parseEvent(req.app, raw, `batch[${i}].`);
+      if (event.channels.length !== 1) throw badRequest(`batch[${i}].channel: each batch event names exactly one channel`);
+      return event;
+    });
+    await Promise.all(events.map((e) => this.publisher.publish(req.app, e)));
+    if (events.every((e) => e.info.size === 0)) return {};
+    const info = await Promise.all(
+      events.map(async (e) => (e.info.size === 0 ? {} : (await this.publisher.channelInfo(req.app, e))[e.channels[0]!]!)),
+    );
+    return { batch: info };
+  }
+
+  private async channels(req: ApiRequest): Promise<unknown> {
+    const prefix = req.query.get('filter_by_prefix') ?? '';
+    const info = parseInfo(req.query.get('info') ?? undefined);
+    if (info.has('user_count') && !prefix.startsWith('presence-')) {
+      throw badRequest('info=user_count needs filter_by_prefix=presence- (it applies to presence channels only)');
+    }
+    const all = await this.deps.presence.channels(req.app.id);
+    const channels: Record<string, Record<string, number>> = {};
+    for (const [name, counts] of all) {
+      if (!name.startsWith(prefix) || counts.subscriptionCount === 0) continue;
+      const entry: Record<string, number> = {};
+      if (info.has('user_count')) entry.user_count = counts.userCount;
+      if (info.has('subscription_count')) entry.subscription_count = counts.subscriptionCount;
+      channels[name] = entry;
+    }
+    return { channels };
+  }
+
+  private async channel(req: ApiRequest, channel: string): Promise<unknown> {
+    checkChannel(req.app, channel);
+    const info = parseInfo(req.query.get('info') ?? undefined);
+    if (info.has('user_count') && !isPresenceChannel(channel)) throw badRequest('info=user_count applies to presence channels only');
+    if (info.has('cache') && !isCacheChannel(channel)) throw badRequest('info=cache applies to cache channels only');
+    const counts = await this.deps.presence.counts(req.app.id, channel);
+    const out: Record<string, unknown> = { occupied: counts.subscriptionCount > 0 };
+    if (info.has('user_count')) out.user_count = counts.userCount;
+    if (info.has('subscription_count')) out.subscription_count = counts.subscriptionCount;
+    if (info.has('cache')) {
+      const cached = await this.deps.cache.get(cacheKey(req.app.id, channel));
+      if (cached !== undefined) {
+        const frame = JSON.parse(cached.value) as { data?: string };
+        out.cache = { data: frame.data ?? '', ttl: cached.ttlSeconds };
+      }
+    }
+    return out;
+  }
+
+  private async users(req: ApiRequest, channel: string): Promise<unknown> {
+    checkChannel(req.app, channel);
+    if (!isPresenceChannel(channel)) throw badRequest('Users can only be listed for presence channels');
+    const members = await this.deps.presence.members(req.app.id, channel);
+    return { users: members.map((m) => ({ id: m.id })) };
+  }
+
+  private async terminate(req: ApiRequest, userId: string): Promise<unknown> {
+    if (userId === '') throw badRequest('user_id is required');
+    await this.deps.bus.publishControl({ type: 'terminate_user', app: req.app.id, userId });
+    return {};
+  }
+}
+
+function checkChannel(app: App, channel: string): void {
+  const problem = channelNameProblem(channel, app.max_channel_name_length);
+  if (problem !== undefined) throw badRequest(`channel: ${problem}`);
+}
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw badRequest('Path is not valid URL encoding');
+  }
+}

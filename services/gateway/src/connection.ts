@@ -1,0 +1,132 @@
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { App, AppMetrics, Member } from '@sockudo-ts/shared';
+import { encodeError } from '@sockudo-ts/shared';
+import { encodeTextFrame } from './frame.js';
+
+/** ChannelState is a socket's view of one of its channels. */
+export interface ChannelState {
+  /** active is false until subscription_succeeded has been sent. */
+  active: boolean;
+  /** member is the presence member this socket joined as. */
+  member?: Member;
+}
+
+/** WriteBatcher coalesces the frames written to one socket in one tick into one kernel write. */
+export class WriteBatcher {
+  private corked: Connection[] = [];
+  private scheduled = false;
+
+  constructor(private readonly maxBufferedBytes: number, private readonly onSlow: (conn: Connection) => void) {}
+
+  /** cork marks a socket as having frames queued this tick. */
+  cork(conn: Connection): void {
+    this.corked.push(conn);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** flush uncorks every socket written this tick and closes those whose unsent bytes exceed the limit. */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const list = this.corked;
+    this.corked = [];
+    for (const conn of list) {
+      conn.uncork();
+      if (conn.bufferedBytes() > this.maxBufferedBytes) this.onSlow(conn);
+    }
+  };
+}
+
+/**
+ * Connection is one Pusher socket: identity, app, subscriptions, sign-in and liveness. Frames are written
+ * straight to the TCP socket (corked per tick) so that a broadcast frame is built once for all sockets.
+ */
+export class Connection {
+  readonly channels = new Map<string, ChannelState>();
+  userId?: string;
+  /** userData is the exact signed user_data string of a signed-in socket. */
+  userData?: string;
+  watchlist?: string[];
+  lastActivity: number;
+  /** pingSentAt is when the server sent pusher:ping; zero when no ping is outstanding. */
+  pingSentAt = 0;
+  /** authorized is true once the socket signed in or joined a private/presence channel. */
+  authorized = false;
+  readonly connectedAt: number;
+  clientEventWindow = 0;
+  clientEventCount = 0;
+  closed = false;
+  /** work serializes the handling of this socket's frames. */
+  work: Promise<void> = Promise.resolve();
+  private corked = false;
+  private readonly raw: Socket;
+
+  constructor(
+    readonly id: string,
+    readonly app: App,
+    readonly ws: WebSocket,
+    readonly metrics: AppMetrics,
+    private readonly batcher: WriteBatcher,
+  ) {
+    this.raw = (ws as unknown as { _socket: Socket })._socket;
+    this.connectedAt = this.lastActivity = Date.now();
+  }
+
+  /** writeFrame queues a pre-built WebSocket frame; it leaves with the other frames of this tick. */
+  writeFrame(frame: Buffer): void {
+    if (this.closed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.raw.cork();
+      this.batcher.cork(this);
+    }
+    this.raw.write(frame);
+  }
+
+  /** send writes one frame built from text and counts it. */
+  send(text: string): void {
+    if (this.closed) return;
+    const frame = encodeTextFrame(text);
+    this.writeFrame(frame);
+    this.metrics.messagesSent.inc();
+    this.metrics.bytesSent.inc(frame.length);
+  }
+
+  /** sendError sends `pusher:error` without closing. */
+  sendError(code: number | null, message: string, channel?: string): void {
+    this.send(encodeError(code, message, channel));
+  }
+
+  /** close sends `pusher:error` with the code when given a message, then closes with that code. */
+  close(code: number, message: string, sendError = true): void {
+    if (this.closed) return;
+    if (sendError) this.sendError(code, message);
+    this.closed = true;
+    this.uncork();
+    this.ws.close(code, message.slice(0, 120));
+    // why: a peer that never reads would hold the socket (and its buffers) open; cut it after a moment.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  /** terminate drops the TCP connection at once (slow consumers). */
+  terminate(): void {
+    this.closed = true;
+    this.ws.terminate();
+  }
+
+  /** uncork flushes the frames queued this tick. */
+  uncork(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.raw.uncork();
+    }
+  }
+
+  /** bufferedBytes is how much written data the kernel has not taken yet. */
+  bufferedBytes(): number {
+    return this.raw.writableLength;
+  }
+}

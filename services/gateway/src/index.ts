@@ -1,0 +1,5 @@
+// The public surface of @sockudo-ts/gateway.
+export { Gateway, type GatewayDeps } from './gateway.js';
+export { encodeTextFrame } from './frame.js';
+export { parseHandshake, type HandshakeRequest } from './handshake.js';
+export { SOCKET_ID_PATTERN, newSocketId } from './socket-id.js';

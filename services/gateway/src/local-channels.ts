@@ -1,0 +1,96 @@
+import type { Bus, BusMessage, Subscription } from '@sockudo-ts/shared';
+import type { Connection } from './connection.js';
+import { encodeTextFrame } from './frame.js';
+
+/** LocalChannel is one channel's subscribers on this node and its bus subscription. */
+interface LocalChannel {
+  /** sockets receive every frame published to the channel. */
+  readonly sockets: Set<Connection>;
+  /** pending holds sockets whose subscription is not confirmed yet, with the frames they missed meanwhile. */
+  readonly pending: Map<Connection, Buffer[]>;
+  /** ready resolves once the bus delivers this channel to this node. */
+  ready: Promise<void>;
+  sub?: Subscription;
+}
+
+/** DeliveryCounter is told how many frames and bytes a broadcast wrote, per app. */
+export type DeliveryCounter = (appId: string, frames: number, bytes: number) => void;
+
+/**
+ * LocalChannels indexes this node's subscribers by app and channel and keeps exactly one bus subscription
+ * per channel that has local subscribers. A bus message is framed once and written to every subscriber.
+ */
+export class LocalChannels {
+  private readonly apps = new Map<string, Map<string, LocalChannel>>();
+
+  constructor(private readonly bus: Bus, private readonly counted: DeliveryCounter) {}
+
+  /**
+   * add registers a socket as pending on a channel and resolves once the bus delivers the channel here.
+   * Frames published meanwhile are kept for the socket until `activate`.
+   */
+  async add(appId: string, channel: string, conn: Connection): Promise<void> {
+    let channels = this.apps.get(appId);
+    if (channels === undefined) {
+      channels = new Map();
+      this.apps.set(appId, channels);
+    }
+    let local = channels.get(channel);
+    if (local === undefined) {
+      const created: LocalChannel = { sockets: new Set(), pending: new Map(), ready: Promise.resolve() };
+      created.ready = this.bus.subscribe(appId, channel, (m) => this.deliver(appId, created, m)).then((sub) => {
+        created.sub = sub;
+      });
+      local = created;
+      channels.set(channel, local);
+    }
+    local.pending.set(conn, []);
+    await local.ready;
+  }
+
+  /** activate moves a pending socket to the live set and writes the frames it missed, in order. */
+  activate(appId: string, channel: string, conn: Connection): void {
+    const local = this.apps.get(appId)?.get(channel);
+    const missed = local?.pending.get(conn);
+    if (local === undefined || missed === undefined) return;
+    local.pending.delete(conn);
+    local.sockets.add(conn);
+    for (const frame of missed) conn.writeFrame(frame);
+    if (missed.length > 0) this.counted(appId, missed.length, missed.reduce((n, f) => n + f.length, 0));
+  }
+
+  /** remove drops a socket from a channel; the bus subscription ends with the channel's last local socket. */
+  remove(appId: string, channel: string, conn: Connection): void {
+    const channels = this.apps.get(appId);
+    const local = channels?.get(channel);
+    if (local === undefined) return;
+    local.sockets.delete(conn);
+    local.pending.delete(conn);
+    if (local.sockets.size > 0 || local.pending.size > 0) return;
+    channels!.delete(channel);
+    if (channels!.size === 0) this.apps.delete(appId);
+    void local.ready.then(() => local.sub?.unsubscribe()).catch(() => undefined);
+  }
+
+  /** channelCount is the number of channels with local subscribers (leak checks, metrics). */
+  channelCount(): number {
+    let n = 0;
+    for (const channels of this.apps.values()) n += channels.size;
+    return n;
+  }
+
+  private deliver(appId: string, local: LocalChannel, message: BusMessage): void {
+    const frame = encodeTextFrame(message.frame);
+    const except = message.except;
+    let frames = 0;
+    for (const conn of local.sockets) {
+      if (conn.id === except) continue;
+      conn.writeFrame(frame);
+      frames++;
+    }
+    if (local.pending.size > 0) {
+      for (const [conn, missed] of local.pending) if (conn.id !== except) missed.push(frame);
+    }
+    if (frames > 0) this.counted(appId, frames, frames * frame.length);
+  }
+}

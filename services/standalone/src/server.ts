@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpApi } from '@sockudo-ts/api';
+import { Gateway } from '@sockudo-ts/gateway';
+import {
+  MemoryAppStore,
+  MemoryBus,
+  MemoryCacheStore,
+  MemoryPresenceStore,
+  Metrics,
+  NullWebhookSink,
+  PresenceOwner,
+  handleHealth,
+  sendJson,
+  type Logger,
+  type ServerConfig,
+} from '@sockudo-ts/shared';
+
+/** RunningServer is a started embedded server: its bound ports and a stop function. */
+export interface RunningServer {
+  config: ServerConfig;
+  /** port is the bound WebSocket/HTTP port (useful when config.port was 0). */
+  port: number;
+  /** metricsPort is the bound metrics port, or undefined when metrics are disabled. */
+  metricsPort?: number;
+  /** stop closes every socket with 4200, waits up to the grace period, and releases every resource. */
+  stop(): Promise<void>;
+}
+
+/**
+ * startStandalone composes the gateway and the HTTP API with the in-memory bus, presence store, cache and
+ * app store on one port: the embedded server of `npm start`.
+ */
+export async function startStandalone(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const apps = new MemoryAppStore(config.app_manager.array.apps);
+  const bus = new MemoryBus();
+  const store = new MemoryPresenceStore();
+  const cache = new MemoryCacheStore();
+  const metrics = new Metrics(config.metrics.prometheus.prefix);
+  const webhooks = NullWebhookSink;
+  const presence = new PresenceOwner(store, bus, apps, webhooks, {
+    subscriptionCountThrottleMs: config.subscription_count.throttle_ms,
+  });
+  const nodeId = config.instance.process_id;
+  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger });
+
+  const http: Server = createServer((req, res) => {
+    if (handleHealth(req, res, apps) || api.handle(req, res)) return;
+    sendJson(res, 404, { error: 'Not found' });
+  });
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+  http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+  http.on('clientError', (_err, socket) => socket.destroy());
+  await listen(http, config.port, config.host);
+  gateway.start();
+  const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
+  const port = (http.address() as AddressInfo).port;
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await gateway.stop(config.shutdown_grace_period * 1000);
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      presence.close();
+      await Promise.all([cache.close(), store.close(), bus.close()]);
+    })());
+
+  return { config, port, metricsPort, stop };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppStore } from '../apps/app-store.js';
+import { payloadTooLarge } from '../protocol/http-errors.js';
+
+/** readBody collects a request body, failing with 413 as soon as it passes `limitBytes`. */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limitBytes) {
+    req.resume();
+    return Promise.reject(payloadTooLarge(`Request body is larger than ${limitBytes} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limitBytes) {
+        failed = true;
+        reject(payloadTooLarge(`Request body is larger than ${limitBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!failed) reject(err);
+    });
+  });
+}
+
+/** sendJson writes a JSON response with an exact Content-Length; returns the bytes sent. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number {
+  const text = JSON.stringify(body);
+  const length = Buffer.byteLength(text);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': length, ...headers });
+  res.end(text);
+  return length;
+}
+
+/** sendText writes a plain-text response. */
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * handleHealth answers `GET /` and `GET /up` with 200 `OK`, and `GET /up/{app_id}` with 200 or 404.
+ * Returns false for any other request so that the caller can route it.
+ */
+export function handleHealth(req: IncomingMessage, res: ServerResponse, apps: AppStore): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (path === '/' || path === '/up') {
+    sendText(res, 200, 'OK');
+    return true;
+  }
+  const match = /^\/up\/([^/]+)$/.exec(path);
+  if (match === null) return false;
+  apps.byId(decodeURIComponent(match[1]!)).then(
+    (app) => (app ? sendText(res, 200, 'OK') : sendText(res, 404, 'App not found')),
+    () => sendText(res, 503, 'App store unavailable'),
+  );
+  return true;
+}

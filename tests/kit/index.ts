@@ -1,0 +1,3 @@
+// The test kit: start real servers on random ports and talk to them with the real clients.
+export * from './clients.js';
+export * from './server.js';
