@@ -1,3 +1,4 @@
 // The test kit: start real servers on random ports and talk to them with the real clients.
 export * from './clients.js';
 export * from './server.js';
+export * from './protocol.js';

@@ -244,6 +244,8 @@ export class Gateway {
 
 function refuse(ws: WebSocket, code: number, message: string): void {
   if (ws.readyState !== ws.OPEN) return;
+  // why: the socket was paused for the handshake; it must read the peer's close reply to finish closing.
+  ws.resume();
   ws.send(JSON.stringify({ event: 'pusher:error', data: JSON.stringify({ code, message }) }));
   ws.close(code, message.slice(0, 120));
   setTimeout(() => ws.terminate(), 2000).unref();

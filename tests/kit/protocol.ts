@@ -1,0 +1,81 @@
+import type { PusherClient, RawClient, RawFrame } from './clients.js';
+import { apiClient } from './clients.js';
+import type { TestApp, TestServer } from './server.js';
+
+/** parseData returns a raw frame's `data` string parsed as JSON (server data is always a JSON string). */
+export function parseData<T = Record<string, unknown>>(frame: RawFrame): T {
+  return JSON.parse(frame.data ?? 'null') as T;
+}
+
+/**
+ * rawSubscribe sends `pusher:subscribe` from a raw socket, signed like an app backend would sign it
+ * (with the `pusher` SDK's authorizeChannel) when the channel needs auth.
+ */
+export function rawSubscribe(
+  server: TestServer,
+  raw: RawClient,
+  socketId: string,
+  channel: string,
+  channelData?: { user_id: string | number; user_info?: unknown },
+  app: TestApp = server.app,
+): void {
+  const needsAuth = channel.startsWith('private-') || channel.startsWith('presence-');
+  const data: Record<string, unknown> = { channel };
+  if (needsAuth) {
+    const signed = apiClient(server, app).authorizeChannel(socketId, channel, channelData as never);
+    data.auth = signed.auth;
+    if (signed.channel_data !== undefined) data.channel_data = signed.channel_data;
+  }
+  raw.send({ event: 'pusher:subscribe', data });
+}
+
+/** rawSignin sends `pusher:signin` from a raw socket, signed with the SDK's authenticateUser. */
+export function rawSignin(server: TestServer, raw: RawClient, socketId: string, user: { id: string; [k: string]: unknown }, app: TestApp = server.app): void {
+  const signed = apiClient(server, app).authenticateUser(socketId, user as never);
+  raw.send({ event: 'pusher:signin', data: { auth: signed.auth, user_data: signed.user_data } });
+}
+
+/** errorOf returns the code and message of a `pusher:error` frame. */
+export function errorOf(frame: RawFrame): { code: number | null; message: string } {
+  return parseData<{ code: number | null; message: string }>(frame);
+}
+
+/** metricsText fetches the Prometheus exposition of a server's metrics listener. */
+export async function metricsText(server: TestServer): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
+  return res.text();
+}
+
+/** metricValue sums every sample of a metric (all label sets) in the metrics exposition. */
+export async function metricValue(server: TestServer, name: string): Promise<number> {
+  const text = await metricsText(server);
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (match && match[1] === name) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** stateChange resolves when a pusher-js connection reaches `state`. */
+export function reachesState(client: PusherClient, state: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (client.connection.state === state) return resolve();
+    const timer = setTimeout(() => reject(new Error(`connection did not reach ${state} (now ${client.connection.state})`)), timeoutMs);
+    const handler = (s: { current: string }): void => {
+      if (s.current !== state) return;
+      clearTimeout(timer);
+      client.connection.unbind('state_change', handler);
+      resolve();
+    };
+    client.connection.bind('state_change', handler);
+  });
+}
+
+/** collect records every `event` a pusher-js channel (or user, or watchlist) emits, with its metadata. */
+export function collect<T = unknown>(target: { bind(e: string, cb: (d: T, meta?: unknown) => void): unknown }, event: string): Array<{ data: T; meta?: unknown }> {
+  const seen: Array<{ data: T; meta?: unknown }> = [];
+  target.bind(event, (data: T, meta?: unknown) => seen.push({ data, meta }));
+  return seen;
+}
