@@ -110,13 +110,29 @@ export function buildConfig(sources: readonly ConfigSource[], env: Record<string
   return config;
 }
 
+/**
+ * withDefaultApp applies SOCKUDO_DEFAULT_APP_*: the variables override the fields of the configured app
+ * with that id (or `app-id`), or define a new app on top of Pusher's defaults. With no app configured at
+ * all the server gets the default app `app-id` / `app-key` / `app-secret`.
+ */
 function withDefaultApp(apps: App[], env: Record<string, string | undefined>): App[] {
   const given = Object.keys(DEFAULT_APP_ENV).filter((name) => env[name] !== undefined && env[name] !== '');
   if (given.length === 0 && apps.length > 0) return apps;
-  const raw: Tree = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
-  for (const name of given) raw[DEFAULT_APP_ENV[name]!] = env[name];
-  const app = parseApp(raw, 'environment (SOCKUDO_DEFAULT_APP_*)', true);
-  return [...apps.filter((a) => a.id !== app.id && a.key !== app.key), app];
+  const id = env.SOCKUDO_DEFAULT_APP_ID || 'app-id';
+  const base = apps.find((a) => a.id === id);
+  const app = (base ? structuredClone(base) : parseApp({ id, key: 'app-key', secret: 'app-secret' }, 'defaults', 'app', false)) as unknown as Tree;
+  for (const name of given) {
+    const field = DEFAULT_APP_ENV[name]!;
+    const kind = APP_KINDS[field];
+    const raw = env[name]!;
+    app[field] = kind === undefined ? raw : coerce({ path: name, kind: kind as FieldKind, default: 0, min: 0, doc: '' }, raw, 'environment variable', true);
+  }
+  const result = app as unknown as App;
+  const clash = apps.find((a) => a !== base && a.key === result.key);
+  if (clash !== undefined) {
+    throw new ConfigError(`environment variable SOCKUDO_DEFAULT_APP_KEY: key "${result.key}" is already used by app "${clash.id}"`);
+  }
+  return base ? apps.map((a) => (a === base ? result : a)) : [...apps, result];
 }
 
 const APP_KINDS: Record<string, FieldKind | 'webhooks'> = Object.fromEntries(
@@ -128,23 +144,26 @@ const APP_KINDS: Record<string, FieldKind | 'webhooks'> = Object.fromEntries(
 
 function parseApps(value: unknown, source: string): App[] {
   if (!Array.isArray(value)) throw new ConfigError(`${source}: app_manager.array.apps must be a list of apps`);
-  const apps = value.map((raw, i) => parseApp(raw, `${source}: app_manager.array.apps[${i}]`, false));
-  const seen = new Set<string>();
-  for (const app of apps) {
-    if (seen.has(app.id) || seen.has('key:' + app.key)) throw new ConfigError(`${source}: duplicate app id or key "${app.id}"`);
-    seen.add(app.id).add('key:' + app.key);
-  }
+  const apps = value.map((raw, i) => parseApp(raw, source, `app_manager.array.apps[${i}]`, false));
+  const ids = new Set<string>();
+  const keys = new Set<string>();
+  apps.forEach((app, i) => {
+    if (ids.has(app.id)) throw new ConfigError(`${source}: app_manager.array.apps[${i}].id: duplicate app id "${app.id}"`);
+    if (keys.has(app.key)) throw new ConfigError(`${source}: app_manager.array.apps[${i}].key: duplicate app key "${app.key}"`);
+    ids.add(app.id);
+    keys.add(app.key);
+  });
   return apps;
 }
 
-function parseApp(raw: unknown, where: string, fromEnv: boolean): App {
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${where}: an app must be a table/object`);
+function parseApp(raw: unknown, source: string, key: string, fromEnv: boolean): App {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: ${key}: an app must be a table/object`);
   const tree = raw as Tree;
   const app: Tree = {};
   for (const name of ['id', 'key', 'secret']) {
     const v = tree[name];
     if ((typeof v !== 'string' && typeof v !== 'number') || String(v) === '') {
-      throw new ConfigError(`${where}.${name}: required, a non-empty string`);
+      throw new ConfigError(`${source}: ${key}.${name}: required, a non-empty string`);
     }
     app[name] = String(v);
   }
@@ -153,10 +172,10 @@ function parseApp(raw: unknown, where: string, fromEnv: boolean): App {
     if (v === undefined || v === null) {
       app[name] = structuredClone((APP_DEFAULTS as unknown as Tree)[name]);
     } else if (kind === 'webhooks') {
-      app[name] = parseWebhooks(v, `${where}.webhooks`);
+      app[name] = parseWebhooks(v, `${source}: ${key}.webhooks`);
     } else {
-      const field: Field = { path: name, kind, default: 0, min: 0, doc: '' };
-      app[name] = coerce(field, v, where, fromEnv);
+      const field: Field = { path: `${key}.${name}`, kind, default: 0, min: 0, doc: '' };
+      app[name] = coerce(field, v, source, fromEnv);
     }
   }
   return app as unknown as App;
@@ -208,6 +227,7 @@ function coerce(field: Field, raw: unknown, source: string, fromString: boolean)
       if (typeof v !== 'number' || !Number.isFinite(v) || (typeof raw === 'string' && raw.trim() === '')) fail('a number');
       if (field.kind === 'int' && !Number.isInteger(v)) fail('an integer');
       if (field.min !== undefined && (v as number) < field.min) fail(`a number >= ${field.min}`);
+      if (field.max !== undefined && (v as number) > field.max) fail(`a number <= ${field.max}`);
       return v;
     }
     case 'bool': {

@@ -1,3 +1,5 @@
+import type { App } from '../apps/app.js';
+
 /** FieldKind is the type of one config value. */
 export type FieldKind = 'string' | 'int' | 'number' | 'bool' | 'string[]';
 
@@ -13,6 +15,8 @@ export interface Field {
   choices?: string[];
   /** min is the smallest accepted number. */
   min?: number;
+  /** max is the largest accepted number. */
+  max?: number;
   unit?: string;
   doc: string;
 }
@@ -20,7 +24,7 @@ export interface Field {
 /** FIELDS is the server's config schema; the README's config table is generated from it. */
 export const FIELDS: Field[] = [
   { path: 'host', kind: 'string', default: '0.0.0.0', env: ['HOST'], doc: 'Address the WebSocket and HTTP listener binds.' },
-  { path: 'port', kind: 'int', default: 6001, min: 0, env: ['PORT'], doc: 'Port of the WebSocket (/app) and HTTP API (/apps) listener.' },
+  { path: 'port', kind: 'int', default: 6001, min: 0, max: 65535, env: ['PORT'], doc: 'Port of the WebSocket (/app) and HTTP API (/apps) listener.' },
   { path: 'debug', kind: 'bool', default: false, env: ['DEBUG'], doc: 'Log at debug level.' },
   { path: 'log_level', kind: 'string', default: 'info', env: ['LOG_LEVEL'], choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'Log level (debug = true forces debug).' },
   { path: 'activity_timeout', kind: 'int', default: 120, min: 1, unit: 's', env: ['ACTIVITY_TIMEOUT'], doc: 'Seconds of silence before the server pings a socket; sent to clients in connection_established.' },
@@ -30,7 +34,7 @@ export const FIELDS: Field[] = [
   { path: 'instance.process_id', kind: 'string', default: '', env: ['INSTANCE_PROCESS_ID'], doc: 'Node id in a cluster; generated when empty.' },
   { path: 'metrics.enabled', kind: 'bool', default: true, env: ['METRICS_ENABLED'], doc: 'Serve Prometheus metrics.' },
   { path: 'metrics.host', kind: 'string', default: '0.0.0.0', env: ['METRICS_HOST'], doc: 'Address of the metrics listener.' },
-  { path: 'metrics.port', kind: 'int', default: 9601, min: 0, env: ['METRICS_PORT'], doc: 'Port of the metrics listener (GET /metrics).' },
+  { path: 'metrics.port', kind: 'int', default: 9601, min: 0, max: 65535, env: ['METRICS_PORT'], doc: 'Port of the metrics listener (GET /metrics).' },
   { path: 'metrics.prometheus.prefix', kind: 'string', default: 'sockudo_', env: ['METRICS_PROMETHEUS_PREFIX'], doc: 'Prefix of every metric name.' },
   { path: 'app_manager.driver', kind: 'string', default: 'memory', env: ['APP_MANAGER_DRIVER'], choices: ['memory', 'array'], doc: 'Where apps come from: `memory` (alias `array`) reads app_manager.array.apps.' },
   { path: 'websocket.max_connections', kind: 'int', default: 0, min: 0, env: ['WEBSOCKET_MAX_CONNECTIONS'], doc: 'Sockets this node accepts before refusing with 4100; zero means no limit.' },
@@ -53,4 +57,32 @@ export const DEFAULT_APP_ENV: Record<string, string> = {
   SOCKUDO_DEFAULT_APP_ENABLE_WATCHLIST_EVENTS: 'enable_watchlist_events',
   SOCKUDO_DEFAULT_APP_ENABLE_SUBSCRIPTION_COUNT_EVENTS: 'enable_subscription_count_events',
   SOCKUDO_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SECOND: 'max_client_events_per_second',
+};
+
+/**
+ * APP_FIELD_DOCS is a one-line doc for every field of an app under `[[app_manager.array.apps]]`; defaults
+ * come from APP_DEFAULTS. The README's per-app table is generated from it.
+ */
+export const APP_FIELD_DOCS: Record<keyof App, string> = {
+  id: 'App id, used in HTTP API paths (`/apps/{id}`). Required.',
+  key: 'App key, used by clients (`/app/{key}`) and in signatures. Required.',
+  secret: 'App secret that signs HTTP API requests, channel auth and signin. Required; never logged.',
+  enabled: 'A disabled app refuses sockets (4003) and HTTP API calls (403).',
+  max_connections: 'Concurrent sockets of the app across the cluster before refusing with 4004; zero means no limit.',
+  enable_client_messages: 'Allow `client-*` events on private and presence channels.',
+  enable_user_authentication: 'Allow `pusher:signin` (user authentication).',
+  enable_watchlist_events: 'Send `pusher_internal:watchlist_events` to signed-in users with a watchlist.',
+  enable_subscription_count_events: 'Send `pusher_internal:subscription_count` on non-presence channels.',
+  enable_authorized_connections: 'Close sockets that neither sign in nor subscribe privately within user_authentication_timeout (4009).',
+  max_client_events_per_second: 'Client events per socket per second before 4301; zero means no limit.',
+  max_presence_members_per_channel: 'Members of one presence channel.',
+  max_presence_member_size_in_kb: 'Size of one presence member\'s user_info, in KB.',
+  max_presence_user_id_length: 'Length of a presence or signin user id, in characters.',
+  max_channel_name_length: 'Length of a channel name, in characters.',
+  max_event_channels_at_once: 'Channels one HTTP trigger may name.',
+  max_event_name_length: 'Length of an event name, in characters.',
+  max_event_payload_in_kb: 'Size of one event\'s data, in KB (413 over it).',
+  max_event_batch_size: 'Events in one `POST /batch_events`.',
+  allowed_origins: 'Origins allowed to open sockets (`*` wildcards); empty allows every origin (else 4009).',
+  webhooks: 'Webhook endpoints: `url`, `event_types`, optional `filter` (`channel_prefix`, `channel_suffix`, `channel_pattern`) and `headers`.',
 };
