@@ -78,20 +78,34 @@ export class HttpApi {
     const started = process.hrtime.bigint();
     let routeName = 'unknown';
     this.serve(req, url, (name) => (routeName = name)).then(
-      ({ app, body }) => this.respond(res, app, 200, body ?? {}, routeName, started),
+      ({ app, body }) => this.respond(req, res, app, 200, body ?? {}, routeName, started),
       (err: unknown) => {
         const e = err instanceof HttpError ? err : undefined;
         if (e === undefined) this.deps.logger.error({ err, route: routeName }, 'HTTP API handler failed');
         const status = e?.status ?? 500;
-        this.respond(res, (err as { app?: App }).app, status, { error: e?.message ?? 'Internal server error' }, routeName, started, e?.headers);
+        this.respond(req, res, (err as { app?: App }).app, status, { error: e?.message ?? 'Internal server error' }, routeName, started, e?.headers);
       },
     );
     return true;
   }
 
-  private respond(res: ServerResponse, app: App | undefined, status: number, body: unknown, route: string, started: bigint, headers?: Record<string, string>): void {
+  private respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    app: App | undefined,
+    status: number,
+    body: unknown,
+    route: string,
+    started: bigint,
+    headers?: Record<string, string>,
+  ): void {
     const sent = sendJson(res, status, body, headers);
-    this.deps.metrics.httpDuration.observe({ route, status: String(status) }, Number(process.hrtime.bigint() - started) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.deps.metrics.httpDuration.observe({ route, status: String(status) }, seconds);
+    // why: the path only, never the query: it carries auth_signature. The error says why a call was refused.
+    const path = (req.url ?? '/').split('?')[0]!.slice(0, 300);
+    const error = status >= 400 ? (body as { error?: string }).error : undefined;
+    this.deps.logger.debug({ app_id: app?.id, method: req.method, path, route, status, ms: Math.round(seconds * 1000), error }, 'HTTP API request');
     if (app !== undefined) {
       const m = this.deps.metrics.app(app.id);
       m.httpCalls.inc();
