@@ -178,3 +178,49 @@ describe('handshake: the node connection cap (websocket.max_connections)', () =>
     await expectRefusal(over, 4100);
   });
 });
+
+describe('handshake: the node connection cap under a burst of simultaneous connections', () => {
+  let server: TestServer;
+  const raws: RawClient[] = [];
+  beforeAll(async () => {
+    server = await startServer({ config: { websocket: { max_connections: 2 } } });
+  });
+  afterAll(async () => {
+    for (const r of raws) r.close();
+    await server.stop();
+  });
+
+  it('admits exactly the cap and refuses the rest with 4100', async () => {
+    const burst = await Promise.all(Array.from({ length: 8 }, () => rawClient(server)));
+    raws.push(...burst);
+    const firsts = await Promise.all(burst.map((c) => c.waitFrame(() => true)));
+    expect(firsts.filter((f) => f.event === 'pusher:connection_established')).toHaveLength(2);
+    expect(firsts.filter((f) => f.event === 'pusher:error' && errorOf(f).code === 4100)).toHaveLength(6);
+  });
+});
+
+describe('shutdown: every socket is told to reconnect now (4200)', () => {
+  let server: TestServer;
+  const raws: RawClient[] = [];
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    for (const r of raws) r.close();
+    await server.stop();
+  });
+
+  it('sends pusher:error 4200 and closes with 4200 on stop', async () => {
+    const a = await rawClient(server);
+    const b = await rawClient(server);
+    raws.push(a, b);
+    await Promise.all([a.socketId(), b.socketId()]);
+    const stopped = server.stop();
+    for (const c of [a, b]) {
+      expect((await c.closed).code).toBe(4200);
+      const error = c.frames.find((f) => f.event === 'pusher:error');
+      expect(error && errorOf(error).code).toBe(4200);
+    }
+    await stopped;
+  });
+});

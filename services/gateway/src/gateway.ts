@@ -7,6 +7,7 @@ import {
   encodeInternal,
   originAllowed,
   parseClientFrame,
+  type App,
   type AppStore,
   type Bus,
   type CacheStore,
@@ -51,6 +52,8 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private sweeper?: NodeJS.Timeout;
   private stopping = false;
+  /** admitting counts handshakes past the node cap check that are not in `connections` yet. */
+  private admitting = 0;
 
   constructor(readonly deps: GatewayDeps) {
     const { config, metrics } = deps;
@@ -92,8 +95,8 @@ export class Gateway {
   }
 
   private async admit(req: IncomingMessage, ws: WebSocket): Promise<void> {
-    const { apps, config, presence, metrics, nodeId } = this.deps;
-    let app;
+    const { apps, config, metrics } = this.deps;
+    let app: App | undefined;
     try {
       if (this.stopping) throw new PusherError(CloseCode.ReconnectNow, 'Server is shutting down');
       const { appKey } = parseHandshake(req.url ?? '/');
@@ -102,13 +105,24 @@ export class Gateway {
       if (!app.enabled) throw new PusherError(CloseCode.AppDisabled, 'App is disabled');
       if (!originAllowed(app, req.headers.origin)) throw new PusherError(CloseCode.Unauthorized, 'Origin not allowed');
       const cap = config.websocket.max_connections;
-      if (cap > 0 && this.connections.size >= cap) throw new PusherError(CloseCode.OverCapacity, 'Server over capacity');
+      if (cap > 0 && this.connections.size + this.admitting >= cap) throw new PusherError(CloseCode.OverCapacity, 'Server over capacity');
     } catch (err) {
       if (!(err instanceof PusherError)) throw err;
       metrics.refusals.inc({ code: String(err.code) });
       refuse(ws, err.code, err.message);
       return;
     }
+    // why: presence.connect may await a remote store; hold the node slot meanwhile so a burst cannot overshoot the cap.
+    this.admitting++;
+    try {
+      await this.open(app, ws);
+    } finally {
+      this.admitting--;
+    }
+  }
+
+  private async open(app: App, ws: WebSocket): Promise<void> {
+    const { config, presence, metrics, nodeId } = this.deps;
     const socketId = newSocketId();
     if (!(await presence.connect(app.id, socketId, nodeId))) {
       metrics.refusals.inc({ code: String(CloseCode.AppOverQuota) });
