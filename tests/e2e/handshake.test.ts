@@ -83,6 +83,13 @@ describe('handshake: connection_established and refusals by path, protocol, app 
     await expectRefusal(await raw('/app/no-such-key?protocol=7'), 4001);
   });
 
+  it('refuses an unknown multi-byte app key with 4001 only (the close reason fits in 123 bytes)', async () => {
+    const c = await raw(`/app/${'%E2%82%AC'.repeat(64)}?protocol=7`);
+    const message = await expectRefusal(c, 4001);
+    expect(message).toContain('€');
+    expect(Buffer.byteLength((await c.closed).reason)).toBeLessThanOrEqual(123);
+  });
+
   it('refuses a disabled app with 4003', async () => {
     await expectRefusal(await raw(`/app/${disabled.key}?protocol=7`), 4003);
   });
@@ -113,6 +120,7 @@ describe('handshake: connection_established and refusals by path, protocol, app 
   it('refuses a non-numeric protocol with 4006', async () => {
     await expectRefusal(await raw(`/app/${server.app.key}?protocol=seven`), 4006);
     await expectRefusal(await raw(`/app/${server.app.key}?protocol=7.5`), 4006);
+    await expectRefusal(await raw(`/app/${server.app.key}?protocol=${'%F0%9F%98%80'.repeat(40)}`), 4006);
   });
 
   it('refuses an unsupported protocol with 4007', async () => {

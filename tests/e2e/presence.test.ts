@@ -147,6 +147,14 @@ describe('presence channels: members, per-user added/removed, limits', () => {
     expect(parseData(removed)).toEqual({ user_id: '42' });
   });
 
+  it('keeps a user id that is an Object.prototype name as an ordinary member key', async () => {
+    const s = await raw();
+    rawSubscribe(server, s.c, s.id, 'presence-proto', { user_id: '__proto__', user_info: { odd: true } });
+    const ok = await s.c.event('pusher_internal:subscription_succeeded', 'presence-proto');
+    expect(parseData<PresenceData>(ok).presence).toEqual({ ids: ['__proto__'], hash: JSON.parse('{"__proto__":{"odd":true}}'), count: 1 });
+    expect(ok.data).toContain('"hash":{"__proto__":{"odd":true}}');
+  });
+
   it('refuses a member beyond max_presence_members_per_channel, still admits more sockets of a present user', async () => {
     const members: Array<{ c: RawClient; id: string }> = [];
     for (const user of ['m1', 'm2', 'm3']) {

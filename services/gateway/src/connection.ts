@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { App, AppMetrics, Member } from '@sockudo-ts/shared';
 import { encodeError } from '@sockudo-ts/shared';
-import { encodeTextFrame } from './frame.js';
+import { closeReason, encodeTextFrame } from './frame.js';
 
 /** ChannelState is a socket's view of one of its channels. */
 export interface ChannelState {
@@ -106,7 +106,7 @@ export class Connection {
     if (sendError) this.sendError(code, message);
     this.closed = true;
     this.uncork();
-    this.ws.close(code, message.slice(0, 120));
+    this.ws.close(code, closeReason(message));
     // why: a peer that never reads would hold the socket (and its buffers) open; cut it after a moment.
     setTimeout(() => this.ws.terminate(), 2000).unref();
   }

@@ -24,3 +24,23 @@ export function encodeTextFrame(text: string): Buffer {
   frame.write(text, header, 'utf8');
   return frame;
 }
+
+/** MAX_CLOSE_REASON_BYTES is the longest close reason a WebSocket close frame carries (RFC 6455 §5.5). */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/**
+ * closeReason cuts a message to the 123 UTF-8 bytes a close frame allows, never splitting a character.
+ * Messages may quote client input (an app key), so the cut is by bytes, not characters.
+ */
+export function closeReason(message: string): string {
+  if (Buffer.byteLength(message) <= MAX_CLOSE_REASON_BYTES) return message;
+  let out = '';
+  let bytes = 0;
+  for (const ch of message) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > MAX_CLOSE_REASON_BYTES) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}

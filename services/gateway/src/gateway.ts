@@ -19,6 +19,7 @@ import {
   type WebhookSink,
 } from '@sockudo-ts/shared';
 import { Connection, WriteBatcher } from './connection.js';
+import { closeReason } from './frame.js';
 import { handleClientEvent } from './client-events.js';
 import { parseHandshake } from './handshake.js';
 import { LocalChannels } from './local-channels.js';
@@ -261,6 +262,6 @@ function refuse(ws: WebSocket, code: number, message: string): void {
   // why: the socket was paused for the handshake; it must read the peer's close reply to finish closing.
   ws.resume();
   ws.send(JSON.stringify({ event: 'pusher:error', data: JSON.stringify({ code, message }) }));
-  ws.close(code, message.slice(0, 120));
+  ws.close(code, closeReason(message));
   setTimeout(() => ws.terminate(), 2000).unref();
 }

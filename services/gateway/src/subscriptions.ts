@@ -87,7 +87,8 @@ async function sendSucceeded(gw: Gateway, conn: Connection, channel: string, sta
 
 function presenceData(members: Member[] | undefined): unknown {
   if (members === undefined) return {};
-  const hash: Record<string, unknown> = {};
+  // why: a user id may be "__proto__"; a null-prototype object keeps it as an ordinary key.
+  const hash: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const m of members) hash[m.id] = m.info ?? null;
   return { presence: { ids: members.map((m) => m.id), hash, count: members.length } };
 }
