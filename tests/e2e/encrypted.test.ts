@@ -70,7 +70,8 @@ describe('end-to-end encrypted channels (private-encrypted-*)', () => {
     rawSubscribe(server, c, id, 'private-encrypted-exact');
     await c.event('pusher_internal:subscription_succeeded', 'private-encrypted-exact');
     const data = JSON.stringify({ nonce: 'bm9uY2U=', ciphertext: 'Y2lwaGVy+/==' }) + '  ';
-    await apiClient(server).post({ path: '/events', body: { name: 'opaque', channels: ['private-encrypted-exact'], data } });
+    // why: the SDK types body as a string but JSON-encodes whatever it is given.
+    await apiClient(server).post({ path: '/events', body: { name: 'opaque', channels: ['private-encrypted-exact'], data } as never });
     const event = await c.event('opaque', 'private-encrypted-exact');
     expect(event.data).toBe(data);
   });
