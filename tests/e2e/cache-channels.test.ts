@@ -22,7 +22,7 @@ describe('cache channels: cache_miss on empty, last event replayed after subscri
     raws.push(c);
     return { c, id: await c.socketId() };
   };
-  /** subscribeFresh subscribes a new raw socket and returns the events that follow subscription_succeeded. */
+  /** subscribeFresh subscribes a new raw socket and resolves once the frame after subscription_succeeded arrived. */
   const subscribeFresh = async (channel: string, channelData?: { user_id: string }): Promise<RawClient> => {
     const s = await raw();
     rawSubscribe(server, s.c, s.id, channel, channelData);

@@ -28,7 +28,7 @@ async function pair(server: TestServer, raws: RawClient[], channel: string, user
   return out as [RawClient, RawClient];
 }
 
-/** roundTrip proves the receiver got everything the sender sent before: the receiver echoes a fresh event back. */
+/** settle proves the server handled what came before: the receiver sends a fresh client event and the sender awaits it. */
 async function settle(sender: RawClient, receiver: RawClient, channel: string): Promise<void> {
   const name = `client-settle-${Math.random().toString(36).slice(2)}`;
   receiver.send({ event: name, channel, data: {} });

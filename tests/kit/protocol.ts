@@ -62,7 +62,7 @@ export async function metricValue(server: TestServer, name: string): Promise<num
   return sum;
 }
 
-/** stateChange resolves when a pusher-js connection reaches `state`. */
+/** reachesState resolves when a pusher-js connection is in (or reaches) `state`. */
 export function reachesState(client: PusherClient, state: string, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
     if (client.connection.state === state) return resolve();
