@@ -48,13 +48,21 @@ export class LocalChannels {
     await local.ready;
   }
 
-  /** activate moves a pending socket to the live set and writes the frames it missed, in order. */
-  activate(appId: string, channel: string, conn: Connection): void {
+  /**
+   * activate moves a pending socket to the live set and writes, in order, `replay` (a cache channel's last
+   * event) and the frames the socket missed while pending. The replay is skipped when the socket missed that
+   * very frame: it was published during the subscription and is delivered once, in order.
+   */
+  activate(appId: string, channel: string, conn: Connection, replay?: string): void {
     const local = this.apps.get(appId)?.get(channel);
     const missed = local?.pending.get(conn);
     if (local === undefined || missed === undefined) return;
     local.pending.delete(conn);
     local.sockets.add(conn);
+    if (replay !== undefined) {
+      const frame = encodeTextFrame(replay);
+      if (!missed.some((f) => f.equals(frame))) missed.unshift(frame);
+    }
     for (const frame of missed) conn.writeFrame(frame);
     if (missed.length > 0) this.counted(appId, missed.length, missed.reduce((n, f) => n + f.length, 0));
   }

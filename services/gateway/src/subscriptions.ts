@@ -67,8 +67,8 @@ export async function handleSubscribe(gw: Gateway, conn: Connection, frame: Clie
   }
   state.active = true;
   conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(result.members), channel));
-  if (type.cache) await sendCached(gw, conn, channel);
-  gw.local.activate(app.id, channel, conn);
+  const replay = type.cache ? await cachedEvent(gw, conn, channel) : undefined;
+  gw.local.activate(app.id, channel, conn, replay);
 }
 
 /** handleUnsubscribe runs `pusher:unsubscribe`: no reply; presence leave logic runs. */
@@ -93,17 +93,16 @@ function presenceData(members: Member[] | undefined): unknown {
   return { presence: { ids: members.map((m) => m.id), hash, count: members.length } };
 }
 
-async function sendCached(gw: Gateway, conn: Connection, channel: string): Promise<void> {
+/** cachedEvent returns a cache channel's last event, or sends `pusher:cache_miss` (and its webhook, once). */
+async function cachedEvent(gw: Gateway, conn: Connection, channel: string): Promise<string | undefined> {
   const { cache, webhooks, config } = gw.deps;
   const cached = await cache.get(cacheKey(conn.app.id, channel));
-  if (cached !== undefined) {
-    conn.send(cached.value);
-    return;
-  }
+  if (cached !== undefined) return cached.value;
   conn.send(encodeInternal('pusher:cache_miss', undefined, channel));
   if (await cache.setIfAbsent(cacheMissKey(conn.app.id, channel), '1', config.channel_limits.cache_ttl)) {
     webhooks.emit(conn.app.id, { name: 'cache_miss', channel });
   }
+  return undefined;
 }
 
 function authError(conn: Connection, channel: string, error: string): void {

@@ -1,0 +1,152 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  MemoryAppStore,
+  MemoryBus,
+  MemoryCacheStore,
+  MemoryPresenceStore,
+  Metrics,
+  NullWebhookSink,
+  PresenceOwner,
+  buildConfig,
+  cacheKey,
+  createLogger,
+  encodeEvent,
+  type Member,
+  type Presence,
+} from '@sockudo-ts/shared';
+import { Gateway } from '../src/gateway.js';
+
+const DELAY_MS = 40;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** SlowPresence answers like a remote presence service: every call takes DELAY_MS. */
+class SlowPresence implements Presence {
+  constructor(private readonly inner: Presence) {}
+  async connect(appId: string, socketId: string, node: string): Promise<boolean> {
+    await sleep(DELAY_MS);
+    return this.inner.connect(appId, socketId, node);
+  }
+  async disconnect(appId: string, socketId: string): Promise<void> {
+    await sleep(DELAY_MS);
+    return this.inner.disconnect(appId, socketId);
+  }
+  async subscribe(appId: string, channel: string, socketId: string, member?: Member) {
+    await sleep(DELAY_MS);
+    return this.inner.subscribe(appId, channel, socketId, member);
+  }
+  async unsubscribe(appId: string, channel: string, socketId: string): Promise<void> {
+    await sleep(DELAY_MS);
+    return this.inner.unsubscribe(appId, channel, socketId);
+  }
+  async signin(appId: string, socketId: string, userId: string): Promise<void> {
+    await sleep(DELAY_MS);
+    return this.inner.signin(appId, socketId, userId);
+  }
+  members(appId: string, channel: string) {
+    return this.inner.members(appId, channel);
+  }
+  counts(appId: string, channel: string) {
+    return this.inner.counts(appId, channel);
+  }
+  channels(appId: string) {
+    return this.inner.channels(appId);
+  }
+  onlineUsers(appId: string, userIds: readonly string[]) {
+    return this.inner.onlineUsers(appId, userIds);
+  }
+}
+
+interface Frame {
+  event: string;
+  channel?: string;
+  data?: string;
+}
+
+/** open connects a socket and records its frames. */
+async function open(port: number): Promise<{ ws: WebSocket; frames: Frame[]; next: (pred: (f: Frame) => boolean) => Promise<Frame> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/key?protocol=7`);
+  const frames: Frame[] = [];
+  const waiters: Array<() => void> = [];
+  ws.on('message', (d) => {
+    frames.push(JSON.parse(String(d)) as Frame);
+    for (const w of waiters.splice(0)) w();
+  });
+  ws.on('error', () => undefined);
+  await new Promise((r) => ws.once('open', r));
+  const next = (pred: (f: Frame) => boolean): Promise<Frame> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no frame; saw ${frames.map((f) => f.event).join(',')}`)), 3000);
+      const check = (): void => {
+        const found = frames.find(pred);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { ws, frames, next };
+}
+
+describe('gateway with a presence service that answers after a delay (as over gRPC)', () => {
+  let http: Server;
+  let gateway: Gateway;
+  let bus: MemoryBus;
+  let cache: MemoryCacheStore;
+  let port: number;
+  const sockets: WebSocket[] = [];
+  beforeAll(async () => {
+    const config = buildConfig([{ name: 'test', values: { websocket: { max_connections: 3 }, app_manager: { array: { apps: [{ id: 'a', key: 'key', secret: 's' }] } } } }], {});
+    const apps = new MemoryAppStore(config.app_manager.array.apps);
+    bus = new MemoryBus();
+    cache = new MemoryCacheStore();
+    const presence = new SlowPresence(new PresenceOwner(new MemoryPresenceStore(), bus, apps, NullWebhookSink));
+    const logger = createLogger({ level: 'silent', service: 'test' });
+    gateway = new Gateway({ config, apps, bus, presence, cache, webhooks: NullWebhookSink, metrics: new Metrics('t_'), logger, nodeId: 'n1' });
+    http = createServer();
+    http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+    port = (http.address() as AddressInfo).port;
+    gateway.start();
+  });
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    await gateway.stop(100);
+    http.closeAllConnections();
+    await new Promise((r) => http.close(r));
+  });
+
+  it('holds websocket.max_connections when a burst of handshakes waits on presence together', async () => {
+    const burst = await Promise.all(Array.from({ length: 8 }, () => open(port)));
+    sockets.push(...burst.map((b) => b.ws));
+    const firsts = await Promise.all(burst.map((b) => b.next(() => true)));
+    expect(firsts.filter((f) => f.event === 'pusher:connection_established')).toHaveLength(3);
+    expect(firsts.filter((f) => f.event === 'pusher:error')).toHaveLength(5);
+    for (const ws of sockets.splice(0)) ws.terminate();
+    await new Promise((r) => setTimeout(r, 4 * DELAY_MS));
+  });
+
+  it('replays a cache channel event once, even when it is published while the subscription waits on presence', async () => {
+    const s = await open(port);
+    sockets.push(s.ws);
+    await s.next((f) => f.event === 'pusher:connection_established');
+    s.ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'cache-race' } }));
+    // Published while presence.subscribe is pending: the API publishes, then updates the cache.
+    await sleep(DELAY_MS / 2);
+    const frame = encodeEvent('update', 'cache-race', '{"v":1}');
+    await bus.publish('a', 'cache-race', { frame });
+    await cache.set(cacheKey('a', 'cache-race'), frame, 60);
+    await s.next((f) => f.event === 'pusher_internal:subscription_succeeded');
+    const marker = encodeEvent('marker', 'cache-race', '{}');
+    await bus.publish('a', 'cache-race', { frame: marker });
+    await s.next((f) => f.event === 'marker');
+    expect(s.frames.filter((f) => f.channel === 'cache-race').map((f) => f.event)).toEqual([
+      'pusher_internal:subscription_succeeded',
+      'update',
+      'marker',
+    ]);
+  });
+});
