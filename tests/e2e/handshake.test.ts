@@ -20,7 +20,7 @@ import {
 async function expectRefusal(client: RawClient, code: number): Promise<string> {
   const started = Date.now();
   const closed = await client.closed;
-  expect(Date.now() - started).toBeLessThan(1000);
+  expect(Date.now() - started).toBeLessThan(1500);
   expect(client.frames.map((f) => f.event)).toEqual(['pusher:error']);
   const error = errorOf(client.frames[0]!);
   expect(error.code).toBe(code);

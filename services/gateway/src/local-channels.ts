@@ -2,12 +2,18 @@ import type { Bus, BusMessage, Subscription } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import { encodeTextFrame } from './frame.js';
 
+/** MissedFrame is a frame published while a socket was pending, with its text for the activation checks. */
+interface MissedFrame {
+  frame: Buffer;
+  text: string;
+}
+
 /** LocalChannel is one channel's subscribers on this node and its bus subscription. */
 interface LocalChannel {
   /** sockets receive every frame published to the channel. */
   readonly sockets: Set<Connection>;
   /** pending holds sockets whose subscription is not confirmed yet, with the frames they missed meanwhile. */
-  readonly pending: Map<Connection, Buffer[]>;
+  readonly pending: Map<Connection, MissedFrame[]>;
   /** ready resolves once the bus delivers this channel to this node. */
   ready: Promise<void>;
   sub?: Subscription;
@@ -51,20 +57,23 @@ export class LocalChannels {
   /**
    * activate moves a pending socket to the live set and writes, in order, `replay` (a cache channel's last
    * event) and the frames the socket missed while pending. The replay is skipped when the socket missed that
-   * very frame: it was published during the subscription and is delivered once, in order.
+   * very frame: it was published during the subscription and is delivered once, in order. `keep`, when
+   * given, sees each missed frame's text in order and drops those it returns false for.
    */
-  activate(appId: string, channel: string, conn: Connection, replay?: string): void {
+  activate(appId: string, channel: string, conn: Connection, replay?: string, keep?: (text: string) => boolean): void {
     const local = this.apps.get(appId)?.get(channel);
-    const missed = local?.pending.get(conn);
-    if (local === undefined || missed === undefined) return;
+    const pending = local?.pending.get(conn);
+    if (local === undefined || pending === undefined) return;
     local.pending.delete(conn);
     local.sockets.add(conn);
-    if (replay !== undefined) {
-      const frame = encodeTextFrame(replay);
-      if (!missed.some((f) => f.equals(frame))) missed.unshift(frame);
+    const missed = keep === undefined ? pending : pending.filter((m) => keep(m.text));
+    if (replay !== undefined && !missed.some((m) => m.text === replay)) missed.unshift({ frame: encodeTextFrame(replay), text: replay });
+    let bytes = 0;
+    for (const { frame } of missed) {
+      conn.writeFrame(frame);
+      bytes += frame.length;
     }
-    for (const frame of missed) conn.writeFrame(frame);
-    if (missed.length > 0) this.counted(appId, missed.length, missed.reduce((n, f) => n + f.length, 0));
+    if (missed.length > 0) this.counted(appId, missed.length, bytes);
   }
 
   /** remove drops a socket from a channel; the bus subscription ends with the channel's last local socket. */
@@ -97,7 +106,7 @@ export class LocalChannels {
       frames++;
     }
     if (local.pending.size > 0) {
-      for (const [conn, missed] of local.pending) if (conn.id !== except) missed.push(frame);
+      for (const [conn, missed] of local.pending) if (conn.id !== except) missed.push({ frame, text: message.frame });
     }
     if (frames > 0) this.counted(appId, frames, frames * frame.length);
   }

@@ -68,7 +68,8 @@ export async function handleSubscribe(gw: Gateway, conn: Connection, frame: Clie
   state.active = true;
   conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(result.members), channel));
   const replay = type.cache ? await cachedEvent(gw, conn, channel) : undefined;
-  gw.local.activate(app.id, channel, conn, replay);
+  const keep = result.members === undefined ? undefined : knownMembersFilter(result.members);
+  gw.local.activate(app.id, channel, conn, replay, keep);
 }
 
 /** handleUnsubscribe runs `pusher:unsubscribe`: no reply; presence leave logic runs. */
@@ -91,6 +92,40 @@ function presenceData(members: Member[] | undefined): unknown {
   const hash: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const m of members) hash[m.id] = m.info ?? null;
   return { presence: { ids: members.map((m) => m.id), hash, count: members.length } };
+}
+
+const MEMBER_ADDED = '{"event":"pusher_internal:member_added"';
+const MEMBER_REMOVED = '{"event":"pusher_internal:member_removed"';
+
+/**
+ * knownMembersFilter filters the frames a presence joiner missed while its subscription was pending: a
+ * member_added for a user already in the member list it was sent is dropped (pusher-js would announce that
+ * user twice). The list is followed through the missed member_added/member_removed frames in order.
+ */
+function knownMembersFilter(members: Member[]): (text: string) => boolean {
+  const present = new Set(members.map((m) => m.id));
+  return (text) => {
+    const added = text.startsWith(MEMBER_ADDED);
+    if (!added && !text.startsWith(MEMBER_REMOVED)) return true;
+    const userId = memberEventUserId(text);
+    if (userId === undefined) return true;
+    if (!added) {
+      present.delete(userId);
+      return true;
+    }
+    if (present.has(userId)) return false;
+    present.add(userId);
+    return true;
+  };
+}
+
+function memberEventUserId(text: string): string | undefined {
+  try {
+    const data = JSON.parse((JSON.parse(text) as { data?: string }).data ?? '') as { user_id?: unknown };
+    return typeof data.user_id === 'string' ? data.user_id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** cachedEvent returns a cache channel's last event, or sends `pusher:cache_miss` (and its webhook, once). */

@@ -14,6 +14,7 @@ import {
   cacheKey,
   createLogger,
   encodeEvent,
+  signChannel,
   type Member,
   type Presence,
 } from '@sockudo-ts/shared';
@@ -148,5 +149,37 @@ describe('gateway with a presence service that answers after a delay (as over gR
       'update',
       'marker',
     ]);
+  });
+
+  it('never announces a presence member to a joiner that already has it in its member list', async () => {
+    // why: the node cap is 3; let the earlier tests' sockets go first.
+    for (const ws of sockets.splice(0)) ws.terminate();
+    await sleep(4 * DELAY_MS);
+    const users = ['ann', 'ben', 'cy'];
+    const joiners = await Promise.all(users.map(() => open(port)));
+    sockets.push(...joiners.map((j) => j.ws));
+    const ids = await Promise.all(joiners.map(async (j) => {
+      const f = await j.next((x) => x.event === 'pusher:connection_established');
+      return (JSON.parse(f.data!) as { socket_id: string }).socket_id;
+    }));
+    // All subscribe at once, so each one's subscription is pending while the others join.
+    joiners.forEach((j, i) => {
+      const channelData = JSON.stringify({ user_id: users[i] });
+      const auth = signChannel('key', 's', ids[i]!, 'presence-race', channelData);
+      j.ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'presence-race', auth, channel_data: channelData } }));
+    });
+    await Promise.all(joiners.map((j) => j.next((f) => f.event === 'pusher_internal:subscription_succeeded')));
+    await bus.publish('a', 'presence-race', { frame: encodeEvent('marker', 'presence-race', '{}') });
+    await Promise.all(joiners.map((j) => j.next((f) => f.event === 'marker')));
+    for (const j of joiners) {
+      const frames = j.frames.filter((f) => f.channel === 'presence-race');
+      const known = new Set((JSON.parse(frames[0]!.data!) as { presence: { ids: string[] } }).presence.ids);
+      for (const f of frames.slice(1).filter((x) => x.event === 'pusher_internal:member_added')) {
+        const id = (JSON.parse(f.data!) as { user_id: string }).user_id;
+        expect(known.has(id)).toBe(false);
+        known.add(id);
+      }
+      expect([...known].sort()).toEqual(users);
+    }
   });
 });
