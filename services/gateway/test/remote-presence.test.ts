@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   MemoryAppStore,
@@ -20,43 +20,47 @@ import {
 } from '@sockudo-ts/shared';
 import { Gateway } from '../src/gateway.js';
 
-const DELAY_MS = 40;
+const DELAY_MS = 60;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** SlowPresence answers like a remote presence service: every call takes DELAY_MS. */
+/**
+ * SlowPresence behaves like a presence service across a network: a call reaches the service DELAY_MS / 2
+ * after it is made, acts there, and its answer arrives DELAY_MS / 2 later.
+ */
 class SlowPresence implements Presence {
   constructor(private readonly inner: Presence) {}
-  async connect(appId: string, socketId: string, node: string): Promise<boolean> {
-    await sleep(DELAY_MS);
-    return this.inner.connect(appId, socketId, node);
+  private async slow<T>(call: () => Promise<T>): Promise<T> {
+    await sleep(DELAY_MS / 2);
+    const result = await call();
+    await sleep(DELAY_MS / 2);
+    return result;
   }
-  async disconnect(appId: string, socketId: string): Promise<void> {
-    await sleep(DELAY_MS);
-    return this.inner.disconnect(appId, socketId);
+  connect(appId: string, socketId: string, node: string) {
+    return this.slow(() => this.inner.connect(appId, socketId, node));
   }
-  async subscribe(appId: string, channel: string, socketId: string, member?: Member) {
-    await sleep(DELAY_MS);
-    return this.inner.subscribe(appId, channel, socketId, member);
+  disconnect(appId: string, socketId: string) {
+    return this.slow(() => this.inner.disconnect(appId, socketId));
   }
-  async unsubscribe(appId: string, channel: string, socketId: string): Promise<void> {
-    await sleep(DELAY_MS);
-    return this.inner.unsubscribe(appId, channel, socketId);
+  subscribe(appId: string, channel: string, socketId: string, member?: Member) {
+    return this.slow(() => this.inner.subscribe(appId, channel, socketId, member));
   }
-  async signin(appId: string, socketId: string, userId: string): Promise<void> {
-    await sleep(DELAY_MS);
-    return this.inner.signin(appId, socketId, userId);
+  unsubscribe(appId: string, channel: string, socketId: string) {
+    return this.slow(() => this.inner.unsubscribe(appId, channel, socketId));
+  }
+  signin(appId: string, socketId: string, userId: string) {
+    return this.slow(() => this.inner.signin(appId, socketId, userId));
   }
   members(appId: string, channel: string) {
-    return this.inner.members(appId, channel);
+    return this.slow(() => this.inner.members(appId, channel));
   }
   counts(appId: string, channel: string) {
-    return this.inner.counts(appId, channel);
+    return this.slow(() => this.inner.counts(appId, channel));
   }
   channels(appId: string) {
-    return this.inner.channels(appId);
+    return this.slow(() => this.inner.channels(appId));
   }
   onlineUsers(appId: string, userIds: readonly string[]) {
-    return this.inner.onlineUsers(appId, userIds);
+    return this.slow(() => this.inner.onlineUsers(appId, userIds));
   }
 }
 
@@ -113,8 +117,12 @@ describe('gateway with a presence service that answers after a delay (as over gR
     port = (http.address() as AddressInfo).port;
     gateway.start();
   });
+  afterEach(async () => {
+    // why: the node cap is 3; each test starts once the previous one's sockets are gone.
+    for (const ws of sockets.splice(0)) ws.terminate();
+    await sleep(2 * DELAY_MS);
+  });
   afterAll(async () => {
-    for (const ws of sockets) ws.terminate();
     await gateway.stop(100);
     http.closeAllConnections();
     await new Promise((r) => http.close(r));
@@ -126,8 +134,6 @@ describe('gateway with a presence service that answers after a delay (as over gR
     const firsts = await Promise.all(burst.map((b) => b.next(() => true)));
     expect(firsts.filter((f) => f.event === 'pusher:connection_established')).toHaveLength(3);
     expect(firsts.filter((f) => f.event === 'pusher:error')).toHaveLength(5);
-    for (const ws of sockets.splice(0)) ws.terminate();
-    await new Promise((r) => setTimeout(r, 4 * DELAY_MS));
   });
 
   it('replays a cache channel event once, even when it is published while the subscription waits on presence', async () => {
@@ -152,9 +158,6 @@ describe('gateway with a presence service that answers after a delay (as over gR
   });
 
   it('never announces a presence member to a joiner that already has it in its member list', async () => {
-    // why: the node cap is 3; let the earlier tests' sockets go first.
-    for (const ws of sockets.splice(0)) ws.terminate();
-    await sleep(4 * DELAY_MS);
     const users = ['ann', 'ben', 'cy'];
     const joiners = await Promise.all(users.map(() => open(port)));
     sockets.push(...joiners.map((j) => j.ws));
