@@ -50,6 +50,8 @@ export class Connection {
   /** userData is the exact signed user_data string of a signed-in socket. */
   userData?: string;
   watchlist?: string[];
+  /** watchlistQueue holds watchlist notices that arrive while the initial watchlist state is being read. */
+  watchlistQueue?: string[];
   lastActivity: number;
   /** pingSentAt is when the server sent pusher:ping; zero when no ping is outstanding. */
   pingSentAt = 0;

@@ -91,13 +91,21 @@ export async function handleSignin(gw: Gateway, conn: Connection, frame: ClientF
   }
   if (!app.enable_watchlist_events || watchlist.length === 0) return;
   conn.watchlist = watchlist;
+  // why: a notice may arrive while the initial state is read; it is newer, so it goes out after that state.
+  conn.watchlistQueue = [];
   gw.users.watch(conn, watchlist);
-  const online = new Set(await gw.deps.presence.onlineUsers(app.id, watchlist));
-  const events: Array<{ name: string; user_ids: string[] }> = [];
-  if (online.size > 0) events.push({ name: 'online', user_ids: [...online] });
-  const offline = watchlist.filter((id) => !online.has(id));
-  if (offline.length > 0) events.push({ name: 'offline', user_ids: offline });
-  conn.send(encodeInternal('pusher_internal:watchlist_events', { events }));
+  try {
+    const online = new Set(await gw.deps.presence.onlineUsers(app.id, watchlist));
+    const events: Array<{ name: string; user_ids: string[] }> = [];
+    if (online.size > 0) events.push({ name: 'online', user_ids: [...online] });
+    const offline = watchlist.filter((id) => !online.has(id));
+    if (offline.length > 0) events.push({ name: 'offline', user_ids: offline });
+    conn.send(encodeInternal('pusher_internal:watchlist_events', { events }));
+  } finally {
+    const queued = conn.watchlistQueue;
+    conn.watchlistQueue = undefined;
+    for (const text of queued) conn.send(text);
+  }
 }
 
 /** notifyWatchers tells this node's watchers of a user that it came online or went offline. */
@@ -106,7 +114,8 @@ export function notifyWatchers(gw: Gateway, appId: string, userId: string, onlin
   for (const conn of gw.users.watchersOf(appId, userId)) {
     if (!conn.app.enable_watchlist_events) continue;
     text ??= encodeInternal('pusher_internal:watchlist_events', { events: [{ name: online ? 'online' : 'offline', user_ids: [userId] }] });
-    conn.send(text);
+    if (conn.watchlistQueue !== undefined) conn.watchlistQueue.push(text);
+    else conn.send(text);
   }
 }
 

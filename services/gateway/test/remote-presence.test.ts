@@ -15,6 +15,7 @@ import {
   createLogger,
   encodeEvent,
   signChannel,
+  signUser,
   type Member,
   type Presence,
 } from '@sockudo-ts/shared';
@@ -104,7 +105,7 @@ describe('gateway with a presence service that answers after a delay (as over gR
   let port: number;
   const sockets: WebSocket[] = [];
   beforeAll(async () => {
-    const config = buildConfig([{ name: 'test', values: { websocket: { max_connections: 3 }, app_manager: { array: { apps: [{ id: 'a', key: 'key', secret: 's' }] } } } }], {});
+    const config = buildConfig([{ name: 'test', values: { websocket: { max_connections: 3 }, app_manager: { array: { apps: [{ id: 'a', key: 'key', secret: 's', enable_user_authentication: true, enable_watchlist_events: true }] } } } }], {});
     const apps = new MemoryAppStore(config.app_manager.array.apps);
     bus = new MemoryBus();
     cache = new MemoryCacheStore();
@@ -184,5 +185,30 @@ describe('gateway with a presence service that answers after a delay (as over gR
       }
       expect([...known].sort()).toEqual(users);
     }
+  });
+
+  it('ends a watcher on the right online state when a watched user leaves while the initial state is read', async () => {
+    const [x, w] = await Promise.all([open(port), open(port)]);
+    sockets.push(x.ws, w.ws);
+    const socketIdOf = async (c: typeof x): Promise<string> =>
+      (JSON.parse((await c.next((f) => f.event === 'pusher:connection_established')).data!) as { socket_id: string }).socket_id;
+    const signin = async (c: typeof x, userData: string): Promise<void> => {
+      c.ws.send(JSON.stringify({ event: 'pusher:signin', data: { auth: signUser('key', 's', await socketIdOf(c), userData), user_data: userData } }));
+      await c.next((f) => f.event === 'pusher:signin_success');
+    };
+    await signin(x, '{"id":"wx"}');
+    await signin(w, '{"id":"ww","watchlist":["wx"]}');
+    // The watcher's initial state is being read now; wx leaves meanwhile.
+    await sleep(DELAY_MS / 4);
+    x.ws.terminate();
+    const events = (): Array<{ name: string; user_ids: string[] }> =>
+      w.frames
+        .filter((f) => f.event === 'pusher_internal:watchlist_events')
+        .flatMap((f) => (JSON.parse(f.data!) as { events: Array<{ name: string; user_ids: string[] }> }).events);
+    // Two frames: the initial state and the offline notice, in whichever order the gateway sends them.
+    await w.next(() => w.frames.filter((f) => f.event === 'pusher_internal:watchlist_events').length >= 2);
+    let online = false;
+    for (const e of events()) if (e.user_ids.includes('wx')) online = e.name === 'online';
+    expect(online).toBe(false);
   });
 });
