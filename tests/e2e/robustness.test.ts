@@ -193,6 +193,27 @@ describe('robustness: bad input never crashes the server or affects other client
     expect(stateChanges).toEqual([]);
   });
 
+  it('keeps delivering while many subscribers close mid-stream (polite closes and resets)', async () => {
+    // why: the app allows 20 sockets; free the ones the previous test left open.
+    for (const r of raws.splice(0)) r.close();
+    await waitFor(async () => (await metricValue(server, 'sockudo_connected')) === 1, 5000, 'only the bystander connected');
+    const subscribers = await Promise.all(Array.from({ length: 12 }, () => raw()));
+    for (const s of subscribers) rawSubscribe(server, s.c, s.id, 'stream');
+    await Promise.all(subscribers.map((s) => s.c.event('pusher_internal:subscription_succeeded', 'stream')));
+    const keeper = subscribers.pop()!;
+    const publishing = (async () => {
+      for (let i = 0; i < 30; i++) await apiClient(server).trigger('stream', 'tick', { i, pad: 'p'.repeat(2000) });
+    })();
+    subscribers.forEach((s, i) => setTimeout(() => (i % 2 === 0 ? s.c.ws.close(1000) : s.c.close()), i * 3));
+    await publishing;
+    await keeper.c.waitFrame(() => keeper.c.frames.filter((f) => f.event === 'tick').length === 30);
+  });
+
+  it('logged no error while handling any of the above', () => {
+    const errors = server.logs.filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+    expect(errors).toEqual([]);
+  });
+
   it('reports zero connections once every client is gone', async () => {
     for (const r of raws.splice(0)) r.close();
     bystander.disconnect();
