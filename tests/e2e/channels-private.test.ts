@@ -140,6 +140,22 @@ describe('public and private channels: auth, names, delivery', () => {
     expect(await subscriptionCount('twice')).toBe(1);
   });
 
+  it('sends no reply to pusher:unsubscribe', async () => {
+    const { c, id } = await raw();
+    rawSubscribe(server, c, id, 'private-quiet-leave');
+    await c.event('pusher_internal:subscription_succeeded', 'private-quiet-leave');
+    c.send({ event: 'pusher:unsubscribe', data: { channel: 'private-quiet-leave' } });
+    // Frames are handled in order: once the next subscribe succeeds, the unsubscribe has been handled.
+    c.send({ event: 'pusher:subscribe', data: { channel: 'barrier' } });
+    await c.event('pusher_internal:subscription_succeeded', 'barrier');
+    expect(c.frames.map((f) => f.event)).toEqual([
+      'pusher:connection_established',
+      'pusher_internal:subscription_succeeded',
+      'pusher_internal:subscription_succeeded',
+    ]);
+    expect(await subscriptionCount('private-quiet-leave')).toBe(0);
+  });
+
   it('stops delivering after pusher:unsubscribe while other subscribers still receive', async () => {
     const a = client();
     const b = client();

@@ -63,6 +63,14 @@ describe('user authentication: signin, server-to-user channels, terminate', () =
     expect(parseData(ok)).toEqual({ user_data: userData });
   });
 
+  it('accepts signin data sent as a JSON string', async () => {
+    const s = await raw();
+    const signed = apiClient(server).authenticateUser(s.id, { id: 'stringly' });
+    s.c.send({ event: 'pusher:signin', data: JSON.stringify({ auth: signed.auth, user_data: signed.user_data }) });
+    const ok = await s.c.event('pusher:signin_success');
+    expect(parseData(ok)).toEqual({ user_data: signed.user_data });
+  });
+
   it('signs in a pusher-js client (pusher.signin with the SDK authenticateUser)', async () => {
     const c = js({ id: 'js-user', user_info: { name: 'JS' } });
     await connected(c);
