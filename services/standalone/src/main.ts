@@ -1,5 +1,5 @@
 import { ConfigError, createLogger, loadConfig } from '@sockudo-ts/shared';
-import { startStandalone } from './server.js';
+import { ListenError, startStandalone } from './server.js';
 
 let config;
 try {
@@ -10,7 +10,14 @@ try {
   process.exit(1);
 }
 const logger = createLogger({ level: config.debug ? 'debug' : config.log_level, service: 'standalone' });
-const server = await startStandalone(config, logger);
+let server;
+try {
+  server = await startStandalone(config, logger);
+} catch (err) {
+  if (!(err instanceof ListenError)) throw err;
+  process.stderr.write(`sockudo-ts: ${err.message}\n`);
+  process.exit(1);
+}
 logger.info(
   { host: config.host, port: server.port, metrics_port: server.metricsPort, apps: config.app_manager.array.apps.map((a) => a.id) },
   `sockudo-ts listening on ${config.host}:${server.port}`,

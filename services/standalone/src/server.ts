@@ -53,9 +53,18 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   http.headersTimeout = 66_000;
   http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
   http.on('clientError', (_err, socket) => socket.destroy());
-  await listen(http, config.port, config.host);
+  await listen(http, config.port, config.host, 'port');
+  let metricsServer: Server | undefined;
+  try {
+    metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
+  } catch (err) {
+    // why: a half-started server would keep the main port open in an embedding process.
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    presence.close();
+    await Promise.all([cache.close(), store.close(), bus.close()]);
+    throw new ListenError('metrics.port', config.metrics.host, config.metrics.port, err);
+  }
   gateway.start();
-  const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
   const port = (http.address() as AddressInfo).port;
   const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
 
@@ -75,11 +84,30 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   return { config, port, metricsPort, stop };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+/**
+ * ListenError is a listener that could not bind (port in use, no permission); `key` names the config key
+ * of the port so that the start-up message can point at it.
+ */
+export class ListenError extends Error {
+  constructor(
+    readonly key: string,
+    readonly host: string,
+    readonly port: number,
+    cause: unknown,
+  ) {
+    const code = (cause as { code?: string }).code;
+    const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : (cause as Error).message;
+    super(`cannot listen on ${host}:${port} (config key ${key}): ${reason}`, { cause });
+    this.name = 'ListenError';
+  }
+}
+
+function listen(server: Server, port: number, host: string, key: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: unknown): void => reject(new ListenError(key, host, port, err));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

@@ -1,0 +1,222 @@
+import { connect } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, connected, newApp, nextEvent, pusherClient, rawClient, subscribed, type PusherClient, type TestApp, type TestServer } from '../kit/index.js';
+import { httpRequest, signedRequest } from '../kit/http.js';
+import { buildOnce, listening, spawnServer, type ServerProcess } from '../kit/process.js';
+
+// The built server as `npm start` runs it: --config files, start-up errors, SIGTERM (issue 2 §1, §2).
+describe('the server process', () => {
+  let dir: string;
+  const procs: ServerProcess[] = [];
+  const clients: PusherClient[] = [];
+
+  beforeAll(() => {
+    buildOnce();
+    dir = mkdtempSync(join(tmpdir(), 'sockudo-process-'));
+  }, 120_000);
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.disconnect();
+    for (const p of procs.splice(0)) p.kill();
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const start = (args: string[], env: Record<string, string> = {}): ServerProcess => {
+    const p = spawnServer(args, { cwd: dir, env });
+    procs.push(p);
+    return p;
+  };
+  /** target describes a spawned server to the test kit's clients. */
+  const target = (port: number, app: TestApp): TestServer => ({ host: '127.0.0.1', port, app, apps: [app] }) as unknown as TestServer;
+
+  /** checkServes proves the spawned server uses the file's ports and app: health, SDK trigger to pusher-js, metrics. */
+  async function checkServes(port: number, metricsPort: number, app: TestApp): Promise<void> {
+    const server = target(port, app);
+    expect((await httpRequest(server, 'GET', '/up')).text).toBe('OK');
+    expect((await httpRequest(server, 'GET', `/up/${app.id}`)).status).toBe(200);
+    // The default app exists only when no app is configured.
+    expect((await httpRequest(server, 'GET', '/up/app-id')).status).toBe(404);
+    const client = pusherClient(server);
+    clients.push(client);
+    const channel = await subscribed(client, 'from-file');
+    const got = nextEvent(channel, 'hello');
+    await apiClient(server).trigger('from-file', 'hello', { ok: true });
+    expect(await got).toEqual({ ok: true });
+    expect((await httpRequest(server, 'GET', '/metrics', '', { port: metricsPort })).text).toContain('sockudo_connected{app_id="' + app.id + '"} 1');
+  }
+
+  it('runs with a TOML file given by --config, with ${VAR} substituted from the environment', async () => {
+    const app = newApp();
+    const file = write(
+      'server.toml',
+      `host = "127.0.0.1"
+port = 0
+[metrics]
+host = "127.0.0.1"
+port = \${TEST_METRICS_PORT}
+[[app_manager.array.apps]]
+id = "${app.id}"
+key = "${app.key}"
+secret = "\${TEST_APP_SECRET}"
+`,
+    );
+    const proc = start(['--config', file], { TEST_METRICS_PORT: '0', TEST_APP_SECRET: app.secret });
+    // Port 0 from the file (the default would be 6001) proves the file was read.
+    const { port, metricsPort } = await listening(proc);
+    expect(port).not.toBe(6001);
+    expect(metricsPort).not.toBe(9601);
+    await checkServes(port, metricsPort!, app);
+  });
+
+  it('runs with a JSON file given by --config=FILE, and the environment overrides it', async () => {
+    const app = newApp();
+    const file = write(
+      'server.json',
+      JSON.stringify({
+        host: '127.0.0.1',
+        port: 1, // overridden by PORT below
+        metrics: { host: '127.0.0.1', port: 0 },
+        app_manager: { driver: 'memory', array: { apps: [{ id: app.id, key: app.key, secret: app.secret }] } },
+      }),
+    );
+    const proc = start([`--config=${file}`], { PORT: '0' });
+    const { port, metricsPort } = await listening(proc);
+    expect(port).not.toBe(1);
+    await checkServes(port, metricsPort!, app);
+  });
+
+  it('runs with only environment variables, serving the SOCKUDO_DEFAULT_APP_* app', async () => {
+    const app = newApp();
+    const proc = start([], {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_PORT: '0',
+      SOCKUDO_DEFAULT_APP_ID: app.id,
+      SOCKUDO_DEFAULT_APP_KEY: app.key,
+      SOCKUDO_DEFAULT_APP_SECRET: app.secret,
+    });
+    const { port } = await listening(proc);
+    const server = target(port, app);
+    expect((await signedRequest(server, { path: '/channels' })).json).toEqual({ channels: {} });
+    // The secret is never printed, even in the start-up line that lists the apps.
+    expect(proc.stdout()).toContain(app.id);
+    expect(proc.stdout()).not.toContain(app.secret);
+  });
+
+  it.each([
+    ['a bad value', 'bad-value.toml', 'port = "lots"\n', /bad-value\.toml: port: expected a number/],
+    ['an unknown driver', 'bad-driver.toml', '[app_manager]\ndriver = "mongodb"\n', /bad-driver\.toml: app_manager\.driver: expected one of/],
+    ['a bad app field', 'bad-app.json', '{"app_manager":{"array":{"apps":[{"id":"a","key":"k","secret":"s","max_connections":"x"}]}}}', /bad-app\.json: app_manager\.array\.apps\[0\]\.max_connections/],
+    ['a syntax error', 'broken.toml', 'port = = 1\n', /broken\.toml: cannot parse TOML/],
+  ])('exits non-zero with a message naming the key and the file for %s', async (_what, name, text, message) => {
+    const proc = start(['--config', write(name, text)]);
+    const { code } = await proc.exited;
+    expect(code).not.toBe(0);
+    expect(proc.stderr()).toMatch(message);
+    expect(proc.stdout()).not.toMatch(/listening/);
+  });
+
+  it('exits non-zero naming the variable for a bad environment value, and naming a missing --config file', async () => {
+    const bad = start([], { PORT: 'eighty' });
+    expect((await bad.exited).code).not.toBe(0);
+    expect(bad.stderr()).toMatch(/environment variable PORT: port: expected a number/);
+    const missing = start(['--config', join(dir, 'nope.toml')]);
+    expect((await missing.exited).code).not.toBe(0);
+    expect(missing.stderr()).toMatch(/nope\.toml: cannot read config file/);
+  });
+
+  it('exits non-zero with a one-line message naming the address and key when a port is taken', async () => {
+    const first = start([], { HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0' });
+    const { port, metricsPort } = await listening(first);
+    const second = start([], { HOST: '127.0.0.1', PORT: String(port), METRICS_ENABLED: 'false' });
+    expect((await second.exited).code).not.toBe(0);
+    expect(second.stderr()).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(config key port\\): address already in use`));
+    expect(second.stderr()).not.toMatch(/^\s+at /m);
+    const third = start([], { HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort) });
+    expect((await third.exited).code).not.toBe(0);
+    expect(third.stderr()).toMatch(new RegExp(`:${metricsPort} \\(config key metrics\\.port\\): address already in use`));
+  });
+
+  it('on SIGTERM closes pusher-js and raw sockets with 4200 and exits 0 within shutdown_grace_period', async () => {
+    const app = newApp();
+    const proc = start([], {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      SHUTDOWN_GRACE_PERIOD: '2',
+      SOCKUDO_DEFAULT_APP_ID: app.id,
+      SOCKUDO_DEFAULT_APP_KEY: app.key,
+      SOCKUDO_DEFAULT_APP_SECRET: app.secret,
+    });
+    const { port } = await listening(proc);
+    const server = target(port, app);
+    const client = pusherClient(server);
+    clients.push(client);
+    await connected(client);
+    await subscribed(client, 'shutdown');
+    const pusherCodes: number[] = [];
+    client.connection.bind('error', (e: { data?: { code?: number } }) => {
+      if (e.data?.code !== undefined) pusherCodes.push(e.data.code);
+    });
+    const raws = [await rawClient(server, `/app/${app.key}?protocol=7`), await rawClient(server, `/app/${app.key}?protocol=7`)];
+    await Promise.all(raws.map((r) => r.socketId()));
+
+    const sent = Date.now();
+    proc.child.kill('SIGTERM');
+    const closes = await Promise.all(raws.map((r) => r.closed));
+    expect(closes.map((c) => c.code)).toEqual([4200, 4200]);
+    const exit = await proc.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.at - sent).toBeLessThan(2000 + 1000);
+    expect(pusherCodes).toContain(4200);
+  });
+
+  it('does not let a peer that never answers the close hold the process past the grace period', async () => {
+    const app = newApp();
+    const proc = start([], {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_ENABLED: 'false',
+      SHUTDOWN_GRACE_PERIOD: '1',
+      SOCKUDO_DEFAULT_APP_ID: app.id,
+      SOCKUDO_DEFAULT_APP_KEY: app.key,
+      SOCKUDO_DEFAULT_APP_SECRET: app.secret,
+    });
+    const { port } = await listening(proc);
+    // A hand-made WebSocket client that completes the upgrade, then never reads again.
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    let handshake = '';
+    await new Promise<void>((resolve) => {
+      socket.on('connect', () =>
+        socket.write(
+          `GET /app/${app.key}?protocol=7 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        ),
+      );
+      socket.on('data', (d: Buffer) => {
+        handshake += d.toString('latin1');
+        if (handshake.includes('connection_established')) {
+          socket.pause();
+          resolve();
+        }
+      });
+    });
+    const sent = Date.now();
+    proc.child.kill('SIGTERM');
+    const exit = await proc.exited;
+    socket.destroy();
+    expect(exit.code).toBe(0);
+    expect(exit.at - sent).toBeLessThan(1000 + 1500);
+  });
+});
