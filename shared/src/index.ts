@@ -9,6 +9,7 @@ export { MemoryCacheStore } from './cache/cache-store-memory.js';
 export { ConfigError, type ServerConfig } from './config/config.js';
 export { buildConfig, configPathFromArgv, loadConfig, readConfigFile, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, type Field, type FieldKind } from './config/schema.js';
+export { configReference } from './config/docs.js';
 export type { Presence } from './presence/presence.js';
 export { PresenceOwner, type PresenceOwnerOptions } from './presence/presence-owner.js';
 export type { ChannelCounts, DisconnectResult, JoinResult, LeaveResult, Member, PresenceStore } from './presence/presence-store.js';

@@ -64,9 +64,9 @@ export const DEFAULT_APP_ENV: Record<string, string> = {
  * come from APP_DEFAULTS. The README's per-app table is generated from it.
  */
 export const APP_FIELD_DOCS: Record<keyof App, string> = {
-  id: 'App id, used in HTTP API paths (`/apps/{id}`). Required.',
-  key: 'App key, used by clients (`/app/{key}`) and in signatures. Required.',
-  secret: 'App secret that signs HTTP API requests, channel auth and signin. Required; never logged.',
+  id: 'App id, used in HTTP API paths (`/apps/{id}`).',
+  key: 'App key, used by clients (`/app/{key}`) and in signatures.',
+  secret: 'App secret that signs HTTP API requests, channel auth and signin; never logged.',
   enabled: 'A disabled app refuses sockets (4003) and HTTP API calls (403).',
   max_connections: 'Concurrent sockets of the app across the cluster before refusing with 4004; zero means no limit.',
   enable_client_messages: 'Allow `client-*` events on private and presence channels.',
