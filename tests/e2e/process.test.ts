@@ -75,6 +75,8 @@ secret = "\${TEST_APP_SECRET}"
     expect(port).not.toBe(6001);
     expect(metricsPort).not.toBe(9601);
     await checkServes(port, metricsPort!, app);
+    // Without debug, no debug lines.
+    expect(proc.stdout()).not.toMatch(/"level":20/);
   });
 
   it('runs with a JSON file given by --config=FILE, and the environment overrides it', async () => {
@@ -94,12 +96,14 @@ secret = "\${TEST_APP_SECRET}"
     await checkServes(port, metricsPort!, app);
   });
 
-  it('runs with only environment variables, serving the SOCKUDO_DEFAULT_APP_* app', async () => {
+  it('runs with only environment variables: SOCKUDO_DEFAULT_APP_*, ACTIVITY_TIMEOUT, DEBUG', async () => {
     const app = newApp();
     const proc = start([], {
       HOST: '127.0.0.1',
       PORT: '0',
       METRICS_PORT: '0',
+      ACTIVITY_TIMEOUT: '33',
+      DEBUG: 'true',
       SOCKUDO_DEFAULT_APP_ID: app.id,
       SOCKUDO_DEFAULT_APP_KEY: app.key,
       SOCKUDO_DEFAULT_APP_SECRET: app.secret,
@@ -107,6 +111,12 @@ secret = "\${TEST_APP_SECRET}"
     const { port } = await listening(proc);
     const server = target(port, app);
     expect((await signedRequest(server, { path: '/channels' })).json).toEqual({ channels: {} });
+    const raw = await rawClient(server, `/app/${app.key}?protocol=7`);
+    const established = await raw.event('pusher:connection_established');
+    expect(JSON.parse(established.data!)).toMatchObject({ activity_timeout: 33 });
+    raw.close();
+    // DEBUG turns on debug lines (level 20), such as the HTTP API request log.
+    expect(proc.stdout()).toMatch(/"level":20[^\n]*"HTTP API request"/);
     // The secret is never printed, even in the start-up line that lists the apps.
     expect(proc.stdout()).toContain(app.id);
     expect(proc.stdout()).not.toContain(app.secret);
@@ -123,6 +133,12 @@ secret = "\${TEST_APP_SECRET}"
     expect(code).not.toBe(0);
     expect(proc.stderr()).toMatch(message);
     expect(proc.stdout()).not.toMatch(/listening/);
+  });
+
+  it('exits non-zero for --config without a file', async () => {
+    const proc = start(['--config']);
+    expect((await proc.exited).code).not.toBe(0);
+    expect(proc.stderr()).toMatch(/--config: expected a file path/);
   });
 
   it('exits non-zero naming the variable for a bad environment value, and naming a missing --config file', async () => {

@@ -55,12 +55,19 @@ export function readConfigFile(path: string, env: Record<string, string | undefi
   throw new ConfigError(`${path}: unknown config file type "${ext}" (use .toml or .json)`);
 }
 
-/** configPathFromArgv returns the value of `--config FILE` or `--config=FILE`, if given. */
+/**
+ * configPathFromArgv returns the value of `--config FILE` or `--config=FILE`, if given. A `--config`
+ * without a file throws ConfigError rather than silently starting on the defaults.
+ */
 export function configPathFromArgv(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--config') return argv[i + 1];
-    if (arg.startsWith('--config=')) return arg.slice('--config='.length);
+    let path: string | undefined;
+    if (arg === '--config') path = argv[i + 1];
+    else if (arg.startsWith('--config=')) path = arg.slice('--config='.length);
+    else continue;
+    if (path === undefined || path === '' || path.startsWith('--')) throw new ConfigError('--config: expected a file path after --config');
+    return path;
   }
   return undefined;
 }

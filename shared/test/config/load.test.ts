@@ -80,6 +80,12 @@ describe('config files', () => {
     expect(() => loadConfig({ argv: ['--config', 'nope.toml'], env: {}, cwd })).toThrow(/nope\.toml/);
   });
 
+  it('refuses --config without a file instead of silently using the defaults', () => {
+    for (const argv of [['--config'], ['--config='], ['--config', '--debug']]) {
+      expect(() => loadConfig({ argv, env: {}, cwd: tempCwd() })).toThrow(/--config: expected a file path/);
+    }
+  });
+
   it('reports a syntax error with the file name', () => {
     const cwd = tempCwd({ 'bad.toml': 'port = = 1', 'bad.json': '{"port": }' });
     expect(() => loadConfig({ argv: ['--config', 'bad.toml'], env: {}, cwd })).toThrow(/bad\.toml: cannot parse TOML/);
