@@ -71,6 +71,16 @@ describe('presence channels: members, per-user added/removed, limits', () => {
     ]);
   });
 
+  it('answers a bad presence signature with subscription_error {type: AuthError, status: 401}', async () => {
+    const c = pusherClient(server, { channelData: () => ({ user_id: 'forger' }), wrongSecret: true });
+    clients.push(c);
+    await connected(c);
+    const error = await nextEvent<{ type: string; status: number }>(c.subscribe('presence-guarded'), 'pusher:subscription_error');
+    expect(error).toMatchObject({ type: 'AuthError', status: 401 });
+    const res = await apiClient(server).get({ path: '/channels/presence-guarded/users' });
+    expect(((await res.json()) as { users: unknown[] }).users).toEqual([]);
+  });
+
   it('sends the exact presence payload {ids, hash, count} on the wire', async () => {
     const { c, id } = await raw();
     rawSubscribe(server, c, id, 'presence-wire', { user_id: 'w1', user_info: { n: 1 } });
