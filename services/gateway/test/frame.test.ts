@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Receiver } from 'ws';
+import * as ws from 'ws';
 import { closeReason, encodeTextFrame } from '../src/frame.js';
+
+/** ReceiverLike is the part of ws's frame parser this test uses (@types/ws does not declare it). */
+interface ReceiverLike {
+  on(event: 'message', cb: (data: Buffer) => void): void;
+  on(event: 'error', cb: (err: Error) => void): void;
+  write(chunk: Buffer): void;
+}
+const Receiver = (ws as unknown as { Receiver: new (options: { isServer: boolean }) => ReceiverLike }).Receiver;
 
 /** decode parses frames with the ws library's own receiver, as a client would. */
 function decode(frame: Buffer): Promise<string> {
