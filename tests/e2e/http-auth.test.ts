@@ -1,6 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newApp, startServer, type TestServer } from '../kit/index.js';
+import { connect } from 'node:net';
+import { newApp, startServer, waitFor, type TestServer } from '../kit/index.js';
+import { md5Hex, signHttpRequest } from '@sockudo-ts/shared';
 import { CountingAgent, httpRequest, signedRequest } from '../kit/http.js';
+
+/** abortMidBody sends a signed POST that announces 100 bytes, sends 3, and hangs up. */
+async function abortMidBody(server: TestServer): Promise<void> {
+  const path = `/apps/${server.app.id}/events`;
+  const params: Record<string, string> = { auth_key: server.app.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0', body_md5: md5Hex('x') };
+  params.auth_signature = signHttpRequest(server.app.secret, 'POST', path, params);
+  const query = Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&');
+  const socket = connect(server.port, server.host);
+  await new Promise<void>((resolve) => socket.on('connect', resolve));
+  socket.write(`POST ${path}?${query} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc`);
+  await new Promise((r) => setTimeout(r, 50));
+  socket.destroy();
+}
 
 // Request signing, app lookup, routes, health, keep-alive and body limits of the HTTP API (PROTOCOL.md §8).
 describe('HTTP API: signing, routes, health and transport', () => {
@@ -53,6 +68,11 @@ describe('HTTP API: signing, routes, health and transport', () => {
       expect(stale.json).toEqual({ error: expect.stringMatching(/auth_timestamp/) });
       expect((await signedRequest(server, { path: '/events', body: trigger, timestamp: now + 660 })).status).toBe(401);
       expect((await signedRequest(server, { path: '/events', body: trigger, timestamp: now - 540 })).status).toBe(200);
+      // Milliseconds, or no number at all, are refused with a message that says what is expected.
+      const millis = await signedRequest(server, { path: '/events', body: trigger, timestamp: Date.now() });
+      expect(millis.status).toBe(401);
+      expect(millis.json).toEqual({ error: expect.stringMatching(/auth_timestamp.*seconds/) });
+      expect((await signedRequest(server, { path: '/channels', query: { auth_timestamp: '' } })).status).toBe(401);
     });
 
     it('rejects a body_md5 that does not match the body with 401, and a missing one', async () => {
@@ -180,10 +200,14 @@ describe('HTTP API: signing, routes, health and transport', () => {
   });
 
   describe('logs', () => {
-    it('never contain an app secret or an auth_signature, even after failed requests', async () => {
+    it('never contain an app secret or an auth_signature, even after failed or aborted requests', async () => {
       await signedRequest(server, { path: '/events', body: trigger, secret: 'bad' });
       await signedRequest(server, { path: '/events', body: '{' });
       await signedRequest(server, { path: '/events', body: trigger });
+      await abortMidBody(server);
+      await waitFor(() => server.logs.some((l) => l.includes('ended early')), 5000, 'the aborted request to be logged');
+      // A client going away is the client's failure: logged as a refused request, not a server error.
+      expect(server.logs.filter((l) => l.includes('"level":50'))).toEqual([]);
       const logs = server.logs.join('');
       // The refusal is logged (at debug) with its reason, so the check below looks at real request lines.
       expect(logs).toMatch(/"status":401[^\n]*Invalid auth_signature/);

@@ -44,6 +44,12 @@ interface ApiRequest {
 
 type Handler = (req: ApiRequest, match: RegExpExecArray) => Promise<unknown>;
 
+/** RequestContext is what serving a request has learnt so far: its app and route name. */
+interface RequestContext {
+  app?: App;
+  route: string;
+}
+
 /**
  * HttpApi serves the Pusher HTTP API under `/apps/{app_id}` (PROTOCOL.md §8): signed requests only,
  * JSON errors that name the problem, counts from cluster-wide presence state.
@@ -76,14 +82,16 @@ export class HttpApi {
     const url = req.url ?? '/';
     if (!url.startsWith('/apps/')) return false;
     const started = process.hrtime.bigint();
-    let routeName = 'unknown';
-    this.serve(req, url, (name) => (routeName = name)).then(
-      ({ app, body }) => this.respond(req, res, app, 200, body ?? {}, routeName, started),
+    // why: the app and route are learnt while serving and needed for metrics and logs even when serving
+    // fails; they travel here, never on the error (an error is logged, and the app carries its secret).
+    const ctx: RequestContext = { route: 'unknown' };
+    this.serve(req, url, ctx).then(
+      (body) => this.respond(req, res, ctx, 200, body ?? {}, started),
       (err: unknown) => {
         const e = err instanceof HttpError ? err : undefined;
-        if (e === undefined) this.deps.logger.error({ err, route: routeName }, 'HTTP API handler failed');
+        if (e === undefined) this.deps.logger.error({ err, app_id: ctx.app?.id, route: ctx.route }, 'HTTP API handler failed');
         const status = e?.status ?? 500;
-        this.respond(req, res, (err as { app?: App }).app, status, { error: e?.message ?? 'Internal server error' }, routeName, started, e?.headers);
+        this.respond(req, res, ctx, status, { error: e?.message ?? 'Internal server error' }, started, e?.headers);
       },
     );
     return true;
@@ -92,10 +100,9 @@ export class HttpApi {
   private respond(
     req: IncomingMessage,
     res: ServerResponse,
-    app: App | undefined,
+    { app, route }: RequestContext,
     status: number,
     body: unknown,
-    route: string,
     started: bigint,
     headers?: Record<string, string>,
   ): void {
@@ -113,7 +120,7 @@ export class HttpApi {
     }
   }
 
-  private async serve(req: IncomingMessage, url: string, named: (name: string) => void): Promise<{ app: App; body: unknown }> {
+  private async serve(req: IncomingMessage, url: string, ctx: RequestContext): Promise<unknown> {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
@@ -121,31 +128,26 @@ export class HttpApi {
     if (match === null) throw notFound('Unknown route');
     const app = await this.deps.apps.byId(decode(match[1]!));
     if (app === undefined) throw notFound(`Unknown app ${match[1]!.slice(0, 64)}`);
-    try {
-      const route = match[2] ?? '/';
-      const method = req.method ?? 'GET';
-      const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, this.bodyLimit);
-      this.deps.metrics.app(app.id).httpBytesReceived.inc(body.length);
-      verifyRequest(app, method, path, Object.fromEntries(query), body);
-      if (!app.enabled) throw forbidden('App is disabled');
-      const found = this.routes.find((r) => r.pattern.test(route));
-      if (found === undefined) throw notFound(`Unknown route ${route}`);
-      if (found.method !== method) throw new HttpError(405, 'method_not_allowed', `Use ${found.method} for ${route}`, { Allow: found.method });
-      named(found.name);
-      let json: unknown;
-      if (body.length > 0) {
-        try {
-          json = JSON.parse(body.toString('utf8'));
-        } catch {
-          throw badRequest('Request body is not valid JSON');
-        }
+    ctx.app = app;
+    const route = match[2] ?? '/';
+    const method = req.method ?? 'GET';
+    const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, this.bodyLimit);
+    this.deps.metrics.app(app.id).httpBytesReceived.inc(body.length);
+    verifyRequest(app, method, path, Object.fromEntries(query), body);
+    if (!app.enabled) throw forbidden('App is disabled');
+    const found = this.routes.find((r) => r.pattern.test(route));
+    if (found === undefined) throw notFound(`Unknown route ${route}`);
+    if (found.method !== method) throw new HttpError(405, 'method_not_allowed', `Use ${found.method} for ${route}`, { Allow: found.method });
+    ctx.route = found.name;
+    let json: unknown;
+    if (body.length > 0) {
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw badRequest('Request body is not valid JSON');
       }
-      const result = await found.handler({ app, method, route, query, body: json }, found.pattern.exec(route)!);
-      return { app, body: result };
-    } catch (err) {
-      (err as { app?: App }).app = app;
-      throw err;
     }
+    return found.handler({ app, method, route, query, body: json }, found.pattern.exec(route)!);
   }
 
   private async events(req: ApiRequest): Promise<unknown> {

@@ -10,8 +10,10 @@ export const MAX_CLOCK_SKEW_S = 600;
 export function verifyRequest(app: App, method: string, path: string, params: Record<string, string>, body: Buffer, nowS = Date.now() / 1000): void {
   if (params.auth_key === undefined) throw unauthorized('Missing auth_key');
   if (!safeEqual(params.auth_key, app.key)) throw unauthorized('auth_key does not belong to this app');
+  if (params.auth_timestamp === undefined || !/^\d{1,12}$/.test(params.auth_timestamp)) {
+    throw unauthorized('Missing or invalid auth_timestamp (unix seconds)');
+  }
   const ts = Number(params.auth_timestamp);
-  if (params.auth_timestamp === undefined || !Number.isFinite(ts)) throw unauthorized('Missing or invalid auth_timestamp');
   if (Math.abs(nowS - ts) > MAX_CLOCK_SKEW_S) {
     throw unauthorized(`auth_timestamp is more than ${MAX_CLOCK_SKEW_S} s from the server time; check your clock`);
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppStore } from '../apps/app-store.js';
-import { payloadTooLarge } from '../protocol/http-errors.js';
+import { HttpError, payloadTooLarge } from '../protocol/http-errors.js';
 
 /** readBody collects a request body, failing with 413 as soon as it passes `limitBytes`. */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
@@ -26,8 +26,10 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
     req.on('end', () => {
       if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
+    req.on('error', () => {
+      // why: the client went away mid-body (ECONNRESET "aborted"); that is the client's failure, not a
+      // server error, and there is no one left to answer.
+      if (!failed) reject(new HttpError(400, 'aborted', 'Request body ended early: the client went away'));
     });
   });
 }

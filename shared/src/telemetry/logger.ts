@@ -20,7 +20,8 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { service: options.service },
       redact: {
-        paths: ['secret', '*.secret', 'auth', '*.auth', 'auth_signature', '*.auth_signature', 'query', '*.query', 'headers.authorization'],
+        // why: two levels deep too, so that an error or context object that carries an App cannot leak it.
+        paths: ['secret', '*.secret', '*.*.secret', 'auth', '*.auth', 'auth_signature', '*.auth_signature', 'query', '*.query', 'headers.authorization'],
         censor: '[redacted]',
       },
     },
