@@ -1,4 +1,4 @@
-import type { App } from '../apps/app.js';
+import { APP_DEFAULTS, type App } from '../apps/app.js';
 
 /** FieldKind is the type of one config value. */
 export type FieldKind = 'string' | 'int' | 'number' | 'bool' | 'string[]';
@@ -45,18 +45,18 @@ export const FIELDS: Field[] = [
   { path: 'subscription_count.throttle_ms', kind: 'int', default: 5000, min: 0, unit: 'ms', env: ['SUBSCRIPTION_COUNT_THROTTLE_MS'], doc: 'Minimum interval of subscription_count events on channels above 100 subscribers.' },
 ];
 
-/** DEFAULT_APP_ENV maps SOCKUDO_DEFAULT_APP_* variables to app fields. */
+/**
+ * DEFAULT_APP_ENV maps environment variables to fields of the default app: `SOCKUDO_DEFAULT_APP_<FIELD>`
+ * for every app field but `webhooks` (lists are comma-separated), plus Sockudo's older name
+ * `SOCKUDO_ENABLE_CLIENT_MESSAGES`. Later entries win, so the `SOCKUDO_DEFAULT_APP_` name beats the alias.
+ */
 export const DEFAULT_APP_ENV: Record<string, string> = {
-  SOCKUDO_DEFAULT_APP_ID: 'id',
-  SOCKUDO_DEFAULT_APP_KEY: 'key',
-  SOCKUDO_DEFAULT_APP_SECRET: 'secret',
-  SOCKUDO_DEFAULT_APP_ENABLED: 'enabled',
-  SOCKUDO_DEFAULT_APP_MAX_CONNECTIONS: 'max_connections',
-  SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES: 'enable_client_messages',
-  SOCKUDO_DEFAULT_APP_ENABLE_USER_AUTHENTICATION: 'enable_user_authentication',
-  SOCKUDO_DEFAULT_APP_ENABLE_WATCHLIST_EVENTS: 'enable_watchlist_events',
-  SOCKUDO_DEFAULT_APP_ENABLE_SUBSCRIPTION_COUNT_EVENTS: 'enable_subscription_count_events',
-  SOCKUDO_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SECOND: 'max_client_events_per_second',
+  SOCKUDO_ENABLE_CLIENT_MESSAGES: 'enable_client_messages',
+  ...Object.fromEntries(
+    ['id', 'key', 'secret', ...Object.keys(APP_DEFAULTS)]
+      .filter((field) => field !== 'webhooks')
+      .map((field) => [`SOCKUDO_DEFAULT_APP_${field.toUpperCase()}`, field]),
+  ),
 };
 
 /**

@@ -156,6 +156,27 @@ describe('the default app', () => {
     });
   });
 
+  it('takes SOCKUDO_DEFAULT_APP_<FIELD> for every other app field, and Sockudo\'s SOCKUDO_ENABLE_CLIENT_MESSAGES', () => {
+    const env = {
+      SOCKUDO_DEFAULT_APP_MAX_EVENT_PAYLOAD_IN_KB: '100',
+      SOCKUDO_DEFAULT_APP_ALLOWED_ORIGINS: 'https://a.example, https://*.b.example',
+      SOCKUDO_DEFAULT_APP_MAX_PRESENCE_MEMBERS_PER_CHANNEL: '50',
+      SOCKUDO_DEFAULT_APP_ENABLE_WATCHLIST_EVENTS: 'true',
+      SOCKUDO_ENABLE_CLIENT_MESSAGES: 'true',
+    };
+    const [app] = load({}, [], env).app_manager.array.apps;
+    expect(app).toMatchObject({
+      id: 'app-id',
+      max_event_payload_in_kb: 100,
+      allowed_origins: ['https://a.example', 'https://*.b.example'],
+      max_presence_members_per_channel: 50,
+      enable_watchlist_events: true,
+      enable_client_messages: true,
+    });
+    const both = load({}, [], { SOCKUDO_ENABLE_CLIENT_MESSAGES: 'true', SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES: 'false' });
+    expect(both.app_manager.array.apps[0]!.enable_client_messages).toBe(false);
+  });
+
   it('keeps the app-id defaults for variables not given', () => {
     const [app] = load({}, [], { SOCKUDO_DEFAULT_APP_SECRET: 'only-secret' }).app_manager.array.apps;
     expect(app).toMatchObject({ id: 'app-id', key: 'app-key', secret: 'only-secret', enabled: true });
