@@ -124,6 +124,20 @@ describe('HTTP API: signing, routes, health and transport', () => {
       expect(res.json).toEqual({ error: expect.any(String) });
     });
 
+    it('answers a malformed HTTP request with 400 and an oversized header with 431, instead of a reset', async () => {
+      const send = (text: string): Promise<string> =>
+        new Promise((resolve) => {
+          const socket = connect(server.port, server.host, () => socket.write(text));
+          let out = '';
+          socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+          socket.on('close', () => resolve(out));
+          socket.on('error', () => undefined);
+        });
+      expect(await send('NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+      expect(await send(`GET /up HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+      expect((await httpRequest(server, 'GET', '/up')).status).toBe(200);
+    });
+
     it('refuses the wrong method on a known route', async () => {
       const res = await signedRequest(server, { method: 'GET', path: '/events' });
       expect(res.status).toBe(405);

@@ -52,7 +52,12 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
   http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
-  http.on('clientError', (_err, socket) => socket.destroy());
+  http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // why: a malformed request gets a status line, as curl and proxies expect, unless the peer is gone.
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
   await listen(http, config.port, config.host, 'port');
   let metricsServer: Server | undefined;
   try {
