@@ -165,6 +165,11 @@ describe('HTTP API: signing, routes, health and transport', () => {
       expect((await httpRequest(server, 'GET', `/up/${other.id}`)).text).toBe('OK');
       expect((await httpRequest(server, 'GET', '/up/unknown-app')).status).toBe(404);
     });
+
+    it('survives a malformed app id in /up/{app_id} (400) and keeps serving', async () => {
+      expect((await httpRequest(server, 'GET', '/up/%ZZ')).status).toBe(400);
+      expect((await httpRequest(server, 'GET', `/up/${encodeURIComponent(server.app.id)}`)).status).toBe(200);
+    });
   });
 
   describe('keep-alive', () => {

@@ -46,8 +46,15 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger });
 
   const http: Server = createServer((req, res) => {
-    if (handleHealth(req, res, apps) || api.handle(req, res)) return;
-    sendJson(res, 404, { error: 'Not found' });
+    try {
+      if (handleHealth(req, res, apps) || api.handle(req, res)) return;
+      sendJson(res, 404, { error: 'Not found' });
+    } catch (err) {
+      // why: a throw in a request listener would take the whole process (every socket) down.
+      logger.error({ err, path: (req.url ?? '/').split('?')[0] }, 'HTTP request handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
+      else res.destroy();
+    }
   });
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;

@@ -62,7 +62,15 @@ export function handleHealth(req: IncomingMessage, res: ServerResponse, apps: Ap
   }
   const match = /^\/up\/([^/]+)$/.exec(path);
   if (match === null) return false;
-  apps.byId(decodeURIComponent(match[1]!)).then(
+  let appId: string;
+  try {
+    appId = decodeURIComponent(match[1]!);
+  } catch {
+    // why: this runs inside the request listener; a URIError thrown here would crash the process.
+    sendText(res, 400, 'Bad app id encoding');
+    return true;
+  }
+  apps.byId(appId).then(
     (app) => (app ? sendText(res, 200, 'OK') : sendText(res, 404, 'App not found')),
     () => sendText(res, 503, 'App store unavailable'),
   );
