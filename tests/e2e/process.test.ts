@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, connected, newApp, nextEvent, pusherClient, rawClient, subscribed, type PusherClient, type TestApp, type TestServer } from '../kit/index.js';
-import { httpRequest, signedRequest } from '../kit/http.js';
+import { CountingAgent, httpRequest, signedRequest } from '../kit/http.js';
 import { buildOnce, listening, spawnServer, type ServerProcess } from '../kit/process.js';
 
 // The built server as `npm start` runs it: --config files, start-up errors, SIGTERM (issue 2 §1, §2).
@@ -174,7 +174,7 @@ secret = "\${TEST_APP_SECRET}"
       SOCKUDO_DEFAULT_APP_KEY: app.key,
       SOCKUDO_DEFAULT_APP_SECRET: app.secret,
     });
-    const { port } = await listening(proc);
+    const { port, metricsPort } = await listening(proc);
     const server = target(port, app);
     const client = pusherClient(server);
     clients.push(client);
@@ -186,6 +186,10 @@ secret = "\${TEST_APP_SECRET}"
     });
     const raws = [await rawClient(server, `/app/${app.key}?protocol=7`), await rawClient(server, `/app/${app.key}?protocol=7`)];
     await Promise.all(raws.map((r) => r.socketId()));
+    // Idle keep-alive connections (an SDK, a Prometheus scraper) must not hold the shutdown either.
+    const agent = new CountingAgent();
+    expect((await signedRequest(server, { path: '/channels', agent })).status).toBe(200);
+    expect((await httpRequest(server, 'GET', '/metrics', '', { port: metricsPort, agent })).status).toBe(200);
 
     const sent = Date.now();
     proc.child.kill('SIGTERM');
@@ -195,6 +199,7 @@ secret = "\${TEST_APP_SECRET}"
     expect(exit.code).toBe(0);
     expect(exit.at - sent).toBeLessThan(2000 + 1000);
     expect(pusherCodes).toContain(4200);
+    agent.destroy();
   });
 
   it('does not let a peer that never answers the close hold the process past the grace period', async () => {
