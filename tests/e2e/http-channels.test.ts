@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, connected, pusherClient, startServer, subscribed, waitFor, type PusherClient, type TestServer } from '../kit/index.js';
+import { apiClient, connected, nextEvent, pusherClient, startServer, subscribed, waitFor, type PusherClient, type TestServer } from '../kit/index.js';
 import { signedRequest } from '../kit/http.js';
 
 // GET /channels, GET /channels/{ch} and GET /channels/{ch}/users (PROTOCOL.md §8), through the pusher SDK.
@@ -132,6 +132,17 @@ describe('HTTP API: channel queries', () => {
       expect(JSON.parse(got.cache.data)).toEqual({ eur: 10 });
       expect(got.cache.ttl).toBeGreaterThan(1700);
       expect(got.cache.ttl).toBeLessThanOrEqual(1800);
+    });
+
+    it('handles every character a channel name may hold (_ - = @ , . ;) in the path', async () => {
+      const name = 'odd_name-=@,.;x';
+      const c = client();
+      const channel = await subscribed(c, name);
+      expect(await get(`/channels/${name}`, { info: 'subscription_count' })).toEqual({ occupied: true, subscription_count: 1 });
+      expect(((await get('/channels', { filter_by_prefix: 'odd_' })) as { channels: object }).channels).toEqual({ [name]: {} });
+      const got = nextEvent(channel, 'e');
+      await apiClient(server).trigger(name, 'e', 'odd');
+      expect(await got).toBe('odd');
     });
 
     it('answers 400 for a bad channel name', async () => {
