@@ -44,15 +44,41 @@ export function readConfigFile(path: string, env: Record<string, string | undefi
   } catch (err) {
     throw new ConfigError(`${path}: cannot read config file (${(err as Error).message})`);
   }
+  const raw = text;
   text = substituteEnv(text, env);
   const ext = extname(path).toLowerCase();
   try {
     if (ext === '.json') return { name: path, values: JSON.parse(text) as Tree };
     if (ext === '.toml') return { name: path, values: parseToml(text) as Tree };
   } catch (err) {
-    throw new ConfigError(`${path}: cannot parse ${ext.slice(1).toUpperCase()}: ${(err as Error).message}`);
+    throw new ConfigError(`${path}: cannot parse ${ext.slice(1).toUpperCase()}: ${describeParseError(err, text, raw)}`);
   }
   throw new ConfigError(`${path}: unknown config file type "${ext}" (use .toml or .json)`);
+}
+
+/**
+ * describeParseError says where a file failed to parse without quoting the substituted text: the parsers'
+ * own messages quote it, and a `${VAR}` there may hold a secret. It shows the unsubstituted line instead.
+ */
+function describeParseError(err: unknown, text: string, raw: string): string {
+  const e = err as { message: string; line?: unknown; column?: unknown };
+  let line = typeof e.line === 'number' ? e.line : undefined;
+  let column = typeof e.column === 'number' ? e.column : undefined;
+  const position = /at position (\d+)/.exec(e.message);
+  if (line === undefined && position !== null) {
+    const before = text.slice(0, Number(position[1])).split('\n');
+    line = before.length;
+    column = before[before.length - 1]!.length + 1;
+  }
+  const reason = e.message
+    .split('\n')[0]!
+    .replace(/^Invalid TOML document: /, '')
+    .replace(/^Unexpected token '.+?', .* is not valid JSON$/, 'Unexpected token (not valid JSON)')
+    .replace(/ in JSON at position \d+.*$/, '');
+  const hint = text === raw ? '' : ' (after ${VAR} substitution: check the substituted values)';
+  if (line === undefined) return reason + hint;
+  const source = raw.split(/\r?\n/)[line - 1];
+  return `line ${line}, column ${column}: ${reason}${source === undefined ? '' : ` (line ${line}: ${source.trim().slice(0, 120)})`}${hint}`;
 }
 
 /**

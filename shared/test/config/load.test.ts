@@ -86,6 +86,30 @@ describe('config files', () => {
     }
   });
 
+  it('never prints a substituted value when the result does not parse (it may be a secret)', () => {
+    const secret = 'pa"ss-TOP-SECRET';
+    const cwd = tempCwd({ 's.toml': 'port = 7001\nsecret = "${APP_SECRET}"\n', 's.json': '{"port": 7001,\n"secret": ${APP_SECRET}}' });
+    for (const file of ['s.toml', 's.json']) {
+      let message = '';
+      try {
+        loadConfig({ argv: ['--config', file], env: { APP_SECRET: secret }, cwd });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain(`${file}: cannot parse`);
+      expect(message).toContain('${VAR} substitution');
+      expect(message).not.toContain('TOP-SECRET');
+      expect(message).not.toContain('pa"ss');
+    }
+  });
+
+  it('points at the line of a TOML syntax error, showing the line as written', () => {
+    const cwd = tempCwd({ 's.toml': 'port = 7001\nsecret = "${APP_SECRET}"\n' });
+    expect(() => loadConfig({ argv: ['--config', 's.toml'], env: { APP_SECRET: 'a"b' }, cwd })).toThrow(
+      /s\.toml: cannot parse TOML: line 2, column \d+: .*\(line 2: secret = "\$\{APP_SECRET\}"\)/,
+    );
+  });
+
   it('reports a syntax error with the file name', () => {
     const cwd = tempCwd({ 'bad.toml': 'port = = 1', 'bad.json': '{"port": }' });
     expect(() => loadConfig({ argv: ['--config', 'bad.toml'], env: {}, cwd })).toThrow(/bad\.toml: cannot parse TOML/);
