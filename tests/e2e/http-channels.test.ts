@@ -83,7 +83,7 @@ describe('HTTP API: channel queries', () => {
     });
 
     it('answers 400 for info=user_count without the presence- prefix, naming the attribute', async () => {
-      for (const params of [{ info: 'user_count' }, { info: 'user_count', filter_by_prefix: 'private-' }]) {
+      for (const params of [{ info: 'user_count' }, { info: 'user_count', filter_by_prefix: 'private-' }] as Array<Record<string, string>>) {
         const res = await getError('/channels', params);
         expect(res.status).toBe(400);
         expect(res.body).toEqual({ error: expect.stringMatching(/user_count/) });
