@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,32 @@ secret = "\${TEST_APP_SECRET}"
     const { port, metricsPort } = await listening(proc);
     expect(port).not.toBe(1);
     await checkServes(port, metricsPort!, app);
+  });
+
+  it('reads config/config.toml from its working directory, under --config and the environment', async () => {
+    const base = newApp();
+    const over = newApp();
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    mkdirSync(join(cwd, 'config'));
+    writeFileSync(
+      join(cwd, 'config', 'config.toml'),
+      `host = "127.0.0.1"\nport = 1\nactivity_timeout = 41\n[metrics]\nenabled = false\n[[app_manager.array.apps]]\nid = "${base.id}"\nkey = "${base.key}"\nsecret = "${base.secret}"\n`,
+    );
+    const alone = spawnServer([], { cwd, env: { PORT: '0' } });
+    procs.push(alone);
+    const { port } = await listening(alone);
+    expect((await httpRequest(target(port, base), 'GET', `/up/${base.id}`)).status).toBe(200);
+    const raw = await rawClient(target(port, base), `/app/${base.key}?protocol=7`);
+    expect(JSON.parse((await raw.event('pusher:connection_established')).data!)).toMatchObject({ activity_timeout: 41 });
+    raw.close();
+    // --config replaces the app list and wins key by key; what it leaves out still comes from config/config.toml.
+    writeFileSync(join(cwd, 'over.toml'), `[[app_manager.array.apps]]\nid = "${over.id}"\nkey = "${over.key}"\nsecret = "${over.secret}"\n`);
+    const layered = spawnServer(['--config', 'over.toml'], { cwd, env: { PORT: '0' } });
+    procs.push(layered);
+    const second = await listening(layered);
+    expect((await httpRequest(target(second.port, over), 'GET', `/up/${over.id}`)).status).toBe(200);
+    expect((await httpRequest(target(second.port, over), 'GET', `/up/${base.id}`)).status).toBe(404);
+    expect(second.metricsPort).toBeUndefined();
   });
 
   it('runs with only environment variables: SOCKUDO_DEFAULT_APP_*, ACTIVITY_TIMEOUT, DEBUG', async () => {
