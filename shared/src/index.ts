@@ -60,6 +60,7 @@ export {
   type RetryPolicy,
 } from './queue/job-queue.js';
 export { MemoryJobQueue } from './queue/job-queue-memory.js';
+export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { Metrics, type AppMetrics } from './telemetry/metrics.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
