@@ -64,5 +64,19 @@ export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bu
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { Metrics, type AppMetrics } from './telemetry/metrics.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
+export {
+  WEBHOOK_JOB_VERSION,
+  WEBHOOK_QUEUE,
+  deliverJobs,
+  endpointWants,
+  heldJobId,
+  isWebhookJob,
+  type DeliverJob,
+  type ReleaseJob,
+  type WebhookJob,
+} from './webhooks/jobs.js';
+export { QueueWebhookSink, type QueueWebhookSinkOptions } from './webhooks/webhook-sink-queue.js';
+export { WebhookDeadLetters, type WebhookDeadLetter } from './webhooks/dead-letters.js';
+export { queueRedisUrl, webhookRetryPolicy } from './webhooks/settings.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { handleHealth, readBody, sendJson, sendText } from './http/http.js';

@@ -3,18 +3,27 @@ import type { AddressInfo } from 'node:net';
 import { HttpApi } from '@sockudo-ts/api';
 import { Gateway } from '@sockudo-ts/gateway';
 import {
+  BullMqJobQueue,
   MemoryAppStore,
   MemoryBus,
   MemoryCacheStore,
+  MemoryJobQueue,
   MemoryPresenceStore,
   Metrics,
-  NullWebhookSink,
   PresenceOwner,
+  QueueWebhookSink,
+  WEBHOOK_QUEUE,
+  WebhookDeadLetters,
   handleHealth,
+  queueRedisUrl,
   sendJson,
+  webhookRetryPolicy,
+  type JobQueue,
   type Logger,
   type ServerConfig,
+  type WebhookJob,
 } from '@sockudo-ts/shared';
+import { WebhookMetrics, WebhookWorker, workerOptionsFromConfig } from '@sockudo-ts/webhook';
 
 /** RunningServer is a started embedded server: its bound ports and a stop function. */
 export interface RunningServer {
@@ -29,7 +38,8 @@ export interface RunningServer {
 
 /**
  * startStandalone composes the gateway and the HTTP API with the in-memory bus, presence store, cache and
- * app store on one port: the embedded server of `npm start`.
+ * app store on one port, and the webhook sink and delivery worker on the in-memory job queue (or on BullMQ
+ * with `queue.driver = "redis"`): the embedded server of `npm start`.
  */
 export async function startStandalone(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const apps = new MemoryAppStore(config.app_manager.array.apps);
@@ -37,13 +47,17 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   const store = new MemoryPresenceStore();
   const cache = new MemoryCacheStore();
   const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const webhooks = NullWebhookSink;
+  const queue = await webhookQueue(config);
+  const webhooks = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
+  const webhookMetrics = new WebhookMetrics(metrics.registry, metrics.prefix, queue);
+  const worker = new WebhookWorker({ queue, apps, logger, metrics: webhookMetrics, ...workerOptionsFromConfig(config) });
   const presence = new PresenceOwner(store, bus, apps, webhooks, {
     subscriptionCountThrottleMs: config.subscription_count.throttle_ms,
   });
   const nodeId = config.instance.process_id;
   const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId });
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger });
+  const webhookDeadLetters = new WebhookDeadLetters(queue);
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters });
 
   const http: Server = createServer((req, res) => {
     try {
@@ -65,7 +79,11 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
-  await listen(http, config.port, config.host, 'port');
+  await listen(http, config.port, config.host, 'port').catch(async (err: unknown) => {
+    // why: an open BullMQ connection would keep an embedding process alive after a failed start.
+    await queue.close();
+    throw err;
+  });
   let metricsServer: Server | undefined;
   try {
     metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
@@ -73,10 +91,11 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
     // why: a half-started server would keep the main port open in an embedding process.
     await new Promise<void>((resolve) => http.close(() => resolve()));
     presence.close();
-    await Promise.all([cache.close(), store.close(), bus.close()]);
+    await Promise.all([cache.close(), store.close(), bus.close(), queue.close()]);
     throw new ListenError('metrics.port', config.metrics.host, config.metrics.port, err);
   }
   gateway.start();
+  worker.start();
   const port = (http.address() as AddressInfo).port;
   const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
 
@@ -90,7 +109,9 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
       });
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       presence.close();
-      await Promise.all([cache.close(), store.close(), bus.close()]);
+      await webhooks.flush();
+      worker.stop();
+      await Promise.all([cache.close(), store.close(), bus.close(), queue.close()]);
     })());
 
   return { config, port, metricsPort, stop };
@@ -112,6 +133,18 @@ export class ListenError extends Error {
     super(`cannot listen on ${host}:${port} (config key ${key}): ${reason}`, { cause });
     this.name = 'ListenError';
   }
+}
+
+async function webhookQueue(config: ServerConfig): Promise<JobQueue<WebhookJob>> {
+  const retry = webhookRetryPolicy(config);
+  if (config.queue.driver === 'memory') return new MemoryJobQueue<WebhookJob>(retry);
+  return BullMqJobQueue.connect<WebhookJob>({
+    url: queueRedisUrl(config),
+    name: WEBHOOK_QUEUE,
+    prefix: config.queue.redis.prefix,
+    retry,
+    lockDurationMs: config.queue.redis.lock_duration_ms,
+  });
 }
 
 function listen(server: Server, port: number, host: string, key: string): Promise<void> {

@@ -1,0 +1,62 @@
+import {
+  BullMqJobQueue,
+  ConfigError,
+  MemoryAppStore,
+  Metrics,
+  WEBHOOK_QUEUE,
+  createLogger,
+  loadConfig,
+  queueRedisUrl,
+  webhookRetryPolicy,
+  type WebhookJob,
+} from '@sockudo-ts/shared';
+import { WebhookMetrics } from './metrics.js';
+import { workerOptionsFromConfig } from './settings.js';
+import { WebhookWorker } from './worker.js';
+
+// The webhook service: consumes the `webhooks` BullMQ queue on REDIS_URL and delivers signed webhooks.
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`sockudo-ts webhook: configuration error: ${err.message}\n`);
+  process.exit(1);
+}
+const logger = createLogger({ level: config.debug ? 'debug' : config.log_level, service: 'webhook' });
+const apps = new MemoryAppStore(config.app_manager.array.apps);
+const queue = await BullMqJobQueue.connect<WebhookJob>({
+  url: queueRedisUrl(config),
+  name: WEBHOOK_QUEUE,
+  prefix: config.queue.redis.prefix,
+  retry: webhookRetryPolicy(config),
+  lockDurationMs: config.queue.redis.lock_duration_ms,
+});
+const metrics = new Metrics(config.metrics.prometheus.prefix);
+const worker = new WebhookWorker({
+  queue,
+  apps,
+  logger,
+  metrics: new WebhookMetrics(metrics.registry, metrics.prefix, queue),
+  ...workerOptionsFromConfig(config),
+});
+worker.start();
+const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
+logger.info({ queue: WEBHOOK_QUEUE, prefix: config.queue.redis.prefix, pid: process.pid }, 'webhook worker consuming');
+
+const shutdown = (signal: string): void => {
+  logger.info({ signal }, 'webhook worker stopping');
+  worker.stop();
+  queue
+    .close()
+    .then(() => new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve())))
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+};
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+process.once('SIGINT', () => shutdown('SIGINT'));
