@@ -27,7 +27,7 @@ export interface ReceivedWebhook {
   at: number;
 }
 
-/** Responder picks the status for a request: `index` counts requests to the same path from 0. */
+/** Responder picks the status for a request (`index` counts requests to the same path from 0); 0 never answers. */
 export type Responder = (path: string, index: number) => number;
 
 /**
@@ -38,6 +38,8 @@ export type Responder = (path: string, index: number) => number;
 export class WebhookReceiver {
   readonly requests: ReceivedWebhook[] = [];
   respond: Responder = () => 200;
+  /** onHold receives a way to drop each request the responder chose not to answer (status 0). */
+  onHold?: (release: () => void) => void;
   private server?: Server;
   private port = 0;
   private readonly perPath = new Map<string, number>();
@@ -81,6 +83,10 @@ export class WebhookReceiver {
         }
         const status = this.respond(path, index);
         this.requests.push({ path, headers: req.headers, rawBody, valid, appId: known?.app.id, timeMs, events, status, at: Date.now() });
+        if (status === 0) {
+          this.onHold?.(() => res.destroy());
+          return;
+        }
         res.writeHead(status, { 'Content-Type': 'text/plain' });
         res.end(status < 300 ? 'ok' : 'no');
       });
@@ -112,7 +118,7 @@ export class WebhookReceiver {
 
   /** accepted lists the events of requests answered 2xx (for one path, when given). */
   accepted(path?: string): ReceivedEvent[] {
-    return this.requests.filter((r) => r.status < 300 && (path === undefined || r.path === path)).flatMap((r) => r.events);
+    return this.requests.filter((r) => r.status >= 200 && r.status < 300 && (path === undefined || r.path === path)).flatMap((r) => r.events);
   }
 
   /** invalid lists requests the SDK did not validate (every test expects none). */
