@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** ExternalService is a server the distributed tests need, with how to start it on this machine. */
 export interface ExternalService {
@@ -47,9 +50,10 @@ export function reachable(host: string, port: number): Promise<boolean> {
 export async function servicesUp(suite: string, ...services: ExternalService[]): Promise<boolean> {
   for (const s of services) {
     if (await reachable(s.host, s.port)) continue;
-    const line = `${suite}: skipped, ${s.name} is not reachable at ${s.host}:${s.port}; start it with: ${s.start}`;
-    if (process.env.CI === 'true') throw new Error(`${line} (CI=true: a missing service is a failure)`);
-    process.stderr.write(line + '\n');
+    const missing = `${s.name} is not reachable at ${s.host}:${s.port}`;
+    if (process.env.CI === 'true') throw new Error(`${suite}: ${missing} (with CI=true a missing service is a failure); start it with: ${s.start}`);
+    // why: several test files need the same service; the run says so once, not once per file.
+    if (firstToSay(s)) process.stderr.write(`SKIPPED: the tests that need ${s.name} (bus/store contracts, cluster suite): ${missing}; start it with: ${s.start}\n`);
     return false;
   }
   return true;
@@ -58,4 +62,16 @@ export async function servicesUp(suite: string, ...services: ExternalService[]):
 /** uniquePrefix returns a per-run name for keys and subjects, so tests never need an empty Redis or NATS. */
 export function uniquePrefix(tag: string): string {
   return `t${tag}${randomBytes(5).toString('hex')}`;
+}
+
+/** firstToSay is true for the first test file of this vitest run to report a service missing. */
+function firstToSay(service: ExternalService): boolean {
+  // why: test files run in forked workers of one vitest process, so its pid names the run.
+  const marker = join(tmpdir(), `sockudo-missing-${service.name}-${process.ppid}`);
+  try {
+    closeSync(openSync(marker, 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
 }
