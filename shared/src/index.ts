@@ -53,6 +53,7 @@ export {
   PermanentFailure,
   retryDelay,
   type DeadLetter,
+  type DeadLetterCounter,
   type JobContext,
   type JobHandler,
   type JobOptions,

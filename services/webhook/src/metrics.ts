@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { JobQueue } from '@sockudo-ts/shared';
+import type { DeadLetterCounter, JobQueue } from '@sockudo-ts/shared';
 
 /** DeliveryResult is the outcome label of the deliveries counter. */
 export type DeliveryResult = 'delivered' | 'retry' | 'rejected';
@@ -50,7 +50,9 @@ export class WebhookMetrics {
       help: 'Webhooks that failed for good and are kept for replay',
       registers,
       async collect() {
-        this.set(await queue.deadLetters().then((l) => l.length, () => Number.NaN));
+        const counter = queue as Partial<DeadLetterCounter>;
+        const count = counter.deadLetterCount ? counter.deadLetterCount() : queue.deadLetters().then((l) => l.length);
+        this.set(await count.catch(() => Number.NaN));
       },
     });
   }

@@ -5,6 +5,7 @@ import {
   PermanentFailure,
   retryDelay,
   type DeadLetter,
+  type DeadLetterCounter,
   type JobHandler,
   type JobOptions,
   type JobQueue,
@@ -41,7 +42,7 @@ const JOB_NAME = 'job';
  * back-off with full jitter as MemoryJobQueue, and dead letters are BullMQ's failed set (kept, listable,
  * replayable).
  */
-export class BullMqJobQueue<T> implements JobQueue<T> {
+export class BullMqJobQueue<T> implements JobQueue<T>, DeadLetterCounter {
   private readonly queue: Queue;
   private worker?: Worker;
   private workerConnection?: Redis;
@@ -136,6 +137,10 @@ export class BullMqJobQueue<T> implements JobQueue<T> {
       attempts: j.attemptsMade,
       failedAt: j.finishedOn ?? j.timestamp,
     }));
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.queue.getJobCountByTypes('failed');
   }
 
   async replay(id: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentFailure, type JobContext, type JobQueue, type RetryPolicy } from '@sockudo-ts/shared';
+import { PermanentFailure, type DeadLetterCounter, type JobContext, type JobQueue, type RetryPolicy } from '@sockudo-ts/shared';
 import { sleep, waitFor } from '../../../tests/kit/clients.js';
 
 /** TestJob is the JSON job the contract suite moves through a queue. */
@@ -116,6 +116,8 @@ export function describeJobQueueContract(name: string, make: () => Promise<Queue
       expect(letter!.failedAt).toBeGreaterThan(Date.now() - 10_000);
       expect(attempts).toBe(1);
       expect(await queue.depth()).toBe(0);
+      const counter = queue as Partial<DeadLetterCounter>;
+      if (counter.deadLetterCount) expect(await counter.deadLetterCount()).toBe(1);
     });
 
     it('dead-letters a job once its retry budget is spent, and replays it on request', async () => {
