@@ -278,13 +278,13 @@ describe('webhooks (embedded): signed, filtered, delayed, retried', () => {
     // another app of the same server sees none of them and cannot replay them
     const otherSdk = apiClient(s, s.apps[1]);
     expect(await (await otherSdk.get({ path: '/webhooks/dead_letters' })).json()).toEqual({ dead_letters: [] });
-    await expect(otherSdk.post({ path: `/webhooks/dead_letters/${encodeURIComponent(down.id)}/replay`, body: {} })).rejects.toMatchObject({ status: 404 });
+    await expect(otherSdk.post({ path: `/webhooks/dead_letters/${encodeURIComponent(down.id)}/replay`, body: '' })).rejects.toMatchObject({ status: 404 });
 
     healthy = true;
-    const replayed = await sdk.post({ path: `/webhooks/dead_letters/${encodeURIComponent(down.id)}/replay`, body: {} });
+    const replayed = await sdk.post({ path: `/webhooks/dead_letters/${encodeURIComponent(down.id)}/replay`, body: '' });
     expect(replayed.status).toBe(200);
     await r.waitAccepted(event('channel_occupied', 'doomed'), 1, 5000, '/down');
-    await expect(sdk.post({ path: `/webhooks/dead_letters/${encodeURIComponent(down.id)}/replay`, body: {} })).rejects.toMatchObject({ status: 404 });
+    await expect(sdk.post({ path: `/webhooks/dead_letters/${encodeURIComponent(down.id)}/replay`, body: '' })).rejects.toMatchObject({ status: 404 });
     const after = ((await (await sdk.get({ path: '/webhooks/dead_letters' })).json()) as Letters).dead_letters;
     expect(after.map((l) => l.id)).toEqual([gone.id]);
     expect(r.accepted('/down')).toHaveLength(1);

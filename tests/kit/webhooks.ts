@@ -51,7 +51,7 @@ export class WebhookReceiver {
 
   /** addApp makes the receiver accept and validate webhooks of another app. */
   addApp(app: TestApp): void {
-    this.sdks.set(app.key, { app, sdk: new PusherServer({ appId: app.id, key: app.key, secret: app.secret }) });
+    this.sdks.set(app.key, { app, sdk: new PusherServer({ appId: app.id, key: app.key, secret: app.secret, host: '127.0.0.1' }) });
   }
 
   /** url returns the receiver's address for a path (each endpoint of a test gets its own path). */

@@ -19,9 +19,9 @@ describe('signedRequest', () => {
       'X-Pusher-Key': 'key-a1',
       'X-Pusher-Signature': expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    const sdk = new PusherServer({ appId: app.id, key: app.key, secret: app.secret });
+    const sdk = new PusherServer({ appId: app.id, key: app.key, secret: app.secret, host: '127.0.0.1' });
     expect(sdk.webhook({ headers: lower(req.headers), rawBody: req.body }).isValid()).toBe(true);
-    const other = new PusherServer({ appId: 'a2', key: app.key, secret: 'another-secret' });
+    const other = new PusherServer({ appId: 'a2', key: app.key, secret: 'another-secret', host: '127.0.0.1' });
     expect(other.webhook({ headers: lower(req.headers), rawBody: req.body }).isValid()).toBe(false);
   });
 });
