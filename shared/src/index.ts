@@ -78,6 +78,6 @@ export {
 } from './webhooks/jobs.js';
 export { QueueWebhookSink, type QueueWebhookSinkOptions } from './webhooks/webhook-sink-queue.js';
 export { WebhookDeadLetters, type WebhookDeadLetter } from './webhooks/dead-letters.js';
-export { queueRedisUrl, webhookRetryPolicy } from './webhooks/settings.js';
+export { openWebhookQueue, queueRedisUrl, webhookRetryPolicy } from './webhooks/settings.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { handleHealth, readBody, sendJson, sendText } from './http/http.js';

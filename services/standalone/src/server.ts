@@ -3,25 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { HttpApi } from '@sockudo-ts/api';
 import { Gateway } from '@sockudo-ts/gateway';
 import {
-  BullMqJobQueue,
   MemoryAppStore,
   MemoryBus,
   MemoryCacheStore,
-  MemoryJobQueue,
   MemoryPresenceStore,
   Metrics,
   PresenceOwner,
   QueueWebhookSink,
-  WEBHOOK_QUEUE,
   WebhookDeadLetters,
   handleHealth,
-  queueRedisUrl,
+  openWebhookQueue,
   sendJson,
-  webhookRetryPolicy,
-  type JobQueue,
   type Logger,
   type ServerConfig,
-  type WebhookJob,
 } from '@sockudo-ts/shared';
 import { WebhookMetrics, WebhookWorker, workerOptionsFromConfig } from '@sockudo-ts/webhook';
 
@@ -47,7 +41,7 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   const store = new MemoryPresenceStore();
   const cache = new MemoryCacheStore();
   const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const queue = await webhookQueue(config);
+  const queue = await openWebhookQueue(config);
   const webhooks = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
   const webhookMetrics = new WebhookMetrics(metrics.registry, metrics.prefix, queue);
   const worker = new WebhookWorker({ queue, apps, logger, metrics: webhookMetrics, ...workerOptionsFromConfig(config) });
@@ -133,18 +127,6 @@ export class ListenError extends Error {
     super(`cannot listen on ${host}:${port} (config key ${key}): ${reason}`, { cause });
     this.name = 'ListenError';
   }
-}
-
-async function webhookQueue(config: ServerConfig): Promise<JobQueue<WebhookJob>> {
-  const retry = webhookRetryPolicy(config);
-  if (config.queue.driver === 'memory') return new MemoryJobQueue<WebhookJob>(retry);
-  return BullMqJobQueue.connect<WebhookJob>({
-    url: queueRedisUrl(config),
-    name: WEBHOOK_QUEUE,
-    prefix: config.queue.redis.prefix,
-    retry,
-    lockDurationMs: config.queue.redis.lock_duration_ms,
-  });
 }
 
 function listen(server: Server, port: number, host: string, key: string): Promise<void> {

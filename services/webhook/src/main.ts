@@ -1,15 +1,4 @@
-import {
-  BullMqJobQueue,
-  ConfigError,
-  MemoryAppStore,
-  Metrics,
-  WEBHOOK_QUEUE,
-  createLogger,
-  loadConfig,
-  queueRedisUrl,
-  webhookRetryPolicy,
-  type WebhookJob,
-} from '@sockudo-ts/shared';
+import { ConfigError, MemoryAppStore, Metrics, WEBHOOK_QUEUE, createLogger, loadConfig, openWebhookQueue } from '@sockudo-ts/shared';
 import { WebhookMetrics } from './metrics.js';
 import { workerOptionsFromConfig } from './settings.js';
 import { WebhookWorker } from './worker.js';
@@ -25,13 +14,8 @@ try {
 }
 const logger = createLogger({ level: config.debug ? 'debug' : config.log_level, service: 'webhook' });
 const apps = new MemoryAppStore(config.app_manager.array.apps);
-const queue = await BullMqJobQueue.connect<WebhookJob>({
-  url: queueRedisUrl(config),
-  name: WEBHOOK_QUEUE,
-  prefix: config.queue.redis.prefix,
-  retry: webhookRetryPolicy(config),
-  lockDurationMs: config.queue.redis.lock_duration_ms,
-});
+// why: the service only makes sense on the shared Redis queue, whatever queue.driver says for embedded use.
+const queue = await openWebhookQueue(config, 'redis');
 const metrics = new Metrics(config.metrics.prometheus.prefix);
 const worker = new WebhookWorker({
   queue,
