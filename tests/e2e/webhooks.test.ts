@@ -289,5 +289,7 @@ describe('webhooks (embedded): signed, filtered, delayed, retried', () => {
     expect(after.map((l) => l.id)).toEqual([gone.id]);
     expect(r.accepted('/down')).toHaveLength(1);
     expect(r.invalid()).toEqual([]);
+    expect(s.logs.some((l) => l.includes('kept as a dead letter'))).toBe(true);
+    expect(s.logs.join('')).not.toContain(s.app.secret);
   });
 });

@@ -63,8 +63,14 @@ export class QueueWebhookSink implements WebhookSink {
       }
       // why: a cancelled vacate/removal means the receiver never learned the channel emptied (or the member
       // left), so telling it the channel filled again (or the member came) would be a lie.
-      if (await this.queue.cancel(held)) return;
+      if (app.webhooks.some((endpoint) => endpointWants(endpoint, heldCounterpart(event))) && (await this.queue.cancel(held))) return;
     }
     for (const job of deliverJobs(app, event)) await this.queue.add(job);
   }
+}
+
+/** heldCounterpart is the held event an occupied / added event cancels (vacated / removed). */
+function heldCounterpart(event: WebhookEvent): WebhookEvent {
+  if (event.name === 'member_added') return { name: 'member_removed', channel: event.channel, user_id: event.user_id };
+  return { name: 'channel_vacated', channel: event.channel };
 }
