@@ -15,7 +15,10 @@ try {
 const logger = createLogger({ level: config.debug ? 'debug' : config.log_level, service: 'webhook' });
 const apps = new MemoryAppStore(config.app_manager.array.apps);
 // why: the service only makes sense on the shared Redis queue, whatever queue.driver says for embedded use.
-const queue = await openWebhookQueue(config, 'redis');
+const queue = await openWebhookQueue(config, 'redis').catch((err: unknown) => {
+  logger.fatal({ err: (err as Error).message }, 'webhook worker cannot start');
+  process.exit(1);
+});
 const metrics = new Metrics(config.metrics.prometheus.prefix);
 const worker = new WebhookWorker({
   queue,

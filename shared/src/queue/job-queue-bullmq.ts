@@ -26,6 +26,8 @@ export interface BullMqJobQueueOptions {
    * leaves its jobs locked this long; then they go back to the queue (redelivered). Default 30000.
    */
   lockDurationMs?: number;
+  /** connectTimeoutMs fails `connect` when Redis does not answer in time. Default 5000. */
+  connectTimeoutMs?: number;
   /** maxDeadLetters caps the dead letters kept (oldest dropped first). Default 10000. */
   maxDeadLetters?: number;
 }
@@ -62,11 +64,18 @@ export class BullMqJobQueue<T> implements JobQueue<T>, DeadLetterCounter {
   /** connect opens the queue's Redis connection; it fails when Redis does not answer. */
   static async connect<T>(options: BullMqJobQueueOptions): Promise<BullMqJobQueue<T>> {
     const connection = redisFor(options.url);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await connection.ping();
+      // why: with maxRetriesPerRequest null a command waits forever for Redis; start-up must fail instead.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${options.connectTimeoutMs ?? 5000} ms`)), options.connectTimeoutMs ?? 5000);
+      });
+      await Promise.race([connection.ping(), timeout]);
     } catch (err) {
       connection.disconnect();
       throw new Error(`cannot reach Redis for the ${options.name} queue: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
     return new BullMqJobQueue<T>(options, connection);
   }
