@@ -111,6 +111,11 @@ describe('webhooks (embedded): signed, filtered, delayed, retried', () => {
       expect(req.headers['x-pusher-signature']).toMatch(/^[0-9a-f]{64}$/);
       expect(Math.abs(req.timeMs! - req.at)).toBeLessThan(5000);
     }
+    const metrics = await (await fetch(`http://127.0.0.1:${server!.metricsPort}/metrics`)).text();
+    expect(metrics).toContain(`sockudo_webhook_deliveries_total{app_id="${server!.app.id}",outcome="delivered"}`);
+    expect(metrics).toContain(`sockudo_webhook_delivery_duration_seconds_count{app_id="${server!.app.id}"}`);
+    expect(metrics).toMatch(/sockudo_webhook_queue_depth \d+/);
+    expect(metrics).toContain('sockudo_webhook_dead_letters 0');
   });
 
   it('holds channel_vacated and member_removed for the delay, and drops them when the channel or member comes back', async () => {
