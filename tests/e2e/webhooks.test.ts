@@ -243,7 +243,10 @@ describe('webhooks (embedded): signed, filtered, delayed, retried', () => {
     await sleep(10_000);
     expect(r.requests).toEqual([]);
     await r.start();
-    await r.waitAccepted(event('channel_occupied', 'while-down'), 1, 5000);
+    await r.waitAccepted(event('channel_occupied', 'while-down'), 1, 5000).catch((err: Error) => {
+      const trail = server!.logs.filter((l) => l.includes('webhook')).slice(-5);
+      throw new Error(`${err.message}; receiver saw ${JSON.stringify(r.requests.map((q) => [q.path, q.status]))}; server said ${trail.join('')}`);
+    });
     await sleep(300);
     expect(r.accepted()).toHaveLength(1);
     expect(r.invalid()).toEqual([]);

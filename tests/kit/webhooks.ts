@@ -33,7 +33,7 @@ export type Responder = (path: string, index: number) => number;
 /**
  * WebhookReceiver is a real HTTP server that receives webhooks and validates EVERY request with the `pusher`
  * SDK (`webhook({headers, rawBody}).isValid()`) against the app its X-Pusher-Key names. It can be told to
- * fail, and be taken down and brought back on the same port.
+ * fail, and be taken down (every connection reset) and brought back.
  */
 export class WebhookReceiver {
   readonly requests: ReceivedWebhook[] = [];
@@ -42,6 +42,7 @@ export class WebhookReceiver {
   onHold?: (release: () => void) => void;
   private server?: Server;
   private port = 0;
+  private refusing = false;
   private readonly perPath = new Map<string, number>();
   private readonly sdks = new Map<string, { app: TestApp; sdk: PusherServer }>();
 
@@ -59,8 +60,12 @@ export class WebhookReceiver {
     return `http://127.0.0.1:${this.port}${path}`;
   }
 
-  /** start listens on a random port (or the previous one after `down`). */
+  /** start listens on a random port, or serves again after `down`. */
   async start(): Promise<this> {
+    if (this.server !== undefined) {
+      this.refusing = false;
+      return this;
+    }
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -91,17 +96,28 @@ export class WebhookReceiver {
         res.end(status < 300 ? 'ok' : 'no');
       });
     });
+    // why: while down, connections are reset as they arrive instead of the port being closed, so that no
+    // other test's listener can take the port in between (parallel test files bind random ports).
+    server.on('connection', (socket) => {
+      if (this.refusing) socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
+      server.listen(0, '127.0.0.1', () => resolve());
     });
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
     return this;
   }
 
-  /** down stops listening (connections refused) until `start` is called again. */
+  /** down makes every connection fail (reset on arrival) until `start` is called again. */
   async down(): Promise<void> {
+    this.refusing = true;
+    this.server?.closeAllConnections();
+  }
+
+  /** close stops the receiver for good. */
+  async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;
@@ -109,11 +125,6 @@ export class WebhookReceiver {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-  }
-
-  /** close stops the receiver for good. */
-  close(): Promise<void> {
-    return this.down();
   }
 
   /** accepted lists the events of requests answered 2xx (for one path, when given). */
