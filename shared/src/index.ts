@@ -53,6 +53,7 @@ export {
   PermanentFailure,
   retryDelay,
   type DeadLetter,
+  type DeadLetterCounter,
   type JobContext,
   type JobHandler,
   type JobOptions,
@@ -60,8 +61,23 @@ export {
   type RetryPolicy,
 } from './queue/job-queue.js';
 export { MemoryJobQueue } from './queue/job-queue-memory.js';
+export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { Metrics, type AppMetrics } from './telemetry/metrics.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
+export {
+  WEBHOOK_JOB_VERSION,
+  WEBHOOK_QUEUE,
+  deliverJobs,
+  endpointWants,
+  heldJobId,
+  isWebhookJob,
+  type DeliverJob,
+  type ReleaseJob,
+  type WebhookJob,
+} from './webhooks/jobs.js';
+export { QueueWebhookSink, type QueueWebhookSinkOptions } from './webhooks/webhook-sink-queue.js';
+export { WebhookDeadLetters, type WebhookDeadLetter } from './webhooks/dead-letters.js';
+export { openWebhookQueue, queueRedisUrl, webhookRetryPolicy } from './webhooks/settings.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { handleHealth, readBody, sendJson, sendText } from './http/http.js';

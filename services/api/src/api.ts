@@ -18,6 +18,7 @@ import {
   type Metrics,
   type Presence,
   type ServerConfig,
+  type WebhookDeadLetters,
 } from '@sockudo-ts/shared';
 import { verifyRequest } from './auth.js';
 import { parseEvent, parseInfo, Publisher } from './publish.js';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   cache: CacheStore;
   metrics: Metrics;
   logger: Logger;
+  /** webhookDeadLetters serves the dead-letter routes; without it they answer 404. */
+  webhookDeadLetters?: WebhookDeadLetters;
 }
 
 /** ApiRequest is a verified request: its app, path below `/apps/{id}`, query and parsed JSON body. */
@@ -73,6 +76,13 @@ export class HttpApi {
         pattern: /^\/users\/([^/]+)\/terminate_connections$/,
         name: 'terminate_connections',
         handler: (r, m) => this.terminate(r, decode(m[1]!)),
+      },
+      { method: 'GET', pattern: /^\/webhooks\/dead_letters$/, name: 'webhook_dead_letters', handler: (r) => this.deadLetters(r) },
+      {
+        method: 'POST',
+        pattern: /^\/webhooks\/dead_letters\/([^/]+)\/replay$/,
+        name: 'webhook_dead_letter_replay',
+        handler: (r, m) => this.replayDeadLetter(r, decode(m[1]!)),
       },
     ];
   }
@@ -221,6 +231,19 @@ export class HttpApi {
   private async terminate(req: ApiRequest, userId: string): Promise<unknown> {
     if (userId === '') throw badRequest('user_id is required');
     await this.deps.bus.publishControl({ type: 'terminate_user', app: req.app.id, userId });
+    return {};
+  }
+
+  private async deadLetters(req: ApiRequest): Promise<unknown> {
+    const letters = this.deps.webhookDeadLetters;
+    if (letters === undefined) throw notFound('Webhook dead letters are not served by this process');
+    return { dead_letters: await letters.list(req.app.id) };
+  }
+
+  private async replayDeadLetter(req: ApiRequest, id: string): Promise<unknown> {
+    const letters = this.deps.webhookDeadLetters;
+    if (letters === undefined) throw notFound('Webhook dead letters are not served by this process');
+    if (!(await letters.replay(req.app.id, id))) throw notFound(`No dead letter ${id.slice(0, 64)} for this app`);
     return {};
   }
 }

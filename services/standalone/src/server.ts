@@ -8,13 +8,16 @@ import {
   MemoryCacheStore,
   MemoryPresenceStore,
   Metrics,
-  NullWebhookSink,
   PresenceOwner,
+  QueueWebhookSink,
+  WebhookDeadLetters,
   handleHealth,
+  openWebhookQueue,
   sendJson,
   type Logger,
   type ServerConfig,
 } from '@sockudo-ts/shared';
+import { WebhookMetrics, WebhookWorker, workerOptionsFromConfig } from '@sockudo-ts/webhook';
 
 /** RunningServer is a started embedded server: its bound ports and a stop function. */
 export interface RunningServer {
@@ -29,7 +32,8 @@ export interface RunningServer {
 
 /**
  * startStandalone composes the gateway and the HTTP API with the in-memory bus, presence store, cache and
- * app store on one port: the embedded server of `npm start`.
+ * app store on one port, and the webhook sink and delivery worker on the in-memory job queue (or on BullMQ
+ * with `queue.driver = "redis"`): the embedded server of `npm start`.
  */
 export async function startStandalone(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const apps = new MemoryAppStore(config.app_manager.array.apps);
@@ -37,13 +41,17 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   const store = new MemoryPresenceStore();
   const cache = new MemoryCacheStore();
   const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const webhooks = NullWebhookSink;
+  const queue = await openWebhookQueue(config);
+  const webhooks = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
+  const webhookMetrics = new WebhookMetrics(metrics.registry, metrics.prefix, queue);
+  const worker = new WebhookWorker({ queue, apps, logger, metrics: webhookMetrics, ...workerOptionsFromConfig(config) });
   const presence = new PresenceOwner(store, bus, apps, webhooks, {
     subscriptionCountThrottleMs: config.subscription_count.throttle_ms,
   });
   const nodeId = config.instance.process_id;
   const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId });
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger });
+  const webhookDeadLetters = new WebhookDeadLetters(queue);
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters });
 
   const http: Server = createServer((req, res) => {
     try {
@@ -65,7 +73,11 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
-  await listen(http, config.port, config.host, 'port');
+  await listen(http, config.port, config.host, 'port').catch(async (err: unknown) => {
+    // why: an open BullMQ connection would keep an embedding process alive after a failed start.
+    await queue.close();
+    throw err;
+  });
   let metricsServer: Server | undefined;
   try {
     metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
@@ -73,10 +85,11 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
     // why: a half-started server would keep the main port open in an embedding process.
     await new Promise<void>((resolve) => http.close(() => resolve()));
     presence.close();
-    await Promise.all([cache.close(), store.close(), bus.close()]);
+    await Promise.all([cache.close(), store.close(), bus.close(), queue.close()]);
     throw new ListenError('metrics.port', config.metrics.host, config.metrics.port, err);
   }
   gateway.start();
+  worker.start();
   const port = (http.address() as AddressInfo).port;
   const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
 
@@ -90,7 +103,9 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
       });
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       presence.close();
-      await Promise.all([cache.close(), store.close(), bus.close()]);
+      await webhooks.flush();
+      worker.stop();
+      await Promise.all([cache.close(), store.close(), bus.close(), queue.close()]);
     })());
 
   return { config, port, metricsPort, stop };

@@ -21,6 +21,15 @@ export interface ServerConfig {
   http_api: { request_limit_in_mb: number };
   channel_limits: { cache_ttl: number };
   subscription_count: { throttle_ms: number };
+  database: { redis: { url: string; key_prefix: string } };
+  queue: { driver: 'memory' | 'redis'; redis: { url_override: string; prefix: string; concurrency: number; lock_duration_ms: number } };
+  webhooks: {
+    /** vacate_delay_ms holds channel_vacated and member_removed back, in ms. */
+    vacate_delay_ms: number;
+    timeout_ms: number;
+    retry: { base_delay_ms: number; max_delay_ms: number; max_elapsed_ms: number };
+    batching: { enabled: boolean; duration: number; size: number };
+  };
 }
 
 /** ConfigError stops start-up; its message names the file and the key. */

@@ -43,6 +43,21 @@ export const FIELDS: Field[] = [
   { path: 'http_api.request_limit_in_mb', kind: 'number', default: 1, min: 0.001, unit: 'MiB', env: ['HTTP_API_REQUEST_LIMIT_IN_MB'], doc: 'Largest HTTP request body; larger bodies get 413.' },
   { path: 'channel_limits.cache_ttl', kind: 'int', default: 1800, min: 1, unit: 's', env: ['CHANNEL_LIMITS_CACHE_TTL'], doc: 'Seconds a cache channel keeps its last event.' },
   { path: 'subscription_count.throttle_ms', kind: 'int', default: 5000, min: 0, unit: 'ms', env: ['SUBSCRIPTION_COUNT_THROTTLE_MS'], doc: 'Minimum interval of subscription_count events on channels above 100 subscribers.' },
+  { path: 'database.redis.url', kind: 'string', default: 'redis://127.0.0.1:6379', env: ['REDIS_URL'], doc: 'Redis holding presence state and cache channels in the distributed shape.' },
+  { path: 'database.redis.key_prefix', kind: 'string', default: 'sockudo:', env: ['REDIS_KEY_PREFIX'], doc: 'Prefix of every Redis key this server writes.' },
+  { path: 'queue.driver', kind: 'string', default: 'memory', env: ['QUEUE_DRIVER'], choices: ['memory', 'redis'], doc: 'Job queue of webhooks: `memory` (in process, embedded) or `redis` (BullMQ, the distributed shape and the webhook service).' },
+  { path: 'queue.redis.url_override', kind: 'string', default: '', env: ['QUEUE_REDIS_URL_OVERRIDE'], doc: 'Redis URL of the job queues; empty uses database.redis.url.' },
+  { path: 'queue.redis.prefix', kind: 'string', default: 'sockudo_queue', env: ['QUEUE_REDIS_PREFIX'], doc: 'Prefix of the job queues\' Redis keys (no `:` at the end; BullMQ adds it).' },
+  { path: 'queue.redis.concurrency', kind: 'int', default: 5, min: 1, env: ['QUEUE_REDIS_CONCURRENCY'], doc: 'Webhook deliveries one worker runs at once (times webhooks.batching.size when batching).' },
+  { path: 'queue.redis.lock_duration_ms', kind: 'int', default: 30000, min: 100, unit: 'ms', env: ['QUEUE_REDIS_LOCK_DURATION_MS'], doc: 'How long a dead worker\'s jobs stay claimed before another worker redelivers them.' },
+  { path: 'webhooks.vacate_delay_ms', kind: 'int', default: 3000, min: 0, unit: 'ms', env: ['WEBHOOKS_VACATE_DELAY_MS'], doc: 'channel_vacated and member_removed wait this long and are dropped if the channel is re-occupied or the member returns; zero sends them at once.' },
+  { path: 'webhooks.timeout_ms', kind: 'int', default: 10000, min: 1, unit: 'ms', env: ['WEBHOOKS_TIMEOUT_MS'], doc: 'A webhook request without a response in this time fails and is retried.' },
+  { path: 'webhooks.retry.base_delay_ms', kind: 'int', default: 1000, min: 1, unit: 'ms', env: ['WEBHOOKS_RETRY_BASE_DELAY_MS'], doc: 'Ceiling of the first retry delay; each retry doubles it (full jitter keeps 50-100 % of it).' },
+  { path: 'webhooks.retry.max_delay_ms', kind: 'int', default: 60000, min: 1, unit: 'ms', env: ['WEBHOOKS_RETRY_MAX_DELAY_MS'], doc: 'Largest delay between two attempts of one webhook.' },
+  { path: 'webhooks.retry.max_elapsed_ms', kind: 'int', default: 300000, min: 0, unit: 'ms', env: ['WEBHOOKS_RETRY_MAX_ELAPSED_MS'], doc: 'A webhook still failing this long after its first attempt becomes a dead letter.' },
+  { path: 'webhooks.batching.enabled', kind: 'bool', default: false, env: ['WEBHOOKS_BATCHING_ENABLED'], doc: 'Send several events of one app to one endpoint in one request.' },
+  { path: 'webhooks.batching.duration', kind: 'int', default: 50, min: 1, unit: 'ms', env: ['WEBHOOKS_BATCHING_DURATION'], doc: 'How long a batch collects events before it is sent.' },
+  { path: 'webhooks.batching.size', kind: 'int', default: 100, min: 1, env: ['WEBHOOKS_BATCHING_SIZE'], doc: 'Most events in one batch; a full batch is sent at once.' },
 ];
 
 /**

@@ -4,6 +4,7 @@ import {
   PermanentFailure,
   retryDelay,
   type DeadLetter,
+  type DeadLetterCounter,
   type JobContext,
   type JobHandler,
   type JobOptions,
@@ -23,7 +24,7 @@ interface Entry<T> {
  * MemoryJobQueue has the semantics of the BullMQ queue in one process: delays, cancellation by id,
  * retries with exponential back-off and jitter, and dead letters. Jobs do not survive a restart.
  */
-export class MemoryJobQueue<T> implements JobQueue<T> {
+export class MemoryJobQueue<T> implements JobQueue<T>, DeadLetterCounter {
   private readonly waiting: Entry<T>[] = [];
   private readonly delayed = new Map<string, Entry<T>>();
   private readonly dead = new Map<string, DeadLetter<T>>();
@@ -65,6 +66,10 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
 
   async deadLetters(): Promise<DeadLetter<T>[]> {
     return [...this.dead.values()];
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.dead.size;
   }
 
   async replay(id: string): Promise<boolean> {

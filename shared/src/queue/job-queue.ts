@@ -63,6 +63,11 @@ export interface JobQueue<T> {
   close(): Promise<void>;
 }
 
+/** DeadLetterCounter is the optional ability to count dead letters without reading them (for metrics). */
+export interface DeadLetterCounter {
+  deadLetterCount(): Promise<number>;
+}
+
 /** DEFAULT_RETRY is the webhook retry policy of PROTOCOL.md §9. */
 export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, maxElapsedMs: 300_000 };
 

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** ExternalService is a server the distributed tests need, with how to start it on this machine. */
+export interface ExternalService {
+  name: string;
+  host: string;
+  port: number;
+  start: string;
+}
+
+/** NATS is the machine's NATS server (ENVIRONMENT.md). */
+export const NATS: ExternalService = {
+  name: 'NATS',
+  host: '127.0.0.1',
+  port: 4222,
+  start: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server',
+};
+
+/** REDIS is the machine's Redis server (ENVIRONMENT.md). */
+export const REDIS: ExternalService = {
+  name: 'Redis',
+  host: '127.0.0.1',
+  port: 6379,
+  start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
+};
+
+/** reachable resolves true when a TCP connection to host:port opens within a second. */
+export function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * servicesUp checks that every service is reachable. When one is not, it prints ONE line naming it and
+ * how to start it and returns false (the caller skips its suite), except with CI=true, where it throws:
+ * in CI a missing service is a failure, not a skip.
+ */
+export async function servicesUp(suite: string, ...services: ExternalService[]): Promise<boolean> {
+  for (const s of services) {
+    if (await reachable(s.host, s.port)) continue;
+    const missing = `${s.name} is not reachable at ${s.host}:${s.port}`;
+    if (process.env.CI === 'true') throw new Error(`${suite}: ${missing} (with CI=true a missing service is a failure); start it with: ${s.start}`);
+    // why: several test files need the same service; the run says so once, not once per file.
+    if (firstToSay(s)) process.stderr.write(`SKIPPED: the tests that need ${s.name} (bus/store contracts, cluster suite): ${missing}; start it with: ${s.start}\n`);
+    return false;
+  }
+  return true;
+}
+
+/** uniquePrefix returns a per-run name for keys and subjects, so tests never need an empty Redis or NATS. */
+export function uniquePrefix(tag: string): string {
+  return `t${tag}${randomBytes(5).toString('hex')}`;
+}
+
+/** firstToSay is true for the first test file of this vitest run to report a service missing. */
+function firstToSay(service: ExternalService): boolean {
+  // why: test files run in forked workers of one vitest process, so its pid names the run.
+  const marker = join(tmpdir(), `sockudo-missing-${service.name}-${process.ppid}`);
+  try {
+    closeSync(openSync(marker, 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
+}
