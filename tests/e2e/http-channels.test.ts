@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, connected, nextEvent, pusherClient, startServer, subscribed, waitFor, type PusherClient, type TestServer } from '../kit/index.js';
+import { apiClient, connected, nextEvent, pusherClient, rawClient, startServer, subscribed, waitFor, type PusherClient, type TestServer } from '../kit/index.js';
 import { signedRequest } from '../kit/http.js';
 
 // GET /channels, GET /channels/{ch} and GET /channels/{ch}/users (PROTOCOL.md §8), through the pusher SDK.
@@ -54,6 +54,18 @@ describe('HTTP API: channel queries', () => {
   });
 
   describe('GET /channels', () => {
+    it('lists a channel named __proto__ like any other', async () => {
+      // why: pusher-js keeps channels in a plain object and cannot subscribe to __proto__; a raw socket can.
+      const odd = await rawClient(server);
+      odd.send({ event: 'pusher:subscribe', data: { channel: '__proto__' } });
+      await odd.event('pusher_internal:subscription_succeeded', '__proto__');
+      const body = (await get('/channels', { filter_by_prefix: '__', info: 'subscription_count' })) as { channels: Record<string, unknown> };
+      expect(Object.keys(body.channels)).toEqual(['__proto__']);
+      expect(JSON.stringify(body)).toBe('{"channels":{"__proto__":{"subscription_count":1}}}');
+      odd.close();
+      await waitFor(async () => Object.keys(((await get('/channels', { filter_by_prefix: '__' })) as { channels: object }).channels).length === 0);
+    });
+
     it('lists occupied channels only, with {} per channel when no info is asked', async () => {
       expect(await get('/channels')).toEqual({
         channels: { 'presence-room': {}, 'private-notes': {}, news: {}, 'cache-prices': {} },

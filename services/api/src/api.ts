@@ -191,7 +191,7 @@ export class HttpApi {
       throw badRequest('info=user_count needs filter_by_prefix=presence- (it applies to presence channels only)');
     }
     const all = await this.deps.presence.channels(req.app.id);
-    const channels: Record<string, Record<string, number>> = {};
+    const channels: Record<string, Record<string, number>> = Object.create(null) as Record<string, Record<string, number>>; // why: a channel may be named __proto__
     for (const [name, counts] of all) {
       if (!name.startsWith(prefix) || counts.subscriptionCount === 0) continue;
       const entry: Record<string, number> = {};

@@ -91,7 +91,7 @@ export class Publisher {
 
   /** channelInfo returns the requested attributes for each channel of an event. */
   async channelInfo(app: App, event: EventRequest): Promise<Record<string, Record<string, number>>> {
-    const out: Record<string, Record<string, number>> = {};
+    const out: Record<string, Record<string, number>> = Object.create(null) as Record<string, Record<string, number>>; // why: a channel may be named __proto__
     for (const channel of event.channels) {
       const counts = await this.presence.counts(app.id, channel);
       const entry: Record<string, number> = {};
