@@ -8,6 +8,8 @@ export interface BusMessage {
   except?: string;
   /** id identifies the message across nodes (tracing, de-duplication). */
   id?: string;
+  /** traceparent is the W3C trace context of the publish, carried to every node. */
+  traceparent?: string;
 }
 
 /** ControlMessage is a cluster-wide instruction or notice that is not tied to one channel's subscribers. */

@@ -30,6 +30,12 @@ export interface ServerConfig {
     retry: { base_delay_ms: number; max_delay_ms: number; max_elapsed_ms: number };
     batching: { enabled: boolean; duration: number; size: number };
   };
+  adapter: {
+    driver: 'local' | 'nats';
+    nats: { servers: string[]; prefix: string };
+    cluster_health: { heartbeat_interval_ms: number; node_timeout_ms: number };
+  };
+  presence: { grpc_url: string; grpc_host: string; grpc_port: number; grpc_deadline_ms: number };
 }
 
 /** ConfigError stops start-up; its message names the file and the key. */

@@ -58,6 +58,15 @@ export const FIELDS: Field[] = [
   { path: 'webhooks.batching.enabled', kind: 'bool', default: false, env: ['WEBHOOKS_BATCHING_ENABLED'], doc: 'Send several events of one app to one endpoint in one request.' },
   { path: 'webhooks.batching.duration', kind: 'int', default: 50, min: 1, unit: 'ms', env: ['WEBHOOKS_BATCHING_DURATION'], doc: 'How long a batch collects events before it is sent.' },
   { path: 'webhooks.batching.size', kind: 'int', default: 100, min: 1, env: ['WEBHOOKS_BATCHING_SIZE'], doc: 'Most events in one batch; a full batch is sent at once.' },
+  { path: 'adapter.driver', kind: 'string', default: 'local', env: ['ADAPTER_DRIVER'], choices: ['local', 'nats'], doc: 'Fan-out bus: `local` (in process, one node) or `nats` (separate gateway/api/presence processes).' },
+  { path: 'adapter.nats.servers', kind: 'string[]', default: ['nats://127.0.0.1:4222'], env: ['NATS_SERVERS'], doc: 'NATS server URLs (comma-separated in the environment).' },
+  { path: 'adapter.nats.prefix', kind: 'string', default: 'sockudo', env: ['NATS_PREFIX'], doc: 'First subject token of every bus subject; clusters sharing a NATS server need different prefixes.' },
+  { path: 'adapter.cluster_health.heartbeat_interval_ms', kind: 'int', default: 10000, min: 10, unit: 'ms', env: ['CLUSTER_HEALTH_HEARTBEAT_INTERVAL_MS'], doc: 'How often a gateway heartbeats to the presence service (and the presence service looks for dead gateways).' },
+  { path: 'adapter.cluster_health.node_timeout_ms', kind: 'int', default: 30000, min: 10, unit: 'ms', env: ['CLUSTER_HEALTH_NODE_TIMEOUT_MS'], doc: 'A gateway silent this long is dead: its sockets leave every channel and member_removed is sent.' },
+  { path: 'presence.grpc_url', kind: 'string', default: '127.0.0.1:50051', env: ['PRESENCE_GRPC_URL'], doc: 'Address (host:port) of the presence service, for gateways and api.' },
+  { path: 'presence.grpc_host', kind: 'string', default: '0.0.0.0', env: ['PRESENCE_GRPC_HOST'], doc: 'Address the presence service binds.' },
+  { path: 'presence.grpc_port', kind: 'int', default: 50051, min: 0, env: ['PRESENCE_GRPC_PORT'], doc: 'Port the presence service listens on.' },
+  { path: 'presence.grpc_deadline_ms', kind: 'int', default: 2000, min: 1, unit: 'ms', env: ['PRESENCE_GRPC_DEADLINE_MS'], doc: 'Deadline of each call to the presence service; past it the caller gets a clear error, never a hang.' },
 ];
 
 /**

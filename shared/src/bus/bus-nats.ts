@@ -1,0 +1,150 @@
+import { connect } from '@nats-io/transport-node';
+import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../telemetry/logger.js';
+import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+import type { Bus, BusHandler, BusMessage, ControlMessage, Subscription } from './bus.js';
+import { decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, type Envelope } from './envelope.js';
+import { channelSubject, controlSubject } from './subjects.js';
+
+/** NatsBusOptions say where NATS is and how this node names itself and its subjects. */
+export interface NatsBusOptions {
+  /** servers are NATS URLs, e.g. `nats://127.0.0.1:4222`. */
+  servers: string[];
+  /** prefix is the first token of every subject (clusters sharing a NATS server use different ones). */
+  prefix: string;
+  /** node is this process's node id, written into every envelope. */
+  node: string;
+  logger?: Logger;
+  /** subscribeTimeoutMs bounds how long subscribe waits for the server to confirm interest. Default 2000. */
+  subscribeTimeoutMs?: number;
+}
+
+/**
+ * NatsBus moves bus messages over NATS core: one subject per (app, channel), subscribed only while this
+ * node has local subscribers, plus one control subject. Message id, sender node, except socket id and
+ * trace context travel in NATS headers (see envelope.ts). The client reconnects forever and resubscribes
+ * by itself; while it is disconnected, publish and subscribe fail at once with DependencyUnavailable.
+ */
+export class NatsBus implements Bus {
+  private readonly controlHandlers: Array<(message: ControlMessage) => void> = [];
+  private connected = true;
+
+  private constructor(private readonly nc: NatsConnection, private readonly options: NatsBusOptions) {
+    nc.subscribe(controlSubject(options.prefix), {
+      callback: (err, msg) => {
+        if (err) return;
+        const message = decodeControlMessage(reader(msg.headers), msg.data);
+        if (message !== undefined) for (const handler of this.controlHandlers) handler(message);
+      },
+    });
+    void this.watchStatus();
+  }
+
+  /** connect opens the NATS connection; it fails with DependencyUnavailable when no server answers. */
+  static async connect(options: NatsBusOptions): Promise<NatsBus> {
+    try {
+      const nc = await connect({
+        servers: options.servers,
+        name: `sockudo-${options.node}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        pingInterval: 5000,
+        maxPingOut: 2,
+      });
+      const bus = new NatsBus(nc, options);
+      await nc.flush();
+      return bus;
+    } catch (err) {
+      throw new DependencyUnavailable('nats', `cannot reach NATS at ${options.servers.join(', ')}: ${(err as Error).message}`);
+    }
+  }
+
+  async publish(app: string, channel: string, message: BusMessage): Promise<void> {
+    this.send(channelSubject(this.options.prefix, app, channel), encodeChannelMessage(this.options.node, message));
+  }
+
+  async subscribe(app: string, channel: string, handler: BusHandler): Promise<Subscription> {
+    this.ensureConnected();
+    const sub = this.nc.subscribe(channelSubject(this.options.prefix, app, channel), {
+      callback: (err, msg: Msg) => {
+        if (err) return;
+        const message = decodeChannelMessage(reader(msg.headers), msg.data);
+        if (message !== undefined) handler(message);
+      },
+    });
+    // why: the subscription is live cluster-wide only once the server has processed it; a subscriber that
+    // is told "subscribed" must receive the next publish from any node.
+    try {
+      await withTimeout(this.nc.flush(), this.options.subscribeTimeoutMs ?? 2000);
+    } catch {
+      sub.unsubscribe();
+      throw new DependencyUnavailable('nats', 'NATS did not confirm the subscription in time');
+    }
+    return {
+      unsubscribe: async () => {
+        if (!this.nc.isClosed()) sub.unsubscribe();
+      },
+    };
+  }
+
+  async publishControl(message: ControlMessage): Promise<void> {
+    this.send(controlSubject(this.options.prefix), encodeControlMessage(this.options.node, message));
+  }
+
+  onControl(handler: (message: ControlMessage) => void): void {
+    this.controlHandlers.push(handler);
+  }
+
+  /** isConnected is false while the client is reconnecting (health checks). */
+  isConnected(): boolean {
+    return this.connected && !this.nc.isClosed();
+  }
+
+  async close(): Promise<void> {
+    this.controlHandlers.length = 0;
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  private send(subject: string, envelope: Envelope): void {
+    this.ensureConnected();
+    const h = natsHeaders();
+    for (const [name, value] of Object.entries(envelope.headers)) h.set(name, value);
+    this.nc.publish(subject, envelope.payload, { headers: h });
+  }
+
+  private ensureConnected(): void {
+    if (!this.isConnected()) throw new DependencyUnavailable('nats', 'NATS is unreachable; the bus is reconnecting');
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') {
+        this.connected = false;
+        this.options.logger?.warn({ server: status.server }, 'NATS disconnected; reconnecting');
+      } else if (status.type === 'reconnect') {
+        this.connected = true;
+        this.options.logger?.info({ server: status.server }, 'NATS reconnected; subscriptions restored');
+      }
+    }
+  }
+}
+
+function reader(h: MsgHdrs | undefined): (name: string) => string | undefined {
+  return (name) => (h?.has(name) ? h.get(name) : undefined);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timeout')), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e as Error);
+      },
+    );
+  });
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import type { BusMessage, ControlMessage } from './bus.js';
+
+/** ENVELOPE_VERSION is the version of the cross-node envelope; a receiver drops versions it does not know. */
+export const ENVELOPE_VERSION = '1';
+
+/** EnvelopeKind says what a cross-node message carries: a channel frame or a control message. */
+export type EnvelopeKind = 'channel' | 'control';
+
+/**
+ * Envelope is the cross-node form of a bus message: header fields (strings, as NATS headers carry them)
+ * plus the payload bytes. It is built and read only here, so that a transport just moves it.
+ */
+export interface Envelope {
+  headers: Record<string, string>;
+  payload: Uint8Array;
+}
+
+/** HEADER names the envelope's header fields. `traceparent` is the W3C trace context header, as is. */
+export const HEADER = {
+  version: 'Sockudo-Version',
+  node: 'Sockudo-Node',
+  kind: 'Sockudo-Kind',
+  id: 'Sockudo-Msg-Id',
+  except: 'Sockudo-Except',
+  traceparent: 'traceparent',
+} as const;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** newMessageId returns a 16-byte random hex id for a message that has none. */
+export function newMessageId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** encodeChannelMessage wraps a channel message from `node`; the frame text travels as the payload. */
+export function encodeChannelMessage(node: string, message: BusMessage): Envelope {
+  const headers = base(node, 'channel', message.id);
+  if (message.except !== undefined) headers[HEADER.except] = message.except;
+  if (message.traceparent !== undefined) headers[HEADER.traceparent] = message.traceparent;
+  return { headers, payload: encoder.encode(message.frame) };
+}
+
+/** encodeControlMessage wraps a control message from `node` as JSON. */
+export function encodeControlMessage(node: string, message: ControlMessage): Envelope {
+  return { headers: base(node, 'control'), payload: encoder.encode(JSON.stringify(message)) };
+}
+
+/** HeaderReader reads one header of a received message (undefined when absent). */
+export type HeaderReader = (name: string) => string | undefined;
+
+/** decodeChannelMessage reads a channel message; undefined for another kind or an unknown version. */
+export function decodeChannelMessage(header: HeaderReader, payload: Uint8Array): BusMessage | undefined {
+  if (header(HEADER.version) !== ENVELOPE_VERSION || header(HEADER.kind) !== 'channel') return undefined;
+  const message: BusMessage = { frame: decoder.decode(payload) };
+  const id = header(HEADER.id);
+  const except = header(HEADER.except);
+  const traceparent = header(HEADER.traceparent);
+  if (id) message.id = id;
+  if (except) message.except = except;
+  if (traceparent) message.traceparent = traceparent;
+  return message;
+}
+
+/** decodeControlMessage reads a control message; undefined for another kind, version or bad JSON. */
+export function decodeControlMessage(header: HeaderReader, payload: Uint8Array): ControlMessage | undefined {
+  if (header(HEADER.version) !== ENVELOPE_VERSION || header(HEADER.kind) !== 'control') return undefined;
+  try {
+    const message = JSON.parse(decoder.decode(payload)) as ControlMessage;
+    return typeof message === 'object' && message !== null && typeof message.type === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function base(node: string, kind: EnvelopeKind, id?: string): Record<string, string> {
+  return { [HEADER.version]: ENVELOPE_VERSION, [HEADER.node]: node, [HEADER.kind]: kind, [HEADER.id]: id ?? newMessageId() };
+}

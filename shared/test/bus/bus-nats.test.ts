@@ -1,0 +1,16 @@
+import { describe } from 'vitest';
+import { NatsBus } from '@sockudo-ts/shared';
+import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
+import { describeBusContract } from './bus-contract.js';
+
+const up = await servicesUp('NatsBus contract', NATS);
+
+describe.skipIf(!up)('NatsBus', () => {
+  describeBusContract('NatsBus', async () => {
+    const prefix = uniquePrefix('bus');
+    const servers = [`nats://${NATS.host}:${NATS.port}`];
+    const a = await NatsBus.connect({ servers, prefix, node: 'node-a' });
+    const b = await NatsBus.connect({ servers, prefix, node: 'node-b' });
+    return { nodes: [a, b], close: async () => void (await Promise.all([a.close(), b.close()])) };
+  });
+});
