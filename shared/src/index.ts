@@ -9,14 +9,28 @@ export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, e
 export { DependencyUnavailable } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
+export { RedisCacheStore, type RedisCacheStoreOptions } from './cache/cache-store-redis.js';
 export { ConfigError, type ServerConfig } from './config/config.js';
 export { buildConfig, configPathFromArgv, loadConfig, readConfigFile, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, type Field, type FieldKind } from './config/schema.js';
 export { configReference } from './config/docs.js';
 export type { Presence } from './presence/presence.js';
 export { PresenceOwner, type PresenceOwnerOptions } from './presence/presence-owner.js';
-export type { ChannelCounts, DisconnectResult, JoinResult, LeaveResult, Member, PresenceStore } from './presence/presence-store.js';
+export type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './presence/node-registry.js';
+export { PresenceNodes } from './presence/presence-nodes.js';
+export type {
+  AddConnectionResult,
+  ChannelCounts,
+  DisconnectResult,
+  JoinResult,
+  LeaveResult,
+  Member,
+  PresenceStore,
+  SocketRef,
+} from './presence/presence-store.js';
 export { MemoryPresenceStore } from './presence/presence-store-memory.js';
+export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence/presence-store-redis.js';
+export type { RedisOptions } from './redis/redis-connection.js';
 export {
   SERVER_TO_USER_PREFIX,
   channelNameProblem,

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   CloseCode,
+  DependencyUnavailable,
   PusherError,
   encodeInternal,
   originAllowed,
@@ -89,6 +90,11 @@ export class Gateway {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.pause();
       this.admit(req, ws).catch((err: unknown) => {
+        if (err instanceof DependencyUnavailable) {
+          this.deps.logger.warn({ dependency: err.dependency, reason: err.message }, 'handshake refused: dependency unavailable');
+          refuse(ws, CloseCode.OverCapacity, `Service temporarily unavailable (${err.dependency}), retry later`);
+          return;
+        }
         this.deps.logger.error({ err }, 'handshake failed');
         refuse(ws, 4200, 'Internal error, reconnect');
       });
@@ -124,8 +130,11 @@ export class Gateway {
 
   private async open(app: App, ws: WebSocket): Promise<void> {
     const { config, presence, metrics, nodeId } = this.deps;
-    const socketId = newSocketId();
-    if (!(await presence.connect(app.id, socketId, nodeId))) {
+    let socketId = newSocketId();
+    let admitted = await presence.connect(app.id, socketId, nodeId);
+    // why: ids are random; presence checks them cluster-wide, and a clash only costs a new draw.
+    for (let i = 0; admitted === 'taken' && i < 3; i++) admitted = await presence.connect(app.id, (socketId = newSocketId()), nodeId);
+    if (admitted !== 'added') {
       metrics.refusals.inc({ code: String(CloseCode.AppOverQuota) });
       refuse(ws, CloseCode.AppOverQuota, 'App over connection quota');
       return;

@@ -4,7 +4,7 @@ import { isPresenceChannel } from '../protocol/channels.js';
 import { encodeInternal } from '../protocol/frames.js';
 import type { WebhookSink } from '../webhooks/events.js';
 import type { Presence } from './presence.js';
-import type { ChannelCounts, DisconnectResult, JoinResult, LeaveResult, Member, PresenceStore } from './presence-store.js';
+import type { AddConnectionResult, ChannelCounts, DisconnectResult, JoinResult, LeaveResult, Member, PresenceStore } from './presence-store.js';
 
 /** PresenceOwnerOptions tune the owner; every field has a default. */
 export interface PresenceOwnerOptions {
@@ -38,7 +38,7 @@ export class PresenceOwner implements Presence {
     this.throttleMs = options.subscriptionCountThrottleMs ?? 5000;
   }
 
-  async connect(appId: string, socketId: string, node: string): Promise<boolean> {
+  async connect(appId: string, socketId: string, node: string): Promise<AddConnectionResult> {
     const app = await this.apps.byId(appId);
     return this.store.addConnection(appId, socketId, node, app?.max_connections ?? 0);
   }

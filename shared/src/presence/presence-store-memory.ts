@@ -1,10 +1,12 @@
 import type {
+  AddConnectionResult,
   ChannelCounts,
   DisconnectResult,
   JoinResult,
   LeaveResult,
   Member,
   PresenceStore,
+  SocketRef,
 } from './presence-store.js';
 
 interface SocketState {
@@ -29,13 +31,14 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly connectionsByApp = new Map<string, number>();
   private readonly nodes = new Map<string, number>();
 
-  async addConnection(app: string, socketId: string, node: string, max: number): Promise<boolean> {
+  async addConnection(app: string, socketId: string, node: string, max: number): Promise<AddConnectionResult> {
+    const existing = this.sockets.get(sockKey(app, socketId));
+    if (existing !== undefined) return existing.node === node ? 'added' : 'taken';
     const count = this.connectionsByApp.get(app) ?? 0;
-    if (max > 0 && count >= max) return false;
-    if (this.sockets.has(sockKey(app, socketId))) return true;
+    if (max > 0 && count >= max) return 'full';
     this.sockets.set(sockKey(app, socketId), { app, node, channels: new Set() });
     this.connectionsByApp.set(app, count + 1);
-    return true;
+    return 'added';
   }
 
   async removeConnection(app: string, socketId: string): Promise<DisconnectResult> {
@@ -172,8 +175,20 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.connectionsByApp.get(app) ?? 0;
   }
 
-  async heartbeat(node: string, atMs: number): Promise<void> {
+  async heartbeat(node: string, atMs: number): Promise<boolean> {
+    if (!this.nodes.has(node)) return false;
     this.nodes.set(node, atMs);
+    return true;
+  }
+
+  async registerNode(node: string, atMs: number): Promise<void> {
+    this.nodes.set(node, atMs);
+  }
+
+  async nodeSockets(node: string): Promise<SocketRef[]> {
+    const out: SocketRef[] = [];
+    for (const [k, state] of this.sockets) if (state.node === node) out.push({ app: state.app, socketId: k.slice(state.app.length + 1) });
+    return out;
   }
 
   async staleNodes(beforeMs: number): Promise<string[]> {
@@ -182,9 +197,7 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async removeNode(node: string): Promise<DisconnectResult[]> {
     const out: DisconnectResult[] = [];
-    for (const [k, state] of [...this.sockets]) {
-      if (state.node === node) out.push(await this.removeConnection(state.app, k.slice(state.app.length + 1)));
-    }
+    for (const ref of await this.nodeSockets(node)) out.push(await this.removeConnection(ref.app, ref.socketId));
     this.nodes.delete(node);
     return out;
   }

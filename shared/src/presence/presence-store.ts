@@ -36,6 +36,15 @@ export interface LeaveResult {
   subscriptionCount: number;
 }
 
+/** AddConnectionResult is the outcome of PresenceStore.addConnection. */
+export type AddConnectionResult = 'added' | 'full' | 'taken';
+
+/** SocketRef names one socket cluster-wide. */
+export interface SocketRef {
+  app: string;
+  socketId: string;
+}
+
 /** DisconnectResult is everything a socket's departure changed. */
 export interface DisconnectResult {
   app: string;
@@ -51,8 +60,11 @@ export interface DisconnectResult {
  * emit events exactly once.
  */
 export interface PresenceStore {
-  /** addConnection registers a socket on a node unless the app already has `max` sockets (zero: no limit). */
-  addConnection(app: string, socketId: string, node: string, max: number): Promise<boolean>;
+  /**
+   * addConnection registers a socket on a node unless the app already has `max` sockets (zero: no limit):
+   * `added` (also when this node had already added it), `full`, or `taken` when another node holds that id.
+   */
+  addConnection(app: string, socketId: string, node: string, max: number): Promise<AddConnectionResult>;
   /** removeConnection drops a socket with its subscriptions and sign-in. */
   removeConnection(app: string, socketId: string): Promise<DisconnectResult>;
   /** join subscribes a socket to a channel; a presence member must fit under `maxMembers`. */
@@ -71,11 +83,20 @@ export interface PresenceStore {
   onlineUsers(app: string, userIds: readonly string[]): Promise<string[]>;
   /** connectionCount is the number of sockets an app has, cluster-wide. */
   connectionCount(app: string): Promise<number>;
-  /** heartbeat records that a node is alive at `atMs`. */
-  heartbeat(node: string, atMs: number): Promise<void>;
+  /**
+   * heartbeat records that a registered node is alive at `atMs`. It returns false, recording nothing, for a
+   * node the store does not know (never registered, removed as dead, or the store lost its state): that
+   * node must re-register what it holds.
+   */
+  heartbeat(node: string, atMs: number): Promise<boolean>;
+  /** registerNode records a node as alive at `atMs`, known or not. */
+  registerNode(node: string, atMs: number): Promise<void>;
+  /** nodeSockets lists the sockets the store holds for a node. */
+  nodeSockets(node: string): Promise<SocketRef[]>;
   /** staleNodes lists nodes whose last heartbeat is older than `beforeMs`. */
   staleNodes(beforeMs: number): Promise<string[]>;
   /** removeNode drops every socket of a node (a crashed gateway) and the node itself. */
   removeNode(node: string): Promise<DisconnectResult[]>;
+  /** close releases the store's connection. */
   close(): Promise<void>;
 }

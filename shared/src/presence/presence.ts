@@ -1,4 +1,4 @@
-import type { ChannelCounts, JoinResult, Member } from './presence-store.js';
+import type { AddConnectionResult, ChannelCounts, JoinResult, Member } from './presence-store.js';
 
 /**
  * Presence is the gateway's and api's view of cluster-wide state. Mutations also emit what they cause:
@@ -6,8 +6,9 @@ import type { ChannelCounts, JoinResult, Member } from './presence-store.js';
  * Implementations: PresenceOwner (in process) and the presence service's gRPC client.
  */
 export interface Presence {
-  /** connect admits a socket unless its app is at max_connections. */
-  connect(appId: string, socketId: string, node: string): Promise<boolean>;
+  /** connect admits a socket: `full` when its app is at max_connections, `taken` when the id is in use. */
+  connect(appId: string, socketId: string, node: string): Promise<AddConnectionResult>;
+  /** disconnect removes a socket with its subscriptions and sign-in, emitting what that causes. */
   disconnect(appId: string, socketId: string): Promise<void>;
   subscribe(appId: string, channel: string, socketId: string, member?: Member): Promise<JoinResult>;
   unsubscribe(appId: string, channel: string, socketId: string): Promise<void>;

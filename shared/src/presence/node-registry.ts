@@ -1,0 +1,30 @@
+import type { Member } from './presence-store.js';
+
+/** SocketSnapshot is one socket a gateway holds: its app, id, signed-in user and channels. */
+export interface SocketSnapshot {
+  app: string;
+  socketId: string;
+  userId?: string;
+  channels: Array<{ channel: string; member?: Member }>;
+}
+
+/** NodeSnapshot is everything one gateway holds, sent when the presence state may have lost it. */
+export interface NodeSnapshot {
+  node: string;
+  sockets: SocketSnapshot[];
+}
+
+/**
+ * NodeRegistry tracks which gateways are alive. A gateway heartbeats; when told it is unknown (presence
+ * state lost, or it was taken for dead) it registers a snapshot of what it holds.
+ */
+export interface NodeRegistry {
+  /** heartbeat records that `node` is alive; false means the node is unknown and must register. */
+  heartbeat(node: string): Promise<boolean>;
+  /**
+   * register makes the presence state hold exactly the snapshot's sockets for its node: sockets the state
+   * has but the node no longer holds are removed with their events; missing ones are added silently
+   * (their peers already saw them join).
+   */
+  register(snapshot: NodeSnapshot): Promise<void>;
+}

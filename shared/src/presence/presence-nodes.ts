@@ -1,0 +1,39 @@
+import type { NodeRegistry, NodeSnapshot } from './node-registry.js';
+import type { PresenceOwner } from './presence-owner.js';
+import type { PresenceStore } from './presence-store.js';
+
+/**
+ * PresenceNodes is the NodeRegistry over a PresenceStore, and the reaper of dead nodes: the sockets of a
+ * node silent for longer than the timeout leave their channels through the owner, so member_removed,
+ * vacated and offline notices reach everyone else.
+ */
+export class PresenceNodes implements NodeRegistry {
+  constructor(private readonly store: PresenceStore, private readonly owner: PresenceOwner, private readonly now = Date.now) {}
+
+  heartbeat(node: string): Promise<boolean> {
+    return this.store.heartbeat(node, this.now());
+  }
+
+  async register(snapshot: NodeSnapshot): Promise<void> {
+    const held = new Set(snapshot.sockets.map((s) => s.app + '\n' + s.socketId));
+    for (const ref of await this.store.nodeSockets(snapshot.node)) {
+      if (!held.has(ref.app + '\n' + ref.socketId)) await this.owner.disconnect(ref.app, ref.socketId);
+    }
+    for (const s of snapshot.sockets) {
+      // why: the socket is already connected; re-registering it must not be refused by the app quota.
+      await this.store.addConnection(s.app, s.socketId, snapshot.node, 0);
+      if (s.userId !== undefined) await this.store.signin(s.app, s.socketId, s.userId);
+      for (const c of s.channels) await this.store.join(s.app, c.channel, s.socketId, c.member, 0);
+    }
+    await this.store.registerNode(snapshot.node, this.now());
+  }
+
+  /** reap removes every node whose last heartbeat is older than `timeoutMs`; returns their ids. */
+  async reap(timeoutMs: number): Promise<string[]> {
+    const dead = await this.store.staleNodes(this.now() - timeoutMs);
+    for (const node of dead) {
+      for (const result of await this.store.removeNode(node)) await this.owner.applyDisconnect(result);
+    }
+    return dead;
+  }
+}

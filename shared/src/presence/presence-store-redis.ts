@@ -1,0 +1,172 @@
+import type { Redis } from 'ioredis';
+import { openRedis, redisCall, type RedisOptions } from '../redis/redis-connection.js';
+import type {
+  AddConnectionResult,
+  ChannelCounts,
+  DisconnectResult,
+  JoinResult,
+  LeaveResult,
+  Member,
+  PresenceStore,
+  SocketRef,
+} from './presence-store.js';
+import * as lua from './presence-store-redis-scripts.js';
+
+/** RedisPresenceStoreOptions add the key prefix to the connection options. */
+export interface RedisPresenceStoreOptions extends RedisOptions {
+  /** prefix starts every key this store writes, e.g. `sockudo:presence:`. */
+  prefix: string;
+}
+
+const REMOVE_NODE_BATCH = 500;
+
+/**
+ * RedisPresenceStore keeps the cluster-wide presence state in Redis; every operation is one Lua script,
+ * so it is atomic across presence replicas and reports exactly the transitions it caused. Semantics are
+ * MemoryPresenceStore's (the same contract suite runs on both). While Redis is down, calls fail with
+ * DependencyUnavailable.
+ */
+export class RedisPresenceStore implements PresenceStore {
+  private constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  /** connect opens the Redis connection; it fails with DependencyUnavailable when Redis does not answer. */
+  static async connect(options: RedisPresenceStoreOptions): Promise<RedisPresenceStore> {
+    return new RedisPresenceStore(await openRedis(options), options.prefix);
+  }
+
+  async addConnection(app: string, socketId: string, node: string, max: number): Promise<AddConnectionResult> {
+    return (await this.run(lua.ADD_CONNECTION, app, socketId, node, max)) as AddConnectionResult;
+  }
+
+  async removeConnection(app: string, socketId: string): Promise<DisconnectResult> {
+    return toDisconnect(JSON.parse((await this.run(lua.REMOVE_CONNECTION, app, socketId)) as string));
+  }
+
+  async join(app: string, channel: string, socketId: string, member: Member | undefined, maxMembers: number): Promise<JoinResult> {
+    const info = member?.info === undefined ? '' : JSON.stringify(member.info);
+    const raw = await this.run(lua.JOIN, app, channel, socketId, member?.id ?? '', info, member ? '1' : '0', maxMembers);
+    const r = JSON.parse(raw as string) as { ok: boolean; occupied: boolean; memberAdded: boolean; subscriptionCount: number; members?: string[] | object };
+    if (!r.ok) return { ok: false, reason: 'members_limit' };
+    const result: JoinResult = { ok: true, occupied: r.occupied, memberAdded: r.memberAdded, subscriptionCount: r.subscriptionCount };
+    if (member !== undefined) result.members = toMembers(r.members);
+    return result;
+  }
+
+  async leave(app: string, channel: string, socketId: string): Promise<LeaveResult | undefined> {
+    const raw = await this.run(lua.LEAVE, app, channel, socketId);
+    return raw === null ? undefined : toLeave(JSON.parse(raw as string));
+  }
+
+  async signin(app: string, socketId: string, userId: string): Promise<{ online: boolean }> {
+    return { online: (await this.run(lua.SIGNIN, app, socketId, userId)) === 1 };
+  }
+
+  async members(app: string, channel: string): Promise<Member[]> {
+    return toMembers(await redisCall(() => this.redis.hgetall(this.key('i', app, channel))));
+  }
+
+  async counts(app: string, channel: string): Promise<ChannelCounts> {
+    const [subscriptionCount, userCount] = (await this.run(lua.COUNTS, app, channel)) as [number, number];
+    return { subscriptionCount, userCount };
+  }
+
+  async channels(app: string): Promise<Map<string, ChannelCounts>> {
+    const flat = (await this.run(lua.CHANNELS, app)) as Array<string | number>;
+    const out = new Map<string, ChannelCounts>();
+    for (let i = 0; i < flat.length; i += 3) {
+      out.set(String(flat[i]), { subscriptionCount: Number(flat[i + 1]), userCount: Number(flat[i + 2]) });
+    }
+    return out;
+  }
+
+  async onlineUsers(app: string, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of userIds) pipeline.exists(this.key('u', app, id));
+    const replies = (await redisCall(() => pipeline.exec())) ?? [];
+    return userIds.filter((_, i) => replies[i]?.[1] === 1);
+  }
+
+  async connectionCount(app: string): Promise<number> {
+    return Number((await redisCall(() => this.redis.get(this.prefix + 'n:' + app))) ?? 0);
+  }
+
+  async heartbeat(node: string, atMs: number): Promise<boolean> {
+    return (await this.run(lua.HEARTBEAT, node, atMs)) === 1;
+  }
+
+  async registerNode(node: string, atMs: number): Promise<void> {
+    await redisCall(() => this.redis.zadd(this.prefix + 'nodes', atMs, node));
+  }
+
+  async nodeSockets(node: string): Promise<SocketRef[]> {
+    const refs = await redisCall(() => this.redis.smembers(this.prefix + 'ns:' + node));
+    return refs.map((ref) => {
+      const cut = ref.indexOf('\n');
+      return { app: ref.slice(0, cut), socketId: ref.slice(cut + 1) };
+    });
+  }
+
+  async staleNodes(beforeMs: number): Promise<string[]> {
+    return redisCall(() => this.redis.zrangebyscore(this.prefix + 'nodes', '-inf', `(${beforeMs}`));
+  }
+
+  async removeNode(node: string): Promise<DisconnectResult[]> {
+    const out: DisconnectResult[] = [];
+    // why: batches keep each script short, so one dead gateway with many sockets never blocks Redis long.
+    for (;;) {
+      const raw = (await this.run(lua.REMOVE_NODE_BATCH, node, REMOVE_NODE_BATCH)) as string;
+      const { results, done } = JSON.parse(raw) as { results: unknown; done: boolean };
+      for (const r of asArray(results)) out.push(toDisconnect(r));
+      if (done) return out;
+    }
+  }
+
+  /** clear deletes every key under this store's prefix (tests and resets). */
+  async clear(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.prefix + '*', 'COUNT', 500);
+      if (keys.length > 0) await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  private key(kind: string, app: string, name: string): string {
+    return `${this.prefix}${kind}:${app}:${name}`;
+  }
+
+  private run(script: string, ...args: Array<string | number>): Promise<unknown> {
+    return redisCall(() => this.redis.eval(script, 0, this.prefix, ...args));
+  }
+}
+
+/** why: cjson encodes an empty Lua table as `{}`, so every list may arrive as an object. */
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function toMembers(value: unknown): Member[] {
+  const entries: Array<[string, string]> = [];
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i += 2) entries.push([String(value[i]), String(value[i + 1])]);
+  else if (typeof value === 'object' && value !== null) entries.push(...Object.entries(value as Record<string, string>));
+  return entries.map(([id, info]) => (info === '' ? { id } : { id, info: JSON.parse(info) as unknown }));
+}
+
+function toLeave(raw: unknown): LeaveResult {
+  const r = raw as LeaveResult;
+  const out: LeaveResult = { channel: r.channel, vacated: r.vacated, subscriptionCount: r.subscriptionCount };
+  if (r.memberRemoved !== undefined) out.memberRemoved = r.memberRemoved;
+  return out;
+}
+
+function toDisconnect(raw: unknown): DisconnectResult {
+  const r = raw as DisconnectResult;
+  const out: DisconnectResult = { app: r.app, socketId: r.socketId, left: asArray(r.left).map(toLeave) };
+  if (r.offline !== undefined) out.offline = r.offline;
+  return out;
+}

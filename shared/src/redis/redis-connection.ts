@@ -1,0 +1,49 @@
+import { Redis } from 'ioredis';
+import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+
+/** RedisOptions say where Redis is and how long one command may take. */
+export interface RedisOptions {
+  /** url is a `redis://host:port/db` URL. */
+  url: string;
+  /** commandTimeoutMs fails a command that gets no answer in time. Default 2000. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * openRedis connects to Redis for a store. It reconnects forever; while disconnected, commands fail at
+ * once (no offline queue), so that callers answer with an error instead of hanging. Startup fails with
+ * DependencyUnavailable when Redis does not answer.
+ */
+export async function openRedis(options: RedisOptions): Promise<Redis> {
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs ?? 2000,
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+  });
+  // why: ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new DependencyUnavailable('redis', `cannot reach Redis at ${safeUrl(options.url)}: ${(err as Error).message}`);
+  }
+  return redis;
+}
+
+/** redisCall runs a Redis operation and turns connection failures into DependencyUnavailable. */
+export async function redisCall<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    if (/ERR|WRONGTYPE|NOSCRIPT/.test(message) && !/Connection|writeable|timed out|closed/i.test(message)) throw err;
+    throw new DependencyUnavailable('redis', `Redis is unavailable: ${message}`);
+  }
+}
+
+function safeUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
