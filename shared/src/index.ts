@@ -18,6 +18,8 @@ export type { Presence } from './presence/presence.js';
 export { PresenceOwner, type PresenceOwnerOptions } from './presence/presence-owner.js';
 export type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './presence/node-registry.js';
 export { PresenceNodes } from './presence/presence-nodes.js';
+export { GrpcPresenceClient, type GrpcPresenceClientOptions } from './presence/presence-grpc.js';
+export { PRESENCE_PROTO, fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from './grpc/presence-proto.js';
 export type {
   AddConnectionResult,
   ChannelCounts,
@@ -98,3 +100,4 @@ export { WebhookDeadLetters, type WebhookDeadLetter } from './webhooks/dead-lett
 export { openWebhookQueue, queueRedisUrl, webhookRetryPolicy } from './webhooks/settings.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { handleHealth, readBody, sendJson, sendText } from './http/http.js';
+export { bootConfig, startOrExit, stopOnSignals } from './service/process.js';

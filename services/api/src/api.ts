@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  DependencyUnavailable,
   HttpError,
   badRequest,
   cacheKey,
@@ -10,6 +11,7 @@ import {
   notFound,
   readBody,
   sendJson,
+  unavailable,
   type App,
   type AppStore,
   type Bus,
@@ -98,7 +100,7 @@ export class HttpApi {
     this.serve(req, url, ctx).then(
       (body) => this.respond(req, res, ctx, 200, body ?? {}, started),
       (err: unknown) => {
-        const e = err instanceof HttpError ? err : undefined;
+        const e = err instanceof HttpError ? err : err instanceof DependencyUnavailable ? unavailable(err.message) : undefined;
         if (e === undefined) this.deps.logger.error({ err, app_id: ctx.app?.id, route: ctx.route }, 'HTTP API handler failed');
         const status = e?.status ?? 500;
         this.respond(req, res, ctx, status, { error: e?.message ?? 'Internal server error' }, started, e?.headers);

@@ -44,9 +44,17 @@ export class LocalChannels {
     let local = channels.get(channel);
     if (local === undefined) {
       const created: LocalChannel = { sockets: new Set(), pending: new Map(), ready: Promise.resolve() };
-      created.ready = this.bus.subscribe(appId, channel, (m) => this.deliver(appId, created, m)).then((sub) => {
-        created.sub = sub;
-      });
+      created.ready = this.bus.subscribe(appId, channel, (m) => this.deliver(appId, created, m)).then(
+        (sub) => {
+          created.sub = sub;
+        },
+        (err: unknown) => {
+          // why: a failed bus subscription must not stay cached; the next subscriber tries again.
+          if (channels!.get(channel) === created) channels!.delete(channel);
+          if (channels!.size === 0 && this.apps.get(appId) === channels) this.apps.delete(appId);
+          throw err;
+        },
+      );
       local = created;
       channels.set(channel, local);
     }

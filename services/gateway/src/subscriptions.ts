@@ -1,5 +1,6 @@
 import {
   CloseCode,
+  DependencyUnavailable,
   channelNameProblem,
   channelType,
   encodeInternal,
@@ -57,8 +58,18 @@ export async function handleSubscribe(gw: Gateway, conn: Connection, frame: Clie
 
   const state: ChannelState = { active: false, member };
   conn.channels.set(channel, state);
-  await gw.local.add(app.id, channel, conn);
-  const result = await gw.deps.presence.subscribe(app.id, channel, conn.id, member);
+  let result;
+  try {
+    await gw.local.add(app.id, channel, conn);
+    result = await gw.deps.presence.subscribe(app.id, channel, conn.id, member);
+  } catch (err) {
+    if (!(err instanceof DependencyUnavailable)) throw err;
+    conn.channels.delete(channel);
+    gw.local.remove(app.id, channel, conn);
+    const error = `Subscription failed: ${err.dependency} is unavailable, retry later`;
+    conn.send(encodeInternal('pusher:subscription_error', { type: 'UnavailableError', error, status: 503 }, channel));
+    return;
+  }
   if (!result.ok) {
     conn.channels.delete(channel);
     gw.local.remove(app.id, channel, conn);

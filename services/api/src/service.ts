@@ -1,0 +1,73 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ConfigError,
+  GrpcPresenceClient,
+  MemoryAppStore,
+  Metrics,
+  NatsBus,
+  RedisCacheStore,
+  handleHealth,
+  sendJson,
+  type Logger,
+  type ServerConfig,
+} from '@sockudo-ts/shared';
+import { HttpApi } from './api.js';
+
+/** RunningApi is a started api process: its bound ports and a stop function. */
+export interface RunningApi {
+  port: number;
+  metricsPort?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * startApi composes the distributed HTTP API: `/apps/*` on `config.port`, publishing over NATS, counts
+ * and members from the presence service over gRPC, cache channels in Redis. Health: `GET /`, `/up`,
+ * `/up/{app_id}`, and `/ready` (503 while NATS is unreachable).
+ */
+export async function startApi(config: ServerConfig, logger: Logger): Promise<RunningApi> {
+  if (config.adapter.driver !== 'nats') {
+    throw new ConfigError('adapter.driver: a separate api process needs `nats` (ADAPTER_DRIVER=nats); with `local` its publishes would reach no gateway');
+  }
+  const apps = new MemoryAppStore(config.app_manager.array.apps);
+  const metrics = new Metrics(config.metrics.prometheus.prefix);
+  const bus = await NatsBus.connect({ servers: config.adapter.nats.servers, prefix: config.adapter.nats.prefix, node: config.instance.process_id, logger });
+  const cache = await RedisCacheStore.connect({ url: config.database.redis.url, prefix: `${config.database.redis.key_prefix}cache:` }).catch(
+    async (err: unknown) => {
+      await bus.close();
+      throw err;
+    },
+  );
+  const presence = new GrpcPresenceClient({ url: config.presence.grpc_url, deadlineMs: config.presence.grpc_deadline_ms });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger });
+
+  const http: Server = createServer((req, res) => {
+    if (req.url === '/ready') return sendJson(res, bus.isConnected() ? 200 : 503, { nats: bus.isConnected() });
+    if (handleHealth(req, res, apps) || api.handle(req, res)) return;
+    sendJson(res, 404, { error: 'Not found: this is the api service (HTTP API at /apps/{app_id}); WebSockets are served by the gateways' });
+  });
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+  http.on('clientError', (_err, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
+
+  return {
+    port: (http.address() as AddressInfo).port,
+    metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeIdleConnections();
+        setTimeout(() => http.closeAllConnections(), config.shutdown_grace_period * 1000).unref();
+      });
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      presence.close();
+      await Promise.all([cache.close(), bus.close()]);
+    },
+  };
+}

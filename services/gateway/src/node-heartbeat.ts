@@ -1,0 +1,99 @@
+import { DependencyUnavailable, type Logger, type NodeRegistry, type NodeSnapshot } from '@sockudo-ts/shared';
+import type { Gateway } from './gateway.js';
+
+/**
+ * NodeHeartbeat keeps this gateway known to the presence service: a heartbeat every interval, and a full
+ * snapshot of its sockets, sign-ins and subscriptions whenever presence may have lost or missed some of
+ * it: at start, when presence answers "unknown node" (Redis restarted, or this node was taken for dead),
+ * and after any presence call failed (presence restarted or unreachable: a leave may have been lost).
+ */
+export class NodeHeartbeat {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  /** dirty means presence may not hold exactly what this node holds; the next beat registers. */
+  private dirty = true;
+  private failing = false;
+
+  private snapshot: () => NodeSnapshot = () => ({ node: this.node, sockets: [] });
+
+  constructor(
+    private readonly registry: NodeRegistry,
+    private readonly node: string,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** start registers this node with what `snapshot` lists (or keeps trying), then beats every interval. */
+  async start(snapshot: () => NodeSnapshot): Promise<void> {
+    this.snapshot = snapshot;
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** stop ends the heartbeats; the presence service times this node out if it still holds sockets. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** watch wraps a port so that any DependencyUnavailable failure of its calls marks the state dirty. */
+  watch<T extends object>(target: T): T {
+    return new Proxy(target, {
+      get: (t, prop, receiver) => {
+        const value = Reflect.get(t, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(t, args);
+          if (result instanceof Promise) {
+            result.catch((err: unknown) => {
+              if (err instanceof DependencyUnavailable) this.dirty = true;
+            });
+          }
+          return result;
+        };
+      },
+    });
+  }
+
+  private beat(): Promise<void> {
+    this.running ??= this.beatOnce().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async beatOnce(): Promise<void> {
+    try {
+      if (!this.dirty && (await this.registry.heartbeat(this.node))) {
+        this.recovered();
+        return;
+      }
+      this.dirty = false;
+      const snapshot = this.snapshot();
+      await this.registry.register(snapshot);
+      this.logger.info({ sockets: snapshot.sockets.length }, 'registered this gateway with the presence service');
+      this.recovered();
+    } catch (err) {
+      this.dirty = true;
+      if (!this.failing) this.logger.warn({ reason: (err as Error).message }, 'presence heartbeat failed; will re-register when it answers');
+      this.failing = true;
+    }
+  }
+
+  private recovered(): void {
+    if (this.failing) this.logger.info('presence heartbeat answered again');
+    this.failing = false;
+  }
+}
+
+/** snapshotOf lists what a gateway holds: every socket with its user and confirmed channels. */
+export function snapshotOf(gateway: Gateway): NodeSnapshot {
+  const sockets = [...gateway.connections].map((conn) => ({
+    app: conn.app.id,
+    socketId: conn.id,
+    ...(conn.userId !== undefined ? { userId: conn.userId } : {}),
+    channels: [...conn.channels]
+      .filter(([, state]) => state.active)
+      .map(([channel, state]) => ({ channel, ...(state.member ? { member: state.member } : {}) })),
+  }));
+  return { node: gateway.deps.nodeId, sockets };
+}

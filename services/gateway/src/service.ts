@@ -1,0 +1,88 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ConfigError,
+  GrpcPresenceClient,
+  MemoryAppStore,
+  Metrics,
+  NatsBus,
+  NullWebhookSink,
+  RedisCacheStore,
+  handleHealth,
+  sendJson,
+  type Logger,
+  type ServerConfig,
+} from '@sockudo-ts/shared';
+import { Gateway } from './gateway.js';
+import { NodeHeartbeat, snapshotOf } from './node-heartbeat.js';
+
+/** RunningGateway is a started gateway process: its bound ports and a stop function. */
+export interface RunningGateway {
+  port: number;
+  metricsPort?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * startGateway composes the distributed gateway: WebSockets on `config.port`, fan-out over NATS, presence
+ * over gRPC with heartbeats, cache channels in Redis. Health: `GET /`, `/up`, `/up/{app_id}`, and
+ * `/ready` (503 while NATS is unreachable).
+ */
+export async function startGateway(config: ServerConfig, logger: Logger): Promise<RunningGateway> {
+  if (config.adapter.driver !== 'nats') {
+    throw new ConfigError('adapter.driver: a separate gateway process needs `nats` (ADAPTER_DRIVER=nats); with `local` it would deliver per node');
+  }
+  const nodeId = config.instance.process_id;
+  const apps = new MemoryAppStore(config.app_manager.array.apps);
+  const metrics = new Metrics(config.metrics.prometheus.prefix);
+  const bus = await NatsBus.connect({ servers: config.adapter.nats.servers, prefix: config.adapter.nats.prefix, node: nodeId, logger });
+  const cache = await RedisCacheStore.connect({ url: config.database.redis.url, prefix: `${config.database.redis.key_prefix}cache:` }).catch(
+    async (err: unknown) => {
+      await bus.close();
+      throw err;
+    },
+  );
+  const client = new GrpcPresenceClient({ url: config.presence.grpc_url, deadlineMs: config.presence.grpc_deadline_ms });
+  const heartbeat = new NodeHeartbeat(client, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
+  const presence = heartbeat.watch(client);
+  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks: NullWebhookSink, metrics, logger, nodeId });
+
+  const http: Server = createServer((req, res) => {
+    if (req.url === '/ready') return sendJson(res, bus.isConnected() ? 200 : 503, { nats: bus.isConnected() });
+    if (handleHealth(req, res, apps)) return;
+    sendJson(res, 404, { error: 'Not found: this is a gateway (WebSockets at /app/{key}); the HTTP API is served by the api service' });
+  });
+  http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+  http.on('clientError', (_err, socket) => socket.destroy());
+  await listen(http, config.port, config.host);
+  gateway.start();
+  await heartbeat.start(() => snapshotOf(gateway));
+  const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
+
+  return {
+    port: (http.address() as AddressInfo).port,
+    metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
+    stop: async () => {
+      await gateway.stop(config.shutdown_grace_period * 1000);
+      await heartbeat.stop();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      client.close();
+      await Promise.all([cache.close(), bus.close()]);
+    },
+  };
+}
+
+/** listen binds an HTTP server and resolves once it listens. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,57 @@
+import type { AddressInfo } from 'node:net';
+import {
+  MemoryAppStore,
+  Metrics,
+  NatsBus,
+  NullWebhookSink,
+  PresenceNodes,
+  PresenceOwner,
+  RedisPresenceStore,
+  type Logger,
+  type ServerConfig,
+} from '@sockudo-ts/shared';
+import { GrpcPresenceServer } from './presence-server.js';
+import { Reaper } from './reaper.js';
+
+/** RunningPresence is a started presence service: its bound ports and a stop function. */
+export interface RunningPresence {
+  grpcPort: number;
+  metricsPort?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * startPresence composes the presence service: PresenceOwner over a RedisPresenceStore, emitting over a
+ * NatsBus, served over gRPC, with the dead-gateway reaper. Fails with DependencyUnavailable when Redis or
+ * NATS cannot be reached at start.
+ */
+export async function startPresence(config: ServerConfig, logger: Logger): Promise<RunningPresence> {
+  const node = config.instance.process_id;
+  const { cluster_health: health, nats } = config.adapter;
+  const store = await RedisPresenceStore.connect({ url: config.database.redis.url, prefix: `${config.database.redis.key_prefix}presence:` });
+  const bus = await NatsBus.connect({ servers: nats.servers, prefix: nats.prefix, node, logger }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  const apps = new MemoryAppStore(config.app_manager.array.apps);
+  const metrics = new Metrics(config.metrics.prometheus.prefix);
+  const owner = new PresenceOwner(store, bus, apps, NullWebhookSink, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
+  const nodes = new PresenceNodes(store, owner);
+  const server = new GrpcPresenceServer(owner, nodes, logger);
+  const grpcPort = await server.listen(config.presence.grpc_host, config.presence.grpc_port);
+  const reaper = new Reaper(nodes, health.heartbeat_interval_ms, health.node_timeout_ms, logger);
+  reaper.start();
+  const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
+
+  return {
+    grpcPort,
+    metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
+    stop: async () => {
+      await reaper.stop();
+      await server.stop(config.shutdown_grace_period * 1000);
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      owner.close();
+      await Promise.all([store.close(), bus.close()]);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import * as grpc from '@grpc/grpc-js';
+import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+import { fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from '../grpc/presence-proto.js';
+import type { NodeRegistry, NodeSnapshot } from './node-registry.js';
+import type { Presence } from './presence.js';
+import type { AddConnectionResult, ChannelCounts, JoinResult, Member } from './presence-store.js';
+
+/** GrpcPresenceClientOptions say where the presence service is and how long a call may take. */
+export interface GrpcPresenceClientOptions {
+  /** url is `host:port` of the presence service. */
+  url: string;
+  /** deadlineMs bounds every call; past it the call fails with DependencyUnavailable. Default 2000. */
+  deadlineMs?: number;
+}
+
+type Unary = (request: unknown, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, reply: unknown) => void) => void;
+
+const UNAVAILABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED]);
+
+/**
+ * GrpcPresenceClient is Presence and NodeRegistry over gRPC, for gateways and api replicas. Every call has
+ * a deadline: a presence service that is down or stuck gives DependencyUnavailable, never a hang.
+ */
+export class GrpcPresenceClient implements Presence, NodeRegistry {
+  private readonly client: grpc.Client;
+  private readonly deadlineMs: number;
+
+  constructor(private readonly options: GrpcPresenceClientOptions) {
+    const { Client } = loadPresenceService();
+    this.client = new Client(options.url, grpc.credentials.createInsecure(), {
+      // why: after a presence restart, reconnect within a second instead of grpc's default back-off of minutes.
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 1000,
+      'grpc.max_send_message_length': 64 * 1024 * 1024,
+    });
+    this.deadlineMs = options.deadlineMs ?? 2000;
+  }
+
+  async connect(appId: string, socketId: string, node: string): Promise<AddConnectionResult> {
+    const reply = await this.call<{ result: string }>('Connect', { app: appId, socket_id: socketId, node });
+    return reply.result as AddConnectionResult;
+  }
+
+  async disconnect(appId: string, socketId: string): Promise<void> {
+    await this.call('Disconnect', { app: appId, socket_id: socketId });
+  }
+
+  async subscribe(appId: string, channel: string, socketId: string, member?: Member): Promise<JoinResult> {
+    const reply = await this.call<{
+      ok: boolean;
+      occupied: boolean;
+      member_added: boolean;
+      subscription_count: number;
+      has_members: boolean;
+      members: ProtoMember[];
+    }>('Subscribe', { app: appId, channel, socket_id: socketId, member: member === undefined ? null : toProtoMember(member) });
+    if (!reply.ok) return { ok: false, reason: 'members_limit' };
+    const result: JoinResult = { ok: true, occupied: reply.occupied, memberAdded: reply.member_added, subscriptionCount: reply.subscription_count };
+    if (reply.has_members) result.members = reply.members.map(fromProtoMember);
+    return result;
+  }
+
+  async unsubscribe(appId: string, channel: string, socketId: string): Promise<void> {
+    await this.call('Unsubscribe', { app: appId, channel, socket_id: socketId });
+  }
+
+  async signin(appId: string, socketId: string, userId: string): Promise<void> {
+    await this.call('Signin', { app: appId, socket_id: socketId, user_id: userId });
+  }
+
+  async members(appId: string, channel: string): Promise<Member[]> {
+    return (await this.call<{ members: ProtoMember[] }>('ListMembers', { app: appId, channel })).members.map(fromProtoMember);
+  }
+
+  async counts(appId: string, channel: string): Promise<ChannelCounts> {
+    const reply = await this.call<{ subscription_count: number; user_count: number }>('ChannelCounts', { app: appId, channel });
+    return { subscriptionCount: reply.subscription_count, userCount: reply.user_count };
+  }
+
+  async channels(appId: string): Promise<Map<string, ChannelCounts>> {
+    const reply = await this.call<{ channels: Array<{ channel: string; counts: { subscription_count: number; user_count: number } | null }> }>(
+      'ListChannels',
+      { app: appId },
+    );
+    return new Map(
+      reply.channels.map((c) => [c.channel, { subscriptionCount: c.counts?.subscription_count ?? 0, userCount: c.counts?.user_count ?? 0 }]),
+    );
+  }
+
+  async onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {
+    return (await this.call<{ user_ids: string[] }>('OnlineUsers', { app: appId, user_ids: userIds })).user_ids;
+  }
+
+  async heartbeat(node: string): Promise<boolean> {
+    return (await this.call<{ known: boolean }>('Heartbeat', { node })).known;
+  }
+
+  async register(snapshot: NodeSnapshot): Promise<void> {
+    const sockets = snapshot.sockets.map((s) => ({
+      app: s.app,
+      socket_id: s.socketId,
+      user_id: s.userId ?? '',
+      channels: s.channels.map((c) => ({ channel: c.channel, member: c.member === undefined ? null : toProtoMember(c.member) })),
+    }));
+    // why: a snapshot can be large; it gets a longer deadline than a single-socket call.
+    await this.call('RegisterNode', { node: snapshot.node, sockets }, this.deadlineMs * 5);
+  }
+
+  /** close releases the gRPC channel. */
+  close(): void {
+    this.client.close();
+  }
+
+  private call<T = unknown>(method: string, request: unknown, deadlineMs = this.deadlineMs): Promise<T> {
+    const fn = (this.client as unknown as Record<string, Unary>)[method]!.bind(this.client);
+    return new Promise((resolve, reject) => {
+      fn(request, { deadline: Date.now() + deadlineMs }, (err, reply) => {
+        if (err === null) return resolve(reply as T);
+        if (UNAVAILABLE.has(err.code)) {
+          reject(new DependencyUnavailable('presence', `presence service at ${this.options.url} unavailable: ${err.details || err.message}`));
+        } else {
+          reject(new Error(`presence service ${method} failed: ${err.details || err.message}`));
+        }
+      });
+    });
+  }
+}
