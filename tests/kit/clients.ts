@@ -8,6 +8,9 @@ const PusherJs = PusherJsImport as unknown as typeof PusherJsImport.default;
 /** PusherClient is a pusher-js 8 client instance. */
 export type PusherClient = InstanceType<typeof PusherJs>;
 
+/** Target is what a client needs of a server: where it listens and its app (embedded server or cluster node). */
+export type Target = Pick<TestServer, 'host' | 'port' | 'app'>;
+
 /** ClientOptions adjust a pusher-js client: which app, and the user/channel data its backend signs. */
 export interface ClientOptions {
   app?: TestApp;
@@ -22,7 +25,7 @@ export interface ClientOptions {
 }
 
 /** apiClient returns the `pusher` server SDK pointed at the test server. */
-export function apiClient(server: TestServer, app: TestApp = server.app, extra: Record<string, unknown> = {}): PusherServer {
+export function apiClient(server: Target, app: TestApp = server.app, extra: Record<string, unknown> = {}): PusherServer {
   return new PusherServer({
     appId: app.id,
     key: app.key,
@@ -38,7 +41,7 @@ export function apiClient(server: TestServer, app: TestApp = server.app, extra: 
  * pusherClient returns a pusher-js client whose channel and user authorization is done like an app
  * backend would: with the `pusher` SDK's authorizeChannel / authenticateUser and the app's secret.
  */
-export function pusherClient(server: TestServer, options: ClientOptions = {}): PusherClient {
+export function pusherClient(server: Target, options: ClientOptions = {}): PusherClient {
   const app = options.app ?? server.app;
   const backend = apiClient(server, options.wrongSecret ? { ...app, secret: 'not-the-secret' } : app, {
     ...(options.encryptionMasterKeyBase64 ? { encryptionMasterKeyBase64: options.encryptionMasterKeyBase64 } : {}),
@@ -179,7 +182,7 @@ export class RawClient {
 }
 
 /** rawClient opens a raw WebSocket to the server; `path` defaults to the app's `/app/{key}?protocol=7`. */
-export async function rawClient(server: TestServer, path?: string, headers: Record<string, string> = {}): Promise<RawClient> {
+export async function rawClient(server: Target, path?: string, headers: Record<string, string> = {}): Promise<RawClient> {
   const ws = new WebSocket(`ws://${server.host}:${server.port}${path ?? `/app/${server.app.key}?protocol=7&client=js&version=8.6.0`}`, { headers });
   const client = new RawClient(ws);
   await new Promise<void>((resolve, reject) => {

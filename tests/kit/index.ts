@@ -2,3 +2,6 @@
 export * from './clients.js';
 export * from './server.js';
 export * from './protocol.js';
+export * from './cluster.js';
+export * from './processes.js';
+export * from './services.js';

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { reachable } from './services.js';
+
+/** freePort asks the kernel for a port that is free right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** waitListening resolves once something accepts TCP connections on the port. */
+export async function waitListening(port: number, timeoutMs = 15_000, what = `port ${port}`): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await reachable('127.0.0.1', port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} is not listening after ${timeoutMs} ms`);
+}
+
+/**
+ * ChildService is a process the test started (a sockudo service, nats-server, redis-server): it can be
+ * killed with any signal and started again with the same command. Output lines are kept in `logs`
+ * (and echoed to stderr when CLUSTER_LOGS=1).
+ */
+export class ChildService {
+  readonly logs: string[] = [];
+  private child?: ChildProcess;
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly command: string,
+    private readonly args: string[],
+    private readonly env: Record<string, string> = {},
+    private readonly cwd = process.cwd(),
+  ) {}
+
+  /** start spawns the process and resolves once its port listens. */
+  async start(): Promise<void> {
+    const child = spawn(this.command, this.args, { cwd: this.cwd, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) {
+          if (line === '') continue;
+          this.logs.push(line);
+          if (process.env.CLUSTER_LOGS === '1') process.stderr.write(`[${this.name}] ${line}\n`);
+        }
+      });
+    }
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${signal ?? code}) before listening: ${this.logs.slice(-5).join(' | ')}`))),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([waitListening(this.port, 15_000, this.name), exited]);
+  }
+
+  /** running is true while the process has not exited. */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** kill sends a signal and resolves once the process has exited (SIGKILL after `graceMs`). */
+  async kill(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+    const child = this.child;
+    if (child === undefined || !this.running) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await gone;
+    clearTimeout(timer);
+  }
+
+  /** restart kills the process (SIGTERM) and starts it again on the same port. */
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+}
+
+/** startNatsServer starts a private nats-server on a free port (for tests that stop it). */
+export async function startNatsServer(): Promise<ChildService> {
+  const port = await freePort();
+  const nats = new ChildService('nats-server', port, '/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port)]);
+  await nats.start();
+  return nats;
+}
+
+/** startRedisServer starts a private, memory-only redis-server on a free port (for tests that stop it). */
+export async function startRedisServer(): Promise<ChildService> {
+  const port = await freePort();
+  const redis = new ChildService('redis-server', port, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  await redis.start();
+  return redis;
+}
