@@ -127,3 +127,32 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** ApiReply is an HTTP API answer: status and parsed JSON body (success or error alike). */
+export interface ApiReply {
+  status: number;
+  body: any;
+  ms: number;
+}
+
+/**
+ * apiCall runs a `pusher` SDK call against an endpoint and returns its status and body whether it
+ * succeeded or not, with how long it took (to show that a dependency down gives a quick 503, not a hang).
+ */
+export async function apiCall(call: () => Promise<Response>): Promise<ApiReply> {
+  const started = Date.now();
+  try {
+    const res = await call();
+    return { status: res.status, body: await res.json(), ms: Date.now() - started };
+  } catch (err) {
+    const e = err as { status?: number; body?: string; message: string };
+    if (e.status === undefined) throw err;
+    let body: unknown = e.body;
+    try {
+      body = JSON.parse(e.body ?? '');
+    } catch {
+      // the body is not JSON; keep the text
+    }
+    return { status: e.status, body, ms: Date.now() - started };
+  }
+}

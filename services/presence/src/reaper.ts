@@ -15,8 +15,14 @@ export class Reaper {
     private readonly logger: Logger,
   ) {}
 
-  /** start runs the first sweep after one interval, then every interval. */
+  private startedAt = 0;
+
+  /**
+   * start sweeps every interval. The first sweep that can reap comes one node timeout after start: while
+   * this service was down no gateway could heartbeat, so silence from before then proves nothing.
+   */
   start(): void {
+    this.startedAt = Date.now();
     this.timer = setInterval(() => {
       this.running ??= this.sweep().finally(() => (this.running = undefined));
     }, this.intervalMs);
@@ -30,6 +36,7 @@ export class Reaper {
   }
 
   private async sweep(): Promise<void> {
+    if (Date.now() - this.startedAt < this.timeoutMs) return;
     try {
       const dead = await this.nodes.reap(this.timeoutMs);
       if (dead.length > 0) this.logger.warn({ nodes: dead, timeout_ms: this.timeoutMs }, 'removed dead gateways and their sockets');

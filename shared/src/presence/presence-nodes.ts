@@ -22,8 +22,8 @@ export class PresenceNodes implements NodeRegistry {
     for (const s of snapshot.sockets) {
       // why: the socket is already connected; re-registering it must not be refused by the app quota.
       await this.store.addConnection(s.app, s.socketId, snapshot.node, 0);
-      if (s.userId !== undefined) await this.store.signin(s.app, s.socketId, s.userId);
-      for (const c of s.channels) await this.store.join(s.app, c.channel, s.socketId, c.member, 0);
+      if (s.userId !== undefined) await this.owner.signin(s.app, s.socketId, s.userId);
+      for (const c of s.channels) await this.owner.subscribe(s.app, c.channel, s.socketId, c.member);
     }
     await this.store.registerNode(snapshot.node, this.now());
   }
