@@ -66,6 +66,8 @@ export async function handleSubscribe(gw: Gateway, conn: Connection, frame: Clie
     if (!(err instanceof DependencyUnavailable)) throw err;
     conn.channels.delete(channel);
     gw.local.remove(app.id, channel, conn);
+    // why: presence may have joined the socket before failing to announce it; undo that when it can.
+    gw.deps.presence.unsubscribe(app.id, channel, conn.id).catch(() => undefined);
     const error = `Subscription failed: ${err.dependency} is unavailable, retry later`;
     conn.send(encodeInternal('pusher:subscription_error', { type: 'UnavailableError', error, status: 503 }, channel));
     return;
