@@ -1,0 +1,32 @@
+import { createServer, type Server } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DependencyUnavailable, GrpcPresenceClient } from '@sockudo-ts/shared';
+import { freePort } from '../../../tests/kit/processes.js';
+
+describe('GrpcPresenceClient', () => {
+  const servers: Server[] = [];
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
+
+  it('fails fast with DependencyUnavailable when nothing listens', async () => {
+    const client = new GrpcPresenceClient({ url: `127.0.0.1:${await freePort()}`, deadlineMs: 1000 });
+    const started = Date.now();
+    await expect(client.counts('a', 'c')).rejects.toBeInstanceOf(DependencyUnavailable);
+    expect(Date.now() - started).toBeLessThan(1500);
+    client.close();
+  });
+
+  it('gives up at the deadline when the service accepts but never answers', async () => {
+    const silent = createServer(() => undefined);
+    servers.push(silent);
+    const port = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
+    const client = new GrpcPresenceClient({ url: `127.0.0.1:${port}`, deadlineMs: 300 });
+    const started = Date.now();
+    const err = await client.connect('a', '1.1', 'n').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyUnavailable);
+    expect((err as Error).message).toMatch(/presence service at 127\.0\.0\.1:\d+ unavailable/);
+    expect(Date.now() - started).toBeLessThan(1000);
+    client.close();
+  });
+});

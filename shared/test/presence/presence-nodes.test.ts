@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAppStore, MemoryBus, MemoryPresenceStore, NullWebhookSink, PresenceNodes, PresenceOwner, type App } from '@sockudo-ts/shared';
+
+function setup() {
+  let now = 1_000;
+  const store = new MemoryPresenceStore();
+  const bus = new MemoryBus();
+  const owner = new PresenceOwner(store, bus, new MemoryAppStore([{ id: 'a', key: 'k', secret: 's' } as App]), NullWebhookSink);
+  const nodes = new PresenceNodes(store, owner, () => now);
+  const frames: string[] = [];
+  void bus.subscribe('a', 'presence-p', (m) => frames.push(m.frame));
+  return { store, nodes, frames, advance: (ms: number) => (now += ms) };
+}
+
+describe('PresenceNodes', () => {
+  it('reaps a silent node: its members leave with member_removed, live nodes stay', async () => {
+    const { store, nodes, frames, advance } = setup();
+    await nodes.register({ node: 'n1', sockets: [{ app: 'a', socketId: '1.1', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }] });
+    await nodes.register({ node: 'n2', sockets: [{ app: 'a', socketId: '2.1', channels: [{ channel: 'presence-p', member: { id: 'bob' } }] }] });
+    frames.length = 0;
+    advance(20_000);
+    expect(await nodes.heartbeat('n1')).toBe(true);
+    advance(15_000);
+    expect(await nodes.reap(30_000)).toEqual(['n2']);
+    expect(frames).toEqual(['{"event":"pusher_internal:member_removed","channel":"presence-p","data":"{\\"user_id\\":\\"bob\\"}"}']);
+    expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
+    expect(await nodes.heartbeat('n2')).toBe(false);
+  });
+
+  it('register drops sockets the node no longer holds and adds missing ones; known ones cause nothing', async () => {
+    const { store, nodes, frames } = setup();
+    const ann = { app: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] };
+    const bob = { app: 'a', socketId: '1.2', channels: [{ channel: 'presence-p', member: { id: 'bob' } }] };
+    await nodes.register({ node: 'n1', sockets: [ann, bob] });
+    expect(await store.onlineUsers('a', ['ann'])).toEqual(['ann']);
+    frames.length = 0;
+    await nodes.register({ node: 'n1', sockets: [ann] });
+    expect(frames).toEqual(['{"event":"pusher_internal:member_removed","channel":"presence-p","data":"{\\"user_id\\":\\"bob\\"}"}']);
+    expect(await store.connectionCount('a')).toBe(1);
+    frames.length = 0;
+    await nodes.register({ node: 'n1', sockets: [ann] });
+    expect(frames).toEqual([]);
+  });
+});
