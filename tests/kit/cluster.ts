@@ -139,7 +139,7 @@ export interface ApiReply {
  * apiCall runs a `pusher` SDK call against an endpoint and returns its status and body whether it
  * succeeded or not, with how long it took (to show that a dependency down gives a quick 503, not a hang).
  */
-export async function apiCall(call: () => Promise<Response>): Promise<ApiReply> {
+export async function apiCall(call: () => Promise<{ status: number; json(): Promise<unknown> }>): Promise<ApiReply> {
   const started = Date.now();
   try {
     const res = await call();
