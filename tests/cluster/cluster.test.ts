@@ -39,7 +39,7 @@ describe.skipIf(!up)('cluster: gateways, api and presence as separate processes'
   };
 
   beforeAll(async () => {
-    cluster = await startCluster({ app: { max_connections: 5 } });
+    cluster = await startCluster({ app: { max_connections: 5, enable_watchlist_events: true } });
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.disconnect();
@@ -134,6 +134,36 @@ describe.skipIf(!up)('cluster: gateways, api and presence as separate processes'
     const closed = [c1, c2].map((c) => new Promise<number>((resolve) => c.connection.bind('error', (e: { data?: { code?: number } }) => resolve(e.data?.code ?? 0))));
     await api().terminateUserConnections('carol');
     expect(await Promise.all(closed)).toEqual([4009, 4009]);
+  });
+
+  it('tells a watcher on one gateway when a user signs in and out on another', async () => {
+    const watcher = client(0, { userData: { id: 'erin', watchlist: ['frank'] } });
+    await connected(watcher);
+    const initial = nextEvent<{ name: string; user_ids: string[] }>(watcher.user.watchlist as never, 'offline');
+    watcher.signin();
+    expect((await initial).user_ids).toEqual(['frank']);
+    const frank = client(1, { userData: { id: 'frank' } });
+    await connected(frank);
+    const online = nextEvent<{ name: string; user_ids: string[] }>(watcher.user.watchlist as never, 'online');
+    frank.signin();
+    expect((await online).user_ids).toEqual(['frank']);
+    const offline = nextEvent<{ name: string; user_ids: string[] }>(watcher.user.watchlist as never, 'offline');
+    frank.disconnect();
+    expect((await offline).user_ids).toEqual(['frank']);
+  });
+
+  it('answers info on /events and keeps cache channels cluster-wide', async () => {
+    const a = client(0);
+    const b = client(1);
+    await subscribed(a, 'stats.9');
+    await subscribed(b, 'stats.9');
+    const res = await api().trigger('stats.9', 'tick', {}, { info: 'subscription_count' });
+    expect(await res.json()).toEqual({ channels: { 'stats.9': { subscription_count: 2 } } });
+
+    await api().trigger('cache-scores', 'score', { goals: 3 });
+    const late = client(1);
+    const cached = late.subscribe('cache-scores');
+    expect(await nextEvent(cached, 'score')).toEqual({ goals: 3 });
   });
 
   it('enforces the app max_connections cluster-wide (4004 across gateways)', async () => {

@@ -201,6 +201,11 @@ export class Gateway {
   /** serialize runs a socket's handlers one after another, so that subscribe/unsubscribe never interleave. */
   private serialize(conn: Connection, task: () => Promise<void>): void {
     conn.work = conn.work.then(task).catch((err: unknown) => {
+      if (err instanceof DependencyUnavailable) {
+        this.deps.logger.warn({ dependency: err.dependency, reason: err.message, socket_id: conn.id, app_id: conn.app.id }, 'frame not handled: dependency unavailable');
+        conn.sendError(null, `Service temporarily unavailable (${err.dependency}), retry later`);
+        return;
+      }
       this.deps.logger.error({ err, socket_id: conn.id, app_id: conn.app.id }, 'frame handler failed');
       conn.sendError(null, 'Internal error while handling the frame');
     });
