@@ -6,6 +6,7 @@ export type { Bus, BusHandler, BusMessage, ControlMessage, Subscription } from '
 export { MemoryBus } from './bus/bus-memory.js';
 export { NatsBus, type NatsBusOptions } from './bus/bus-nats.js';
 export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, newMessageId, type Envelope } from './bus/envelope.js';
+export { channelSubject, controlSubject, decodeToken, encodeToken } from './bus/subjects.js';
 export { DependencyUnavailable } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';

@@ -46,6 +46,8 @@ export interface TestCluster {
   apiEndpoint: Endpoint;
   /** redisPrefix is the key prefix of this cluster. */
   redisPrefix: string;
+  /** nats is where this cluster's bus is: server URL and subject prefix (to watch its traffic). */
+  nats: { url: string; prefix: string };
   stop(): Promise<void>;
 }
 
@@ -106,7 +108,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     throw err;
   }
   const endpoint = (s: ChildService): Endpoint => ({ host: '127.0.0.1', port: s.port, app });
-  return { app, presence, gateways, api, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, stop };
+  return { app, presence, gateways, api, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, stop };
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */

@@ -42,7 +42,7 @@ export interface SignedRequestOptions {
  * signedRequest sends an HTTP API request signed by hand with the shared signing helpers (auth_version
  * 1.0), for what the `pusher` SDK cannot send: bad signatures, stale timestamps, odd bodies.
  */
-export function signedRequest(server: TestServer, options: SignedRequestOptions): Promise<HttpResult> {
+export function signedRequest(server: Pick<TestServer, 'host' | 'port' | 'app'>, options: SignedRequestOptions): Promise<HttpResult> {
   const app = options.app ?? server.app;
   const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
   const path = `/apps/${options.appId ?? app.id}${options.path}`;

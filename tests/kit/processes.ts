@@ -86,10 +86,14 @@ export class ChildService {
   }
 }
 
-/** startNatsServer starts a private nats-server on a free port (for tests that stop it). */
-export async function startNatsServer(): Promise<ChildService> {
+/**
+ * startNatsServer starts a private nats-server on a free port (for tests that stop it or watch it). With
+ * `monitorPort`, its HTTP monitoring endpoints (`/connz?subs=1`, ...) listen there.
+ */
+export async function startNatsServer(monitorPort?: number): Promise<ChildService> {
   const port = await freePort();
-  const nats = new ChildService('nats-server', port, '/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port)]);
+  const monitor = monitorPort === undefined ? [] : ['-m', String(monitorPort)];
+  const nats = new ChildService('nats-server', port, '/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), ...monitor]);
   await nats.start();
   return nats;
 }

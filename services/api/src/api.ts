@@ -45,7 +45,11 @@ interface ApiRequest {
   route: string;
   query: URLSearchParams;
   body: unknown;
+  /** traceparent is the caller's W3C trace context, passed on with what the request publishes. */
+  traceparent?: string;
 }
+
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 type Handler = (req: ApiRequest, match: RegExpExecArray) => Promise<unknown>;
 
@@ -159,12 +163,14 @@ export class HttpApi {
         throw badRequest('Request body is not valid JSON');
       }
     }
-    return found.handler({ app, method, route, query, body: json }, found.pattern.exec(route)!);
+    const trace = req.headers.traceparent;
+    const traceparent = typeof trace === 'string' && TRACEPARENT.test(trace) ? trace : undefined;
+    return found.handler({ app, method, route, query, body: json, traceparent }, found.pattern.exec(route)!);
   }
 
   private async events(req: ApiRequest): Promise<unknown> {
     const event = parseEvent(req.app, req.body);
-    await this.publisher.publish(req.app, event);
+    await this.publisher.publish(req.app, event, req.traceparent);
     if (event.info.size === 0) return {};
     return { channels: await this.publisher.channelInfo(req.app, event) };
   }
@@ -178,7 +184,7 @@ export class HttpApi {
       if (event.channels.length !== 1) throw badRequest(`batch[${i}].channel: each batch event names exactly one channel`);
       return event;
     });
-    await Promise.all(events.map((e) => this.publisher.publish(req.app, e)));
+    await Promise.all(events.map((e) => this.publisher.publish(req.app, e, req.traceparent)));
     if (events.every((e) => e.info.size === 0)) return {};
     const info = await Promise.all(
       events.map(async (e) => (e.info.size === 0 ? {} : (await this.publisher.channelInfo(req.app, e))[e.channels[0]!]!)),

@@ -9,6 +9,7 @@ import {
   payloadTooLarge,
   type App,
   type Bus,
+  type BusMessage,
   type CacheStore,
   type Presence,
 } from '@sockudo-ts/shared';
@@ -75,14 +76,16 @@ export class Publisher {
     private readonly cacheTtlS: number,
   ) {}
 
-  /** publish serializes the frame once per channel and hands it to the bus. */
-  async publish(app: App, event: EventRequest): Promise<void> {
+  /** publish serializes the frame once per channel and hands it to the bus, with the caller's trace context. */
+  async publish(app: App, event: EventRequest, traceparent?: string): Promise<void> {
     await Promise.all(
       event.channels.map(async (channel) => {
-        const frame = encodeEvent(event.name, channel, event.data);
-        await this.bus.publish(app.id, channel, event.socketId === undefined ? { frame } : { frame, except: event.socketId });
+        const message: BusMessage = { frame: encodeEvent(event.name, channel, event.data) };
+        if (event.socketId !== undefined) message.except = event.socketId;
+        if (traceparent !== undefined) message.traceparent = traceparent;
+        await this.bus.publish(app.id, channel, message);
         if (isCacheChannel(channel)) {
-          await this.cache.set(cacheKey(app.id, channel), frame, this.cacheTtlS);
+          await this.cache.set(cacheKey(app.id, channel), message.frame, this.cacheTtlS);
           await this.cache.delete(cacheMissKey(app.id, channel));
         }
       }),
