@@ -65,7 +65,7 @@ export function signedRequest(server: Pick<TestServer, 'host' | 'port' | 'app'>,
 
 /** httpRequest sends an unsigned request to the server's HTTP listener and reads the whole response. */
 export function httpRequest(
-  server: TestServer,
+  server: Pick<TestServer, 'host' | 'port'>,
   method: string,
   path: string,
   body: string | Buffer = '',
