@@ -8,6 +8,7 @@ import {
   NatsBus,
   RedisCacheStore,
   handleHealth,
+  listen,
   sendJson,
   type Logger,
   type ServerConfig,
@@ -50,10 +51,7 @@ export async function startApi(config: ServerConfig, logger: Logger): Promise<Ru
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
   http.on('clientError', (_err, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
+  await listen(http, config.port, config.host);
   const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
 
   return {

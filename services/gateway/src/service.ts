@@ -9,6 +9,7 @@ import {
   NullWebhookSink,
   RedisCacheStore,
   handleHealth,
+  listen,
   sendJson,
   type Logger,
   type ServerConfig,
@@ -74,15 +75,4 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
       await Promise.all([cache.close(), bus.close()]);
     },
   };
-}
-
-/** listen binds an HTTP server and resolves once it listens. */
-export function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AppStore } from '../apps/app-store.js';
 import { HttpError, payloadTooLarge } from '../protocol/http-errors.js';
 
@@ -75,4 +75,15 @@ export function handleHealth(req: IncomingMessage, res: ServerResponse, apps: Ap
     () => sendText(res, 503, 'App store unavailable'),
   );
   return true;
+}
+
+/** listen binds an HTTP server to host:port (0 picks a free port) and resolves once it listens. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
