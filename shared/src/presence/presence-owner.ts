@@ -146,7 +146,8 @@ export class PresenceOwner implements Presence {
         throttle.lastSentAt = Date.now();
         const pending = throttle.pending;
         throttle.pending = undefined;
-        if (pending !== undefined) void this.sendCount(appId, channel, pending);
+        // why: a bus that is down rejects; from a timer that rejection would be unhandled and end the process.
+        if (pending !== undefined) this.sendCount(appId, channel, pending).catch(() => undefined);
       }, this.throttleMs - (now - t.lastSentAt));
       t.timer.unref();
     }
