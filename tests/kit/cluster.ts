@@ -112,7 +112,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   redis.on('error', () => undefined);
   try {

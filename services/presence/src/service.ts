@@ -39,7 +39,10 @@ export async function startPresence(config: ServerConfig, logger: Logger): Promi
   const nodes = new PresenceNodes(store, owner);
   const server = new GrpcPresenceServer(owner, nodes, logger);
   const grpcPort = await server.listen(config.presence.grpc_host, config.presence.grpc_port);
-  const reaper = new Reaper(nodes, health.heartbeat_interval_ms, health.node_timeout_ms, logger);
+  // why: sweeping at a tenth of the timeout removes a dead gateway's users close to node_timeout_ms after
+  // its last heartbeat, not up to a whole heartbeat interval later.
+  const sweepMs = Math.max(50, Math.min(health.heartbeat_interval_ms, Math.floor(health.node_timeout_ms / 10)));
+  const reaper = new Reaper(nodes, sweepMs, health.node_timeout_ms, logger);
   reaper.start();
   const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
 

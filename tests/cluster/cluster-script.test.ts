@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  NATS,
+  REDIS,
+  apiClient,
+  connected,
+  deleteKeys,
+  nextEvent,
+  pusherClient,
+  reachable,
+  servicesUp,
+  subscribed,
+  uniquePrefix,
+  waitFor,
+  type PusherClient,
+} from '../kit/index.js';
+
+const up = await servicesUp('npm run cluster', NATS, REDIS);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** freeRun finds `count` consecutive free ports (the script numbers gateways and metrics ports from a base). */
+async function freeRun(count: number): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const taken = await Promise.all([...Array(count).keys()].map((i) => reachable('127.0.0.1', base + i)));
+    if (!taken.some(Boolean)) return base;
+  }
+}
+
+describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
+  const clients: PusherClient[] = [];
+  afterAll(() => {
+    for (const c of clients) c.disconnect();
+  });
+
+  it('starts presence, two gateways and the api, prints their ports, and stops them all on SIGTERM', async () => {
+    const [gatewayPort, apiPort, presencePort, metricsPort] = [await freeRun(2), await freeRun(1), await freeRun(1), await freeRun(4)];
+    const prefix = uniquePrefix('script');
+    const script = spawn(
+      process.execPath,
+      ['scripts/cluster.mjs', '--gateway-port', String(gatewayPort), '--api-port', String(apiPort), '--presence-port', String(presencePort), '--metrics-port', String(metricsPort)],
+      { cwd: ROOT, env: { ...process.env, NATS_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    script.stdout.on('data', (d: Buffer) => (out += d));
+    script.stderr.on('data', (d: Buffer) => (out += d));
+    const exited = new Promise<number | null>((resolve) => script.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => out.includes('cluster: running'), 20_000, 'the cluster to report running');
+      for (const port of [`127.0.0.1:${gatewayPort}/`, `127.0.0.1:${gatewayPort + 1}/`, `127.0.0.1:${apiPort}/`, `127.0.0.1:${presencePort}`, `127.0.0.1:${metricsPort + 3}/metrics`]) {
+        expect(out).toContain(port);
+      }
+      const app = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
+      const a = pusherClient({ host: '127.0.0.1', port: gatewayPort, app });
+      const b = pusherClient({ host: '127.0.0.1', port: gatewayPort + 1, app });
+      clients.push(a, b);
+      await Promise.all([connected(a), connected(b)]);
+      const [ca, cb] = await Promise.all([subscribed(a, 'script-demo'), subscribed(b, 'script-demo')]);
+      const got = Promise.all([nextEvent(ca, 'hi'), nextEvent(cb, 'hi')]);
+      await apiClient({ host: '127.0.0.1', port: apiPort, app }).trigger('script-demo', 'hi', { ok: 1 });
+      expect(await got).toEqual([{ ok: 1 }, { ok: 1 }]);
+    } finally {
+      for (const c of clients.splice(0)) c.disconnect();
+      script.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('cluster: stopped');
+    for (const port of [gatewayPort, gatewayPort + 1, apiPort, presencePort]) expect(await reachable('127.0.0.1', port)).toBe(false);
+    await deleteKeys(`redis://${REDIS.host}:${REDIS.port}`, `${prefix}:`);
+  });
+});
