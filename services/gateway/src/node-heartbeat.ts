@@ -70,6 +70,9 @@ export class NodeHeartbeat {
       this.dirty = false;
       const snapshot = this.snapshot();
       await this.registry.register(snapshot);
+      // why: a leave sent while the snapshot was in flight may have been applied before it; compare and
+      // register again next beat when anything changed meanwhile.
+      if (JSON.stringify(this.snapshot()) !== JSON.stringify(snapshot)) this.dirty = true;
       this.logger.info({ sockets: snapshot.sockets.length }, 'registered this gateway with the presence service');
       this.recovered();
     } catch (err) {

@@ -64,8 +64,9 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
     port: (http.address() as AddressInfo).port,
     metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
     stop: async () => {
-      await gateway.stop(config.shutdown_grace_period * 1000);
+      // why: a snapshot taken while sockets close would register them again after they left.
       await heartbeat.stop();
+      await gateway.stop(config.shutdown_grace_period * 1000);
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

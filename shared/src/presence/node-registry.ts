@@ -22,9 +22,9 @@ export interface NodeRegistry {
   /** heartbeat records that `node` is alive; false means the node is unknown and must register. */
   heartbeat(node: string): Promise<boolean>;
   /**
-   * register makes the presence state hold exactly the snapshot's sockets for its node: sockets the state
-   * has but the node no longer holds are removed, and missing ones added, each with its events. Sockets
-   * and subscriptions the state already has cause nothing. (After a node was taken for dead, its peers
+   * register makes the presence state hold exactly the snapshot's sockets and subscriptions for its node:
+   * what the state has but the node no longer holds is removed, what is missing is added, each with its
+   * events. Sockets and subscriptions the state already has cause nothing. (After a node was taken for dead, its peers
    * see its members come back; after the state was lost, they may see a repeated member_added, which
    * pusher-js applies as an update of a member it has.)
    */

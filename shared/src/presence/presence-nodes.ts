@@ -22,6 +22,10 @@ export class PresenceNodes implements NodeRegistry {
     for (const s of snapshot.sockets) {
       // why: the socket is already connected; re-registering it must not be refused by the app quota.
       await this.store.addConnection(s.app, s.socketId, snapshot.node, 0);
+      const held = new Set(s.channels.map((c) => c.channel));
+      for (const channel of await this.store.socketChannels(s.app, s.socketId)) {
+        if (!held.has(channel)) await this.owner.unsubscribe(s.app, channel, s.socketId);
+      }
       if (s.userId !== undefined) await this.owner.signin(s.app, s.socketId, s.userId);
       for (const c of s.channels) await this.owner.subscribe(s.app, c.channel, s.socketId, c.member);
     }

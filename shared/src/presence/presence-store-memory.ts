@@ -185,6 +185,10 @@ export class MemoryPresenceStore implements PresenceStore {
     this.nodes.set(node, atMs);
   }
 
+  async socketChannels(app: string, socketId: string): Promise<string[]> {
+    return [...(this.sockets.get(sockKey(app, socketId))?.channels ?? [])];
+  }
+
   async nodeSockets(node: string): Promise<SocketRef[]> {
     const out: SocketRef[] = [];
     for (const [k, state] of this.sockets) if (state.node === node) out.push({ app: state.app, socketId: k.slice(state.app.length + 1) });

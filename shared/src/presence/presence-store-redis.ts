@@ -107,6 +107,10 @@ export class RedisPresenceStore implements PresenceStore {
     });
   }
 
+  async socketChannels(app: string, socketId: string): Promise<string[]> {
+    return redisCall(() => this.redis.smembers(this.key('sc', app, socketId)));
+  }
+
   async staleNodes(beforeMs: number): Promise<string[]> {
     return redisCall(() => this.redis.zrangebyscore(this.prefix + 'nodes', '-inf', `(${beforeMs}`));
   }

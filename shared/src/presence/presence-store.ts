@@ -93,6 +93,8 @@ export interface PresenceStore {
   registerNode(node: string, atMs: number): Promise<void>;
   /** nodeSockets lists the sockets the store holds for a node. */
   nodeSockets(node: string): Promise<SocketRef[]>;
+  /** socketChannels lists the channels the store has a socket subscribed to. */
+  socketChannels(app: string, socketId: string): Promise<string[]>;
   /** staleNodes lists nodes whose last heartbeat is older than `beforeMs`. */
   staleNodes(beforeMs: number): Promise<string[]>;
   /** removeNode drops every socket of a node (a crashed gateway) and the node itself. */

@@ -40,5 +40,8 @@ describe('PresenceNodes', () => {
     frames.length = 0;
     await nodes.register({ node: 'n1', sockets: [ann] });
     expect(frames).toEqual([]);
+    await nodes.register({ node: 'n1', sockets: [{ ...ann, channels: [] }] });
+    expect(frames).toEqual(['{"event":"pusher_internal:member_removed","channel":"presence-p","data":"{\\"user_id\\":\\"ann\\"}"}']);
+    expect(await store.socketChannels('a', '1.1')).toEqual([]);
   });
 });

@@ -123,6 +123,8 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
       await store.join('a', 'presence-p', '1.1', { id: 'u2' }, 100);
       await store.join('a', 'presence-p', '1.2', { id: 'u1' }, 100);
       expect(await store.nodeSockets('n2')).toEqual([{ app: 'a', socketId: '1.1' }]);
+      expect(await store.socketChannels('a', '1.1')).toEqual(['presence-p']);
+      expect(await store.socketChannels('a', '9.9')).toEqual([]);
       expect(await store.removeNode('n2')).toEqual([
         { app: 'a', socketId: '1.1', left: [{ channel: 'presence-p', vacated: false, memberRemoved: 'u2', subscriptionCount: 1 }], offline: 'u2' },
       ]);
