@@ -10,7 +10,7 @@ import {
   type Logger,
   type ServerConfig,
 } from '@sockudo-ts/shared';
-import { GrpcPresenceServer } from './presence-server.js';
+import { GrpcPresenceServer } from './presence-server-grpc.js';
 import { Reaper } from './reaper.js';
 
 /** RunningPresence is a started presence service: its bound ports and a stop function. */
