@@ -39,7 +39,7 @@ describe.skipIf(!up)('cluster: gateways, api and presence as separate processes'
   };
 
   beforeAll(async () => {
-    cluster = await startCluster({ app: { max_connections: 5, enable_watchlist_events: true } });
+    cluster = await startCluster({ app: { max_connections: 5, enable_watchlist_events: true, enable_subscription_count_events: true } });
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.disconnect();
@@ -164,6 +164,18 @@ describe.skipIf(!up)('cluster: gateways, api and presence as separate processes'
     const late = client(1);
     const cached = late.subscribe('cache-scores');
     expect(await nextEvent(cached, 'score')).toEqual({ goals: 3 });
+  });
+
+  it('counts subscriptions cluster-wide in subscription_count events', async () => {
+    const a = client(0);
+    const b = client(1);
+    const aChannel = await subscribed(a, 'counted.7');
+    const seen: number[] = [];
+    aChannel.bind('pusher:subscription_count', (d: { subscription_count: number }) => seen.push(d.subscription_count));
+    await subscribed(b, 'counted.7');
+    await waitFor(() => seen.includes(2), 5000, 'a count of 2 on gateway 1');
+    b.unsubscribe('counted.7');
+    await waitFor(() => seen.at(-1) === 1, 5000, 'the count back to 1');
   });
 
   it('enforces the app max_connections cluster-wide (4004 across gateways)', async () => {
