@@ -1,12 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  ConfigError,
-  GrpcPresenceClient,
   MemoryAppStore,
   Metrics,
-  NatsBus,
-  RedisCacheStore,
+  connectClusterPorts,
   handleHealth,
   listen,
   sendJson,
@@ -28,19 +25,10 @@ export interface RunningApi {
  * `/up/{app_id}`, and `/ready` (503 while NATS is unreachable).
  */
 export async function startApi(config: ServerConfig, logger: Logger): Promise<RunningApi> {
-  if (config.adapter.driver !== 'nats') {
-    throw new ConfigError('adapter.driver: a separate api process needs `nats` (ADAPTER_DRIVER=nats); with `local` its publishes would reach no gateway');
-  }
   const apps = new MemoryAppStore(config.app_manager.array.apps);
   const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const bus = await NatsBus.connect({ servers: config.adapter.nats.servers, prefix: config.adapter.nats.prefix, node: config.instance.process_id, logger });
-  const cache = await RedisCacheStore.connect({ url: config.database.redis.url, prefix: `${config.database.redis.key_prefix}cache:` }).catch(
-    async (err: unknown) => {
-      await bus.close();
-      throw err;
-    },
-  );
-  const presence = new GrpcPresenceClient({ url: config.presence.grpc_url, deadlineMs: config.presence.grpc_deadline_ms });
+  const ports = await connectClusterPorts('api', config, logger);
+  const { bus, cache, presence } = ports;
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger });
 
   const http: Server = createServer((req, res) => {
@@ -64,8 +52,7 @@ export async function startApi(config: ServerConfig, logger: Logger): Promise<Ru
         setTimeout(() => http.closeAllConnections(), config.shutdown_grace_period * 1000).unref();
       });
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-      presence.close();
-      await Promise.all([cache.close(), bus.close()]);
+      await ports.close();
     },
   };
 }

@@ -1,13 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  ConfigError,
-  GrpcPresenceClient,
   MemoryAppStore,
   Metrics,
-  NatsBus,
   NullWebhookSink,
-  RedisCacheStore,
+  connectClusterPorts,
   handleHealth,
   listen,
   sendJson,
@@ -30,20 +27,11 @@ export interface RunningGateway {
  * `/ready` (503 while NATS is unreachable).
  */
 export async function startGateway(config: ServerConfig, logger: Logger): Promise<RunningGateway> {
-  if (config.adapter.driver !== 'nats') {
-    throw new ConfigError('adapter.driver: a separate gateway process needs `nats` (ADAPTER_DRIVER=nats); with `local` it would deliver per node');
-  }
   const nodeId = config.instance.process_id;
   const apps = new MemoryAppStore(config.app_manager.array.apps);
   const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const bus = await NatsBus.connect({ servers: config.adapter.nats.servers, prefix: config.adapter.nats.prefix, node: nodeId, logger });
-  const cache = await RedisCacheStore.connect({ url: config.database.redis.url, prefix: `${config.database.redis.key_prefix}cache:` }).catch(
-    async (err: unknown) => {
-      await bus.close();
-      throw err;
-    },
-  );
-  const client = new GrpcPresenceClient({ url: config.presence.grpc_url, deadlineMs: config.presence.grpc_deadline_ms });
+  const ports = await connectClusterPorts('gateway', config, logger);
+  const { bus, cache, presence: client } = ports;
   const heartbeat = new NodeHeartbeat(client, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
   const presence = heartbeat.watch(client);
   const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks: NullWebhookSink, metrics, logger, nodeId });
@@ -72,8 +60,7 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
         http.closeAllConnections();
       });
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-      client.close();
-      await Promise.all([cache.close(), bus.close()]);
+      await ports.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { openRedis, redisCall, type RedisOptions } from '../redis/redis-connection.js';
+import { deleteByPrefix, openRedis, redisCall, type RedisOptions } from '../redis/redis-connection.js';
 import type { CachedValue, CacheStore } from './cache-store.js';
 
 /** RedisCacheStoreOptions add the key prefix to the connection options. */
@@ -42,13 +42,8 @@ export class RedisCacheStore implements CacheStore {
   }
 
   /** clear deletes every key under this store's prefix (tests and resets). */
-  async clear(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.prefix + '*', 'COUNT', 500);
-      if (keys.length > 0) await this.redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+  clear(): Promise<void> {
+    return deleteByPrefix(this.redis, this.prefix);
   }
 
   async close(): Promise<void> {

@@ -44,6 +44,16 @@ export async function redisCall<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
+/** deleteByPrefix deletes every key that starts with `prefix` (tests and resets; SCAN, never KEYS). */
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
 function safeUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
