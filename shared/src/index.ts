@@ -100,6 +100,6 @@ export { QueueWebhookSink, type QueueWebhookSinkOptions } from './webhooks/webho
 export { WebhookDeadLetters, type WebhookDeadLetter } from './webhooks/dead-letters.js';
 export { openWebhookQueue, queueRedisUrl, webhookRetryPolicy } from './webhooks/settings.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
-export { handleHealth, listen, readBody, sendJson, sendText } from './http/http.js';
+export { answerClientError, handleHealth, listen, readBody, sendJson, sendText } from './http/http.js';
 export { bootConfig, startOrExit, stopOnSignals } from './service/process.js';
 export { connectClusterPorts, type ClusterPorts } from './service/cluster-ports.js';

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   MemoryAppStore,
+  answerClientError,
   Metrics,
   connectClusterPorts,
   handleHealth,
@@ -38,7 +39,7 @@ export async function startApi(config: ServerConfig, logger: Logger): Promise<Ru
   });
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
-  http.on('clientError', (_err, socket) => socket.destroy());
+  http.on('clientError', answerClientError);
   await listen(http, config.port, config.host);
   const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
 

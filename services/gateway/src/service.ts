@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   MemoryAppStore,
+  answerClientError,
   Metrics,
   NullWebhookSink,
   connectClusterPorts,
@@ -42,7 +43,7 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
     sendJson(res, 404, { error: 'Not found: this is a gateway (WebSockets at /app/{key}); the HTTP API is served by the api service' });
   });
   http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
-  http.on('clientError', (_err, socket) => socket.destroy());
+  http.on('clientError', answerClientError);
   await listen(http, config.port, config.host);
   gateway.start();
   await heartbeat.start(() => snapshotOf(gateway));

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HttpApi } from '@sockudo-ts/api';
 import { Gateway } from '@sockudo-ts/gateway';
 import {
+  answerClientError,
   MemoryAppStore,
   MemoryBus,
   MemoryCacheStore,
@@ -67,12 +68,7 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
   http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
-  http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // why: a malformed request gets a status line, as curl and proxies expect, unless the peer is gone.
-    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
+  http.on('clientError', answerClientError);
   await listen(http, config.port, config.host, 'port').catch(async (err: unknown) => {
     // why: an open BullMQ connection would keep an embedding process alive after a failed start.
     await queue.close();
