@@ -119,6 +119,5 @@ try {
   process.stderr.write(`cluster: ${err.message}\n`);
   await stopAll(1);
 }
-process.stdout.write('\ncluster: running (Ctrl-C stops every process)\n');
-for (const [name, address, metrics] of ports) process.stdout.write(`  ${name.padEnd(10)} ${address.padEnd(36)} metrics http://127.0.0.1:${metrics}/metrics\n`);
-process.stdout.write('\n');
+const table = ports.map(([name, address, metrics]) => `  ${name.padEnd(10)} ${address.padEnd(36)} metrics http://127.0.0.1:${metrics}/metrics\n`);
+process.stdout.write(`\n${table.join('')}\ncluster: running (Ctrl-C stops every process)\n`);

@@ -23,7 +23,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** freeRun finds `count` consecutive free ports (the script numbers gateways and metrics ports from a base). */
 async function freeRun(count: number): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // why: below the kernel's ephemeral range (32768+), where the cluster's own outgoing connections
+    // would otherwise take ports of the run between this check and the bind.
+    const base = 12_000 + Math.floor(Math.random() * 20_000);
     const taken = await Promise.all([...Array(count).keys()].map((i) => reachable('127.0.0.1', base + i)));
     if (!taken.some(Boolean)) return base;
   }
@@ -36,7 +38,9 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
   });
 
   it('starts presence, two gateways and the api, prints their ports, and stops them all on SIGTERM', async () => {
-    const [gatewayPort, apiPort, presencePort, metricsPort] = [await freeRun(2), await freeRun(1), await freeRun(1), await freeRun(4)];
+    // one run of 8 free ports: 2 gateways, api, presence, 4 metrics ports
+    const base = await freeRun(8);
+    const [gatewayPort, apiPort, presencePort, metricsPort] = [base, base + 2, base + 3, base + 4];
     const prefix = uniquePrefix('script');
     const script = spawn(
       process.execPath,
@@ -48,7 +52,14 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
     script.stderr.on('data', (d: Buffer) => (out += d));
     const exited = new Promise<number | null>((resolve) => script.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => out.includes('cluster: running'), 20_000, 'the cluster to report running');
+      await waitFor(
+        () => {
+          if (script.exitCode !== null) throw new Error(`the cluster script exited (${script.exitCode}):\n${out}`);
+          return out.includes('cluster: running');
+        },
+        15_000,
+        'the cluster to report running',
+      );
       for (const port of [`127.0.0.1:${gatewayPort}/`, `127.0.0.1:${gatewayPort + 1}/`, `127.0.0.1:${apiPort}/`, `127.0.0.1:${presencePort}`, `127.0.0.1:${metricsPort + 3}/metrics`]) {
         expect(out).toContain(port);
       }
