@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus, encodeToken, type BusMessage } from '@sockudo-ts/shared';
 import {
+  NATS_SERVER_BINARY,
+  binariesPresent,
   REDIS,
   freePort,
   pusherClient,
@@ -15,7 +17,7 @@ import {
 } from '../kit/index.js';
 import { signedRequest } from '../kit/http.js';
 
-const up = await servicesUp('cluster: NATS subjects', REDIS);
+const up = (await servicesUp('cluster: NATS subjects', REDIS)) && binariesPresent('cluster: NATS subjects', NATS_SERVER_BINARY);
 
 describe.skipIf(!up)('cluster: what crosses NATS', () => {
   let nats: ChildService;

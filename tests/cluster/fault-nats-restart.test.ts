@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  NATS_SERVER_BINARY,
+  binariesPresent,
   REDIS,
   apiCall,
   apiClient,
@@ -15,7 +17,7 @@ import {
   type TestCluster,
 } from '../kit/index.js';
 
-const up = await servicesUp('cluster fault: NATS restart', REDIS);
+const up = (await servicesUp('cluster fault: NATS restart', REDIS)) && binariesPresent('cluster fault: NATS restart', NATS_SERVER_BINARY);
 
 describe.skipIf(!up)('cluster fault: NATS restarted', () => {
   let nats: ChildService;

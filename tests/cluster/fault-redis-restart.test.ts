@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  REDIS_SERVER_BINARY,
+  binariesPresent,
   NATS,
   apiCall,
   apiClient,
@@ -14,7 +16,7 @@ import {
   type TestCluster,
 } from '../kit/index.js';
 
-const up = await servicesUp('cluster fault: Redis restart', NATS);
+const up = (await servicesUp('cluster fault: Redis restart', NATS)) && binariesPresent('cluster fault: Redis restart', REDIS_SERVER_BINARY);
 
 describe.skipIf(!up)('cluster fault: Redis restarted (presence state lost)', () => {
   let redis: ChildService;

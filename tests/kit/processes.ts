@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { reachable } from './services.js';
+import { NATS_SERVER_BINARY, REDIS_SERVER_BINARY, reachable } from './services.js';
 
 /** freePort asks the kernel for a port that is free right now. */
 export function freePort(): Promise<number> {
@@ -93,7 +93,7 @@ export class ChildService {
 export async function startNatsServer(monitorPort?: number): Promise<ChildService> {
   const port = await freePort();
   const monitor = monitorPort === undefined ? [] : ['-m', String(monitorPort)];
-  const nats = new ChildService('nats-server', port, '/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), ...monitor]);
+  const nats = new ChildService('nats-server', port, NATS_SERVER_BINARY.path, ['-a', '127.0.0.1', '-p', String(port), ...monitor]);
   await nats.start();
   return nats;
 }
@@ -101,7 +101,7 @@ export async function startNatsServer(monitorPort?: number): Promise<ChildServic
 /** startRedisServer starts a private, memory-only redis-server on a free port (for tests that stop it). */
 export async function startRedisServer(): Promise<ChildService> {
   const port = await freePort();
-  const redis = new ChildService('redis-server', port, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  const redis = new ChildService('redis-server', port, REDIS_SERVER_BINARY.path, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   await redis.start();
   return redis;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,19 @@ export const REDIS: ExternalService = {
   start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
 };
 
+/** ServerBinary is a server program that fault tests start on their own ports (to stop and restart it). */
+export interface ServerBinary {
+  name: string;
+  path: string;
+  install: string;
+}
+
+/** NATS_SERVER_BINARY is nats-server, started by the tests that restart NATS. */
+export const NATS_SERVER_BINARY: ServerBinary = { name: 'nats-server', path: '/usr/sbin/nats-server', install: 'apt-get install nats-server' };
+
+/** REDIS_SERVER_BINARY is redis-server, started by the tests that restart Redis. */
+export const REDIS_SERVER_BINARY: ServerBinary = { name: 'redis-server', path: '/usr/bin/redis-server', install: 'apt-get install redis-server' };
+
 /** reachable resolves true when a TCP connection to host:port opens within a second. */
 export function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -54,6 +67,23 @@ export async function servicesUp(suite: string, ...services: ExternalService[]):
     if (process.env.CI === 'true') throw new Error(`${suite}: ${missing} (with CI=true a missing service is a failure); start it with: ${s.start}`);
     // why: several test files need the same service; the run says so once, not once per file.
     if (firstToSay(s)) process.stderr.write(`SKIPPED: the tests that need ${s.name} (bus/store contracts, cluster suite): ${missing}; start it with: ${s.start}\n`);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * binariesPresent is servicesUp for server programs a test starts itself: one line and false when one is
+ * missing, a failure with CI=true.
+ */
+export function binariesPresent(suite: string, ...binaries: ServerBinary[]): boolean {
+  for (const b of binaries) {
+    if (existsSync(b.path)) continue;
+    const missing = `${b.name} is not installed at ${b.path}`;
+    if (process.env.CI === 'true') throw new Error(`${suite}: ${missing} (with CI=true a missing service is a failure); install it with: ${b.install}`);
+    if (firstToSay({ name: b.name, host: '', port: 0, start: '' })) {
+      process.stderr.write(`SKIPPED: the tests that restart ${b.name} (fault tests): ${missing}; install it with: ${b.install}\n`);
+    }
     return false;
   }
   return true;

@@ -29,7 +29,8 @@ export async function startPresence(config: ServerConfig, logger: Logger): Promi
   const node = config.instance.process_id;
   const { cluster_health: health, nats } = config.adapter;
   const store = await RedisPresenceStore.connect({ url: config.database.redis.url, prefix: `${config.database.redis.key_prefix}presence:` });
-  const bus = await NatsBus.connect({ servers: nats.servers, prefix: nats.prefix, node, logger }).catch(async (err: unknown) => {
+  // why: a member leaving during a NATS outage must still be announced once NATS is back.
+  const bus = await NatsBus.connect({ servers: nats.servers, prefix: nats.prefix, node, logger, bufferWhileReconnecting: true }).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });

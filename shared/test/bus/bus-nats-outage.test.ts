@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DependencyUnavailable, NatsBus, type BusMessage } from '@sockudo-ts/shared';
+import { NATS_SERVER_BINARY, binariesPresent, startNatsServer, waitFor, type ChildService } from '../../../tests/kit/index.js';
+
+const present = binariesPresent('NatsBus outage', NATS_SERVER_BINARY);
+
+describe.skipIf(!present)('NatsBus through a NATS restart', () => {
+  let nats: ChildService;
+  beforeAll(async () => {
+    nats = await startNatsServer();
+  });
+  afterAll(async () => {
+    await nats?.kill();
+  });
+
+  it('fails publish and subscribe at once while down, buffers publishes when asked, and resubscribes by itself', async () => {
+    const servers = [`nats://127.0.0.1:${nats.port}`];
+    const strict = await NatsBus.connect({ servers, prefix: 'outage', node: 'strict' });
+    const buffering = await NatsBus.connect({ servers, prefix: 'outage', node: 'buffering', bufferWhileReconnecting: true });
+    try {
+      const seen: BusMessage[] = [];
+      await strict.subscribe('a', 'ch', (m) => seen.push(m));
+      await nats.kill('SIGKILL');
+      await waitFor(() => !strict.isConnected() && !buffering.isConnected(), 5000, 'both buses to notice');
+      const started = Date.now();
+      await expect(strict.publish('a', 'ch', { frame: 'lost' })).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(strict.subscribe('a', 'other', () => undefined)).rejects.toBeInstanceOf(DependencyUnavailable);
+      expect(Date.now() - started).toBeLessThan(500);
+      await buffering.publish('a', 'ch', { frame: 'kept' });
+
+      await nats.start();
+      await waitFor(() => strict.isConnected() && buffering.isConnected(), 10_000, 'both buses to reconnect');
+      await waitFor(
+        async () => {
+          await buffering.publish('a', 'ch', { frame: 'after' });
+          await new Promise((r) => setTimeout(r, 50));
+          return seen.some((m) => m.frame === 'after');
+        },
+        5000,
+        'delivery on the resubscribed channel',
+      );
+      expect(seen.some((m) => m.frame === 'lost')).toBe(false);
+    } finally {
+      await Promise.all([strict.close(), buffering.close()]);
+    }
+  });
+});
