@@ -107,9 +107,13 @@ export class NatsBus implements Bus {
     return this.connected && !this.nc.isClosed();
   }
 
+  /** close drains the connection (at most 2 s; at once while NATS is unreachable) and closes it. */
   async close(): Promise<void> {
     this.controlHandlers.length = 0;
-    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+    if (this.nc.isClosed()) return;
+    // why: a drain waits for the server; with NATS down a shutdown would wait forever.
+    if (this.isConnected()) await withTimeout(this.nc.drain(), 2000).catch(() => undefined);
+    if (!this.nc.isClosed()) await this.nc.close();
   }
 
   private send(subject: string, envelope: Envelope): void {

@@ -40,6 +40,11 @@ describe.skipIf(!present)('NatsBus through a NATS restart', () => {
         'delivery on the resubscribed channel',
       );
       expect(seen.some((m) => m.frame === 'lost')).toBe(false);
+      await nats.kill('SIGKILL');
+      await waitFor(() => !strict.isConnected(), 5000, 'the bus to notice');
+      const closing = Date.now();
+      await strict.close();
+      expect(Date.now() - closing).toBeLessThan(1000);
     } finally {
       await Promise.all([strict.close(), buffering.close()]);
     }
