@@ -7,6 +7,7 @@ import type { Logger, PresenceNodes } from '@sockudo-ts/shared';
 export class Reaper {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private startedAt = 0;
 
   constructor(
     private readonly nodes: PresenceNodes,
@@ -14,8 +15,6 @@ export class Reaper {
     private readonly timeoutMs: number,
     private readonly logger: Logger,
   ) {}
-
-  private startedAt = 0;
 
   /**
    * start sweeps every interval. The first sweep that can reap comes one node timeout after start: while
