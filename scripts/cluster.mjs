@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Starts a local distributed cluster as separate processes against the NATS and Redis of this machine:
-// presence (gRPC), N gateways and the api, each with its own metrics port. Ctrl-C / SIGTERM stops all.
+// presence (gRPC), N gateways, the api and the webhook worker, each with its own metrics port.
+// Ctrl-C / SIGTERM stops all.
 //
 //   npm run cluster -- [--gateways 2] [--gateway-port 6001] [--api-port 6100] [--presence-port 50051]
 //                      [--metrics-port 9601] [--config config/my.toml]
@@ -114,6 +115,8 @@ try {
   }
   start('api', 'api', { PORT: String(apiPort), METRICS_PORT: String(metricsPort + 1 + gateways) });
   ports.push(['api', `http://127.0.0.1:${apiPort}/apps/{id}`, metricsPort + 1 + gateways]);
+  start('webhook', 'webhook', { METRICS_PORT: String(metricsPort + 2 + gateways) });
+  ports.push(['webhook', 'delivers the `webhooks` queue', metricsPort + 2 + gateways]);
   await Promise.all([...Array(gateways).keys()].map((i) => waitPort(gatewayPort + i)).concat(waitPort(apiPort)));
 } catch (err) {
   process.stderr.write(`cluster: ${err.message}\n`);

@@ -102,4 +102,4 @@ export { openWebhookQueue, queueRedisUrl, webhookRetryPolicy } from './webhooks/
 export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { answerClientError, handleHealth, listen, readBody, sendJson, sendText } from './http/http.js';
 export { bootConfig, startOrExit, stopOnSignals } from './service/process.js';
-export { connectClusterPorts, type ClusterPorts } from './service/cluster-ports.js';
+export { connectClusterPorts, flushWebhooks, openClusterWebhookQueue, type ClusterPorts } from './service/cluster-ports.js';

@@ -37,9 +37,9 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
     for (const c of clients) c.disconnect();
   });
 
-  it('starts presence, two gateways and the api, prints their ports, and stops them all on SIGTERM', async () => {
-    // one run of 8 free ports: 2 gateways, api, presence, 4 metrics ports
-    const base = await freeRun(8);
+  it('starts presence, two gateways, the api and the webhook service, prints their ports, and stops them all on SIGTERM', async () => {
+    // one run of 9 free ports: 2 gateways, api, presence, 5 metrics ports (with the webhook service's)
+    const base = await freeRun(9);
     const [gatewayPort, apiPort, presencePort, metricsPort] = [base, base + 2, base + 3, base + 4];
     const prefix = uniquePrefix('script');
     const script = spawn(
@@ -60,7 +60,7 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
         15_000,
         'the cluster to report running',
       );
-      for (const port of [`127.0.0.1:${gatewayPort}/`, `127.0.0.1:${gatewayPort + 1}/`, `127.0.0.1:${apiPort}/`, `127.0.0.1:${presencePort}`, `127.0.0.1:${metricsPort + 3}/metrics`]) {
+      for (const port of [`127.0.0.1:${gatewayPort}/`, `127.0.0.1:${gatewayPort + 1}/`, `127.0.0.1:${apiPort}/`, `127.0.0.1:${presencePort}`, `127.0.0.1:${metricsPort + 4}/metrics`]) {
         expect(out).toContain(port);
       }
       const app = { id: 'app-id', key: 'app-key', secret: 'app-secret' };

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { App } from '@sockudo-ts/shared';
+import { buildOnce } from './process.js';
 import { ChildService, freePort } from './processes.js';
 import { newApp, type TestApp } from './server.js';
 import { NATS, REDIS, uniquePrefix } from './services.js';
@@ -29,6 +30,10 @@ export interface ClusterOptions {
   /** heartbeatIntervalMs / nodeTimeoutMs: cluster health. Defaults 300 / 1500 (fast, for tests). */
   heartbeatIntervalMs?: number;
   nodeTimeoutMs?: number;
+  /** webhookWorker also starts the webhook service (services/webhook), which delivers queued webhooks. */
+  webhookWorker?: boolean;
+  /** config keys (nested) merged into the cluster's config file, e.g. `{ webhooks: { vacate_delay_ms: 0 } }`. */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -40,6 +45,8 @@ export interface TestCluster {
   presence: ChildService;
   gateways: ChildService[];
   api: ChildService;
+  /** webhook is the webhook service, when `webhookWorker` was asked for. */
+  webhook?: ChildService;
   /** gateway returns the endpoint of gateway `i` (for pusherClient / rawClient). */
   gateway(i: number): Endpoint;
   /** apiEndpoint is the endpoint of the api (for apiClient). */
@@ -52,14 +59,12 @@ export interface TestCluster {
 }
 
 /**
- * startCluster starts presence, gateways and api as child processes (`node services/<name>/dist/main.js`,
- * so run `npm run build` first; `npm test` does) with one config file, and tears them down in `stop`,
+ * startCluster builds (incrementally) and starts presence, gateways and api (and the webhook service) as
+ * child processes (`node services/<name>/dist/main.js`) with one config file, and tears them down in `stop`,
  * deleting the cluster's Redis keys.
  */
 export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
-  for (const name of ['presence', 'gateway', 'api']) {
-    if (!existsSync(join(ROOT, `services/${name}/dist/main.js`))) throw new Error(`services/${name}/dist/main.js is missing: run npm run build`);
-  }
+  buildOnce();
   const app = newApp({ enable_client_messages: true, enable_user_authentication: true, ...options.app });
   const natsUrl = options.natsUrl ?? `nats://${NATS.host}:${NATS.port}`;
   const redisUrl = options.redisUrl ?? `redis://${REDIS.host}:${REDIS.port}`;
@@ -82,7 +87,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       },
       database: { redis: { url: redisUrl, key_prefix: redisPrefix } },
       presence: { grpc_url: `127.0.0.1:${grpcPort}`, grpc_host: '127.0.0.1', grpc_port: grpcPort, grpc_deadline_ms: 1000 },
+      queue: { redis: { prefix: `${tag}:queue` } },
       app_manager: { driver: 'memory', array: { apps: [app] } },
+      ...options.config,
     }),
   );
   const service = async (name: string, kind: string, port: number): Promise<ChildService> => {
@@ -94,7 +101,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const gateways: ChildService[] = [];
   for (let i = 0; i < (options.gateways ?? 2); i++) gateways.push(await service(`gateway-${i + 1}`, 'gateway', await freePort()));
   const api = await service('api', 'api', await freePort());
-  const all = [presence, ...gateways, api];
+  // why: the webhook service listens only for metrics; that port tells when it is up.
+  const webhookMetrics = await freePort();
+  const webhook = options.webhookWorker
+    ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics) }, ROOT)
+    : undefined;
+  const all = [presence, ...gateways, api, ...(webhook ? [webhook] : [])];
   const stop = async (): Promise<void> => {
     await Promise.all(all.map((s) => s.kill('SIGTERM')));
     rmSync(dir, { recursive: true, force: true });
@@ -102,13 +114,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   };
   try {
     await presence.start();
-    await Promise.all([...gateways, api].map((s) => s.start()));
+    await Promise.all([...gateways, api, ...(webhook ? [webhook] : [])].map((s) => s.start()));
   } catch (err) {
     await stop();
     throw err;
   }
   const endpoint = (s: ChildService): Endpoint => ({ host: '127.0.0.1', port: s.port, app });
-  return { app, presence, gateways, api, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, stop };
+  return { app, presence, gateways, api, webhook, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, stop };
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */

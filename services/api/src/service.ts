@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   MemoryAppStore,
+  WebhookDeadLetters,
   answerClientError,
   Metrics,
   connectClusterPorts,
@@ -28,9 +29,10 @@ export interface RunningApi {
 export async function startApi(config: ServerConfig, logger: Logger): Promise<RunningApi> {
   const apps = new MemoryAppStore(config.app_manager.array.apps);
   const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const ports = await connectClusterPorts('api', config, logger);
+  const ports = await connectClusterPorts('api', config, logger, apps);
   const { bus, cache, presence } = ports;
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger });
+  const webhookDeadLetters = new WebhookDeadLetters(ports.webhookQueue);
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters });
 
   const http: Server = createServer((req, res) => {
     if (req.url === '/ready') return sendJson(res, bus.isConnected() ? 200 : 503, { nats: bus.isConnected() });

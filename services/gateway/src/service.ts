@@ -4,7 +4,6 @@ import {
   MemoryAppStore,
   answerClientError,
   Metrics,
-  NullWebhookSink,
   connectClusterPorts,
   handleHealth,
   listen,
@@ -31,11 +30,11 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
   const nodeId = config.instance.process_id;
   const apps = new MemoryAppStore(config.app_manager.array.apps);
   const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const ports = await connectClusterPorts('gateway', config, logger);
-  const { bus, cache, presence: client } = ports;
+  const ports = await connectClusterPorts('gateway', config, logger, apps);
+  const { bus, cache, presence: client, webhooks } = ports;
   const heartbeat = new NodeHeartbeat(client, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
   const presence = heartbeat.watch(client);
-  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks: NullWebhookSink, metrics, logger, nodeId });
+  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId });
 
   const http: Server = createServer((req, res) => {
     if (req.url === '/ready') return sendJson(res, bus.isConnected() ? 200 : 503, { nats: bus.isConnected() });

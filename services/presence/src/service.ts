@@ -3,7 +3,9 @@ import {
   MemoryAppStore,
   Metrics,
   NatsBus,
-  NullWebhookSink,
+  QueueWebhookSink,
+  flushWebhooks,
+  openClusterWebhookQueue,
   PresenceNodes,
   PresenceOwner,
   RedisPresenceStore,
@@ -21,8 +23,8 @@ export interface RunningPresence {
 }
 
 /**
- * startPresence composes the presence service: PresenceOwner over a RedisPresenceStore, emitting over a
- * NatsBus, served over gRPC, with the dead-gateway reaper. Fails with DependencyUnavailable when Redis or
+ * startPresence composes the presence service: PresenceOwner over a RedisPresenceStore, emitting frames over
+ * a NatsBus and webhook events onto the shared BullMQ queue, served over gRPC, with the dead-gateway reaper. Fails with DependencyUnavailable when Redis or
  * NATS cannot be reached at start.
  */
 export async function startPresence(config: ServerConfig, logger: Logger): Promise<RunningPresence> {
@@ -34,9 +36,14 @@ export async function startPresence(config: ServerConfig, logger: Logger): Promi
     await store.close();
     throw err;
   });
+  const queue = await openClusterWebhookQueue(config).catch(async (err: unknown) => {
+    await Promise.all([store.close(), bus.close()]);
+    throw err;
+  });
   const apps = new MemoryAppStore(config.app_manager.array.apps);
   const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const owner = new PresenceOwner(store, bus, apps, NullWebhookSink, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
+  const webhooks = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
+  const owner = new PresenceOwner(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   const nodes = new PresenceNodes(store, owner);
   const server = new GrpcPresenceServer(owner, nodes, logger);
   const grpcPort = await server.listen(config.presence.grpc_host, config.presence.grpc_port);
@@ -55,7 +62,8 @@ export async function startPresence(config: ServerConfig, logger: Logger): Promi
       await server.stop(config.shutdown_grace_period * 1000);
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       owner.close();
-      await Promise.all([store.close(), bus.close()]);
+      await flushWebhooks(webhooks);
+      await Promise.all([queue.close(), store.close(), bus.close()]);
     },
   };
 }
