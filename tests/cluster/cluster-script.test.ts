@@ -45,7 +45,7 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
     const script = spawn(
       process.execPath,
       ['scripts/cluster.mjs', '--gateway-port', String(gatewayPort), '--api-port', String(apiPort), '--presence-port', String(presencePort), '--metrics-port', String(metricsPort)],
-      { cwd: ROOT, env: { ...process.env, NATS_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, env: { ...process.env, NATS_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, QUEUE_REDIS_PREFIX: `${prefix}:queue`, HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     script.stdout.on('data', (d: Buffer) => (out += d));
@@ -75,10 +75,11 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
     } finally {
       for (const c of clients.splice(0)) c.disconnect();
       script.kill('SIGTERM');
+      await exited;
+      await deleteKeys(`redis://${REDIS.host}:${REDIS.port}`, `${prefix}:`);
     }
     expect(await exited).toBe(0);
     expect(out).toContain('cluster: stopped');
     for (const port of [gatewayPort, gatewayPort + 1, apiPort, presencePort]) expect(await reachable('127.0.0.1', port)).toBe(false);
-    await deleteKeys(`redis://${REDIS.host}:${REDIS.port}`, `${prefix}:`);
   });
 });
