@@ -56,7 +56,8 @@ export class NodeHeartbeat {
     });
   }
 
-  private beat(): Promise<void> {
+  /** beat runs one heartbeat (or registration) now; the timer calls it every interval. */
+  beat(): Promise<void> {
     this.running ??= this.beatOnce().finally(() => (this.running = undefined));
     return this.running;
   }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { NodeHeartbeat } from '@sockudo-ts/gateway';
+import {
+  DependencyUnavailable,
+  MemoryAppStore,
+  MemoryBus,
+  MemoryPresenceStore,
+  NullWebhookSink,
+  PresenceNodes,
+  PresenceOwner,
+  createLogger,
+  type NodeSnapshot,
+} from '@sockudo-ts/shared';
+
+const logger = createLogger({ level: 'silent', service: 'test' });
+
+/** presenceOn builds the presence side a heartbeat talks to, over a store the test can swap (a lost Redis). */
+function presenceOn(store: MemoryPresenceStore) {
+  const owner = new PresenceOwner(store, new MemoryBus(), new MemoryAppStore([]), NullWebhookSink);
+  return new PresenceNodes(store, owner);
+}
+
+const snapshot: NodeSnapshot = {
+  node: 'g1',
+  sockets: [{ app: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }],
+};
+
+describe('NodeHeartbeat', () => {
+  it('registers at start, re-registers when presence lost its state, and after a failed presence call', async () => {
+    let store = new MemoryPresenceStore();
+    let nodes = presenceOn(store);
+    const registry = { heartbeat: (n: string) => nodes.heartbeat(n), register: (s: NodeSnapshot) => nodes.register(s) };
+    const heartbeat = new NodeHeartbeat(registry, 'g1', 60_000, logger);
+    await heartbeat.start(() => snapshot);
+    expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
+
+    store = new MemoryPresenceStore();
+    nodes = presenceOn(store);
+    await heartbeat.beat();
+    expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
+    expect(await store.onlineUsers('a', ['ann'])).toEqual(['ann']);
+
+    const flaky = heartbeat.watch({
+      disconnect: async (): Promise<void> => {
+        throw new DependencyUnavailable('presence', 'down');
+      },
+    });
+    await expect(flaky.disconnect()).rejects.toBeInstanceOf(DependencyUnavailable);
+    await store.leave('a', 'presence-p', '1.1');
+    await heartbeat.beat();
+    expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
+    await heartbeat.stop();
+  });
+
+  it('keeps trying while presence is unreachable and registers once it answers', async () => {
+    const store = new MemoryPresenceStore();
+    const nodes = presenceOn(store);
+    let down = true;
+    const registry = {
+      heartbeat: async (n: string) => (down ? Promise.reject(new DependencyUnavailable('presence', 'down')) : nodes.heartbeat(n)),
+      register: async (s: NodeSnapshot) => (down ? Promise.reject(new DependencyUnavailable('presence', 'down')) : nodes.register(s)),
+    };
+    const heartbeat = new NodeHeartbeat(registry, 'g1', 60_000, logger);
+    await heartbeat.start(() => snapshot);
+    expect(await store.connectionCount('a')).toBe(0);
+    down = false;
+    await heartbeat.beat();
+    expect(await store.connectionCount('a')).toBe(1);
+    await heartbeat.stop();
+  });
+});
