@@ -1,4 +1,4 @@
-import type { NodeRegistry, NodeSnapshot } from './node-registry.js';
+import type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './node-registry.js';
 import type { PresenceOwner } from './presence-owner.js';
 import type { PresenceStore } from './presence-store.js';
 
@@ -16,19 +16,9 @@ export class PresenceNodes implements NodeRegistry {
 
   async register(snapshot: NodeSnapshot): Promise<void> {
     const held = new Set(snapshot.sockets.map((s) => s.app + '\n' + s.socketId));
-    for (const ref of await this.store.nodeSockets(snapshot.node)) {
-      if (!held.has(ref.app + '\n' + ref.socketId)) await this.owner.disconnect(ref.app, ref.socketId);
-    }
-    for (const s of snapshot.sockets) {
-      // why: the socket is already connected; re-registering it must not be refused by the app quota.
-      await this.store.addConnection(s.app, s.socketId, snapshot.node, 0);
-      const held = new Set(s.channels.map((c) => c.channel));
-      for (const channel of await this.store.socketChannels(s.app, s.socketId)) {
-        if (!held.has(channel)) await this.owner.unsubscribe(s.app, channel, s.socketId);
-      }
-      if (s.userId !== undefined) await this.owner.signin(s.app, s.socketId, s.userId);
-      for (const c of s.channels) await this.owner.subscribe(s.app, c.channel, s.socketId, c.member);
-    }
+    const gone = (await this.store.nodeSockets(snapshot.node)).filter((ref) => !held.has(ref.app + '\n' + ref.socketId));
+    await inParallel(gone, (ref) => this.owner.disconnect(ref.app, ref.socketId));
+    await inParallel(snapshot.sockets, (s) => this.registerSocket(snapshot.node, s));
     await this.store.registerNode(snapshot.node, this.now());
   }
 
@@ -40,4 +30,30 @@ export class PresenceNodes implements NodeRegistry {
     }
     return dead;
   }
+
+  private async registerSocket(node: string, s: SocketSnapshot): Promise<void> {
+    // why: the socket is already connected; re-registering it must not be refused by the app quota.
+    await this.store.addConnection(s.app, s.socketId, node, 0);
+    const held = new Set(s.channels.map((c) => c.channel));
+    for (const channel of await this.store.socketChannels(s.app, s.socketId)) {
+      if (!held.has(channel)) await this.owner.unsubscribe(s.app, channel, s.socketId);
+    }
+    if (s.userId !== undefined) await this.owner.signin(s.app, s.socketId, s.userId);
+    for (const c of s.channels) await this.owner.subscribe(s.app, c.channel, s.socketId, c.member);
+  }
+}
+
+/** REGISTER_CONCURRENCY is how many sockets of a snapshot are applied at once (each in order). */
+const REGISTER_CONCURRENCY = 32;
+
+/**
+ * inParallel runs `task` for every item, at most REGISTER_CONCURRENCY at a time. why: a snapshot of tens
+ * of thousands of sockets applied one store round trip after another would outlast the call's deadline.
+ */
+async function inParallel<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(REGISTER_CONCURRENCY, items.length) }, worker));
 }
