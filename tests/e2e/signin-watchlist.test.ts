@@ -160,6 +160,18 @@ describe('user authentication: signin, server-to-user channels, terminate', () =
     expect(strangerGot.map((g) => g.data)).toEqual([{ text: 'for stranger' }]);
   });
 
+  it('reaches users whose ids use characters outside channel names (auth0|abc, emails), as the SDK allows', async () => {
+    for (const id of ['auth0|5f2a', 'ana.maria+x@example.com']) {
+      const c = js({ id });
+      await connected(c);
+      c.signin();
+      await waitFor(() => (c.user as unknown as { serverToUserChannel?: { subscribed: boolean } }).serverToUserChannel?.subscribed === true, 5000, `#server-to-user-${id}`);
+      const got = nextEvent(c.user as never, 'notice');
+      await apiClient(server).sendToUser(id, 'notice', { to: id });
+      expect(await got).toEqual({ to: id });
+    }
+  });
+
   it('closes every socket of a user with 4009 on terminateUserConnections, and only those', async () => {
     const a1 = await signedIn({ id: 'doomed' });
     const a2 = await signedIn({ id: 'doomed' });

@@ -41,18 +41,25 @@ export function needsAuth(kind: ChannelKind): boolean {
 }
 
 const NAME_CHARS = /^[A-Za-z0-9_\-=@,.;]+$/;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /**
  * channelNameProblem returns why a channel name is invalid, or undefined when it is valid.
- * Names use `A-Z a-z 0-9 _ - = @ , . ;`, are 1..maxLength long, and may contain `#` only as the
- * `#server-to-user-<id>` prefix.
+ * Names use `A-Z a-z 0-9 _ - = @ , . ;` and are 1..maxLength long; `#server-to-user-<id>` is the exception,
+ * whose user id may hold any character but control characters.
  */
 export function channelNameProblem(name: unknown, maxLength: number): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'channel name must be a non-empty string';
   if (name.length > maxLength) return `channel name is longer than ${maxLength} characters`;
-  const rest = name.startsWith(SERVER_TO_USER_PREFIX) ? name.slice(SERVER_TO_USER_PREFIX.length) : name;
-  if (rest.length === 0) return 'server-to-user channel names need a user id';
-  if (!NAME_CHARS.test(rest)) return 'channel name has characters outside A-Z a-z 0-9 _ - = @ , . ;';
+  if (name.startsWith(SERVER_TO_USER_PREFIX)) {
+    // why: the SDKs accept any non-empty user id (auth0|123, e-mail addresses) and sendToUser publishes to
+    // `#server-to-user-<id>` unchanged, so the id part is only kept free of control characters.
+    const userId = name.slice(SERVER_TO_USER_PREFIX.length);
+    if (userId.length === 0) return 'server-to-user channel names need a user id';
+    if (CONTROL_CHARS.test(userId)) return 'user id in a server-to-user channel has control characters';
+    return undefined;
+  }
+  if (!NAME_CHARS.test(name)) return 'channel name has characters outside A-Z a-z 0-9 _ - = @ , . ;';
   return undefined;
 }
 
