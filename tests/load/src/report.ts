@@ -1,0 +1,189 @@
+/**
+ * report.ts turns a run's results into the Markdown tables of the README: one table per scenario, every
+ * figure of a target beside its ratio to baseline measured in the same run, and the issue's goals.
+ */
+import type { LatencySummary } from './histogram.js';
+import type { ScenarioName } from './options.js';
+
+/** Outcome is one target's result in one scenario: figures, or why there are none. */
+export type Outcome = { result: Record<string, unknown> } | { skipped: string } | { error: string };
+
+/** RunResults is everything one run measured (the JSON file). */
+export interface RunResults {
+  startedAt: string;
+  durationS: number;
+  machine: { nproc: number; cpu: string; node: string; kernel: string };
+  options: Record<string, unknown>;
+  notes: string[];
+  scenarios: Partial<Record<ScenarioName, Record<string, Outcome>>>;
+}
+
+interface Column {
+  header: string;
+  get: (r: any) => number | undefined;
+  digits?: number;
+  /** lowerIsBetter is only documentation for the reader of the code; ratios are always target/baseline. */
+  lowerIsBetter?: boolean;
+}
+
+const lat = (pick: (r: any) => LatencySummary | undefined, q: keyof LatencySummary, label: string): Column => ({
+  header: `${label} ${q} ms`,
+  get: (r) => pick(r)?.[q],
+  digits: 2,
+  lowerIsBetter: true,
+});
+const MB = (b: number | undefined): number | undefined => (b === undefined ? undefined : b / 1048576);
+
+/** COLUMNS are the figures reported per scenario. */
+const COLUMNS: Record<ScenarioName, { title: string; columns: Column[] }> = {
+  fanout: {
+    title: 'Fan-out: one public channel',
+    columns: [
+      { header: 'saturation deliveries/s', get: (r) => r.saturation?.deliveriesPerS, digits: 0 },
+      { header: 'saturation publishes/s', get: (r) => r.saturation?.rate, digits: 0 },
+      { header: 'fixed publishes/s', get: (r) => r.fixed.rate, digits: 0 },
+      lat((r) => r.fixed.latency, 'p50', 'fixed'),
+      lat((r) => r.fixed.latency, 'p95', 'fixed'),
+      lat((r) => r.fixed.latency, 'p99', 'fixed'),
+      lat((r) => r.fixed.latency, 'max', 'fixed'),
+      { header: 'fixed loss', get: (r) => r.fixed.loss, digits: 0 },
+      { header: 'server CPU ms / 1k deliveries (fixed)', get: (r) => r.fixed.serverCpuMsPer1000, digits: 3 },
+      { header: 'server CPU ms / 1k deliveries (saturation)', get: (r) => r.saturation?.serverCpuMsPer1000, digits: 3 },
+      { header: 'server RSS MB', get: (r) => MB(r.fixed.serverRssBytes), digits: 0 },
+      { header: 'load-gen CPU ms (fixed phase)', get: (r) => r.fixed.loadgenCpuMs, digits: 0 },
+    ],
+  },
+  many: {
+    title: 'Many channels: each socket on its own channel + one shared channel, random publishes',
+    columns: [
+      { header: 'deliveries/s', get: (r) => r.deliveriesPerS, digits: 0 },
+      { header: 'publishes/s', get: (r) => r.achievedRate, digits: 0 },
+      lat((r) => r.latency, 'p50', ''),
+      lat((r) => r.latency, 'p99', ''),
+      lat((r) => r.latency, 'max', ''),
+      { header: 'loss', get: (r) => r.loss, digits: 0 },
+      { header: 'server CPU ms / 1k deliveries', get: (r) => r.serverCpuMsPer1000, digits: 3 },
+      { header: 'server RSS MB', get: (r) => MB(r.serverRssBytes), digits: 0 },
+      { header: 'open + subscribe s', get: (r) => r.subscribeMs / 1000, digits: 1 },
+    ],
+  },
+  idle: {
+    title: 'Idle capacity',
+    columns: [
+      { header: 'connections', get: (r) => r.connections, digits: 0 },
+      { header: 'RSS KB / connection', get: (r) => r.rssPerConnBytes / 1024, digits: 1 },
+      { header: 'heap+external KB / connection', get: (r) => r.heapPerConnBytes / 1024, digits: 1 },
+      { header: 'server RSS MB', get: (r) => MB(r.rssBytes), digits: 0 },
+      { header: 'connects/s', get: (r) => r.connectsPerS, digits: 0 },
+      { header: 'server CPU ms / 1k connects', get: (r) => r.serverCpuMsPer1000, digits: 1 },
+    ],
+  },
+  http: {
+    title: 'HTTP API: signed triggers, keep-alive, closed loop',
+    columns: [
+      { header: 'triggers/s', get: (r) => r.requestsPerS, digits: 0 },
+      lat((r) => r.latency, 'p50', ''),
+      lat((r) => r.latency, 'p99', ''),
+      { header: 'failed', get: (r) => r.failed, digits: 0 },
+      { header: 'server CPU ms / 1k triggers', get: (r) => r.serverCpuMsPer1000, digits: 3 },
+      { header: 'load-gen CPU ms', get: (r) => r.loadgenCpuMs, digits: 0 },
+    ],
+  },
+  presence: {
+    title: 'Presence churn: joins/leaves on one presence channel with steady members',
+    columns: [
+      { header: 'joins/s', get: (r) => r.joinsPerS, digits: 0 },
+      lat((r) => r.joinLatency, 'p50', 'join'),
+      lat((r) => r.joinLatency, 'p99', 'join'),
+      { header: 'member events/s', get: (r) => r.memberEventsPerS, digits: 0 },
+      { header: 'failed joins', get: (r) => r.failedJoins, digits: 0 },
+      { header: 'server CPU ms / 1k joins', get: (r) => r.serverCpuMsPer1000, digits: 3 },
+      { header: 'load-gen CPU ms', get: (r) => r.loadgenCpuMs, digits: 0 },
+    ],
+  },
+};
+
+function fmt(v: number | undefined, digits = 1): string {
+  if (v === undefined || Number.isNaN(v)) return '-';
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** ratio is value / baseline value, or undefined when either is missing or the baseline is zero. */
+export function ratio(value: number | undefined, base: number | undefined): number | undefined {
+  if (value === undefined || base === undefined || base === 0) return undefined;
+  return value / base;
+}
+
+/** figure reads one column of one target's outcome. */
+function figure(o: Outcome | undefined, c: Column): number | undefined {
+  if (o === undefined || !('result' in o)) return undefined;
+  try {
+    return c.get(o.result);
+  } catch {
+    return undefined;
+  }
+}
+
+/** scenarioTable renders one scenario: a row per target, each figure with `(ratio x)` to baseline. */
+export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outcome>): string {
+  const { title, columns } = COLUMNS[name];
+  const base = outcomes.baseline;
+  const lines = [`### ${title}`, '', `| target | ${columns.map((c) => c.header).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
+  for (const [target, o] of Object.entries(outcomes)) {
+    if (!('result' in o)) {
+      lines.push(`| ${target} | ${'skipped' in o ? `skipped: ${o.skipped}` : `error: ${o.error}`} |${columns.slice(1).map(() => ' |').join('')}`);
+      continue;
+    }
+    const cells = columns.map((c) => {
+      const v = figure(o, c);
+      const r = target === 'baseline' ? undefined : ratio(v, figure(base, c));
+      return r === undefined ? fmt(v, c.digits) : `${fmt(v, c.digits)} (${r.toFixed(2)}x)`;
+    });
+    lines.push(`| ${target} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Goal is one of the issue's targets for sockudo-ts, checked against this run. */
+interface Goal {
+  text: string;
+  value?: number;
+  pass?: boolean;
+}
+
+/** goals evaluates the issue's goals (reported, never asserted). */
+export function goals(results: RunResults): Goal[] {
+  const get = (s: ScenarioName, t: string, c: (r: any) => number | undefined): number | undefined => figure(results.scenarios[s]?.[t], { header: '', get: c });
+  const out: Goal[] = [];
+  const check = (text: string, value: number | undefined, ok: (v: number) => boolean): void => {
+    out.push({ text, value, pass: value === undefined ? undefined : ok(value) });
+  };
+  const sat = (t: string): number | undefined => get('fanout', t, (r) => r.saturation?.deliveriesPerS);
+  check('fan-out deliveries/s at saturation >= 1.0x baseline', ratio(sat('sockudo-ts'), sat('baseline')), (v) => v >= 1);
+  check('fan-out deliveries/s at saturation >= soketi (ratio to soketi)', ratio(sat('sockudo-ts'), sat('soketi')), (v) => v >= 1);
+  const cpu = (t: string): number | undefined => get('fanout', t, (r) => r.fixed.serverCpuMsPer1000);
+  check('server CPU per 1,000 deliveries <= 1.0x baseline (fixed rate)', ratio(cpu('sockudo-ts'), cpu('baseline')), (v) => v <= 1);
+  const p99 = (t: string): number | undefined => get('fanout', t, (r) => r.fixed.latency.p99);
+  check("p99 at half of baseline's saturating rate <= 1.5x baseline", ratio(p99('sockudo-ts'), p99('baseline')), (v) => v <= 1.5);
+  const mem = (t: string): number | undefined => get('idle', t, (r) => r.rssPerConnBytes);
+  check('RSS per idle connection <= 1.5x baseline', ratio(mem('sockudo-ts'), mem('baseline')), (v) => v <= 1.5);
+  check('cluster deliveries/s >= 0.8x embedded', ratio(sat('sockudo-ts-cluster'), sat('sockudo-ts')), (v) => v >= 0.8);
+  return out;
+}
+
+/** markdown renders the whole run: machine, tables, goals and notes. */
+export function markdown(results: RunResults, svgName?: string): string {
+  const m = results.machine;
+  const parts = [
+    `Measured ${results.startedAt} on ${m.nproc} cores (${m.cpu}), Node ${m.node}, Linux ${m.kernel}; ` +
+      `run took ${Math.round(results.durationS)} s with \`${String(results.options.command)}\`. ` +
+      'Ratios in parentheses are to `baseline` measured in the same run.',
+  ];
+  for (const [name, outcomes] of Object.entries(results.scenarios)) parts.push(scenarioTable(name as ScenarioName, outcomes));
+  parts.push(
+    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : `${g.value.toFixed(2)}x`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
+  );
+  if (svgName !== undefined) parts.push(`![latency percentiles per target](${svgName})`);
+  if (results.notes.length > 0) parts.push(results.notes.map((n) => `- ${n}`).join('\n'));
+  return parts.join('\n\n') + '\n';
+}

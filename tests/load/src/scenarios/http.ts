@@ -1,0 +1,41 @@
+/**
+ * Scenario 4, HTTP API: signed triggers over keep-alive connections, closed loop, to a channel with no
+ * subscribers, so that only the API's own cost (parse, verify, publish) is measured.
+ */
+import type { Harness } from '../harness.js';
+import { Histogram, type LatencySummary } from '../histogram.js';
+import type { Options } from '../options.js';
+import { CpuMeter } from '../proc.js';
+import type { HammerResult } from '../publisher.js';
+import { APP, type RunningTarget } from '../targets.js';
+
+/** CONNECTIONS is the number of keep-alive connections, each with one request in flight. */
+const CONNECTIONS = 16;
+
+/** HttpResult is the HTTP API scenario's figures for one target. */
+export interface HttpResult {
+  connections: number;
+  requestsPerS: number;
+  failed: number;
+  latency: LatencySummary;
+  serverCpuMsPer1000: number;
+  loadgenCpuMs: number;
+}
+
+/** http runs scenario 4 against a started target. */
+export async function http(h: Harness, target: RunningTarget, o: Options): Promise<HttpResult> {
+  const server = new CpuMeter(() => target.pids());
+  const loadgen = new CpuMeter(() => h.loadgenPids());
+  server.start();
+  loadgen.start();
+  const r = await h.publisher.call<HammerResult>('hammer', { port: target.httpPort, ...APP, conns: CONNECTIONS, durationMs: o.phaseMs, channel: 'api-bench' });
+  const cpuMs = server.elapsedMs();
+  return {
+    connections: CONNECTIONS,
+    requestsPerS: Math.round((r.ok * 1000) / r.elapsedMs),
+    failed: r.failed,
+    latency: Histogram.fromJSON(r.latency).summary(),
+    serverCpuMsPer1000: r.ok > 0 ? Math.round((cpuMs * 1000 * 1000) / r.ok) / 1000 : 0,
+    loadgenCpuMs: loadgen.elapsedMs(),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * targets.ts lists the servers the benchmark measures side by side. Each target says which scenarios it
+ * runs, why it cannot run here (if so), and how to start it on free ports. Adding a target is one entry
+ * in TARGETS.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Options, ScenarioName } from './options.js';
+import { waitForPort } from './proc.js';
+import { freePort, ServerProcess, sumMemory, type MemorySample } from './server-process.js';
+
+/** ROOT is the repository root; SCRATCH holds installs, configs and logs (outside git). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const SCRATCH = join(ROOT, '.scratch', 'bench');
+
+/** APP is the one app every target serves. */
+export const APP = { appId: 'bench-app', key: 'bench-key', secret: 'bench-secret' };
+
+/** RunningTarget is a started target: where clients connect, where to publish, and its processes. */
+export interface RunningTarget {
+  /** wsPorts are the WebSocket ports; sockets are spread over them round-robin. */
+  wsPorts: number[];
+  httpPort: number;
+  servers: ServerProcess[];
+  pids(): number[];
+  memory(): Promise<MemorySample>;
+  stop(): Promise<void>;
+}
+
+/** Target is one server to measure. */
+export interface Target {
+  name: string;
+  scenarios: ScenarioName[];
+  /** note is printed under the results (what this target does differently). */
+  note?: string;
+  /** prepare returns why the target cannot run on this machine, or undefined when it can. */
+  prepare(options: Options): Promise<string | undefined>;
+  start(options: Options): Promise<RunningTarget>;
+}
+
+const ALL: ScenarioName[] = ['fanout', 'many', 'idle', 'http', 'presence'];
+
+function running(servers: ServerProcess[], wsPorts: number[], httpPort: number): RunningTarget {
+  return {
+    wsPorts,
+    httpPort,
+    servers,
+    pids: () => servers.map((s) => s.pid),
+    memory: async () => sumMemory(await Promise.all(servers.map((s) => s.memory()))),
+    stop: async () => void (await Promise.all(servers.map((s) => s.stop()))),
+  };
+}
+
+async function startOne(name: string, script: string, args: string[], env: Record<string, string>, port: number, execArgv: string[] = [], cwd?: string): Promise<ServerProcess> {
+  mkdirSync(SCRATCH, { recursive: true });
+  const server = new ServerProcess(script, args, env, join(SCRATCH, `${name}.log`), execArgv, cwd);
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    await server.stop();
+    throw new Error(`${name} did not start (log: ${join(SCRATCH, `${name}.log`)}): ${String(err)}`);
+  }
+  return server;
+}
+
+/** sockudoConfig writes the TOML config of the sockudo-ts targets and returns its path. */
+function sockudoConfig(): string {
+  mkdirSync(SCRATCH, { recursive: true });
+  const file = join(SCRATCH, 'sockudo-bench.toml');
+  writeFileSync(
+    file,
+    `log_level = "warn"\n[metrics]\nenabled = false\n[[app_manager.array.apps]]\nid = "${APP.appId}"\nkey = "${APP.key}"\n` +
+      `secret = "${APP.secret}"\nmax_presence_members_per_channel = 1000\n`,
+  );
+  return file;
+}
+
+function profileArgs(options: Options, name: string): string[] {
+  return options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
+}
+
+const baseline: Target = {
+  name: 'baseline',
+  scenarios: ALL,
+  note: 'baseline: minimal ws broadcast server, no auth or validation, one write per frame per socket; presence channels are plain channels (no member events).',
+  prepare: async () => undefined,
+  async start() {
+    const port = await freePort();
+    const server = await startOne('baseline', fileURLToPath(new URL('./baseline-server.js', import.meta.url)), [String(port)], {}, port);
+    return running([server], [port], port);
+  },
+};
+
+const embedded: Target = {
+  name: 'sockudo-ts',
+  scenarios: ALL,
+  prepare: async () => (existsSync(join(ROOT, 'services/standalone/dist/main.js')) ? undefined : 'services/standalone/dist/main.js missing: run `npx tsc -b`'),
+  async start(options) {
+    const port = await freePort();
+    const script = join(ROOT, 'services/standalone/dist/main.js');
+    const env = { HOST: '127.0.0.1', PORT: String(port) };
+    const server = await startOne('sockudo-ts', script, ['--config', sockudoConfig()], env, port, profileArgs(options, 'sockudo-ts'));
+    return running([server], [port], port);
+  },
+};
+
+const CLUSTER_ENTRIES = ['services/gateway/dist/main.js', 'services/api/dist/main.js'];
+
+const cluster: Target = {
+  name: 'sockudo-ts-cluster',
+  scenarios: ['fanout'],
+  note: 'sockudo-ts-cluster: 2 gateways + 1 api process over NATS (127.0.0.1:4222); CPU and RSS are summed over the three processes (NATS itself not counted).',
+  async prepare() {
+    const missing = CLUSTER_ENTRIES.filter((p) => !existsSync(join(ROOT, p)));
+    if (missing.length > 0) return `cluster entry points not on this branch (${missing.join(', ')}): the cluster mode is not merged into main yet`;
+    const nats = await new Promise<boolean>((resolve) => {
+      const s = connect(4222, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    return nats ? undefined : 'NATS is not running on 127.0.0.1:4222 (see ENVIRONMENT.md to start it)';
+  },
+  async start(options) {
+    const config = sockudoConfig();
+    const env = { HOST: '127.0.0.1', ADAPTER_DRIVER: 'nats', NATS_SERVERS: 'nats://127.0.0.1:4222' };
+    const [g1, g2, api] = [await freePort(), await freePort(), await freePort()];
+    const gw = (port: number, n: number): Promise<ServerProcess> =>
+      startOne(`cluster-gateway-${n}`, join(ROOT, CLUSTER_ENTRIES[0]!), ['--config', config], { ...env, PORT: String(port), INSTANCE_PROCESS_ID: `bench-gw-${n}` }, port, profileArgs(options, `gateway-${n}`));
+    const servers = [await gw(g1, 1), await gw(g2, 2)];
+    servers.push(await startOne('cluster-api', join(ROOT, CLUSTER_ENTRIES[1]!), ['--config', config], { ...env, PORT: String(api) }, api));
+    return running(servers, [g1, g2], api);
+  },
+};
+
+const SOKETI_DIR = join(ROOT, '.scratch', 'soketi');
+const SOKETI_BIN = join(SOKETI_DIR, 'node_modules/@soketi/soketi/bin/server.js');
+
+const soketi: Target = {
+  name: 'soketi',
+  scenarios: ALL,
+  note: 'soketi 1.6.1 (uWebSockets.js build @trufflesuite/uws-js-unofficial@20.30.0-unofficial.0), installed in .scratch/soketi.',
+  async prepare() {
+    if (existsSync(SOKETI_BIN)) return undefined;
+    mkdirSync(SOKETI_DIR, { recursive: true });
+    writeFileSync(
+      join(SOKETI_DIR, 'package.json'),
+      JSON.stringify({
+        name: 'soketi-scratch',
+        private: true,
+        dependencies: { '@soketi/soketi': '1.6.1' },
+        overrides: { 'uWebSockets.js': 'npm:@trufflesuite/uws-js-unofficial@20.30.0-unofficial.0' },
+      }),
+    );
+    try {
+      await promisify(execFile)('npm', ['install', '--no-audit', '--no-fund', '--omit=dev'], { cwd: SOKETI_DIR, timeout: 300_000 });
+    } catch (err) {
+      return `npm install of @soketi/soketi failed: ${String((err as Error).message).split('\n')[0]}`;
+    }
+    return existsSync(SOKETI_BIN) ? undefined : 'npm install finished but @soketi/soketi/bin/server.js is missing';
+  },
+  async start() {
+    const [port, metrics, clusterPort] = [await freePort(), await freePort(), await freePort()];
+    const env = {
+      SOKETI_HOST: '127.0.0.1',
+      SOKETI_PORT: String(port),
+      SOKETI_METRICS_SERVER_PORT: String(metrics),
+      SOKETI_CLUSTER_PORT: String(clusterPort),
+      SOKETI_CLUSTER_UNICAST_ADDRESSES: '127.0.0.1',
+      SOKETI_DEFAULT_APP_ID: APP.appId,
+      SOKETI_DEFAULT_APP_KEY: APP.key,
+      SOKETI_DEFAULT_APP_SECRET: APP.secret,
+      SOKETI_PRESENCE_MAX_MEMBERS: '1000',
+    };
+    const server = await startOne('soketi', SOKETI_BIN, ['start'], env, port, [], SOKETI_DIR);
+    return running([server], [port], port);
+  },
+};
+
+/** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
+export const TARGETS: Target[] = [baseline, embedded, cluster, soketi];
