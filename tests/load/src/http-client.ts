@@ -3,43 +3,60 @@ import { connect, type Socket } from 'node:net';
 /**
  * RawHttpConnection is one keep-alive HTTP/1.1 connection that sends pre-built requests one at a time
  * and reads status and body length only. why: Node's `http` client costs tens of microseconds per
- * request, which would be taken from the server under test on a 2-core machine.
+ * request, which would be taken from the server under test on a 2-core machine. A server that answers
+ * `Connection: close` (soketi does, on every API response) gets a new TCP connection per request.
  */
 export class RawHttpConnection {
   busy = false;
+  private socket?: Socket;
   private buf: Buffer = Buffer.alloc(0);
   private pending?: { resolve: (status: number) => void; reject: (err: Error) => void };
 
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => this.read(chunk));
-    const fail = (): void => this.fail(new Error('connection closed'));
-    socket.on('close', fail);
-    socket.on('error', fail);
-  }
+  private constructor(private readonly port: number) {}
 
   /** open connects to 127.0.0.1:port. */
-  static open(port: number): Promise<RawHttpConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1', noDelay: true }, () => {
-        socket.off('error', reject);
-        resolve(new RawHttpConnection(socket));
-      });
-      socket.once('error', reject);
-    });
+  static async open(port: number): Promise<RawHttpConnection> {
+    const c = new RawHttpConnection(port);
+    await c.connect();
+    return c;
   }
 
   /** request writes one complete request and resolves with the response status code. */
-  request(bytes: Buffer): Promise<number> {
+  async request(bytes: Buffer): Promise<number> {
     this.busy = true;
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.socket.write(bytes);
-    });
+    try {
+      if (this.socket === undefined) await this.connect();
+      return await new Promise<number>((resolve, reject) => {
+        this.pending = { resolve, reject };
+        this.socket!.write(bytes);
+      });
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** close ends the connection. */
   close(): void {
-    this.socket.destroy();
+    this.socket?.destroy();
+  }
+
+  private connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port: this.port, host: '127.0.0.1', noDelay: true }, () => {
+        socket.off('error', reject);
+        socket.on('error', () => undefined);
+        resolve();
+      });
+      socket.once('error', reject);
+      socket.on('data', (chunk: Buffer) => this.read(chunk));
+      socket.on('close', () => {
+        if (this.socket !== socket) return; // an old connection that we closed ourselves
+        this.socket = undefined;
+        this.buf = Buffer.alloc(0);
+        this.fail(new Error('connection closed'));
+      });
+      this.socket = socket;
+    });
   }
 
   private read(chunk: Buffer): void {
@@ -58,9 +75,12 @@ export class RawHttpConnection {
     } else total = end + 4;
     if (this.buf.length < total) return;
     this.buf = this.buf.subarray(total);
+    if (head.includes('connection: close')) {
+      this.socket?.destroy();
+      this.socket = undefined;
+    }
     const p = this.pending;
     this.pending = undefined;
-    this.busy = false;
     p?.resolve(status);
   }
 

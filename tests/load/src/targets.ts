@@ -141,7 +141,7 @@ const SOKETI_BIN = join(SOKETI_DIR, 'node_modules/@soketi/soketi/bin/server.js')
 const soketi: Target = {
   name: 'soketi',
   scenarios: ALL,
-  note: 'soketi 1.6.1 (uWebSockets.js build @trufflesuite/uws-js-unofficial@20.30.0-unofficial.0), installed in .scratch/soketi.',
+  note: 'soketi 1.6.1 (uWebSockets.js build @trufflesuite/uws-js-unofficial@20.30.0-unofficial.0), installed in .scratch/soketi; its HTTP API answers `Connection: close`, so each of its triggers includes a TCP connect.',
   async prepare() {
     if (existsSync(SOKETI_BIN)) return undefined;
     mkdirSync(SOKETI_DIR, { recursive: true });
