@@ -26,6 +26,8 @@ export interface PhaseResult {
   loss: number;
   latency: LatencySummary;
   serverCpuMs: number;
+  /** serverSystemCpuMs is the part of serverCpuMs spent in the kernel (mostly socket writes). */
+  serverSystemCpuMs: number;
   /** serverCpuMsPer1000 is server CPU ms per 1,000 deliveries. */
   serverCpuMsPer1000: number;
   /** loadgenCpuMs is the CPU the load generator (all its processes) used in the window. */
@@ -114,7 +116,8 @@ export class Harness {
       s = await this.stats();
     }
     const wallMs = Date.now() - started;
-    const serverCpuMs = server.elapsedMs();
+    const serverCpu = server.elapsed();
+    const serverCpuMs = serverCpu.user + serverCpu.system;
     const loadgenCpuMs = loadgen.elapsedMs();
     const perPublish = r.ok > 0 ? want / r.ok : 0;
     return {
@@ -126,6 +129,7 @@ export class Harness {
       loss: Math.max(0, want - s.received) + Math.round((r.failed + r.dropped) * perPublish),
       latency: s.latency.summary(),
       serverCpuMs,
+      serverSystemCpuMs: serverCpu.system,
       serverCpuMsPer1000: s.received > 0 ? round((serverCpuMs * 1000) / s.received, 3) : 0,
       loadgenCpuMs,
       serverRssBytes: target.pids().reduce((a, pid) => a + rssBytes(pid), 0),

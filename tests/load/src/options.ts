@@ -57,7 +57,7 @@ export function parseOptions(argv: string[]): Options {
     flags.delete(name);
     if (v === undefined) return quick ? small : full;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number >= 0, got ${v}`);
     return n;
   };
   const list = (name: string): string[] | undefined => {
@@ -76,7 +76,7 @@ export function parseOptions(argv: string[]): Options {
     manyRate: num('many-rate', 500, 200),
     idle: num('idle', 10_000, 2000),
     phaseMs: num('phase-ms', 4000, 2000),
-    searchSteps: num('search-steps', 8, 6),
+    searchSteps: num('search-steps', 9, 8),
     members: num('members', 100, 100),
     churners: num('churners', 20, 10),
     targets: list('targets'),

@@ -7,13 +7,19 @@ const PAGE_BYTES = 4096;
 
 /** cpuMs returns the user+system CPU time (ms) a process has used, from /proc/<pid>/stat; 0 if it is gone. */
 export function cpuMs(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** cpuTimes returns a process's user and system CPU time in ms (utime, stime); zeros if it is gone. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // why: the command name (field 2) may contain spaces; fields are counted after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_S, system: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_S };
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
 }
 
@@ -28,19 +34,30 @@ export function rssBytes(pid: number): number {
 
 /** CpuMeter measures the CPU time a set of processes use between `start` and `stop`. */
 export class CpuMeter {
-  private before = new Map<number, number>();
+  private before = new Map<number, { user: number; system: number }>();
 
   constructor(private readonly pids: () => number[]) {}
 
   /** start snapshots every process's CPU time. */
   start(): void {
-    this.before = new Map(this.pids().map((pid) => [pid, cpuMs(pid)]));
+    this.before = new Map(this.pids().map((pid) => [pid, cpuTimes(pid)]));
   }
 
-  /** elapsedMs is the CPU time (ms) used by the processes since `start`. */
+  /** elapsedMs is the CPU time (ms, user + system) used by the processes since `start`. */
   elapsedMs(): number {
-    let sum = 0;
-    for (const pid of this.pids()) sum += cpuMs(pid) - (this.before.get(pid) ?? 0);
+    const t = this.elapsed();
+    return t.user + t.system;
+  }
+
+  /** elapsed is the user and system CPU time (ms) used by the processes since `start`. */
+  elapsed(): { user: number; system: number } {
+    const sum = { user: 0, system: 0 };
+    for (const pid of this.pids()) {
+      const now = cpuTimes(pid);
+      const was = this.before.get(pid) ?? { user: 0, system: 0 };
+      sum.user += now.user - was.user;
+      sum.system += now.system - was.system;
+    }
     return sum;
   }
 }

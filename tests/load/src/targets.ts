@@ -88,9 +88,10 @@ const baseline: Target = {
   scenarios: ALL,
   note: 'baseline: minimal ws broadcast server, no auth or validation, one write per frame per socket; presence channels are plain channels (no member events).',
   prepare: async () => undefined,
-  async start() {
+  async start(options) {
     const port = await freePort();
-    const server = await startOne('baseline', fileURLToPath(new URL('./baseline-server.js', import.meta.url)), [String(port)], {}, port);
+    const script = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
+    const server = await startOne('baseline', script, [String(port)], {}, port, profileArgs(options, 'baseline'));
     return running([server], [port], port);
   },
 };

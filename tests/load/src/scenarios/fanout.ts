@@ -33,7 +33,7 @@ export interface FanoutResult {
 
 /** STARTING_DELIVERIES is where the search starts, in deliveries/s. */
 const STARTING_DELIVERIES = 40_000;
-const GROWTH = 1.6;
+const GROWTH = 2;
 
 /** fanout runs scenario 1 against a started target. */
 export async function fanout(h: Harness, target: RunningTarget, o: Options, shared: FanoutShared, isBaseline: boolean): Promise<FanoutResult> {
