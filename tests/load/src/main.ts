@@ -17,7 +17,7 @@ import { idle } from './scenarios/idle.js';
 import { many } from './scenarios/many.js';
 import { presence } from './scenarios/presence.js';
 import { latencySvg, type Panel } from './svg.js';
-import { ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
+import { refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
 
 const WANTED_FILES = 65536;
 
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
   }
   log(`open-files limit ${limit}; options ${JSON.stringify(options)}`);
 
-  const targets = TARGETS.filter((t) => options.targets === undefined || options.targets.includes(t.name));
+  const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1)];
+  const targets = all.filter((t) => options.targets === undefined || options.targets.includes(t.name) || t.name === 'sockudo-ts@ref');
   const skipped = new Map<string, string>();
   for (const t of targets) {
     const why = await t.prepare(options);

@@ -29,13 +29,15 @@ export interface Options {
   scenarios: ScenarioName[];
   /** profileDir makes sockudo-ts write a V8 CPU profile per run there (`node --cpu-prof`). */
   profileDir?: string;
+  /** ref is another built checkout measured as target `sockudo-ts@ref` (before/after comparisons). */
+  ref?: string;
   outDir: string;
 }
 
 /** USAGE is printed by `--help`. */
 export const USAGE = `npm run bench -- [--quick] [--subscribers N] [--rate R] [--channels N] [--idle N]
   [--targets baseline,sockudo-ts,sockudo-ts-cluster,soketi] [--scenarios ${SCENARIOS.join(',')}]
-  [--phase-ms MS] [--profile DIR] [--out DIR]`;
+  [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR]`;
 
 /** parseOptions reads the command line; unknown flags throw. */
 export function parseOptions(argv: string[]): Options {
@@ -82,10 +84,12 @@ export function parseOptions(argv: string[]): Options {
     targets: list('targets'),
     scenarios,
     profileDir: flags.get('profile'),
+    ref: flags.get('ref'),
     outDir: flags.get('out') ?? 'bench-results',
   };
   flags.delete('quick');
   flags.delete('profile');
+  flags.delete('ref');
   flags.delete('out');
   if (flags.size > 0) throw new Error(`unknown flag --${[...flags.keys()][0]}\n${USAGE}`);
   return options;

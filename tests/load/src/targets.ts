@@ -96,18 +96,23 @@ const baseline: Target = {
   },
 };
 
-const embedded: Target = {
-  name: 'sockudo-ts',
-  scenarios: ALL,
-  prepare: async () => (existsSync(join(ROOT, 'services/standalone/dist/main.js')) ? undefined : 'services/standalone/dist/main.js missing: run `npx tsc -b`'),
-  async start(options) {
-    const port = await freePort();
-    const script = join(ROOT, 'services/standalone/dist/main.js');
-    const env = { HOST: '127.0.0.1', PORT: String(port) };
-    const server = await startOne('sockudo-ts', script, ['--config', sockudoConfig()], env, port, profileArgs(options, 'sockudo-ts'));
-    return running([server], [port], port);
-  },
-};
+/** embeddedTarget is the embedded server of the checkout at `root` (this one, or a `--ref` build). */
+function embeddedTarget(name: string, root: string): Target {
+  const script = join(root, 'services/standalone/dist/main.js');
+  return {
+    name,
+    scenarios: ALL,
+    prepare: async () => (existsSync(script) ? undefined : `${script} missing: run \`npm ci && npx tsc -b\` there`),
+    async start(options) {
+      const port = await freePort();
+      const env = { HOST: '127.0.0.1', PORT: String(port) };
+      const server = await startOne(name, script, ['--config', sockudoConfig()], env, port, profileArgs(options, name), root);
+      return running([server], [port], port);
+    },
+  };
+}
+
+const embedded = embeddedTarget('sockudo-ts', ROOT);
 
 const CLUSTER_ENTRIES = ['services/gateway/dist/main.js', 'services/api/dist/main.js'];
 
@@ -182,3 +187,11 @@ const soketi: Target = {
 
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
 export const TARGETS: Target[] = [baseline, embedded, cluster, soketi];
+
+/**
+ * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as
+ * `sockudo-ts@ref`, side by side with this one: the before/after of a hot-path change in one run.
+ */
+export function refTarget(dir: string): Target {
+  return embeddedTarget('sockudo-ts@ref', dir);
+}
