@@ -156,7 +156,25 @@ function write(results: RunResults, options: Options): void {
   for (const ext of ['json', 'svg']) copyFileSync(join(dir, `${stamp}.${ext}`), join(dir, `latest.${ext}`));
   writeFileSync(join(dir, 'latest.md'), markdown(results, 'latest.svg'));
   process.stdout.write('\n' + markdown(results, svgName));
+  if (options.readme) updateReadme(markdown(results, `${options.outDir}/latest.svg`));
   log(`wrote ${join(dir, stamp)}.{json,md,svg} and latest.* in ${Math.round(results.durationS)} s`);
+}
+
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+/** updateReadme puts a run's tables between the bench markers of README.md (`--readme`). */
+function updateReadme(tables: string): void {
+  const file = join(ROOT, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) {
+    log(`README.md has no ${START} ... ${END} markers; not updated`);
+    return;
+  }
+  writeFileSync(file, `${text.slice(0, a + START.length)}\n${tables.replace(/^### /gm, '#### ')}${text.slice(b)}`);
+  log('updated the results in README.md');
 }
 
 await main();

@@ -31,13 +31,15 @@ export interface Options {
   profileDir?: string;
   /** ref is another built checkout measured as target `sockudo-ts@ref` (before/after comparisons). */
   ref?: string;
+  /** readme replaces the results between the bench markers of README.md with this run's tables. */
+  readme: boolean;
   outDir: string;
 }
 
 /** USAGE is printed by `--help`. */
 export const USAGE = `npm run bench -- [--quick] [--subscribers N] [--rate R] [--channels N] [--idle N]
   [--targets baseline,sockudo-ts,sockudo-ts-cluster,soketi] [--scenarios ${SCENARIOS.join(',')}]
-  [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR]`;
+  [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR] [--readme]`;
 
 /** parseOptions reads the command line; unknown flags throw. */
 export function parseOptions(argv: string[]): Options {
@@ -46,7 +48,7 @@ export function parseOptions(argv: string[]): Options {
     const a = argv[i]!;
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${USAGE}`);
     const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'quick' || name === 'help') flags.set(name, 'true');
+    if (name === 'quick' || name === 'help' || name === 'readme') flags.set(name, 'true');
     else flags.set(name, inline ?? argv[++i] ?? '');
   }
   if (flags.has('help')) {
@@ -85,11 +87,13 @@ export function parseOptions(argv: string[]): Options {
     scenarios,
     profileDir: flags.get('profile'),
     ref: flags.get('ref'),
+    readme: flags.has('readme'),
     outDir: flags.get('out') ?? 'bench-results',
   };
   flags.delete('quick');
   flags.delete('profile');
   flags.delete('ref');
+  flags.delete('readme');
   flags.delete('out');
   if (flags.size > 0) throw new Error(`unknown flag --${[...flags.keys()][0]}\n${USAGE}`);
   return options;
