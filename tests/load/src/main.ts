@@ -91,7 +91,11 @@ async function main(): Promise<void> {
   log(`open-files limit ${limit}; options ${JSON.stringify(options)}`);
 
   const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1)];
-  const targets = all.filter((t) => options.targets === undefined || options.targets.includes(t.name) || t.name === 'sockudo-ts@ref');
+  // why: `--targets` also sets the run order (baseline is still the reference for ratios).
+  const order = (t: Target): number => options.targets?.indexOf(t.name) ?? 0;
+  const targets = all
+    .filter((t) => options.targets === undefined || options.targets.includes(t.name) || (t.name === 'sockudo-ts@ref' && !options.targets.length))
+    .sort((a, b) => order(a) - order(b));
   const skipped = new Map<string, string>();
   for (const t of targets) {
     const why = await t.prepare(options);
