@@ -12,29 +12,32 @@ export interface ChannelState {
   member?: Member;
 }
 
-/** WriteBatcher coalesces the frames written to one socket in one tick into one kernel write. */
+/**
+ * WriteBatcher coalesces the frames written to one socket in one tick into one kernel write: sockets with
+ * queued frames are flushed once, from setImmediate, after every bus message of the tick was delivered.
+ */
 export class WriteBatcher {
-  private corked: Connection[] = [];
+  private queued: Connection[] = [];
   private scheduled = false;
 
   constructor(private readonly maxBufferedBytes: number, private readonly onSlow: (conn: Connection) => void) {}
 
-  /** cork marks a socket as having frames queued this tick. */
-  cork(conn: Connection): void {
-    this.corked.push(conn);
+  /** add marks a socket as having frames queued this tick (called once per socket per tick). */
+  add(conn: Connection): void {
+    this.queued.push(conn);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
     }
   }
 
-  /** flush uncorks every socket written this tick and closes those whose unsent bytes exceed the limit. */
+  /** flush writes every queued socket's frames and closes those whose unsent bytes exceed the limit. */
   readonly flush = (): void => {
     this.scheduled = false;
-    const list = this.corked;
-    this.corked = [];
+    const list = this.queued;
+    this.queued = [];
     for (const conn of list) {
-      conn.uncork();
+      conn.flush();
       if (conn.bufferedBytes() > this.maxBufferedBytes) this.onSlow(conn);
     }
   };
@@ -42,7 +45,8 @@ export class WriteBatcher {
 
 /**
  * Connection is one Pusher socket: identity, app, subscriptions, sign-in and liveness. Frames are written
- * straight to the TCP socket (corked per tick) so that a broadcast frame is built once for all sockets.
+ * straight to the TCP socket, queued per tick and sent in one write, so that a broadcast frame is built
+ * once for all sockets.
  */
 export class Connection {
   readonly channels = new Map<string, ChannelState>();
@@ -63,7 +67,9 @@ export class Connection {
   closed = false;
   /** work serializes the handling of this socket's frames. */
   work: Promise<void> = Promise.resolve();
-  private corked = false;
+  /** head and rest are the frames queued this tick; why: no array for the common single frame. */
+  private head: Buffer | undefined;
+  private rest: Buffer[] | undefined;
   private readonly raw: Socket;
 
   constructor(
@@ -80,12 +86,25 @@ export class Connection {
   /** writeFrame queues a pre-built WebSocket frame; it leaves with the other frames of this tick. */
   writeFrame(frame: Buffer): void {
     if (this.closed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.raw.cork();
-      this.batcher.cork(this);
+    if (this.head === undefined) {
+      this.head = frame;
+      this.batcher.add(this);
+    } else {
+      (this.rest ??= []).push(frame);
     }
-    this.raw.write(frame);
+  }
+
+  /**
+   * flush writes the frames queued this tick: one frame as is, several joined into one buffer.
+   * why: a plain write skips the stream's cork/uncork buffering and writev path, per socket and frame.
+   */
+  flush(): void {
+    const head = this.head;
+    if (head === undefined) return;
+    const rest = this.rest;
+    this.head = this.rest = undefined;
+    if (this.raw.destroyed) return;
+    this.raw.write(rest === undefined ? head : join(head, rest));
   }
 
   /** send writes one frame built from text and counts it. */
@@ -107,7 +126,7 @@ export class Connection {
     if (this.closed) return;
     if (sendError) this.sendError(code, message);
     this.closed = true;
-    this.uncork();
+    this.flush();
     this.ws.close(code, closeReason(message));
     // why: a peer that never reads would hold the socket (and its buffers) open; cut it after a moment.
     setTimeout(() => this.ws.terminate(), 2000).unref();
@@ -119,16 +138,19 @@ export class Connection {
     this.ws.terminate();
   }
 
-  /** uncork flushes the frames queued this tick. */
-  uncork(): void {
-    if (this.corked) {
-      this.corked = false;
-      this.raw.uncork();
-    }
-  }
-
   /** bufferedBytes is how much written data the kernel has not taken yet. */
   bufferedBytes(): number {
     return this.raw.writableLength;
   }
+}
+
+/** join copies frames into one buffer, in order. */
+function join(head: Buffer, rest: Buffer[]): Buffer {
+  let length = head.length;
+  for (const f of rest) length += f.length;
+  const out = Buffer.allocUnsafe(length);
+  head.copy(out, 0);
+  let offset = head.length;
+  for (const f of rest) offset += f.copy(out, offset);
+  return out;
 }
