@@ -86,7 +86,9 @@ export class Gateway {
 
   /** handleUpgrade takes an HTTP upgrade request for `/app/{key}` and runs the Pusher handshake on it. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    // why: a module-level listener; a closure here would share this scope's context, which holds `req`,
+    // and so keep the upgrade request and its headers alive for the socket's whole life.
+    socket.on('error', destroyOnError);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.pause();
       this.admit(req, ws).catch((err: unknown) => {
@@ -149,9 +151,10 @@ export class Gateway {
     m.connected.inc();
     m.newConnections.inc();
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
-    ws.on('ping', () => this.touch(conn));
-    ws.on('pong', () => this.touch(conn));
-    ws.on('error', () => undefined);
+    const touch = (): void => this.touch(conn);
+    ws.on('ping', touch);
+    ws.on('pong', touch);
+    ws.on('error', ignore);
     ws.on('close', () => this.onClose(conn));
     conn.send(
       encodeInternal('pusher:connection_established', { socket_id: socketId, activity_timeout: config.activity_timeout }),
@@ -270,6 +273,14 @@ export class Gateway {
     this.wss.close();
   }
 }
+
+/** destroyOnError is the `error` listener of an upgrading socket (`this` is the socket). */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** ignore is the `error` listener of open sockets: `close` follows and cleans up. */
+function ignore(): void {}
 
 function refuse(ws: WebSocket, code: number, message: string): void {
   if (ws.readyState !== ws.OPEN) return;
