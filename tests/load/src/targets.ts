@@ -114,29 +114,53 @@ function embeddedTarget(name: string, root: string): Target {
 
 const embedded = embeddedTarget('sockudo-ts', ROOT);
 
-const CLUSTER_ENTRIES = ['services/gateway/dist/main.js', 'services/api/dist/main.js'];
+const CLUSTER_ENTRIES = ['services/gateway/dist/main.js', 'services/api/dist/main.js', 'services/presence/dist/main.js'];
+
+/** reachable tells whether something accepts TCP connections on 127.0.0.1:port. */
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+    s.on('error', () => resolve(false));
+  });
+}
 
 const cluster: Target = {
   name: 'sockudo-ts-cluster',
   scenarios: ['fanout'],
-  note: 'sockudo-ts-cluster: 2 gateways + 1 api process over NATS (127.0.0.1:4222); CPU and RSS are summed over the three processes (NATS itself not counted).',
+  note: 'sockudo-ts-cluster: presence service + 2 gateways + 1 api over NATS (127.0.0.1:4222) and Redis; sockets alternate between the gateways; CPU and RSS are summed over the four processes (NATS and Redis not counted).',
   async prepare() {
     const missing = CLUSTER_ENTRIES.filter((p) => !existsSync(join(ROOT, p)));
     if (missing.length > 0) return `cluster entry points not on this branch (${missing.join(', ')}): the cluster mode is not merged into main yet`;
-    const nats = await new Promise<boolean>((resolve) => {
-      const s = connect(4222, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    return nats ? undefined : 'NATS is not running on 127.0.0.1:4222 (see ENVIRONMENT.md to start it)';
+    if (!(await reachable(4222))) return 'NATS is not running on 127.0.0.1:4222 (see ENVIRONMENT.md to start it)';
+    if (!(await reachable(6379))) return 'Redis is not running on 127.0.0.1:6379 (see ENVIRONMENT.md to start it)';
+    return undefined;
   },
   async start(options) {
     const config = sockudoConfig();
-    const env = { HOST: '127.0.0.1', ADAPTER_DRIVER: 'nats', NATS_SERVERS: 'nats://127.0.0.1:4222' };
-    const [g1, g2, api] = [await freePort(), await freePort(), await freePort()];
-    const gw = (port: number, n: number): Promise<ServerProcess> =>
-      startOne(`cluster-gateway-${n}`, join(ROOT, CLUSTER_ENTRIES[0]!), ['--config', config], { ...env, PORT: String(port), INSTANCE_PROCESS_ID: `bench-gw-${n}` }, port, profileArgs(options, `gateway-${n}`));
-    const servers = [await gw(g1, 1), await gw(g2, 2)];
-    servers.push(await startOne('cluster-api', join(ROOT, CLUSTER_ENTRIES[1]!), ['--config', config], { ...env, PORT: String(api) }, api));
+    const [g1, g2, api, grpc] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    // why: NATS and Redis are shared with tests and other clusters: every run gets its own prefixes.
+    const run = `bench${Date.now().toString(36)}`;
+    const env = {
+      HOST: '127.0.0.1',
+      ADAPTER_DRIVER: 'nats',
+      NATS_SERVERS: 'nats://127.0.0.1:4222',
+      NATS_PREFIX: run,
+      REDIS_KEY_PREFIX: `${run}:`,
+      PRESENCE_GRPC_URL: `127.0.0.1:${grpc}`,
+      METRICS_ENABLED: 'false',
+    };
+    const one = (name: string, entry: string, port: number, extra: Record<string, string>): Promise<ServerProcess> =>
+      startOne(`cluster-${name}`, join(ROOT, entry), ['--config', config], { ...env, INSTANCE_PROCESS_ID: `${run}-${name}`, ...extra }, port, profileArgs(options, name));
+    const servers: ServerProcess[] = [];
+    try {
+      servers.push(await one('presence', CLUSTER_ENTRIES[2]!, grpc, { PRESENCE_GRPC_PORT: String(grpc) }));
+      servers.push(await one('gateway-1', CLUSTER_ENTRIES[0]!, g1, { PORT: String(g1) }));
+      servers.push(await one('gateway-2', CLUSTER_ENTRIES[0]!, g2, { PORT: String(g2) }));
+      servers.push(await one('api', CLUSTER_ENTRIES[1]!, api, { PORT: String(api) }));
+    } catch (err) {
+      await Promise.all(servers.map((s) => s.stop()));
+      throw err;
+    }
     return running(servers, [g1, g2], api);
   },
 };
