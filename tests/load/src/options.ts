@@ -79,7 +79,7 @@ export function parseOptions(argv: string[]): Options {
     channels: num('channels', 5000, 1000),
     manyRate: num('many-rate', 500, 200),
     idle: num('idle', 10_000, 2000),
-    phaseMs: num('phase-ms', 4000, 2000),
+    phaseMs: num('phase-ms', 5000, 2000),
     searchSteps: num('search-steps', 9, 8),
     members: num('members', 100, 100),
     churners: num('churners', 20, 10),

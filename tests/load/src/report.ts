@@ -163,6 +163,8 @@ export function goals(results: RunResults): Goal[] {
   check('fan-out deliveries/s at saturation >= soketi (ratio to soketi)', ratio(sat('sockudo-ts'), sat('soketi')), (v) => v >= 1);
   const cpu = (t: string): number | undefined => get('fanout', t, (r) => r.fixed.serverCpuMsPer1000);
   check('server CPU per 1,000 deliveries <= 1.0x baseline (fixed rate)', ratio(cpu('sockudo-ts'), cpu('baseline')), (v) => v <= 1);
+  const satCpu = (t: string): number | undefined => get('fanout', t, (r) => r.saturation?.serverCpuMsPer1000);
+  check('server CPU per 1,000 deliveries <= 1.0x baseline (each at its saturating rate)', ratio(satCpu('sockudo-ts'), satCpu('baseline')), (v) => v <= 1);
   const p99 = (t: string): number | undefined => get('fanout', t, (r) => r.fixed.latency.p99);
   check("p99 at half of baseline's saturating rate <= 1.5x baseline", ratio(p99('sockudo-ts'), p99('baseline')), (v) => v <= 1.5);
   const mem = (t: string): number | undefined => get('idle', t, (r) => r.rssPerConnBytes);
