@@ -187,7 +187,8 @@ const soketi: Target = {
     try {
       await promisify(execFile)('npm', ['install', '--no-audit', '--no-fund', '--omit=dev'], { cwd: SOKETI_DIR, timeout: 300_000 });
     } catch (err) {
-      return `npm install of @soketi/soketi failed: ${String((err as Error).message).split('\n')[0]}`;
+      const stderr = String((err as { stderr?: string }).stderr ?? '').split('\n').filter((l) => l.startsWith('npm error')).slice(0, 2);
+      return `npm install of @soketi/soketi failed${stderr.length > 0 ? `: ${stderr.join('; ')}` : ''} (registry unreachable?)`;
     }
     return existsSync(SOKETI_BIN) ? undefined : 'npm install finished but @soketi/soketi/bin/server.js is missing';
   },
