@@ -17,7 +17,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['tests/architecture/**/*.test.ts', 'shared/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/cluster/**/*.test.ts'],
+    include: ['tests/architecture/**/*.test.ts', 'shared/test/**/*.test.ts', 'tests/load/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/cluster/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

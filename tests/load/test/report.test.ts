@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { goals, markdown, ratio, scenarioTable, type RunResults } from '../src/report.js';
+
+const latency = { p50: 1, p95: 2, p99: 4, max: 8, samples: 10 };
+
+describe('report', () => {
+  it('gives ratios to baseline and leaves them out when a side is missing or zero', () => {
+    expect(ratio(30, 10)).toBe(3);
+    expect(ratio(undefined, 10)).toBeUndefined();
+    expect(ratio(5, 0)).toBeUndefined();
+  });
+
+  it('renders each target with its ratio and skipped targets with their reason', () => {
+    const table = scenarioTable('http', {
+      baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1 } },
+      'sockudo-ts': { result: { requestsPerS: 500, failed: 0, latency, serverCpuMsPer1000: 40, loadgenCpuMs: 1 } },
+      soketi: { skipped: 'npm install failed' },
+    });
+    expect(table).toContain('| sockudo-ts | 500 (0.50x) |');
+    expect(table).toContain('40.000 (2.00x)');
+    expect(table).toContain('| soketi | skipped: npm install failed |');
+  });
+
+  it('checks the goals it can and marks the others n/a', () => {
+    const results: RunResults = {
+      startedAt: '2026-01-01T00:00:00.000Z',
+      durationS: 1,
+      machine: { nproc: 2, cpu: 'test', node: 'v20', kernel: '6' },
+      options: { command: 'npm run bench' },
+      notes: [],
+      scenarios: {
+        idle: {
+          baseline: { result: { rssPerConnBytes: 1000 } },
+          'sockudo-ts': { result: { rssPerConnBytes: 1400 } },
+        },
+      },
+    };
+    const memory = goals(results).find((g) => g.text.startsWith('RSS per idle connection'));
+    expect(memory).toMatchObject({ pass: true });
+    expect(memory?.value).toBeCloseTo(1.4);
+    expect(goals(results).find((g) => g.text.startsWith('cluster'))?.pass).toBeUndefined();
+    expect(markdown(results)).toContain('| RSS per idle connection <= 1.5x baseline | 1.40x | yes |');
+  });
+});
