@@ -17,24 +17,29 @@ export function bootConfig(service: string): { config: ServerConfig; logger: Log
   }
 }
 
-/** startOrExit runs a service's start; a failure (a dependency down at start) is logged and exits 1. */
+/**
+ * startOrExit runs a service's start; a failure (a port taken, a dependency down at start) is logged, printed
+ * as one line on stderr, and exits 1.
+ */
 export async function startOrExit<T>(logger: Logger, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
   } catch (err) {
-    logger.fatal({ reason: (err as Error).message }, 'cannot start');
+    const reason = err instanceof Error ? err.message : String(err);
+    logger.fatal({ reason }, 'cannot start');
+    process.stderr.write(`sockudo-ts: cannot start: ${reason}\n`);
     process.exit(1);
   }
 }
 
 /** stopOnSignals stops the service on the first SIGTERM or SIGINT, then exits (0, or 1 when stopping failed). */
-export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>, message = 'shutting down'): void {
   let stopping = false;
   const shutdown = (signal: string): void => {
     // why: Ctrl-C in a terminal signals the whole process group, so a child may get SIGINT and SIGTERM.
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, message);
     stop().then(
       () => process.exit(0),
       (err: unknown) => {
