@@ -127,9 +127,7 @@ export class Connection {
     if (sendError) this.sendError(code, message);
     this.closed = true;
     this.flush();
-    this.ws.close(code, closeReason(message));
-    // why: a peer that never reads would hold the socket (and its buffers) open; cut it after a moment.
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    closeThenCut(this.ws, code, message);
   }
 
   /** terminate drops the TCP connection at once (slow consumers). */
@@ -142,6 +140,19 @@ export class Connection {
   bufferedBytes(): number {
     return this.raw.writableLength;
   }
+}
+
+/** CLOSE_GRACE_MS is how long a closed socket may take to answer the close before it is cut. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * closeThenCut starts the WebSocket closing handshake with a Pusher code and a reason cut to fit, and drops
+ * the TCP connection if the peer has not answered within CLOSE_GRACE_MS.
+ * why: a peer that never reads would hold the socket (and its buffers) open.
+ */
+export function closeThenCut(ws: WebSocket, code: number, message: string): void {
+  ws.close(code, closeReason(message));
+  setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
 }
 
 /** join copies frames into one buffer, in order. */

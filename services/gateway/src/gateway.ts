@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   CloseCode,
+  encodeError,
   DependencyUnavailable,
   PusherError,
   encodeInternal,
@@ -19,8 +20,7 @@ import {
   type ServerConfig,
   type WebhookSink,
 } from '@sockudo-ts/shared';
-import { Connection, WriteBatcher } from './connection.js';
-import { closeReason } from './frame.js';
+import { Connection, WriteBatcher, closeThenCut } from './connection.js';
 import { handleClientEvent } from './client-events.js';
 import { parseHandshake } from './handshake.js';
 import { LocalChannels } from './local-channels.js';
@@ -286,7 +286,6 @@ function refuse(ws: WebSocket, code: number, message: string): void {
   if (ws.readyState !== ws.OPEN) return;
   // why: the socket was paused for the handshake; it must read the peer's close reply to finish closing.
   ws.resume();
-  ws.send(JSON.stringify({ event: 'pusher:error', data: JSON.stringify({ code, message }) }));
-  ws.close(code, closeReason(message));
-  setTimeout(() => ws.terminate(), 2000).unref();
+  ws.send(encodeError(code, message));
+  closeThenCut(ws, code, message);
 }
