@@ -1,8 +1,10 @@
 // The public surface of @sockudo-ts/shared: config, protocol, ports and their implementations, telemetry.
+export { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type AppId, type Branded, type ChannelName, type NodeId, type SocketId, type UserId } from './ids.js';
+export { ChannelPublisher, type ChannelEvent, type LastEvent, type PublishOptions } from './publish/channel-publisher.js';
 export { APP_DEFAULTS, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';
-export type { Bus, BusHandler, BusMessage, ControlMessage, Subscription } from './bus/bus.js';
+export type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus/bus.js';
 export { MemoryBus } from './bus/bus-memory.js';
 export { NatsBus, type NatsBusOptions } from './bus/bus-nats.js';
 export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, newMessageId, type Envelope } from './bus/envelope.js';
@@ -15,21 +17,25 @@ export { ConfigError, type ServerConfig } from './config/config.js';
 export { buildConfig, configPathFromArgv, loadConfig, readConfigFile, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, type Field, type FieldKind } from './config/schema.js';
 export { configReference } from './config/docs.js';
-export type { Presence } from './presence/presence.js';
-export { PresenceOwner, type PresenceOwnerOptions } from './presence/presence-owner.js';
+export type { ChannelMembership, ConnectionRegistry, Presence, UserDirectory } from './presence/presence.js';
+export { LocalPresence, type LocalPresenceOptions } from './presence/presence-local.js';
 export type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './presence/node-registry.js';
-export { PresenceNodes } from './presence/presence-nodes.js';
-export { GrpcPresenceClient, type GrpcPresenceClientOptions } from './presence/presence-grpc.js';
+export { LocalNodeRegistry } from './presence/node-registry-local.js';
+export { GrpcPresence, type GrpcPresenceOptions } from './presence/presence-grpc.js';
 export { PRESENCE_PROTO, fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from './grpc/presence-proto.js';
 export type {
-  AddConnectionResult,
   ChannelCounts,
+  ConnectResult,
+  ConnectionStore,
   DisconnectResult,
-  JoinResult,
-  LeaveResult,
   Member,
+  MembershipStore,
+  NodeStore,
   PresenceStore,
   SocketRef,
+  SubscribeResult,
+  UnsubscribeResult,
+  UserStore,
 } from './presence/presence-store.js';
 export { MemoryPresenceStore } from './presence/presence-store-memory.js';
 export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence/presence-store-redis.js';
@@ -45,15 +51,15 @@ export {
   type ChannelKind,
   type ChannelType,
 } from './protocol/channels.js';
-export { CloseCode, PusherError, reconnectAdvice, type CloseCodeValue, type ReconnectAdvice } from './protocol/codes.js';
-export { encodeError, encodeEvent, encodeInternal, frameData, parseClientFrame, payloadToString, type ClientFrame } from './protocol/frames.js';
+export { CloseCode, PusherError, type CloseCodeValue } from './protocol/codes.js';
+export { encodeError, encodeEvent, encodeInternal, frameData, memberEventOf, parseClientFrame, payloadToString, type ClientFrame, type MemberEvent } from './protocol/frames.js';
+export { isSocketId, newSocketId } from './protocol/socket-id.js';
 export {
   HttpError,
   badRequest,
   forbidden,
   notFound,
   payloadTooLarge,
-  tooManyRequests,
   unauthorized,
   unavailable,
 } from './protocol/http-errors.js';
@@ -65,6 +71,7 @@ export {
   safeEqual,
   signChannel,
   signHttpRequest,
+  signinAuthString,
   signUser,
   verifyAuth,
 } from './protocol/signing.js';
@@ -102,4 +109,5 @@ export { openWebhookQueue, queueRedisUrl, webhookRetryPolicy } from './webhooks/
 export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { answerClientError, handleHealth, listen, readBody, sendJson, sendText } from './http/http.js';
 export { bootConfig, startOrExit, stopOnSignals } from './service/process.js';
+export type { Service } from './service/service.js';
 export { connectClusterPorts, flushWebhooks, openClusterWebhookQueue, type ClusterPorts } from './service/cluster-ports.js';

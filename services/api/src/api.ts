@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   DependencyUnavailable,
   HttpError,
+  asAppId,
+  asChannelName,
+  asUserId,
   badRequest,
   cacheKey,
   channelNameProblem,
@@ -16,9 +19,12 @@ import {
   type AppStore,
   type Bus,
   type CacheStore,
+  type ChannelName,
+  type ChannelPublisher,
   type Logger,
   type Metrics,
   type Presence,
+  type UserId,
   type ServerConfig,
   type WebhookDeadLetters,
 } from '@sockudo-ts/shared';
@@ -34,6 +40,8 @@ export interface ApiDeps {
   cache: CacheStore;
   metrics: Metrics;
   logger: Logger;
+  /** publisher sends events to their channels (one pipeline with client events). */
+  publisher: ChannelPublisher;
   /** webhookDeadLetters serves the dead-letter routes; without it they answer 404. */
   webhookDeadLetters?: WebhookDeadLetters;
 }
@@ -69,19 +77,19 @@ export class HttpApi {
   private readonly bodyLimit: number;
 
   constructor(private readonly deps: ApiDeps) {
-    this.publisher = new Publisher(deps.bus, deps.cache, deps.presence, deps.config.channel_limits.cache_ttl);
+    this.publisher = new Publisher(deps.publisher, deps.presence);
     this.bodyLimit = Math.round(deps.config.http_api.request_limit_in_mb * 1024 * 1024);
     this.routes = [
       { method: 'POST', pattern: /^\/events$/, name: 'events', handler: (r) => this.events(r) },
       { method: 'POST', pattern: /^\/batch_events$/, name: 'batch_events', handler: (r) => this.batchEvents(r) },
       { method: 'GET', pattern: /^\/channels$/, name: 'channels', handler: (r) => this.channels(r) },
-      { method: 'GET', pattern: /^\/channels\/([^/]+)$/, name: 'channel', handler: (r, m) => this.channel(r, decode(m[1]!)) },
-      { method: 'GET', pattern: /^\/channels\/([^/]+)\/users$/, name: 'channel_users', handler: (r, m) => this.users(r, decode(m[1]!)) },
+      { method: 'GET', pattern: /^\/channels\/([^/]+)$/, name: 'channel', handler: (r, m) => this.channel(r, checkChannel(r.app, decode(m[1]!))) },
+      { method: 'GET', pattern: /^\/channels\/([^/]+)\/users$/, name: 'channel_users', handler: (r, m) => this.users(r, checkChannel(r.app, decode(m[1]!))) },
       {
         method: 'POST',
         pattern: /^\/users\/([^/]+)\/terminate_connections$/,
         name: 'terminate_connections',
-        handler: (r, m) => this.terminate(r, decode(m[1]!)),
+        handler: (r, m) => this.terminate(r, asUserId(decode(m[1]!))),
       },
       { method: 'GET', pattern: /^\/webhooks\/dead_letters$/, name: 'webhook_dead_letters', handler: (r) => this.deadLetters(r) },
       {
@@ -142,7 +150,7 @@ export class HttpApi {
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     const match = /^\/apps\/([^/]+)(\/.*)?$/.exec(path);
     if (match === null) throw notFound('Unknown route');
-    const app = await this.deps.apps.byId(decode(match[1]!));
+    const app = await this.deps.apps.byId(asAppId(decode(match[1]!)));
     if (app === undefined) throw notFound(`Unknown app ${match[1]!.slice(0, 64)}`);
     ctx.app = app;
     const route = match[2] ?? '/';
@@ -210,8 +218,7 @@ export class HttpApi {
     return { channels };
   }
 
-  private async channel(req: ApiRequest, channel: string): Promise<unknown> {
-    checkChannel(req.app, channel);
+  private async channel(req: ApiRequest, channel: ChannelName): Promise<unknown> {
     const info = parseInfo(req.query.get('info') ?? undefined);
     if (info.has('user_count') && !isPresenceChannel(channel)) throw badRequest('info=user_count applies to presence channels only');
     if (info.has('cache') && !isCacheChannel(channel)) throw badRequest('info=cache applies to cache channels only');
@@ -229,14 +236,13 @@ export class HttpApi {
     return out;
   }
 
-  private async users(req: ApiRequest, channel: string): Promise<unknown> {
-    checkChannel(req.app, channel);
+  private async users(req: ApiRequest, channel: ChannelName): Promise<unknown> {
     if (!isPresenceChannel(channel)) throw badRequest('Users can only be listed for presence channels');
     const members = await this.deps.presence.members(req.app.id, channel);
     return { users: members.map((m) => ({ id: m.id })) };
   }
 
-  private async terminate(req: ApiRequest, userId: string): Promise<unknown> {
+  private async terminate(req: ApiRequest, userId: UserId): Promise<unknown> {
     if (userId === '') throw badRequest('user_id is required');
     await this.deps.bus.publishControl({ type: 'terminate_user', app: req.app.id, userId });
     return {};
@@ -256,9 +262,10 @@ export class HttpApi {
   }
 }
 
-function checkChannel(app: App, channel: string): void {
+function checkChannel(app: App, channel: string): ChannelName {
   const problem = channelNameProblem(channel, app.max_channel_name_length);
   if (problem !== undefined) throw badRequest(`channel: ${problem}`);
+  return asChannelName(channel);
 }
 
 function decode(s: string): string {

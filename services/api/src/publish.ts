@@ -1,27 +1,23 @@
 import {
+  asChannelName,
   badRequest,
-  cacheKey,
-  cacheMissKey,
   channelNameProblem,
-  encodeEvent,
-  isCacheChannel,
   isPresenceChannel,
+  isSocketId,
   payloadTooLarge,
   type App,
-  type Bus,
-  type BusMessage,
-  type CacheStore,
+  type ChannelName,
+  type ChannelPublisher,
   type Presence,
+  type SocketId,
 } from '@sockudo-ts/shared';
-
-const SOCKET_ID = /^\d+\.\d+$/;
 
 /** EventRequest is one validated event to publish. */
 export interface EventRequest {
   name: string;
   data: string;
-  channels: string[];
-  socketId?: string;
+  channels: ChannelName[];
+  socketId?: SocketId;
   info: Set<string>;
 }
 
@@ -54,10 +50,8 @@ export function parseEvent(app: App, raw: unknown, where = ''): EventRequest {
     const problem = channelNameProblem(ch, app.max_channel_name_length);
     if (problem !== undefined) throw badRequest(`${where}channels: ${JSON.stringify(ch)}: ${problem}`);
   }
-  if (socketId !== undefined && (typeof socketId !== 'string' || !SOCKET_ID.test(socketId))) {
-    throw badRequest(`${where}socket_id must look like "123.456"`);
-  }
-  return { name, data: text, channels: list as string[], socketId: socketId as string | undefined, info: parseInfo(info, `${where}info`) };
+  if (socketId !== undefined && !isSocketId(socketId)) throw badRequest(`${where}socket_id must look like "123.456"`);
+  return { name, data: text, channels: (list as string[]).map(asChannelName), socketId, info: parseInfo(info, `${where}info`) };
 }
 
 /** parseInfo splits an `info` attribute list (`user_count,subscription_count`). */
@@ -67,36 +61,21 @@ export function parseInfo(raw: unknown, field = 'info'): Set<string> {
   return new Set(raw.split(',').map((s) => s.trim()).filter(Boolean));
 }
 
-/** Publisher sends validated events to the bus and keeps cache channels' last events. */
+/** Publisher sends validated events through the channel publisher and reads their channels' info. */
 export class Publisher {
-  constructor(
-    private readonly bus: Bus,
-    private readonly cache: CacheStore,
-    private readonly presence: Presence,
-    private readonly cacheTtlS: number,
-  ) {}
+  constructor(private readonly channels: ChannelPublisher, private readonly presence: Presence) {}
 
-  /** publish serializes the frame once per channel and hands it to the bus, with the caller's trace context. */
+  /** publish hands the event to every channel it names, with the caller's trace context. */
   async publish(app: App, event: EventRequest, traceparent?: string): Promise<void> {
-    await Promise.all(
-      event.channels.map(async (channel) => {
-        const message: BusMessage = { frame: encodeEvent(event.name, channel, event.data) };
-        if (event.socketId !== undefined) message.except = event.socketId;
-        if (traceparent !== undefined) message.traceparent = traceparent;
-        await this.bus.publish(app.id, channel, message);
-        if (isCacheChannel(channel)) {
-          await this.cache.set(cacheKey(app.id, channel), message.frame, this.cacheTtlS);
-          await this.cache.delete(cacheMissKey(app.id, channel));
-        }
-      }),
-    );
+    const options = { except: event.socketId, traceparent };
+    await Promise.all(event.channels.map((channel) => this.channels.publish(app.id, { channel, name: event.name, data: event.data }, options)));
   }
 
   /** channelInfo returns the requested attributes for each channel of an event. */
-  async channelInfo(app: App, event: EventRequest): Promise<Record<string, Record<string, number>>> {
+  async channelInfo(app: App, event: EventRequest): Promise<Record<ChannelName, Record<string, number>>> {
     // why: one presence read per channel, in parallel; with the gRPC presence service they are round trips.
     const counts = await Promise.all(event.channels.map((channel) => this.presence.counts(app.id, channel)));
-    const out: Record<string, Record<string, number>> = Object.create(null) as Record<string, Record<string, number>>; // why: a channel may be named __proto__
+    const out: Record<ChannelName, Record<string, number>> = Object.create(null) as Record<ChannelName, Record<string, number>>; // why: a channel may be named __proto__
     event.channels.forEach((channel, i) => {
       const entry: Record<string, number> = {};
       if (event.info.has('user_count') && isPresenceChannel(channel)) entry.user_count = counts[i]!.userCount;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  ChannelPublisher,
   MemoryAppStore,
   WebhookDeadLetters,
   answerClientError,
@@ -32,7 +33,8 @@ export async function startApi(config: ServerConfig, logger: Logger): Promise<Ru
   const ports = await connectClusterPorts('api', config, logger, apps);
   const { bus, cache, presence } = ports;
   const webhookDeadLetters = new WebhookDeadLetters(ports.webhookQueue);
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters });
+  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher });
 
   const http: Server = createServer((req, res) => {
     if (req.url === '/ready') return sendJson(res, bus.isConnected() ? 200 : 503, { nats: bus.isConnected() });

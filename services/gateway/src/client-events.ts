@@ -1,4 +1,4 @@
-import { CloseCode, cacheKey, cacheMissKey, channelType, encodeEvent, payloadToString, type ClientFrame } from '@sockudo-ts/shared';
+import { CloseCode, asChannelName, channelType, payloadToString, type ClientFrame } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import type { Gateway } from './gateway.js';
 
@@ -8,7 +8,7 @@ import type { Gateway } from './gateway.js';
  */
 export async function handleClientEvent(gw: Gateway, conn: Connection, frame: ClientFrame): Promise<void> {
   const { app } = conn;
-  const channel = frame.channel;
+  const channel = frame.channel === undefined ? undefined : asChannelName(frame.channel);
   const reject = (message: string): void => conn.sendError(CloseCode.ClientEventRejected, message, channel);
   if (!app.enable_client_messages) return reject('Client events are not enabled for this app');
   if (channel === undefined) return reject('Client events need a channel');
@@ -22,12 +22,7 @@ export async function handleClientEvent(gw: Gateway, conn: Connection, frame: Cl
   if (!withinRate(conn)) return reject(`Client event rate limit exceeded (${app.max_client_events_per_second}/s)`);
 
   const userId = state.member?.id;
-  const text = encodeEvent(frame.event, channel, data, userId);
-  await gw.deps.bus.publish(app.id, channel, { frame: text, except: conn.id });
-  if (channelType(channel).cache) {
-    await gw.deps.cache.set(cacheKey(app.id, channel), text, gw.deps.config.channel_limits.cache_ttl);
-    await gw.deps.cache.delete(cacheMissKey(app.id, channel));
-  }
+  await gw.deps.publisher.publish(app.id, { channel, name: frame.event, data, userId }, { except: conn.id });
   gw.deps.webhooks.emit(app.id, {
     name: 'client_event',
     channel,

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { App, AppMetrics, Member } from '@sockudo-ts/shared';
+import type { App, AppMetrics, ChannelName, Member, SocketId, UserId } from '@sockudo-ts/shared';
 import { encodeError } from '@sockudo-ts/shared';
 import { closeReason, encodeTextFrame } from './frame.js';
 
@@ -49,11 +49,11 @@ export class WriteBatcher {
  * once for all sockets.
  */
 export class Connection {
-  readonly channels = new Map<string, ChannelState>();
-  userId?: string;
+  readonly channels = new Map<ChannelName, ChannelState>();
+  userId?: UserId;
   /** userData is the exact signed user_data string of a signed-in socket. */
   userData?: string;
-  watchlist?: string[];
+  watchlist?: UserId[];
   /** watchlistQueue holds watchlist notices that arrive while the initial watchlist state is being read. */
   watchlistQueue?: string[];
   lastActivity: number;
@@ -73,7 +73,7 @@ export class Connection {
   private readonly raw: Socket;
 
   constructor(
-    readonly id: string,
+    readonly id: SocketId,
     readonly app: App,
     readonly ws: WebSocket,
     readonly metrics: AppMetrics,

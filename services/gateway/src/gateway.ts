@@ -7,15 +7,18 @@ import {
   DependencyUnavailable,
   PusherError,
   encodeInternal,
+  newSocketId,
   originAllowed,
   parseClientFrame,
   type App,
   type AppStore,
   type Bus,
   type CacheStore,
+  type ChannelPublisher,
   type ControlMessage,
   type Logger,
   type Metrics,
+  type NodeId,
   type Presence,
   type ServerConfig,
   type WebhookSink,
@@ -24,7 +27,6 @@ import { Connection, WriteBatcher, closeThenCut } from './connection.js';
 import { handleClientEvent } from './client-events.js';
 import { parseHandshake } from './handshake.js';
 import { LocalChannels } from './local-channels.js';
-import { newSocketId } from './socket-id.js';
 import { handleSubscribe, handleUnsubscribe } from './subscriptions.js';
 import { handleSignin, notifyWatchers, UserIndex } from './users.js';
 
@@ -38,7 +40,9 @@ export interface GatewayDeps {
   webhooks: WebhookSink;
   metrics: Metrics;
   logger: Logger;
-  nodeId: string;
+  nodeId: NodeId;
+  /** publisher sends client events to their channels (one pipeline with the HTTP API). */
+  publisher: ChannelPublisher;
 }
 
 /**

@@ -2,6 +2,5 @@
 export { Gateway, type GatewayDeps } from './gateway.js';
 export { encodeTextFrame } from './frame.js';
 export { parseHandshake, type HandshakeRequest } from './handshake.js';
-export { SOCKET_ID_PATTERN, newSocketId } from './socket-id.js';
 export { NodeHeartbeat, snapshotOf } from './node-heartbeat.js';
 export { startGateway, type RunningGateway } from './service.js';

@@ -1,4 +1,4 @@
-import type { Bus, BusMessage, Subscription } from '@sockudo-ts/shared';
+import type { AppId, Bus, BusMessage, ChannelName, Subscription } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import { encodeTextFrame } from './frame.js';
 
@@ -20,14 +20,14 @@ interface LocalChannel {
 }
 
 /** DeliveryCounter is told how many frames and bytes a broadcast wrote, per app. */
-export type DeliveryCounter = (appId: string, frames: number, bytes: number) => void;
+export type DeliveryCounter = (appId: AppId, frames: number, bytes: number) => void;
 
 /**
  * LocalChannels indexes this node's subscribers by app and channel and keeps exactly one bus subscription
  * per channel that has local subscribers. A bus message is framed once and written to every subscriber.
  */
 export class LocalChannels {
-  private readonly apps = new Map<string, Map<string, LocalChannel>>();
+  private readonly apps = new Map<AppId, Map<ChannelName, LocalChannel>>();
 
   constructor(private readonly bus: Bus, private readonly counted: DeliveryCounter) {}
 
@@ -35,7 +35,7 @@ export class LocalChannels {
    * add registers a socket as pending on a channel and resolves once the bus delivers the channel here.
    * Frames published meanwhile are kept for the socket until `activate`.
    */
-  async add(appId: string, channel: string, conn: Connection): Promise<void> {
+  async add(appId: AppId, channel: ChannelName, conn: Connection): Promise<void> {
     let channels = this.apps.get(appId);
     if (channels === undefined) {
       channels = new Map();
@@ -68,7 +68,7 @@ export class LocalChannels {
    * very frame: it was published during the subscription and is delivered once, in order. `keep`, when
    * given, sees each missed frame's text in order and drops those it returns false for.
    */
-  activate(appId: string, channel: string, conn: Connection, replay?: string, keep?: (text: string) => boolean): void {
+  activate(appId: AppId, channel: ChannelName, conn: Connection, replay?: string, keep?: (text: string) => boolean): void {
     const local = this.apps.get(appId)?.get(channel);
     const pending = local?.pending.get(conn);
     if (local === undefined || pending === undefined) return;
@@ -85,7 +85,7 @@ export class LocalChannels {
   }
 
   /** remove drops a socket from a channel; the bus subscription ends with the channel's last local socket. */
-  remove(appId: string, channel: string, conn: Connection): void {
+  remove(appId: AppId, channel: ChannelName, conn: Connection): void {
     const channels = this.apps.get(appId);
     const local = channels?.get(channel);
     if (local === undefined) return;
@@ -104,7 +104,7 @@ export class LocalChannels {
     return n;
   }
 
-  private deliver(appId: string, local: LocalChannel, message: BusMessage): void {
+  private deliver(appId: AppId, local: LocalChannel, message: BusMessage): void {
     const frame = encodeTextFrame(message.frame);
     const except = message.except;
     let frames = 0;

@@ -1,4 +1,4 @@
-import { DependencyUnavailable, type Logger, type NodeRegistry, type NodeSnapshot } from '@sockudo-ts/shared';
+import { DependencyUnavailable, type Logger, type NodeId, type NodeRegistry, type NodeSnapshot } from '@sockudo-ts/shared';
 import type { Gateway } from './gateway.js';
 
 /**
@@ -18,7 +18,7 @@ export class NodeHeartbeat {
 
   constructor(
     private readonly registry: NodeRegistry,
-    private readonly node: string,
+    private readonly node: NodeId,
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {}

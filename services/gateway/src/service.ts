@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  ChannelPublisher,
   MemoryAppStore,
   answerClientError,
   Metrics,
@@ -34,7 +35,8 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
   const { bus, cache, presence: client, webhooks } = ports;
   const heartbeat = new NodeHeartbeat(client, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
   const presence = heartbeat.watch(client);
-  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId });
+  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
+  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId, publisher });
 
   const http: Server = createServer((req, res) => {
     if (req.url === '/ready') return sendJson(res, bus.isConnected() ? 200 : 503, { nats: bus.isConnected() });

@@ -1,6 +1,10 @@
 import {
   CloseCode,
   DependencyUnavailable,
+  asChannelName,
+  asUserId,
+  channelAuthString,
+  memberEventOf,
   channelNameProblem,
   channelType,
   encodeInternal,
@@ -8,8 +12,7 @@ import {
   needsAuth,
   serverToUserId,
   verifyAuth,
-  cacheKey,
-  cacheMissKey,
+  type ChannelName,
   type ClientFrame,
   type Member,
 } from '@sockudo-ts/shared';
@@ -20,12 +23,13 @@ import type { Gateway } from './gateway.js';
 export async function handleSubscribe(gw: Gateway, conn: Connection, frame: ClientFrame): Promise<void> {
   const { app } = conn;
   const data = frameData(frame);
-  const channel = data?.channel;
-  const problem = channelNameProblem(channel, app.max_channel_name_length);
-  if (problem !== undefined || typeof channel !== 'string') {
-    conn.sendError(CloseCode.ChannelError, problem ?? 'pusher:subscribe needs data.channel', typeof channel === 'string' ? channel : undefined);
+  const raw = data?.channel;
+  const problem = channelNameProblem(raw, app.max_channel_name_length);
+  if (problem !== undefined || typeof raw !== 'string') {
+    conn.sendError(CloseCode.ChannelError, problem ?? 'pusher:subscribe needs data.channel', typeof raw === 'string' ? raw : undefined);
     return;
   }
+  const channel = asChannelName(raw);
   const existing = conn.channels.get(channel);
   if (existing !== undefined) {
     if (existing.active) await sendSucceeded(gw, conn, channel, existing);
@@ -40,8 +44,7 @@ export async function handleSubscribe(gw: Gateway, conn: Connection, frame: Clie
     }
   } else if (needsAuth(type.kind)) {
     const channelData = typeof data!.channel_data === 'string' ? data!.channel_data : undefined;
-    const signed = channelData === undefined ? `${conn.id}:${channel}` : `${conn.id}:${channel}:${channelData}`;
-    if (!verifyAuth(data!.auth, app.key, app.secret, signed)) {
+    if (!verifyAuth(data!.auth, app.key, app.secret, channelAuthString(conn.id, channel, channelData))) {
       authError(conn, channel, `Invalid signature: expected HMAC SHA256 hex digest of ${conn.id}:${channel}${channelData === undefined ? '' : ':<channel_data>'}`);
       return;
     }
@@ -87,14 +90,16 @@ export async function handleSubscribe(gw: Gateway, conn: Connection, frame: Clie
 
 /** handleUnsubscribe runs `pusher:unsubscribe`: no reply; presence leave logic runs. */
 export async function handleUnsubscribe(gw: Gateway, conn: Connection, frame: ClientFrame): Promise<void> {
-  const channel = frameData(frame)?.channel;
-  if (typeof channel !== 'string' || !conn.channels.has(channel)) return;
+  const raw = frameData(frame)?.channel;
+  if (typeof raw !== 'string') return;
+  const channel = asChannelName(raw);
+  if (!conn.channels.has(channel)) return;
   conn.channels.delete(channel);
   gw.local.remove(conn.app.id, channel, conn);
   await gw.deps.presence.unsubscribe(conn.app.id, channel, conn.id);
 }
 
-async function sendSucceeded(gw: Gateway, conn: Connection, channel: string, state: ChannelState): Promise<void> {
+async function sendSucceeded(gw: Gateway, conn: Connection, channel: ChannelName, state: ChannelState): Promise<void> {
   const members = state.member ? await gw.deps.presence.members(conn.app.id, channel) : undefined;
   conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(members), channel));
 }
@@ -107,9 +112,6 @@ function presenceData(members: Member[] | undefined): unknown {
   return { presence: { ids: members.map((m) => m.id), hash, count: members.length } };
 }
 
-const MEMBER_ADDED = '{"event":"pusher_internal:member_added"';
-const MEMBER_REMOVED = '{"event":"pusher_internal:member_removed"';
-
 /**
  * knownMembersFilter filters the frames a presence joiner missed while its subscription was pending: a
  * member_added for a user already in the member list it was sent is dropped (pusher-js would announce that
@@ -118,38 +120,24 @@ const MEMBER_REMOVED = '{"event":"pusher_internal:member_removed"';
 function knownMembersFilter(members: Member[]): (text: string) => boolean {
   const present = new Set(members.map((m) => m.id));
   return (text) => {
-    const added = text.startsWith(MEMBER_ADDED);
-    if (!added && !text.startsWith(MEMBER_REMOVED)) return true;
-    const userId = memberEventUserId(text);
-    if (userId === undefined) return true;
-    if (!added) {
-      present.delete(userId);
+    const event = memberEventOf(text);
+    if (event === undefined) return true;
+    if (!event.added) {
+      present.delete(event.userId);
       return true;
     }
-    if (present.has(userId)) return false;
-    present.add(userId);
+    if (present.has(event.userId)) return false;
+    present.add(event.userId);
     return true;
   };
 }
 
-function memberEventUserId(text: string): string | undefined {
-  try {
-    const data = JSON.parse((JSON.parse(text) as { data?: string }).data ?? '') as { user_id?: unknown };
-    return typeof data.user_id === 'string' ? data.user_id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** cachedEvent returns a cache channel's last event, or sends `pusher:cache_miss` (and its webhook, once). */
-async function cachedEvent(gw: Gateway, conn: Connection, channel: string): Promise<string | undefined> {
-  const { cache, webhooks, config } = gw.deps;
-  const cached = await cache.get(cacheKey(conn.app.id, channel));
-  if (cached !== undefined) return cached.value;
+async function cachedEvent(gw: Gateway, conn: Connection, channel: ChannelName): Promise<string | undefined> {
+  const last = await gw.deps.publisher.lastEvent(conn.app.id, channel);
+  if (last.frame !== undefined) return last.frame;
   conn.send(encodeInternal('pusher:cache_miss', undefined, channel));
-  if (await cache.setIfAbsent(cacheMissKey(conn.app.id, channel), '1', config.channel_limits.cache_ttl)) {
-    webhooks.emit(conn.app.id, { name: 'cache_miss', channel });
-  }
+  if (last.firstMiss) gw.deps.webhooks.emit(conn.app.id, { name: 'cache_miss', channel });
   return undefined;
 }
 
@@ -177,7 +165,7 @@ function presenceMember(conn: Connection, channelData: string | undefined): Memb
   if ((typeof userId !== 'string' && typeof userId !== 'number') || String(userId) === '') {
     return 'channel_data.user_id must be a non-empty string or number';
   }
-  const id = String(userId);
+  const id = asUserId(String(userId));
   if (id.length > app.max_presence_user_id_length) return `user_id is longer than ${app.max_presence_user_id_length} characters`;
   if (info !== undefined && Buffer.byteLength(JSON.stringify(info)) > app.max_presence_member_size_in_kb * 1024) {
     return `user_info is larger than ${app.max_presence_member_size_in_kb} KB`;

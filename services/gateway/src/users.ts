@@ -1,4 +1,4 @@
-import { CloseCode, encodeInternal, frameData, verifyAuth, type ClientFrame } from '@sockudo-ts/shared';
+import { CloseCode, asUserId, encodeInternal, frameData, signinAuthString, verifyAuth, type AppId, type ClientFrame, type UserId } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import type { Gateway } from './gateway.js';
 
@@ -6,8 +6,8 @@ const MAX_WATCHLIST = 100;
 
 /** UserIndex finds this node's signed-in sockets by user and the sockets watching a user. */
 export class UserIndex {
-  private readonly sockets = new Map<string, Map<string, Set<Connection>>>();
-  private readonly watchers = new Map<string, Map<string, Set<Connection>>>();
+  private readonly sockets = new Map<AppId, Map<UserId, Set<Connection>>>();
+  private readonly watchers = new Map<AppId, Map<UserId, Set<Connection>>>();
 
   /** addSocket records a signed-in socket. */
   addSocket(conn: Connection): void {
@@ -15,15 +15,15 @@ export class UserIndex {
   }
 
   /** watch records that a socket wants online/offline notices for these users. */
-  watch(conn: Connection, userIds: readonly string[]): void {
+  watch(conn: Connection, userIds: readonly UserId[]): void {
     for (const id of userIds) addTo(this.watchers, conn.app.id, id, conn);
   }
 
-  socketsOf(appId: string, userId: string): Connection[] {
+  socketsOf(appId: AppId, userId: UserId): Connection[] {
     return [...(this.sockets.get(appId)?.get(userId) ?? [])];
   }
 
-  watchersOf(appId: string, userId: string): Iterable<Connection> {
+  watchersOf(appId: AppId, userId: UserId): Iterable<Connection> {
     return this.watchers.get(appId)?.get(userId) ?? [];
   }
 
@@ -54,7 +54,7 @@ export async function handleSignin(gw: Gateway, conn: Connection, frame: ClientF
   }
   const data = frameData(frame);
   const userData = data?.user_data;
-  if (typeof userData !== 'string' || !verifyAuth(data!.auth, app.key, app.secret, `${conn.id}::user::${userData}`)) {
+  if (typeof userData !== 'string' || !verifyAuth(data!.auth, app.key, app.secret, signinAuthString(conn.id, userData))) {
     conn.close(CloseCode.Unauthorized, 'Invalid signin signature');
     return;
   }
@@ -74,17 +74,17 @@ export async function handleSignin(gw: Gateway, conn: Connection, frame: ClientF
     return;
   }
   const firstSignin = conn.userId === undefined;
-  conn.userId = user.id;
+  conn.userId = asUserId(user.id);
   conn.userData = userData;
   conn.authorized = true;
   if (firstSignin) {
     gw.users.addSocket(conn);
-    await gw.deps.presence.signin(app.id, conn.id, user.id);
+    await gw.deps.presence.signin(app.id, conn.id, conn.userId);
   }
   conn.send(encodeInternal('pusher:signin_success', { user_data: userData }));
 
   if (!firstSignin || !Array.isArray(user.watchlist)) return;
-  let watchlist = [...new Set(user.watchlist.filter((id): id is string => typeof id === 'string' && id !== ''))];
+  let watchlist = [...new Set(user.watchlist.filter((id): id is UserId => typeof id === 'string' && id !== ''))];
   if (watchlist.length > MAX_WATCHLIST) {
     watchlist = watchlist.slice(0, MAX_WATCHLIST);
     conn.sendError(CloseCode.WatchlistOverLimit, `Watchlist is limited to ${MAX_WATCHLIST} users; the first ${MAX_WATCHLIST} are kept`);
@@ -109,7 +109,7 @@ export async function handleSignin(gw: Gateway, conn: Connection, frame: ClientF
 }
 
 /** notifyWatchers tells this node's watchers of a user that it came online or went offline. */
-export function notifyWatchers(gw: Gateway, appId: string, userId: string, online: boolean): void {
+export function notifyWatchers(gw: Gateway, appId: AppId, userId: UserId, online: boolean): void {
   let text: string | undefined;
   for (const conn of gw.users.watchersOf(appId, userId)) {
     if (!conn.app.enable_watchlist_events) continue;
@@ -119,7 +119,7 @@ export function notifyWatchers(gw: Gateway, appId: string, userId: string, onlin
   }
 }
 
-function addTo(index: Map<string, Map<string, Set<Connection>>>, appId: string, key: string, conn: Connection): void {
+function addTo(index: Map<AppId, Map<UserId, Set<Connection>>>, appId: AppId, key: UserId, conn: Connection): void {
   let byKey = index.get(appId);
   if (byKey === undefined) {
     byKey = new Map();
@@ -133,7 +133,7 @@ function addTo(index: Map<string, Map<string, Set<Connection>>>, appId: string, 
   set.add(conn);
 }
 
-function removeFrom(index: Map<string, Map<string, Set<Connection>>>, appId: string, key: string, conn: Connection): void {
+function removeFrom(index: Map<AppId, Map<UserId, Set<Connection>>>, appId: AppId, key: UserId, conn: Connection): void {
   const byKey = index.get(appId);
   const set = byKey?.get(key);
   if (set === undefined) return;

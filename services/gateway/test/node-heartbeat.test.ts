@@ -6,8 +6,8 @@ import {
   MemoryBus,
   MemoryPresenceStore,
   NullWebhookSink,
-  PresenceNodes,
-  PresenceOwner,
+  LocalNodeRegistry,
+  LocalPresence,
   createLogger,
   type NodeSnapshot,
 } from '@sockudo-ts/shared';
@@ -16,8 +16,8 @@ const logger = createLogger({ level: 'silent', service: 'test' });
 
 /** presenceOn builds the presence side a heartbeat talks to, over a store the test can swap (a lost Redis). */
 function presenceOn(store: MemoryPresenceStore) {
-  const owner = new PresenceOwner(store, new MemoryBus(), new MemoryAppStore([]), NullWebhookSink);
-  return new PresenceNodes(store, owner);
+  const owner = new LocalPresence(store, new MemoryBus(), new MemoryAppStore([]), NullWebhookSink);
+  return new LocalNodeRegistry(store, owner);
 }
 
 const snapshot: NodeSnapshot = {
@@ -46,7 +46,7 @@ describe('NodeHeartbeat', () => {
       },
     });
     await expect(flaky.disconnect()).rejects.toBeInstanceOf(DependencyUnavailable);
-    await store.leave('a', 'presence-p', '1.1');
+    await store.unsubscribe('a', 'presence-p', '1.1');
     await heartbeat.beat();
     expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
     await heartbeat.stop();

@@ -3,13 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
+  ChannelPublisher,
+  asNodeId,
   MemoryAppStore,
   MemoryBus,
   MemoryCacheStore,
   MemoryPresenceStore,
   Metrics,
   NullWebhookSink,
-  PresenceOwner,
+  LocalPresence,
   buildConfig,
   cacheKey,
   createLogger,
@@ -109,9 +111,10 @@ describe('gateway with a presence service that answers after a delay (as over gR
     const apps = new MemoryAppStore(config.app_manager.array.apps);
     bus = new MemoryBus();
     cache = new MemoryCacheStore();
-    const presence = new SlowPresence(new PresenceOwner(new MemoryPresenceStore(), bus, apps, NullWebhookSink));
+    const presence = new SlowPresence(new LocalPresence(new MemoryPresenceStore(), bus, apps, NullWebhookSink));
     const logger = createLogger({ level: 'silent', service: 'test' });
-    gateway = new Gateway({ config, apps, bus, presence, cache, webhooks: NullWebhookSink, metrics: new Metrics('t_'), logger, nodeId: 'n1' });
+    const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
+    gateway = new Gateway({ config, apps, bus, presence, cache, webhooks: NullWebhookSink, metrics: new Metrics('t_'), logger, nodeId: asNodeId('n1'), publisher });
     http = createServer();
     http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));

@@ -1,6 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   DependencyUnavailable,
+  asAppId,
+  asChannelName,
+  asNodeId,
+  asSocketId,
+  asUserId,
   fromProtoMember,
   loadPresenceService,
   toProtoMember,
@@ -21,11 +26,11 @@ export class GrpcPresenceServer {
 
   constructor(presence: Presence, nodes: NodeRegistry, private readonly logger: Logger) {
     const handlers: Record<string, Handler> = {
-      Connect: async (r) => ({ result: await presence.connect(s(r.app), s(r.socket_id), s(r.node)) }),
-      Disconnect: async (r) => void (await presence.disconnect(s(r.app), s(r.socket_id))),
+      Connect: async (r) => ({ result: await presence.connect(app(r), sock(r), asNodeId(s(r.node))) }),
+      Disconnect: async (r) => void (await presence.disconnect(app(r), sock(r))),
       Subscribe: async (r) => {
         const member = r.member ? fromProtoMember(r.member as ProtoMember) : undefined;
-        const result = await presence.subscribe(s(r.app), s(r.channel), s(r.socket_id), member);
+        const result = await presence.subscribe(app(r), chan(r), sock(r), member);
         if (!result.ok) return { ok: false, reason: result.reason };
         return {
           ok: true,
@@ -36,32 +41,32 @@ export class GrpcPresenceServer {
           members: (result.members ?? []).map(toProtoMember),
         };
       },
-      Unsubscribe: async (r) => void (await presence.unsubscribe(s(r.app), s(r.channel), s(r.socket_id))),
-      Signin: async (r) => void (await presence.signin(s(r.app), s(r.socket_id), s(r.user_id))),
-      ListMembers: async (r) => ({ members: (await presence.members(s(r.app), s(r.channel))).map(toProtoMember) }),
+      Unsubscribe: async (r) => void (await presence.unsubscribe(app(r), chan(r), sock(r))),
+      Signin: async (r) => void (await presence.signin(app(r), sock(r), asUserId(s(r.user_id)))),
+      ListMembers: async (r) => ({ members: (await presence.members(app(r), chan(r))).map(toProtoMember) }),
       ChannelCounts: async (r) => {
-        const c = await presence.counts(s(r.app), s(r.channel));
+        const c = await presence.counts(app(r), chan(r));
         return { subscription_count: c.subscriptionCount, user_count: c.userCount };
       },
       ListChannels: async (r) => ({
-        channels: [...(await presence.channels(s(r.app)))].map(([channel, c]) => ({
+        channels: [...(await presence.channels(app(r)))].map(([channel, c]) => ({
           channel,
           counts: { subscription_count: c.subscriptionCount, user_count: c.userCount },
         })),
       }),
-      OnlineUsers: async (r) => ({ user_ids: await presence.onlineUsers(s(r.app), r.user_ids as string[]) }),
-      Heartbeat: async (r) => ({ known: await nodes.heartbeat(s(r.node)) }),
+      OnlineUsers: async (r) => ({ user_ids: await presence.onlineUsers(app(r), (r.user_ids as string[]).map(asUserId)) }),
+      Heartbeat: async (r) => ({ known: await nodes.heartbeat(asNodeId(s(r.node))) }),
       RegisterNode: async (r) => {
         const sockets = (r.sockets as Array<Record<string, unknown>>).map((x) => ({
-          app: s(x.app),
-          socketId: s(x.socket_id),
-          ...(x.user_id ? { userId: s(x.user_id) } : {}),
+          app: app(x),
+          socketId: sock(x),
+          ...(x.user_id ? { userId: asUserId(s(x.user_id)) } : {}),
           channels: (x.channels as Array<{ channel: string; member: ProtoMember | null }>).map((c) => ({
-            channel: c.channel,
+            channel: asChannelName(c.channel),
             ...(c.member ? { member: fromProtoMember(c.member) } : {}),
           })),
         }));
-        await nodes.register({ node: s(r.node), sockets });
+        await nodes.register({ node: asNodeId(s(r.node)), sockets });
         logger.info({ node: r.node, sockets: sockets.length }, 'node registered its sockets');
       },
     };
@@ -111,3 +116,7 @@ export class GrpcPresenceServer {
 function s(value: unknown): string {
   return typeof value === 'string' ? value : String(value ?? '');
 }
+
+const app = (r: Record<string, unknown>) => asAppId(s(r.app));
+const sock = (r: Record<string, unknown>) => asSocketId(s(r.socket_id));
+const chan = (r: Record<string, unknown>) => asChannelName(s(r.channel));

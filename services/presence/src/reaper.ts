@@ -1,4 +1,4 @@
-import type { Logger, PresenceNodes } from '@sockudo-ts/shared';
+import type { LocalNodeRegistry, Logger } from '@sockudo-ts/shared';
 
 /**
  * Reaper looks for dead gateways every `intervalMs` and removes the sockets of those silent for longer
@@ -10,7 +10,7 @@ export class Reaper {
   private startedAt = 0;
 
   constructor(
-    private readonly nodes: PresenceNodes,
+    private readonly nodes: LocalNodeRegistry,
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
     private readonly logger: Logger,

@@ -6,8 +6,8 @@ import {
   QueueWebhookSink,
   flushWebhooks,
   openClusterWebhookQueue,
-  PresenceNodes,
-  PresenceOwner,
+  LocalNodeRegistry,
+  LocalPresence,
   RedisPresenceStore,
   type Logger,
   type ServerConfig,
@@ -43,8 +43,8 @@ export async function startPresence(config: ServerConfig, logger: Logger): Promi
   const apps = new MemoryAppStore(config.app_manager.array.apps);
   const metrics = new Metrics(config.metrics.prometheus.prefix);
   const webhooks = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
-  const owner = new PresenceOwner(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
-  const nodes = new PresenceNodes(store, owner);
+  const owner = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
+  const nodes = new LocalNodeRegistry(store, owner);
   const server = new GrpcPresenceServer(owner, nodes, logger);
   const grpcPort = await server.listen(config.presence.grpc_host, config.presence.grpc_port);
   // why: sweeping at a tenth of the timeout removes a dead gateway's users close to node_timeout_ms after

@@ -9,7 +9,8 @@ import {
   MemoryCacheStore,
   MemoryPresenceStore,
   Metrics,
-  PresenceOwner,
+  LocalPresence,
+  ChannelPublisher,
   QueueWebhookSink,
   WebhookDeadLetters,
   handleHealth,
@@ -46,13 +47,14 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   const webhooks = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
   const webhookMetrics = new WebhookMetrics(metrics.registry, metrics.prefix, queue);
   const worker = new WebhookWorker({ queue, apps, logger, metrics: webhookMetrics, ...workerOptionsFromConfig(config) });
-  const presence = new PresenceOwner(store, bus, apps, webhooks, {
+  const presence = new LocalPresence(store, bus, apps, webhooks, {
     subscriptionCountThrottleMs: config.subscription_count.throttle_ms,
   });
   const nodeId = config.instance.process_id;
-  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId });
+  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
+  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId, publisher });
   const webhookDeadLetters = new WebhookDeadLetters(queue);
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher });
 
   const http: Server = createServer((req, res) => {
     try {

@@ -1,3 +1,4 @@
+import type { AppId } from '../ids.js';
 import type { App } from './app.js';
 import type { AppStore } from './app-store.js';
 
@@ -13,7 +14,7 @@ export class MemoryAppStore implements AppStore {
     }
   }
 
-  async byId(id: string): Promise<App | undefined> {
+  async byId(id: AppId): Promise<App | undefined> {
     return this.ids.get(id);
   }
 

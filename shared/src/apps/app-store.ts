@@ -1,9 +1,10 @@
+import type { AppId } from '../ids.js';
 import type { App } from './app.js';
 
 /** AppStore finds apps by id or key. Implementations own their storage and may cache. */
 export interface AppStore {
   /** byId returns the app with that id, or undefined. */
-  byId(id: string): Promise<App | undefined>;
+  byId(id: AppId): Promise<App | undefined>;
   /** byKey returns the app with that key, or undefined. */
   byKey(key: string): Promise<App | undefined>;
   /** all lists every app (for the debug console and metrics). */

@@ -1,3 +1,5 @@
+import type { AppId } from '../ids.js';
+
 /** WebhookFilter narrows a webhook to channels by prefix, suffix or regular expression. */
 export interface WebhookFilter {
   channel_prefix?: string;
@@ -20,7 +22,7 @@ export interface WebhookConfig {
  * database columns so that a Sockudo app definition can be reused as is.
  */
 export interface App {
-  id: string;
+  id: AppId;
   key: string;
   secret: string;
   enabled: boolean;

@@ -1,4 +1,5 @@
-import type { Bus, BusHandler, BusMessage, ControlMessage, Subscription } from './bus.js';
+import type { AppId, ChannelName } from '../ids.js';
+import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
 
 /**
  * MemoryBus delivers in-process, synchronously, to handlers registered on the same instance. Several
@@ -9,14 +10,14 @@ export class MemoryBus implements Bus {
   private readonly controlHandlers: Array<(message: ControlMessage) => void> = [];
   private closed = false;
 
-  async publish(app: string, channel: string, message: BusMessage): Promise<void> {
-    if (this.closed) return;
+  async publish(app: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
+    if (this.closed) return NO_POSITION;
     const handlers = this.channels.get(key(app, channel));
-    if (handlers === undefined) return;
-    for (const handler of handlers) handler(message);
+    if (handlers !== undefined) for (const handler of handlers) handler(message);
+    return NO_POSITION;
   }
 
-  async subscribe(app: string, channel: string, handler: BusHandler): Promise<Subscription> {
+  async subscribe(app: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
     const k = key(app, channel);
     let handlers = this.channels.get(k);
     if (handlers === undefined) {
@@ -56,6 +57,9 @@ export class MemoryBus implements Bus {
     this.controlHandlers.length = 0;
   }
 }
+
+/** NO_POSITION is the position of every message on a bus that assigns none. */
+const NO_POSITION: PublishPosition = Object.freeze({});
 
 function key(app: string, channel: string): string {
   return app + '\u0000' + channel;

@@ -2,7 +2,8 @@ import { connect } from '@nats-io/transport-node';
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../telemetry/logger.js';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
-import type { Bus, BusHandler, BusMessage, ControlMessage, Subscription } from './bus.js';
+import type { AppId, ChannelName, NodeId } from '../ids.js';
+import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
 import { decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, type Envelope } from './envelope.js';
 import { channelSubject, controlSubject } from './subjects.js';
 
@@ -13,7 +14,7 @@ export interface NatsBusOptions {
   /** prefix is the first token of every subject (clusters sharing a NATS server use different ones). */
   prefix: string;
   /** node is this process's node id, written into every envelope. */
-  node: string;
+  node: NodeId;
   logger?: Logger;
   /** subscribeTimeoutMs bounds how long subscribe waits for the server to confirm interest. Default 2000. */
   subscribeTimeoutMs?: number;
@@ -66,11 +67,12 @@ export class NatsBus implements Bus {
     }
   }
 
-  async publish(app: string, channel: string, message: BusMessage): Promise<void> {
+  async publish(app: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
     this.send(channelSubject(this.options.prefix, app, channel), encodeChannelMessage(this.options.node, message));
+    return NO_POSITION;
   }
 
-  async subscribe(app: string, channel: string, handler: BusHandler): Promise<Subscription> {
+  async subscribe(app: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
     this.ensureConnected();
     const sub = this.nc.subscribe(channelSubject(this.options.prefix, app, channel), {
       callback: (err, msg: Msg) => {
@@ -139,6 +141,9 @@ export class NatsBus implements Bus {
     }
   }
 }
+
+/** NO_POSITION is the position of every message on NATS core, which assigns none. */
+const NO_POSITION: PublishPosition = Object.freeze({});
 
 function reader(h: MsgHdrs | undefined): (name: string) => string | undefined {
   return (name) => (h?.has(name) ? h.get(name) : undefined);

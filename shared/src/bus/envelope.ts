@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SocketId } from '../ids.js';
 import type { BusMessage, ControlMessage } from './bus.js';
 
 /** ENVELOPE_VERSION is the version of the cross-node envelope; a receiver drops versions it does not know. */
@@ -58,7 +59,7 @@ export function decodeChannelMessage(header: HeaderReader, payload: Uint8Array):
   const except = header(HEADER.except);
   const traceparent = header(HEADER.traceparent);
   if (id) message.id = id;
-  if (except) message.except = except;
+  if (except) message.except = except as SocketId;
   if (traceparent) message.traceparent = traceparent;
   return message;
 }

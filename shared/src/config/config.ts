@@ -1,4 +1,5 @@
 import type { App } from '../apps/app.js';
+import type { NodeId } from '../ids.js';
 
 /** ServerConfig is the parsed, validated configuration; see FIELDS in schema.ts for docs and defaults. */
 export interface ServerConfig {
@@ -14,7 +15,7 @@ export interface ServerConfig {
   shutdown_grace_period: number;
   /** user_authentication_timeout in seconds. */
   user_authentication_timeout: number;
-  instance: { process_id: string };
+  instance: { process_id: NodeId };
   metrics: { enabled: boolean; host: string; port: number; prometheus: { prefix: string } };
   app_manager: { driver: string; array: { apps: App[] } };
   websocket: { max_connections: number; max_buffered_bytes: number; max_payload_kb: number };

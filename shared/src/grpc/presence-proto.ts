@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import type { UserId } from '../ids.js';
 import type { Member } from '../presence/presence-store.js';
 
 /** PRESENCE_PROTO is the path of proto/presence.proto (the same from src/ and dist/). */
@@ -32,5 +33,6 @@ export function toProtoMember(member: Member): ProtoMember {
 
 /** fromProtoMember reads a Member from the wire. */
 export function fromProtoMember(member: ProtoMember): Member {
-  return member.info_json === '' ? { id: member.id } : { id: member.id, info: JSON.parse(member.info_json) as unknown };
+  const id = member.id as UserId;
+  return member.info_json === '' ? { id } : { id, info: JSON.parse(member.info_json) as unknown };
 }

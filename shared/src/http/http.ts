@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AppStore } from '../apps/app-store.js';
+import { asAppId } from '../ids.js';
 import { HttpError, payloadTooLarge } from '../protocol/http-errors.js';
 
 /** readBody collects a request body, failing with 413 as soon as it passes `limitBytes`. */
@@ -71,7 +72,7 @@ export function handleHealth(req: IncomingMessage, res: ServerResponse, apps: Ap
     sendText(res, 400, 'Bad app id encoding');
     return true;
   }
-  apps.byId(appId).then(
+  apps.byId(asAppId(appId)).then(
     (app) => (app ? sendText(res, 200, 'OK') : sendText(res, 404, 'App not found')),
     () => sendText(res, 503, 'App store unavailable'),
   );

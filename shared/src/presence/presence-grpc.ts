@@ -3,10 +3,11 @@ import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import { fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from '../grpc/presence-proto.js';
 import type { NodeRegistry, NodeSnapshot } from './node-registry.js';
 import type { Presence } from './presence.js';
-import type { AddConnectionResult, ChannelCounts, JoinResult, Member } from './presence-store.js';
+import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
+import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from './presence-store.js';
 
-/** GrpcPresenceClientOptions say where the presence service is and how long a call may take. */
-export interface GrpcPresenceClientOptions {
+/** GrpcPresenceOptions say where the presence service is and how long a call may take. */
+export interface GrpcPresenceOptions {
   /** url is `host:port` of the presence service. */
   url: string;
   /** deadlineMs bounds every call; past it the call fails with DependencyUnavailable. Default 2000. */
@@ -18,14 +19,14 @@ type Unary = (request: unknown, options: grpc.CallOptions, callback: (err: grpc.
 const UNAVAILABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED]);
 
 /**
- * GrpcPresenceClient is Presence and NodeRegistry over gRPC, for gateways and api replicas. Every call has
+ * GrpcPresence is Presence and NodeRegistry over gRPC, for gateways and api replicas. Every call has
  * a deadline: a presence service that is down or stuck gives DependencyUnavailable, never a hang.
  */
-export class GrpcPresenceClient implements Presence, NodeRegistry {
+export class GrpcPresence implements Presence, NodeRegistry {
   private readonly client: grpc.Client;
   private readonly deadlineMs: number;
 
-  constructor(private readonly options: GrpcPresenceClientOptions) {
+  constructor(private readonly options: GrpcPresenceOptions) {
     const { Client } = loadPresenceService();
     this.client = new Client(options.url, grpc.credentials.createInsecure(), {
       // why: after a presence restart, reconnect within a second instead of grpc's default back-off of minutes.
@@ -36,16 +37,16 @@ export class GrpcPresenceClient implements Presence, NodeRegistry {
     this.deadlineMs = options.deadlineMs ?? 2000;
   }
 
-  async connect(appId: string, socketId: string, node: string): Promise<AddConnectionResult> {
+  async connect(appId: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult> {
     const reply = await this.call<{ result: string }>('Connect', { app: appId, socket_id: socketId, node });
-    return reply.result as AddConnectionResult;
+    return reply.result as ConnectResult;
   }
 
-  async disconnect(appId: string, socketId: string): Promise<void> {
+  async disconnect(appId: AppId, socketId: SocketId): Promise<void> {
     await this.call('Disconnect', { app: appId, socket_id: socketId });
   }
 
-  async subscribe(appId: string, channel: string, socketId: string, member?: Member): Promise<JoinResult> {
+  async subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult> {
     const reply = await this.call<{
       ok: boolean;
       occupied: boolean;
@@ -55,43 +56,43 @@ export class GrpcPresenceClient implements Presence, NodeRegistry {
       members: ProtoMember[];
     }>('Subscribe', { app: appId, channel, socket_id: socketId, member: member === undefined ? null : toProtoMember(member) });
     if (!reply.ok) return { ok: false, reason: 'members_limit' };
-    const result: JoinResult = { ok: true, occupied: reply.occupied, memberAdded: reply.member_added, subscriptionCount: reply.subscription_count };
+    const result: SubscribeResult = { ok: true, occupied: reply.occupied, memberAdded: reply.member_added, subscriptionCount: reply.subscription_count };
     if (reply.has_members) result.members = reply.members.map(fromProtoMember);
     return result;
   }
 
-  async unsubscribe(appId: string, channel: string, socketId: string): Promise<void> {
+  async unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId): Promise<void> {
     await this.call('Unsubscribe', { app: appId, channel, socket_id: socketId });
   }
 
-  async signin(appId: string, socketId: string, userId: string): Promise<void> {
+  async signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<void> {
     await this.call('Signin', { app: appId, socket_id: socketId, user_id: userId });
   }
 
-  async members(appId: string, channel: string): Promise<Member[]> {
+  async members(appId: AppId, channel: ChannelName): Promise<Member[]> {
     return (await this.call<{ members: ProtoMember[] }>('ListMembers', { app: appId, channel })).members.map(fromProtoMember);
   }
 
-  async counts(appId: string, channel: string): Promise<ChannelCounts> {
+  async counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts> {
     const reply = await this.call<{ subscription_count: number; user_count: number }>('ChannelCounts', { app: appId, channel });
     return { subscriptionCount: reply.subscription_count, userCount: reply.user_count };
   }
 
-  async channels(appId: string): Promise<Map<string, ChannelCounts>> {
+  async channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>> {
     const reply = await this.call<{ channels: Array<{ channel: string; counts: { subscription_count: number; user_count: number } | null }> }>(
       'ListChannels',
       { app: appId },
     );
     return new Map(
-      reply.channels.map((c) => [c.channel, { subscriptionCount: c.counts?.subscription_count ?? 0, userCount: c.counts?.user_count ?? 0 }]),
+      reply.channels.map((c) => [c.channel as ChannelName, { subscriptionCount: c.counts?.subscription_count ?? 0, userCount: c.counts?.user_count ?? 0 }]),
     );
   }
 
-  async onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {
-    return (await this.call<{ user_ids: string[] }>('OnlineUsers', { app: appId, user_ids: userIds })).user_ids;
+  async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
+    return (await this.call<{ user_ids: UserId[] }>('OnlineUsers', { app: appId, user_ids: userIds })).user_ids;
   }
 
-  async heartbeat(node: string): Promise<boolean> {
+  async heartbeat(node: NodeId): Promise<boolean> {
     return (await this.call<{ known: boolean }>('Heartbeat', { node })).known;
   }
 

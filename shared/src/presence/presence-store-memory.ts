@@ -1,52 +1,54 @@
+import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
 import type {
-  AddConnectionResult,
   ChannelCounts,
+  ConnectResult,
   DisconnectResult,
-  JoinResult,
-  LeaveResult,
   Member,
   PresenceStore,
   SocketRef,
+  SubscribeResult,
+  UnsubscribeResult,
 } from './presence-store.js';
 
 interface SocketState {
-  app: string;
-  node: string;
-  channels: Set<string>;
-  userId?: string;
+  app: AppId;
+  socketId: SocketId;
+  node: NodeId;
+  channels: Set<ChannelName>;
+  userId?: UserId;
 }
 
 interface ChannelState {
   /** sockets maps a socket id to its presence user id ('' on non-presence channels). */
-  sockets: Map<string, string>;
+  sockets: Map<SocketId, UserId | ''>;
   /** members maps a user id to its info and how many of its sockets are on the channel. */
-  members: Map<string, { info: unknown; sockets: number }>;
+  members: Map<UserId, { info: unknown; sockets: number }>;
 }
 
 /** MemoryPresenceStore keeps presence state in process; every collection shrinks back as sockets leave. */
 export class MemoryPresenceStore implements PresenceStore {
   private readonly sockets = new Map<string, SocketState>();
-  private readonly channelsByApp = new Map<string, Map<string, ChannelState>>();
-  private readonly usersByApp = new Map<string, Map<string, Set<string>>>();
-  private readonly connectionsByApp = new Map<string, number>();
-  private readonly nodes = new Map<string, number>();
+  private readonly channelsByApp = new Map<AppId, Map<ChannelName, ChannelState>>();
+  private readonly usersByApp = new Map<AppId, Map<UserId, Set<SocketId>>>();
+  private readonly connectionsByApp = new Map<AppId, number>();
+  private readonly nodes = new Map<NodeId, number>();
 
-  async addConnection(app: string, socketId: string, node: string, max: number): Promise<AddConnectionResult> {
+  async connect(app: AppId, socketId: SocketId, node: NodeId, max: number): Promise<ConnectResult> {
     const existing = this.sockets.get(sockKey(app, socketId));
     if (existing !== undefined) return existing.node === node ? 'added' : 'taken';
     const count = this.connectionsByApp.get(app) ?? 0;
     if (max > 0 && count >= max) return 'full';
-    this.sockets.set(sockKey(app, socketId), { app, node, channels: new Set() });
+    this.sockets.set(sockKey(app, socketId), { app, socketId, node, channels: new Set() });
     this.connectionsByApp.set(app, count + 1);
     return 'added';
   }
 
-  async removeConnection(app: string, socketId: string): Promise<DisconnectResult> {
+  async disconnect(app: AppId, socketId: SocketId): Promise<DisconnectResult> {
     const result: DisconnectResult = { app, socketId, left: [] };
     const state = this.sockets.get(sockKey(app, socketId));
     if (state === undefined) return result;
     for (const channel of [...state.channels]) {
-      const left = this.leaveSync(app, channel, socketId);
+      const left = this.unsubscribeSync(app, channel, socketId);
       if (left) result.left.push(left);
     }
     if (state.userId !== undefined) {
@@ -68,7 +70,7 @@ export class MemoryPresenceStore implements PresenceStore {
     return result;
   }
 
-  async join(app: string, channel: string, socketId: string, member: Member | undefined, maxMembers: number): Promise<JoinResult> {
+  async subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult> {
     let channels = this.channelsByApp.get(app);
     const existing = channels?.get(channel);
     if (member !== undefined && existing !== undefined && !existing.members.has(member.id) && maxMembers > 0 && existing.members.size >= maxMembers) {
@@ -98,16 +100,16 @@ export class MemoryPresenceStore implements PresenceStore {
         }
       }
     }
-    const result: JoinResult = { ok: true, occupied, memberAdded, subscriptionCount: state.sockets.size };
+    const result: SubscribeResult = { ok: true, occupied, memberAdded, subscriptionCount: state.sockets.size };
     if (member !== undefined) result.members = membersOf(state);
     return result;
   }
 
-  async leave(app: string, channel: string, socketId: string): Promise<LeaveResult | undefined> {
-    return this.leaveSync(app, channel, socketId);
+  async unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined> {
+    return this.unsubscribeSync(app, channel, socketId);
   }
 
-  private leaveSync(app: string, channel: string, socketId: string): LeaveResult | undefined {
+  private unsubscribeSync(app: AppId, channel: ChannelName, socketId: SocketId): UnsubscribeResult | undefined {
     const channels = this.channelsByApp.get(app);
     const state = channels?.get(channel);
     if (state === undefined) return undefined;
@@ -115,7 +117,7 @@ export class MemoryPresenceStore implements PresenceStore {
     if (userId === undefined) return undefined;
     state.sockets.delete(socketId);
     this.sockets.get(sockKey(app, socketId))?.channels.delete(channel);
-    const result: LeaveResult = { channel, vacated: state.sockets.size === 0, subscriptionCount: state.sockets.size };
+    const result: UnsubscribeResult = { channel, vacated: state.sockets.size === 0, subscriptionCount: state.sockets.size };
     if (userId !== '') {
       const m = state.members.get(userId)!;
       m.sockets--;
@@ -131,7 +133,7 @@ export class MemoryPresenceStore implements PresenceStore {
     return result;
   }
 
-  async signin(app: string, socketId: string, userId: string): Promise<{ online: boolean }> {
+  async signin(app: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }> {
     const state = this.sockets.get(sockKey(app, socketId));
     if (state === undefined) return { online: false };
     state.userId = userId;
@@ -150,58 +152,58 @@ export class MemoryPresenceStore implements PresenceStore {
     return { online };
   }
 
-  async members(app: string, channel: string): Promise<Member[]> {
+  async members(app: AppId, channel: ChannelName): Promise<Member[]> {
     const state = this.channelsByApp.get(app)?.get(channel);
     return state ? membersOf(state) : [];
   }
 
-  async counts(app: string, channel: string): Promise<ChannelCounts> {
+  async counts(app: AppId, channel: ChannelName): Promise<ChannelCounts> {
     const state = this.channelsByApp.get(app)?.get(channel);
     return state ? countsOf(state) : { subscriptionCount: 0, userCount: 0 };
   }
 
-  async channels(app: string): Promise<Map<string, ChannelCounts>> {
-    const out = new Map<string, ChannelCounts>();
+  async channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>> {
+    const out = new Map<ChannelName, ChannelCounts>();
     for (const [name, state] of this.channelsByApp.get(app) ?? []) out.set(name, countsOf(state));
     return out;
   }
 
-  async onlineUsers(app: string, userIds: readonly string[]): Promise<string[]> {
+  async onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
     const users = this.usersByApp.get(app);
     return users ? userIds.filter((id) => users.has(id)) : [];
   }
 
-  async connectionCount(app: string): Promise<number> {
+  async connectionCount(app: AppId): Promise<number> {
     return this.connectionsByApp.get(app) ?? 0;
   }
 
-  async heartbeat(node: string, atMs: number): Promise<boolean> {
+  async heartbeat(node: NodeId, atMs: number): Promise<boolean> {
     if (!this.nodes.has(node)) return false;
     this.nodes.set(node, atMs);
     return true;
   }
 
-  async registerNode(node: string, atMs: number): Promise<void> {
+  async registerNode(node: NodeId, atMs: number): Promise<void> {
     this.nodes.set(node, atMs);
   }
 
-  async socketChannels(app: string, socketId: string): Promise<string[]> {
+  async socketChannels(app: AppId, socketId: SocketId): Promise<ChannelName[]> {
     return [...(this.sockets.get(sockKey(app, socketId))?.channels ?? [])];
   }
 
-  async nodeSockets(node: string): Promise<SocketRef[]> {
+  async nodeSockets(node: NodeId): Promise<SocketRef[]> {
     const out: SocketRef[] = [];
-    for (const [k, state] of this.sockets) if (state.node === node) out.push({ app: state.app, socketId: k.slice(state.app.length + 1) });
+    for (const state of this.sockets.values()) if (state.node === node) out.push({ app: state.app, socketId: state.socketId });
     return out;
   }
 
-  async staleNodes(beforeMs: number): Promise<string[]> {
+  async staleNodes(beforeMs: number): Promise<NodeId[]> {
     return [...this.nodes].filter(([, at]) => at < beforeMs).map(([node]) => node);
   }
 
-  async removeNode(node: string): Promise<DisconnectResult[]> {
+  async removeNode(node: NodeId): Promise<DisconnectResult[]> {
     const out: DisconnectResult[] = [];
-    for (const ref of await this.nodeSockets(node)) out.push(await this.removeConnection(ref.app, ref.socketId));
+    for (const ref of await this.nodeSockets(node)) out.push(await this.disconnect(ref.app, ref.socketId));
     this.nodes.delete(node);
     return out;
   }

@@ -14,7 +14,7 @@
 
 const LIB = `
 local P = ARGV[1]
-local function leave(app, ch, sid)
+local function unsubscribe(app, ch, sid)
   local ck = P .. 'c:' .. app .. ':' .. ch
   local uid = redis.call('HGET', ck, sid)
   if not uid then return nil end
@@ -33,14 +33,14 @@ local function leave(app, ch, sid)
   if left == 0 then redis.call('SREM', P .. 'cs:' .. app, ch) end
   return res
 end
-local function remove_connection(app, sid)
+local function disconnect(app, sid)
   local sk = P .. 's:' .. app .. ':' .. sid
   local res = { app = app, socketId = sid, left = {} }
   local node = redis.call('HGET', sk, 'node')
   if not node then return res end
   local user = redis.call('HGET', sk, 'user')
   for _, ch in ipairs(redis.call('SMEMBERS', P .. 'sc:' .. app .. ':' .. sid)) do
-    local l = leave(app, ch, sid)
+    local l = unsubscribe(app, ch, sid)
     if l then table.insert(res.left, l) end
   end
   if user then
@@ -55,8 +55,8 @@ local function remove_connection(app, sid)
 end
 `;
 
-/** ADD_CONNECTION: ARGV prefix, app, sid, node, max -> 'added' | 'full' | 'taken'. */
-export const ADD_CONNECTION = `
+/** CONNECT: ARGV prefix, app, sid, node, max -> 'added' | 'full' | 'taken'. */
+export const CONNECT = `
 local P, app, sid, node, max = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local sk = P .. 's:' .. app .. ':' .. sid
 local existing = redis.call('HGET', sk, 'node')
@@ -72,13 +72,13 @@ redis.call('INCR', P .. 'n:' .. app)
 return 'added'
 `;
 
-/** REMOVE_CONNECTION: ARGV prefix, app, sid -> JSON DisconnectResult. */
-export const REMOVE_CONNECTION = LIB + `
-return cjson.encode(remove_connection(ARGV[2], ARGV[3]))
+/** DISCONNECT: ARGV prefix, app, sid -> JSON DisconnectResult. */
+export const DISCONNECT = LIB + `
+return cjson.encode(disconnect(ARGV[2], ARGV[3]))
 `;
 
-/** JOIN: ARGV prefix, app, channel, sid, user id, info JSON, has member ('1'/'0'), max members -> JSON. */
-export const JOIN = `
+/** SUBSCRIBE: ARGV prefix, app, channel, sid, user id, info JSON, has member ('1'/'0'), max members -> JSON. */
+export const SUBSCRIBE = `
 local P, app, ch, sid, uid, info, has_member, max = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7] == '1', tonumber(ARGV[8])
 local ck = P .. 'c:' .. app .. ':' .. ch
 local mk = P .. 'm:' .. app .. ':' .. ch
@@ -103,9 +103,9 @@ if has_member then res.members = redis.call('HGETALL', ik) end
 return cjson.encode(res)
 `;
 
-/** LEAVE: ARGV prefix, app, channel, sid -> JSON LeaveResult or nil. */
-export const LEAVE = LIB + `
-local res = leave(ARGV[2], ARGV[3], ARGV[4])
+/** UNSUBSCRIBE: ARGV prefix, app, channel, sid -> JSON UnsubscribeResult or nil. */
+export const UNSUBSCRIBE = LIB + `
+local res = unsubscribe(ARGV[2], ARGV[3], ARGV[4])
 if res then return cjson.encode(res) end
 return false
 `;
@@ -156,7 +156,7 @@ local nk = P .. 'ns:' .. node
 local results = {}
 for _, ref in ipairs(redis.call('SRANDMEMBER', nk, batch)) do
   local cut = string.find(ref, '\\n', 1, true)
-  local res = remove_connection(string.sub(ref, 1, cut - 1), string.sub(ref, cut + 1))
+  local res = disconnect(string.sub(ref, 1, cut - 1), string.sub(ref, cut + 1))
   redis.call('SREM', nk, ref)
   table.insert(results, res)
 end

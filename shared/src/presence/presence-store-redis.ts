@@ -1,14 +1,15 @@
 import type { Redis } from 'ioredis';
 import { deleteByPrefix, openRedis, redisCall, type RedisOptions } from '../redis/redis-connection.js';
+import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
 import type {
-  AddConnectionResult,
   ChannelCounts,
+  ConnectResult,
   DisconnectResult,
-  JoinResult,
-  LeaveResult,
   Member,
   PresenceStore,
   SocketRef,
+  SubscribeResult,
+  UnsubscribeResult,
 } from './presence-store.js';
 import * as lua from './presence-store-redis-scripts.js';
 
@@ -34,52 +35,52 @@ export class RedisPresenceStore implements PresenceStore {
     return new RedisPresenceStore(await openRedis(options), options.prefix);
   }
 
-  async addConnection(app: string, socketId: string, node: string, max: number): Promise<AddConnectionResult> {
-    return (await this.run(lua.ADD_CONNECTION, app, socketId, node, max)) as AddConnectionResult;
+  async connect(app: AppId, socketId: SocketId, node: NodeId, max: number): Promise<ConnectResult> {
+    return (await this.run(lua.CONNECT, app, socketId, node, max)) as ConnectResult;
   }
 
-  async removeConnection(app: string, socketId: string): Promise<DisconnectResult> {
-    return toDisconnect(JSON.parse((await this.run(lua.REMOVE_CONNECTION, app, socketId)) as string));
+  async disconnect(app: AppId, socketId: SocketId): Promise<DisconnectResult> {
+    return toDisconnect(JSON.parse((await this.run(lua.DISCONNECT, app, socketId)) as string));
   }
 
-  async join(app: string, channel: string, socketId: string, member: Member | undefined, maxMembers: number): Promise<JoinResult> {
+  async subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult> {
     const info = member?.info === undefined ? '' : JSON.stringify(member.info);
-    const raw = await this.run(lua.JOIN, app, channel, socketId, member?.id ?? '', info, member ? '1' : '0', maxMembers);
+    const raw = await this.run(lua.SUBSCRIBE, app, channel, socketId, member?.id ?? '', info, member ? '1' : '0', maxMembers);
     const r = JSON.parse(raw as string) as { ok: boolean; occupied: boolean; memberAdded: boolean; subscriptionCount: number; members?: string[] | object };
     if (!r.ok) return { ok: false, reason: 'members_limit' };
-    const result: JoinResult = { ok: true, occupied: r.occupied, memberAdded: r.memberAdded, subscriptionCount: r.subscriptionCount };
+    const result: SubscribeResult = { ok: true, occupied: r.occupied, memberAdded: r.memberAdded, subscriptionCount: r.subscriptionCount };
     if (member !== undefined) result.members = toMembers(r.members);
     return result;
   }
 
-  async leave(app: string, channel: string, socketId: string): Promise<LeaveResult | undefined> {
-    const raw = await this.run(lua.LEAVE, app, channel, socketId);
-    return raw === null ? undefined : toLeave(JSON.parse(raw as string));
+  async unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined> {
+    const raw = await this.run(lua.UNSUBSCRIBE, app, channel, socketId);
+    return raw === null ? undefined : toUnsubscribe(JSON.parse(raw as string));
   }
 
-  async signin(app: string, socketId: string, userId: string): Promise<{ online: boolean }> {
+  async signin(app: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }> {
     return { online: (await this.run(lua.SIGNIN, app, socketId, userId)) === 1 };
   }
 
-  async members(app: string, channel: string): Promise<Member[]> {
+  async members(app: AppId, channel: ChannelName): Promise<Member[]> {
     return toMembers(await redisCall(() => this.redis.hgetall(this.key('i', app, channel))));
   }
 
-  async counts(app: string, channel: string): Promise<ChannelCounts> {
+  async counts(app: AppId, channel: ChannelName): Promise<ChannelCounts> {
     const [subscriptionCount, userCount] = (await this.run(lua.COUNTS, app, channel)) as [number, number];
     return { subscriptionCount, userCount };
   }
 
-  async channels(app: string): Promise<Map<string, ChannelCounts>> {
+  async channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>> {
     const flat = (await this.run(lua.CHANNELS, app)) as Array<string | number>;
-    const out = new Map<string, ChannelCounts>();
+    const out = new Map<ChannelName, ChannelCounts>();
     for (let i = 0; i < flat.length; i += 3) {
-      out.set(String(flat[i]), { subscriptionCount: Number(flat[i + 1]), userCount: Number(flat[i + 2]) });
+      out.set(String(flat[i]) as ChannelName, { subscriptionCount: Number(flat[i + 1]), userCount: Number(flat[i + 2]) });
     }
     return out;
   }
 
-  async onlineUsers(app: string, userIds: readonly string[]): Promise<string[]> {
+  async onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
     if (userIds.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of userIds) pipeline.exists(this.key('u', app, id));
@@ -87,35 +88,35 @@ export class RedisPresenceStore implements PresenceStore {
     return userIds.filter((_, i) => replies[i]?.[1] === 1);
   }
 
-  async connectionCount(app: string): Promise<number> {
+  async connectionCount(app: AppId): Promise<number> {
     return Number((await redisCall(() => this.redis.get(this.prefix + 'n:' + app))) ?? 0);
   }
 
-  async heartbeat(node: string, atMs: number): Promise<boolean> {
+  async heartbeat(node: NodeId, atMs: number): Promise<boolean> {
     return (await this.run(lua.HEARTBEAT, node, atMs)) === 1;
   }
 
-  async registerNode(node: string, atMs: number): Promise<void> {
+  async registerNode(node: NodeId, atMs: number): Promise<void> {
     await redisCall(() => this.redis.zadd(this.prefix + 'nodes', atMs, node));
   }
 
-  async nodeSockets(node: string): Promise<SocketRef[]> {
+  async nodeSockets(node: NodeId): Promise<SocketRef[]> {
     const refs = await redisCall(() => this.redis.smembers(this.prefix + 'ns:' + node));
     return refs.map((ref) => {
       const cut = ref.indexOf('\n');
-      return { app: ref.slice(0, cut), socketId: ref.slice(cut + 1) };
+      return { app: ref.slice(0, cut) as AppId, socketId: ref.slice(cut + 1) as SocketId };
     });
   }
 
-  async socketChannels(app: string, socketId: string): Promise<string[]> {
-    return redisCall(() => this.redis.smembers(this.key('sc', app, socketId)));
+  async socketChannels(app: AppId, socketId: SocketId): Promise<ChannelName[]> {
+    return (await redisCall(() => this.redis.smembers(this.key('sc', app, socketId)))) as ChannelName[];
   }
 
-  async staleNodes(beforeMs: number): Promise<string[]> {
-    return redisCall(() => this.redis.zrangebyscore(this.prefix + 'nodes', '-inf', `(${beforeMs}`));
+  async staleNodes(beforeMs: number): Promise<NodeId[]> {
+    return (await redisCall(() => this.redis.zrangebyscore(this.prefix + 'nodes', '-inf', `(${beforeMs}`))) as NodeId[];
   }
 
-  async removeNode(node: string): Promise<DisconnectResult[]> {
+  async removeNode(node: NodeId): Promise<DisconnectResult[]> {
     const out: DisconnectResult[] = [];
     // why: batches keep each script short, so one dead gateway with many sockets never blocks Redis long.
     for (;;) {
@@ -150,22 +151,22 @@ function asArray(value: unknown): unknown[] {
 }
 
 function toMembers(value: unknown): Member[] {
-  const entries: Array<[string, string]> = [];
-  if (Array.isArray(value)) for (let i = 0; i < value.length; i += 2) entries.push([String(value[i]), String(value[i + 1])]);
-  else if (typeof value === 'object' && value !== null) entries.push(...Object.entries(value as Record<string, string>));
+  const entries: Array<[UserId, string]> = [];
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i += 2) entries.push([String(value[i]) as UserId, String(value[i + 1])]);
+  else if (typeof value === 'object' && value !== null) entries.push(...(Object.entries(value as Record<string, string>) as Array<[UserId, string]>));
   return entries.map(([id, info]) => (info === '' ? { id } : { id, info: JSON.parse(info) as unknown }));
 }
 
-function toLeave(raw: unknown): LeaveResult {
-  const r = raw as LeaveResult;
-  const out: LeaveResult = { channel: r.channel, vacated: r.vacated, subscriptionCount: r.subscriptionCount };
+function toUnsubscribe(raw: unknown): UnsubscribeResult {
+  const r = raw as UnsubscribeResult;
+  const out: UnsubscribeResult = { channel: r.channel, vacated: r.vacated, subscriptionCount: r.subscriptionCount };
   if (r.memberRemoved !== undefined) out.memberRemoved = r.memberRemoved;
   return out;
 }
 
 function toDisconnect(raw: unknown): DisconnectResult {
   const r = raw as DisconnectResult;
-  const out: DisconnectResult = { app: r.app, socketId: r.socketId, left: asArray(r.left).map(toLeave) };
+  const out: DisconnectResult = { app: r.app, socketId: r.socketId, left: asArray(r.left).map(toUnsubscribe) };
   if (r.offline !== undefined) out.offline = r.offline;
   return out;
 }

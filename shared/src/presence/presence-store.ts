@@ -1,6 +1,8 @@
+import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
+
 /** Member is one user on a presence channel: its id and the user_info it joined with. */
 export interface Member {
-  id: string;
+  id: UserId;
   info?: unknown;
 }
 
@@ -12,8 +14,11 @@ export interface ChannelCounts {
   userCount: number;
 }
 
-/** JoinResult says what a socket's subscription changed, cluster-wide. */
-export type JoinResult =
+/** ConnectResult is the outcome of admitting a socket: `added`, `full` (app quota) or `taken` (id in use). */
+export type ConnectResult = 'added' | 'full' | 'taken';
+
+/** SubscribeResult says what a socket's subscription changed, cluster-wide. */
+export type SubscribeResult =
   | {
       ok: true;
       /** occupied is true when this socket is the channel's first. */
@@ -26,79 +31,95 @@ export type JoinResult =
     }
   | { ok: false; reason: 'members_limit' };
 
-/** LeaveResult says what a socket's unsubscription changed, cluster-wide. */
-export interface LeaveResult {
-  channel: string;
+/** UnsubscribeResult says what a socket's unsubscription changed, cluster-wide. */
+export interface UnsubscribeResult {
+  channel: ChannelName;
   /** vacated is true when the channel has no socket left. */
   vacated: boolean;
   /** memberRemoved is the user id whose last socket left the presence channel. */
-  memberRemoved?: string;
+  memberRemoved?: UserId;
   subscriptionCount: number;
 }
 
-/** AddConnectionResult is the outcome of PresenceStore.addConnection. */
-export type AddConnectionResult = 'added' | 'full' | 'taken';
-
 /** SocketRef names one socket cluster-wide. */
 export interface SocketRef {
-  app: string;
-  socketId: string;
+  app: AppId;
+  socketId: SocketId;
 }
 
 /** DisconnectResult is everything a socket's departure changed. */
 export interface DisconnectResult {
-  app: string;
-  socketId: string;
-  left: LeaveResult[];
+  app: AppId;
+  socketId: SocketId;
+  left: UnsubscribeResult[];
   /** offline is the signed-in user whose last socket this was. */
-  offline?: string;
+  offline?: UserId;
 }
 
 /**
- * PresenceStore keeps the cluster-wide truth about sockets, subscriptions, presence members and signed-in
- * users. Every method is atomic; results report the transitions the call caused so that the caller can
- * emit events exactly once.
+ * ConnectionStore admits sockets under the per-app quota. Every method is atomic and reports the
+ * transitions it caused, so that the caller emits their events exactly once.
  */
-export interface PresenceStore {
+export interface ConnectionStore {
   /**
-   * addConnection registers a socket on a node unless the app already has `max` sockets (zero: no limit):
+   * connect registers a socket on a node unless the app already has `max` sockets (zero: no limit):
    * `added` (also when this node had already added it), `full`, or `taken` when another node holds that id.
    */
-  addConnection(app: string, socketId: string, node: string, max: number): Promise<AddConnectionResult>;
-  /** removeConnection drops a socket with its subscriptions and sign-in. */
-  removeConnection(app: string, socketId: string): Promise<DisconnectResult>;
-  /** join subscribes a socket to a channel; a presence member must fit under `maxMembers`. */
-  join(app: string, channel: string, socketId: string, member: Member | undefined, maxMembers: number): Promise<JoinResult>;
-  /** leave unsubscribes a socket; undefined when it was not subscribed. */
-  leave(app: string, channel: string, socketId: string): Promise<LeaveResult | undefined>;
-  /** signin marks a socket as a user's; `online` is true when it is the user's first signed-in socket. */
-  signin(app: string, socketId: string, userId: string): Promise<{ online: boolean }>;
-  /** members lists a presence channel's members. */
-  members(app: string, channel: string): Promise<Member[]>;
-  /** counts returns a channel's counts (zeros for an empty channel). */
-  counts(app: string, channel: string): Promise<ChannelCounts>;
-  /** channels lists every occupied channel of an app with its counts. */
-  channels(app: string): Promise<Map<string, ChannelCounts>>;
-  /** onlineUsers returns which of the given users have a signed-in socket. */
-  onlineUsers(app: string, userIds: readonly string[]): Promise<string[]>;
+  connect(app: AppId, socketId: SocketId, node: NodeId, max: number): Promise<ConnectResult>;
+  /** disconnect drops a socket with its subscriptions and sign-in. */
+  disconnect(app: AppId, socketId: SocketId): Promise<DisconnectResult>;
   /** connectionCount is the number of sockets an app has, cluster-wide. */
-  connectionCount(app: string): Promise<number>;
+  connectionCount(app: AppId): Promise<number>;
+}
+
+/** MembershipStore keeps which sockets are on which channel, and presence members. Atomic per call. */
+export interface MembershipStore {
+  /** subscribe joins a socket to a channel; a new presence member must fit under `maxMembers` (zero: no limit). */
+  subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult>;
+  /** unsubscribe removes a socket from a channel; undefined when it was not subscribed. */
+  unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined>;
+  /** members lists a presence channel's members. */
+  members(app: AppId, channel: ChannelName): Promise<Member[]>;
+  /** counts returns a channel's counts (zeros for an empty channel). */
+  counts(app: AppId, channel: ChannelName): Promise<ChannelCounts>;
+  /** channels lists every occupied channel of an app with its counts. */
+  channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>>;
+  /** socketChannels lists the channels a socket is subscribed to. */
+  socketChannels(app: AppId, socketId: SocketId): Promise<ChannelName[]>;
+}
+
+/** UserStore keeps signed-in users (users online, watchlists). */
+export interface UserStore {
+  /** signin marks a socket as a user's; `online` is true when it is the user's first signed-in socket. */
+  signin(app: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }>;
+  /** onlineUsers returns which of the given users have a signed-in socket. */
+  onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]>;
+}
+
+/** NodeStore keeps which nodes are alive and which sockets each holds (dead-node cleanup). */
+export interface NodeStore {
   /**
    * heartbeat records that a registered node is alive at `atMs`. It returns false, recording nothing, for a
    * node the store does not know (never registered, removed as dead, or the store lost its state): that
    * node must re-register what it holds.
    */
-  heartbeat(node: string, atMs: number): Promise<boolean>;
+  heartbeat(node: NodeId, atMs: number): Promise<boolean>;
   /** registerNode records a node as alive at `atMs`, known or not. */
-  registerNode(node: string, atMs: number): Promise<void>;
+  registerNode(node: NodeId, atMs: number): Promise<void>;
   /** nodeSockets lists the sockets the store holds for a node. */
-  nodeSockets(node: string): Promise<SocketRef[]>;
-  /** socketChannels lists the channels the store has a socket subscribed to. */
-  socketChannels(app: string, socketId: string): Promise<string[]>;
+  nodeSockets(node: NodeId): Promise<SocketRef[]>;
   /** staleNodes lists nodes whose last heartbeat is older than `beforeMs`. */
-  staleNodes(beforeMs: number): Promise<string[]>;
+  staleNodes(beforeMs: number): Promise<NodeId[]>;
   /** removeNode drops every socket of a node (a crashed gateway) and the node itself. */
-  removeNode(node: string): Promise<DisconnectResult[]>;
+  removeNode(node: NodeId): Promise<DisconnectResult[]>;
+}
+
+/**
+ * PresenceStore is the cluster-wide truth about sockets, subscriptions, presence members, signed-in users
+ * and nodes: every role store in one, with its connection. Implementations: MemoryPresenceStore,
+ * RedisPresenceStore (one contract suite runs on both).
+ */
+export interface PresenceStore extends ConnectionStore, MembershipStore, UserStore, NodeStore {
   /** close releases the store's connection. */
   close(): Promise<void>;
 }

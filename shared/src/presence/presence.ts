@@ -1,20 +1,41 @@
-import type { AddConnectionResult, ChannelCounts, JoinResult, Member } from './presence-store.js';
+import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
+import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from './presence-store.js';
 
 /**
- * Presence is the gateway's and api's view of cluster-wide state. Mutations also emit what they cause:
- * member_added/removed frames, subscription_count frames, watchlist notices and webhooks.
- * Implementations: PresenceOwner (in process) and the presence service's gRPC client.
+ * ConnectionRegistry admits and removes sockets cluster-wide. Mutations emit what they cause
+ * (member_removed, vacated, offline notices, webhooks).
  */
-export interface Presence {
+export interface ConnectionRegistry {
   /** connect admits a socket: `full` when its app is at max_connections, `taken` when the id is in use. */
-  connect(appId: string, socketId: string, node: string): Promise<AddConnectionResult>;
+  connect(app: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult>;
   /** disconnect removes a socket with its subscriptions and sign-in, emitting what that causes. */
-  disconnect(appId: string, socketId: string): Promise<void>;
-  subscribe(appId: string, channel: string, socketId: string, member?: Member): Promise<JoinResult>;
-  unsubscribe(appId: string, channel: string, socketId: string): Promise<void>;
-  signin(appId: string, socketId: string, userId: string): Promise<void>;
-  members(appId: string, channel: string): Promise<Member[]>;
-  counts(appId: string, channel: string): Promise<ChannelCounts>;
-  channels(appId: string): Promise<Map<string, ChannelCounts>>;
-  onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]>;
+  disconnect(app: AppId, socketId: SocketId): Promise<void>;
 }
+
+/** ChannelMembership is who is on which channel, cluster-wide; subscribe/unsubscribe emit their events. */
+export interface ChannelMembership {
+  /** subscribe joins a socket (as a presence member when given); member_added and occupancy are emitted. */
+  subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult>;
+  /** unsubscribe removes a socket from a channel; member_removed and vacated are emitted. */
+  unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<void>;
+  /** members lists a presence channel's members. */
+  members(app: AppId, channel: ChannelName): Promise<Member[]>;
+  /** counts returns a channel's counts (zeros for an empty channel). */
+  counts(app: AppId, channel: ChannelName): Promise<ChannelCounts>;
+  /** channels lists every occupied channel of an app with its counts. */
+  channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>>;
+}
+
+/** UserDirectory knows which users are signed in anywhere in the cluster. */
+export interface UserDirectory {
+  /** signin marks a socket as a user's; the user's first socket sends an online notice to watchers. */
+  signin(app: AppId, socketId: SocketId, userId: UserId): Promise<void>;
+  /** onlineUsers returns which of the given users have a signed-in socket. */
+  onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]>;
+}
+
+/**
+ * Presence is the gateway's and api's view of cluster-wide state, every role in one. Implementations:
+ * LocalPresence (in process, over a PresenceStore) and GrpcPresence (the presence service's client).
+ */
+export interface Presence extends ConnectionRegistry, ChannelMembership, UserDirectory {}

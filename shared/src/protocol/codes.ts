@@ -25,17 +25,6 @@ export const CloseCode = {
 /** CloseCodeValue is any value of the CloseCode catalogue. */
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** ReconnectAdvice says what a pusher-js client does after a close with a given code. */
-export type ReconnectAdvice = 'fatal' | 'backoff' | 'immediate' | 'error';
-
-/** reconnectAdvice classifies a Pusher code by its range. */
-export function reconnectAdvice(code: number): ReconnectAdvice {
-  if (code >= 4000 && code < 4100) return 'fatal';
-  if (code >= 4100 && code < 4200) return 'backoff';
-  if (code >= 4200 && code < 4300) return 'immediate';
-  return 'error';
-}
-
 /** PusherError is a protocol-level failure carried as data: the code to send and a human message. */
 export class PusherError extends Error {
   /** code is the Pusher code sent in `pusher:error` and, when fatal for the socket, as the close code. */

@@ -1,3 +1,5 @@
+import type { UserId } from '../ids.js';
+
 /**
  * Frame helpers: every server -> client message is a JSON object whose `data` is a JSON string
  * (PROTOCOL.md §1). These build the text of a frame once, so it can be written to many sockets.
@@ -28,6 +30,39 @@ export function encodeInternal(event: string, data: unknown, channel?: string): 
 /** encodeError returns the text of a `pusher:error` frame. */
 export function encodeError(code: number | null, message: string, channel?: string): string {
   return encodeInternal('pusher:error', { code, message }, channel);
+}
+
+/** MemberEvent is what a presence member frame says: a user was added to or removed from its channel. */
+export interface MemberEvent {
+  added: boolean;
+  userId: UserId;
+}
+
+const MEMBER_EVENT_HINT = 'pusher_internal:member_';
+
+/**
+ * memberEventOf reads a frame's text and returns the member change it announces, or undefined for any other
+ * frame. It decides by the parsed event name, never by the position of keys in the text.
+ */
+export function memberEventOf(text: string): MemberEvent | undefined {
+  // why: most frames are not member frames; a substring test spares them the JSON parse.
+  if (!text.includes(MEMBER_EVENT_HINT)) return undefined;
+  let frame: { event?: unknown; data?: unknown };
+  try {
+    frame = JSON.parse(text) as typeof frame;
+  } catch {
+    return undefined;
+  }
+  const added = frame.event === 'pusher_internal:member_added';
+  if (!added && frame.event !== 'pusher_internal:member_removed') return undefined;
+  let data: { user_id?: unknown };
+  try {
+    data = (typeof frame.data === 'string' ? JSON.parse(frame.data) : frame.data) as typeof data;
+  } catch {
+    return undefined;
+  }
+  const userId = data?.user_id;
+  return typeof userId === 'string' ? { added, userId: userId as UserId } : undefined;
 }
 
 /** payloadToString turns an event payload into the string sent to clients: strings pass, others are JSON. */

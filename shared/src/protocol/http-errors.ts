@@ -26,8 +26,5 @@ export const forbidden = (message: string): HttpError => new HttpError(403, 'for
 export const notFound = (message: string): HttpError => new HttpError(404, 'not_found', message);
 /** payloadTooLarge is a 413 for a body or event payload over its limit. */
 export const payloadTooLarge = (message: string): HttpError => new HttpError(413, 'payload_too_large', message);
-/** tooManyRequests is a 429 with a Retry-After in seconds. */
-export const tooManyRequests = (message: string, retryAfterSeconds: number): HttpError =>
-  new HttpError(429, 'rate_limited', message, { 'Retry-After': String(retryAfterSeconds) });
 /** unavailable is a 503 while a dependency the request needs is down. */
 export const unavailable = (message: string): HttpError => new HttpError(503, 'unavailable', message);

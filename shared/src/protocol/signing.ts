@@ -32,9 +32,14 @@ export function signChannel(key: string, secret: string, socketId: string, chann
   return `${key}:${hmacSha256Hex(secret, channelAuthString(socketId, channel, channelData))}`;
 }
 
+/** signinAuthString is the message a `pusher:signin` signs: the socket id and the exact user_data string. */
+export function signinAuthString(socketId: string, userData: string): string {
+  return `${socketId}::user::${userData}`;
+}
+
 /** signUser returns the `auth` value (`key:signature`) for `pusher:signin` with the exact user_data string. */
 export function signUser(key: string, secret: string, socketId: string, userData: string): string {
-  return `${key}:${hmacSha256Hex(secret, `${socketId}::user::${userData}`)}`;
+  return `${key}:${hmacSha256Hex(secret, signinAuthString(socketId, userData))}`;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AppStore } from '../apps/app-store.js';
 import { NatsBus } from '../bus/bus-nats.js';
 import { RedisCacheStore } from '../cache/cache-store-redis.js';
 import { ConfigError, type ServerConfig } from '../config/config.js';
-import { GrpcPresenceClient } from '../presence/presence-grpc.js';
+import { GrpcPresence } from '../presence/presence-grpc.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookJob } from '../webhooks/jobs.js';
@@ -13,7 +13,7 @@ import { QueueWebhookSink } from '../webhooks/webhook-sink-queue.js';
 export interface ClusterPorts {
   bus: NatsBus;
   cache: RedisCacheStore;
-  presence: GrpcPresenceClient;
+  presence: GrpcPresence;
   /** webhookQueue is the shared BullMQ `webhooks` queue; the webhook service delivers from it. */
   webhookQueue: JobQueue<WebhookJob>;
   webhooks: QueueWebhookSink;
@@ -40,7 +40,7 @@ export async function connectClusterPorts(service: string, config: ServerConfig,
     opened.push(cache);
     const webhookQueue = await openClusterWebhookQueue(config);
     const webhooks = new QueueWebhookSink(webhookQueue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
-    const presence = new GrpcPresenceClient({ url: config.presence.grpc_url, deadlineMs: config.presence.grpc_deadline_ms });
+    const presence = new GrpcPresence({ url: config.presence.grpc_url, deadlineMs: config.presence.grpc_deadline_ms });
     return {
       bus,
       cache,

@@ -1,20 +1,22 @@
+import type { AppId, ChannelName, SocketId, UserId } from '../ids.js';
+
 /** WebhookEvent is one entry of a webhook body's `events` list (PROTOCOL.md §9). */
 export type WebhookEvent =
-  | { name: 'channel_occupied' | 'channel_vacated' | 'cache_miss'; channel: string }
-  | { name: 'member_added' | 'member_removed'; channel: string; user_id: string }
-  | { name: 'subscription_count'; channel: string; subscription_count: number }
+  | { name: 'channel_occupied' | 'channel_vacated' | 'cache_miss'; channel: ChannelName }
+  | { name: 'member_added' | 'member_removed'; channel: ChannelName; user_id: UserId }
+  | { name: 'subscription_count'; channel: ChannelName; subscription_count: number }
   | {
       name: 'client_event';
-      channel: string;
+      channel: ChannelName;
       event: string;
       data: string;
-      socket_id: string;
-      user_id?: string;
+      socket_id: SocketId;
+      user_id?: UserId;
     };
 
 /** WebhookSink accepts webhook events for an app; delivery, delays and retries are the sink's concern. */
 export interface WebhookSink {
-  emit(appId: string, event: WebhookEvent): void;
+  emit(appId: AppId, event: WebhookEvent): void;
 }
 
 /** NullWebhookSink drops events: used where an app has no webhooks configured. */

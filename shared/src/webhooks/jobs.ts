@@ -1,3 +1,4 @@
+import type { AppId } from '../ids.js';
 import type { App, WebhookConfig } from '../apps/app.js';
 import type { WebhookEvent } from './events.js';
 
@@ -14,7 +15,7 @@ export const WEBHOOK_JOB_VERSION = 1;
 export interface DeliverJob {
   v: 1;
   kind: 'deliver';
-  app_id: string;
+  app_id: AppId;
   /** url and headers are the endpoint as configured when the event happened. */
   url: string;
   headers: Record<string, string>;
@@ -29,7 +30,7 @@ export interface DeliverJob {
 export interface ReleaseJob {
   v: 1;
   kind: 'release';
-  app_id: string;
+  app_id: AppId;
   event: WebhookEvent;
 }
 

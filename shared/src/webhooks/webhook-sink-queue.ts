@@ -1,4 +1,5 @@
 import type { AppStore } from '../apps/app-store.js';
+import type { AppId } from '../ids.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookEvent, WebhookSink } from './events.js';
@@ -35,7 +36,7 @@ export class QueueWebhookSink implements WebhookSink {
     this.logger = options.logger;
   }
 
-  emit(appId: string, event: WebhookEvent): void {
+  emit(appId: AppId, event: WebhookEvent): void {
     const previous = this.chains.get(appId) ?? Promise.resolve();
     const next = previous
       .then(() => this.enqueue(appId, event))
@@ -51,7 +52,7 @@ export class QueueWebhookSink implements WebhookSink {
     await Promise.all([...this.chains.values()]);
   }
 
-  private async enqueue(appId: string, event: WebhookEvent): Promise<void> {
+  private async enqueue(appId: AppId, event: WebhookEvent): Promise<void> {
     const app = await this.apps.byId(appId);
     if (app === undefined || app.webhooks.length === 0) return;
     const held = heldJobId(appId, event);

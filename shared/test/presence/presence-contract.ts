@@ -20,7 +20,7 @@ export interface PresenceHandle {
 
 /**
  * describePresenceContract runs the Presence port's contract: what the gateway and api may rely on from
- * PresenceOwner in process and from the presence service over gRPC alike, effects on the bus included.
+ * LocalPresence in process and from the presence service over gRPC alike, effects on the bus included.
  */
 export function describePresenceContract(name: string, make: () => Promise<PresenceHandle>): void {
   describe(`Presence contract: ${name}`, () => {

@@ -1,16 +1,16 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DependencyUnavailable, GrpcPresenceClient } from '@sockudo-ts/shared';
+import { DependencyUnavailable, GrpcPresence } from '@sockudo-ts/shared';
 import { freePort } from '../../../tests/kit/processes.js';
 
-describe('GrpcPresenceClient', () => {
+describe('GrpcPresence', () => {
   const servers: Server[] = [];
   afterAll(() => {
     for (const s of servers) s.close();
   });
 
   it('fails fast with DependencyUnavailable when nothing listens', async () => {
-    const client = new GrpcPresenceClient({ url: `127.0.0.1:${await freePort()}`, deadlineMs: 1000 });
+    const client = new GrpcPresence({ url: `127.0.0.1:${await freePort()}`, deadlineMs: 1000 });
     const started = Date.now();
     await expect(client.counts('a', 'c')).rejects.toBeInstanceOf(DependencyUnavailable);
     expect(Date.now() - started).toBeLessThan(1500);
@@ -21,7 +21,7 @@ describe('GrpcPresenceClient', () => {
     const silent = createServer(() => undefined);
     servers.push(silent);
     const port = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
-    const client = new GrpcPresenceClient({ url: `127.0.0.1:${port}`, deadlineMs: 300 });
+    const client = new GrpcPresence({ url: `127.0.0.1:${port}`, deadlineMs: 300 });
     const started = Date.now();
     const err = await client.connect('a', '1.1', 'n').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailable);

@@ -27,51 +27,51 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
     });
 
     it('counts connections per app and enforces the maximum; ids are unique across nodes', async () => {
-      expect(await store.addConnection('a', '1.1', 'n1', 2)).toBe('added');
-      expect(await store.addConnection('a', '1.1', 'n1', 2)).toBe('added');
-      expect(await store.addConnection('a', '1.1', 'n2', 2)).toBe('taken');
-      expect(await store.addConnection('a', '1.2', 'n2', 2)).toBe('added');
-      expect(await store.addConnection('a', '1.3', 'n1', 2)).toBe('full');
-      expect(await store.addConnection('b', '1.3', 'n1', 2)).toBe('added');
+      expect(await store.connect('a', '1.1', 'n1', 2)).toBe('added');
+      expect(await store.connect('a', '1.1', 'n1', 2)).toBe('added');
+      expect(await store.connect('a', '1.1', 'n2', 2)).toBe('taken');
+      expect(await store.connect('a', '1.2', 'n2', 2)).toBe('added');
+      expect(await store.connect('a', '1.3', 'n1', 2)).toBe('full');
+      expect(await store.connect('b', '1.3', 'n1', 2)).toBe('added');
       expect(await store.connectionCount('a')).toBe(2);
-      await store.removeConnection('a', '1.1');
+      await store.disconnect('a', '1.1');
       expect(await store.connectionCount('a')).toBe(1);
-      expect(await store.addConnection('a', '1.3', 'n1', 2)).toBe('added');
-      expect(await store.addConnection('c', '9.9', 'n1', 0)).toBe('added');
+      expect(await store.connect('a', '1.3', 'n1', 2)).toBe('added');
+      expect(await store.connect('c', '9.9', 'n1', 0)).toBe('added');
     });
 
     it('reports occupied, member added/removed per user (not per socket) and vacated', async () => {
-      for (const sid of ['1.1', '1.2', '1.3']) await store.addConnection('a', sid, 'n1', 0);
-      const first = await store.join('a', 'presence-room', '1.1', { id: 'u1', info: { name: 'Ann' } }, 100);
+      for (const sid of ['1.1', '1.2', '1.3']) await store.connect('a', sid, 'n1', 0);
+      const first = await store.subscribe('a', 'presence-room', '1.1', { id: 'u1', info: { name: 'Ann' } }, 100);
       expect(first).toEqual({ ok: true, occupied: true, memberAdded: true, subscriptionCount: 1, members: [{ id: 'u1', info: { name: 'Ann' } }] });
-      const second = await store.join('a', 'presence-room', '1.2', { id: 'u1', info: { name: 'Ann' } }, 100);
+      const second = await store.subscribe('a', 'presence-room', '1.2', { id: 'u1', info: { name: 'Ann' } }, 100);
       expect(second).toMatchObject({ ok: true, occupied: false, memberAdded: false, subscriptionCount: 2 });
-      const third = await store.join('a', 'presence-room', '1.3', { id: 'u2' }, 100);
+      const third = await store.subscribe('a', 'presence-room', '1.3', { id: 'u2' }, 100);
       expect(third.ok && sortIds(third.members!)).toEqual([{ id: 'u1', info: { name: 'Ann' } }, { id: 'u2' }]);
-      expect(await store.join('a', 'presence-room', '1.3', { id: 'u2' }, 100)).toMatchObject({ memberAdded: false, subscriptionCount: 3 });
+      expect(await store.subscribe('a', 'presence-room', '1.3', { id: 'u2' }, 100)).toMatchObject({ memberAdded: false, subscriptionCount: 3 });
       expect(await store.counts('a', 'presence-room')).toEqual({ subscriptionCount: 3, userCount: 2 });
-      expect(await store.leave('a', 'presence-room', '1.1')).toEqual({ channel: 'presence-room', vacated: false, subscriptionCount: 2 });
-      expect(await store.leave('a', 'presence-room', '1.1')).toBeUndefined();
-      expect(await store.leave('a', 'presence-room', '1.2')).toEqual({ channel: 'presence-room', vacated: false, memberRemoved: 'u1', subscriptionCount: 1 });
-      expect(await store.leave('a', 'presence-room', '1.3')).toEqual({ channel: 'presence-room', vacated: true, memberRemoved: 'u2', subscriptionCount: 0 });
+      expect(await store.unsubscribe('a', 'presence-room', '1.1')).toEqual({ channel: 'presence-room', vacated: false, subscriptionCount: 2 });
+      expect(await store.unsubscribe('a', 'presence-room', '1.1')).toBeUndefined();
+      expect(await store.unsubscribe('a', 'presence-room', '1.2')).toEqual({ channel: 'presence-room', vacated: false, memberRemoved: 'u1', subscriptionCount: 1 });
+      expect(await store.unsubscribe('a', 'presence-room', '1.3')).toEqual({ channel: 'presence-room', vacated: true, memberRemoved: 'u2', subscriptionCount: 0 });
       expect(await store.counts('a', 'presence-room')).toEqual({ subscriptionCount: 0, userCount: 0 });
       expect(await store.members('a', 'presence-room')).toEqual([]);
     });
 
     it('refuses a new member over the limit but lets an existing member add sockets', async () => {
-      for (const sid of ['1.1', '1.2', '1.3']) await store.addConnection('a', sid, 'n1', 0);
-      await store.join('a', 'presence-x', '1.1', { id: 'u1' }, 1);
-      expect(await store.join('a', 'presence-x', '1.2', { id: 'u2' }, 1)).toEqual({ ok: false, reason: 'members_limit' });
-      expect(await store.join('a', 'presence-x', '1.3', { id: 'u1' }, 1)).toMatchObject({ ok: true, subscriptionCount: 2 });
+      for (const sid of ['1.1', '1.2', '1.3']) await store.connect('a', sid, 'n1', 0);
+      await store.subscribe('a', 'presence-x', '1.1', { id: 'u1' }, 1);
+      expect(await store.subscribe('a', 'presence-x', '1.2', { id: 'u2' }, 1)).toEqual({ ok: false, reason: 'members_limit' });
+      expect(await store.subscribe('a', 'presence-x', '1.3', { id: 'u1' }, 1)).toMatchObject({ ok: true, subscriptionCount: 2 });
     });
 
     it('lists occupied channels with counts and keeps apps apart', async () => {
-      for (const sid of ['1.1', '1.2']) await store.addConnection('a', sid, 'n1', 0);
-      await store.addConnection('b', '2.1', 'n1', 0);
-      await store.join('a', 'news.eu', '1.1', undefined, 100);
-      await store.join('a', 'news.eu', '1.2', undefined, 100);
-      await store.join('a', 'presence-p', '1.1', { id: 'u1' }, 100);
-      await store.join('b', 'other', '2.1', undefined, 100);
+      for (const sid of ['1.1', '1.2']) await store.connect('a', sid, 'n1', 0);
+      await store.connect('b', '2.1', 'n1', 0);
+      await store.subscribe('a', 'news.eu', '1.1', undefined, 100);
+      await store.subscribe('a', 'news.eu', '1.2', undefined, 100);
+      await store.subscribe('a', 'presence-p', '1.1', { id: 'u1' }, 100);
+      await store.subscribe('b', 'other', '2.1', undefined, 100);
       expect(await store.channels('a')).toEqual(
         new Map([
           ['news.eu', { subscriptionCount: 2, userCount: 0 }],
@@ -83,15 +83,15 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
     });
 
     it('removes a socket from all its channels and reports the user offline with its last socket', async () => {
-      for (const sid of ['1.1', '1.2']) await store.addConnection('a', sid, 'n1', 0);
+      for (const sid of ['1.1', '1.2']) await store.connect('a', sid, 'n1', 0);
       expect(await store.signin('a', '1.1', 'u1')).toEqual({ online: true });
       expect(await store.signin('a', '1.2', 'u1')).toEqual({ online: false });
       expect(await store.signin('a', '7.7', 'ghost')).toEqual({ online: false });
-      await store.join('a', 'presence-p', '1.1', { id: 'u1' }, 100);
-      await store.join('a', 'chat', '1.1', undefined, 100);
-      await store.join('a', 'chat', '1.2', undefined, 100);
+      await store.subscribe('a', 'presence-p', '1.1', { id: 'u1' }, 100);
+      await store.subscribe('a', 'chat', '1.1', undefined, 100);
+      await store.subscribe('a', 'chat', '1.2', undefined, 100);
       expect(await store.onlineUsers('a', ['u1', 'u2', 'ghost'])).toEqual(['u1']);
-      expect(byChannel(await store.removeConnection('a', '1.1'))).toEqual({
+      expect(byChannel(await store.disconnect('a', '1.1'))).toEqual({
         app: 'a',
         socketId: '1.1',
         left: [
@@ -100,7 +100,7 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
         ],
       });
       expect(await store.onlineUsers('a', ['u1'])).toEqual(['u1']);
-      expect(await store.removeConnection('a', '1.2')).toEqual({
+      expect(await store.disconnect('a', '1.2')).toEqual({
         app: 'a',
         socketId: '1.2',
         left: [{ channel: 'chat', vacated: true, subscriptionCount: 0 }],
@@ -108,7 +108,7 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
       });
       expect(await store.onlineUsers('a', ['u1'])).toEqual([]);
       expect(await store.connectionCount('a')).toBe(0);
-      expect(await store.removeConnection('a', '1.2')).toEqual({ app: 'a', socketId: '1.2', left: [] });
+      expect(await store.disconnect('a', '1.2')).toEqual({ app: 'a', socketId: '1.2', left: [] });
     });
 
     it('tracks node heartbeats: unknown nodes must register; stale nodes are listed and removed', async () => {
@@ -117,11 +117,11 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
       await store.registerNode('n2', 1000);
       expect(await store.heartbeat('n1', 5000)).toBe(true);
       expect(await store.staleNodes(3000)).toEqual(['n2']);
-      await store.addConnection('a', '1.1', 'n2', 0);
-      await store.addConnection('a', '1.2', 'n1', 0);
+      await store.connect('a', '1.1', 'n2', 0);
+      await store.connect('a', '1.2', 'n1', 0);
       await store.signin('a', '1.1', 'u2');
-      await store.join('a', 'presence-p', '1.1', { id: 'u2' }, 100);
-      await store.join('a', 'presence-p', '1.2', { id: 'u1' }, 100);
+      await store.subscribe('a', 'presence-p', '1.1', { id: 'u2' }, 100);
+      await store.subscribe('a', 'presence-p', '1.2', { id: 'u1' }, 100);
       expect(await store.nodeSockets('n2')).toEqual([{ app: 'a', socketId: '1.1' }]);
       expect(await store.socketChannels('a', '1.1')).toEqual(['presence-p']);
       expect(await store.socketChannels('a', '9.9')).toEqual([]);

@@ -1,13 +1,14 @@
 import type { AppStore } from '../apps/app-store.js';
+import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
 import type { Bus } from '../bus/bus.js';
 import { isPresenceChannel } from '../protocol/channels.js';
 import { encodeInternal } from '../protocol/frames.js';
 import type { WebhookSink } from '../webhooks/events.js';
 import type { Presence } from './presence.js';
-import type { AddConnectionResult, ChannelCounts, DisconnectResult, JoinResult, LeaveResult, Member, PresenceStore } from './presence-store.js';
+import type { ChannelCounts, ConnectResult, DisconnectResult, Member, PresenceStore, SubscribeResult, UnsubscribeResult } from './presence-store.js';
 
-/** PresenceOwnerOptions tune the owner; every field has a default. */
-export interface PresenceOwnerOptions {
+/** LocalPresenceOptions tune LocalPresence; every field has a default. */
+export interface LocalPresenceOptions {
   /** subscriptionCountThrottleMs spaces subscription_count events on channels above 100 sockets. Default 5000. */
   subscriptionCountThrottleMs?: number;
 }
@@ -21,10 +22,11 @@ interface CountThrottle {
 const BIG_CHANNEL = 100;
 
 /**
- * PresenceOwner applies presence mutations to a PresenceStore and emits their effects exactly once:
- * frames through the bus, watchlist notices as control messages, webhook events to the sink.
+ * LocalPresence is Presence in this process: it applies mutations to a PresenceStore (memory in the
+ * embedded server, Redis in the presence service) and emits their effects exactly once: frames through the
+ * bus, watchlist notices as control messages, webhook events to the sink.
  */
-export class PresenceOwner implements Presence {
+export class LocalPresence implements Presence {
   private readonly throttles = new Map<string, CountThrottle>();
   private readonly throttleMs: number;
 
@@ -33,18 +35,18 @@ export class PresenceOwner implements Presence {
     private readonly bus: Bus,
     private readonly apps: AppStore,
     private readonly webhooks: WebhookSink,
-    options: PresenceOwnerOptions = {},
+    options: LocalPresenceOptions = {},
   ) {
     this.throttleMs = options.subscriptionCountThrottleMs ?? 5000;
   }
 
-  async connect(appId: string, socketId: string, node: string): Promise<AddConnectionResult> {
+  async connect(appId: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult> {
     const app = await this.apps.byId(appId);
-    return this.store.addConnection(appId, socketId, node, app?.max_connections ?? 0);
+    return this.store.connect(appId, socketId, node, app?.max_connections ?? 0);
   }
 
-  async disconnect(appId: string, socketId: string): Promise<void> {
-    await this.applyDisconnect(await this.store.removeConnection(appId, socketId));
+  async disconnect(appId: AppId, socketId: SocketId): Promise<void> {
+    await this.applyDisconnect(await this.store.disconnect(appId, socketId));
   }
 
   /** applyDisconnect emits the effects of a removed socket (also used for sockets of a dead node). */
@@ -55,9 +57,9 @@ export class PresenceOwner implements Presence {
     }
   }
 
-  async subscribe(appId: string, channel: string, socketId: string, member?: Member): Promise<JoinResult> {
+  async subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult> {
     const app = await this.apps.byId(appId);
-    const result = await this.store.join(appId, channel, socketId, member, app?.max_presence_members_per_channel ?? 100);
+    const result = await this.store.subscribe(appId, channel, socketId, member, app?.max_presence_members_per_channel ?? 100);
     if (!result.ok) return result;
     if (result.occupied) this.webhooks.emit(appId, { name: 'channel_occupied', channel });
     if (result.memberAdded && member !== undefined) {
@@ -69,29 +71,29 @@ export class PresenceOwner implements Presence {
     return result;
   }
 
-  async unsubscribe(appId: string, channel: string, socketId: string): Promise<void> {
-    const left = await this.store.leave(appId, channel, socketId);
+  async unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId): Promise<void> {
+    const left = await this.store.unsubscribe(appId, channel, socketId);
     if (left) await this.afterLeave(appId, left);
   }
 
-  async signin(appId: string, socketId: string, userId: string): Promise<void> {
+  async signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<void> {
     const { online } = await this.store.signin(appId, socketId, userId);
     if (online) await this.bus.publishControl({ type: 'user_presence', app: appId, userId, online: true });
   }
 
-  members(appId: string, channel: string): Promise<Member[]> {
+  members(appId: AppId, channel: ChannelName): Promise<Member[]> {
     return this.store.members(appId, channel);
   }
 
-  counts(appId: string, channel: string): Promise<ChannelCounts> {
+  counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts> {
     return this.store.counts(appId, channel);
   }
 
-  channels(appId: string): Promise<Map<string, ChannelCounts>> {
+  channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>> {
     return this.store.channels(appId);
   }
 
-  onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {
+  onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
     return this.store.onlineUsers(appId, userIds);
   }
 
@@ -101,7 +103,7 @@ export class PresenceOwner implements Presence {
     this.throttles.clear();
   }
 
-  private async afterLeave(appId: string, left: LeaveResult): Promise<void> {
+  private async afterLeave(appId: AppId, left: UnsubscribeResult): Promise<void> {
     const { channel } = left;
     if (left.memberRemoved !== undefined) {
       const frame = encodeInternal('pusher_internal:member_removed', { user_id: left.memberRemoved }, channel);
@@ -119,7 +121,7 @@ export class PresenceOwner implements Presence {
   }
 
   /** countChanged sends subscription_count to the channel, at most once per throttle window on big channels. */
-  private async countChanged(appId: string, channel: string, count: number): Promise<void> {
+  private async countChanged(appId: AppId, channel: ChannelName, count: number): Promise<void> {
     if (isPresenceChannel(channel)) return;
     const app = await this.apps.byId(appId);
     if (!app?.enable_subscription_count_events) return;
@@ -153,7 +155,7 @@ export class PresenceOwner implements Presence {
     }
   }
 
-  private async sendCount(appId: string, channel: string, count: number): Promise<void> {
+  private async sendCount(appId: AppId, channel: ChannelName, count: number): Promise<void> {
     const frame = encodeInternal('pusher_internal:subscription_count', { subscription_count: count }, channel);
     await this.bus.publish(appId, channel, { frame });
     this.webhooks.emit(appId, { name: 'subscription_count', channel, subscription_count: count });

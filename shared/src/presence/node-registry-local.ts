@@ -1,16 +1,17 @@
 import type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './node-registry.js';
-import type { PresenceOwner } from './presence-owner.js';
+import type { NodeId } from '../ids.js';
+import type { LocalPresence } from './presence-local.js';
 import type { PresenceStore } from './presence-store.js';
 
 /**
- * PresenceNodes is the NodeRegistry over a PresenceStore, and the reaper of dead nodes: the sockets of a
- * node silent for longer than the timeout leave their channels through the owner, so member_removed,
+ * LocalNodeRegistry is the NodeRegistry over a PresenceStore, and the reaper of dead nodes: the sockets of
+ * a node silent for longer than the timeout leave their channels through LocalPresence, so member_removed,
  * vacated and offline notices reach everyone else.
  */
-export class PresenceNodes implements NodeRegistry {
-  constructor(private readonly store: PresenceStore, private readonly owner: PresenceOwner, private readonly now = Date.now) {}
+export class LocalNodeRegistry implements NodeRegistry {
+  constructor(private readonly store: PresenceStore, private readonly owner: LocalPresence, private readonly now = Date.now) {}
 
-  heartbeat(node: string): Promise<boolean> {
+  heartbeat(node: NodeId): Promise<boolean> {
     return this.store.heartbeat(node, this.now());
   }
 
@@ -23,7 +24,7 @@ export class PresenceNodes implements NodeRegistry {
   }
 
   /** reap removes every node whose last heartbeat is older than `timeoutMs`; returns their ids. */
-  async reap(timeoutMs: number): Promise<string[]> {
+  async reap(timeoutMs: number): Promise<NodeId[]> {
     const dead = await this.store.staleNodes(this.now() - timeoutMs);
     for (const node of dead) {
       for (const result of await this.store.removeNode(node)) await this.owner.applyDisconnect(result);
@@ -31,9 +32,9 @@ export class PresenceNodes implements NodeRegistry {
     return dead;
   }
 
-  private async registerSocket(node: string, s: SocketSnapshot): Promise<void> {
+  private async registerSocket(node: NodeId, s: SocketSnapshot): Promise<void> {
     // why: the socket is already connected; re-registering it must not be refused by the app quota.
-    await this.store.addConnection(s.app, s.socketId, node, 0);
+    await this.store.connect(s.app, s.socketId, node, 0);
     const held = new Set(s.channels.map((c) => c.channel));
     for (const channel of await this.store.socketChannels(s.app, s.socketId)) {
       if (!held.has(channel)) await this.owner.unsubscribe(s.app, channel, s.socketId);

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryAppStore, MemoryBus, MemoryPresenceStore, NullWebhookSink, PresenceNodes, PresenceOwner, type App } from '@sockudo-ts/shared';
+import { MemoryAppStore, MemoryBus, MemoryPresenceStore, NullWebhookSink, LocalNodeRegistry, LocalPresence, type App } from '@sockudo-ts/shared';
 
 function setup() {
   let now = 1_000;
   const store = new MemoryPresenceStore();
   const bus = new MemoryBus();
-  const owner = new PresenceOwner(store, bus, new MemoryAppStore([{ id: 'a', key: 'k', secret: 's' } as App]), NullWebhookSink);
-  const nodes = new PresenceNodes(store, owner, () => now);
+  const owner = new LocalPresence(store, bus, new MemoryAppStore([{ id: 'a', key: 'k', secret: 's' } as App]), NullWebhookSink);
+  const nodes = new LocalNodeRegistry(store, owner, () => now);
   const frames: string[] = [];
   void bus.subscribe('a', 'presence-p', (m) => frames.push(m.frame));
   return { store, nodes, frames, advance: (ms: number) => (now += ms) };
 }
 
-describe('PresenceNodes', () => {
+describe('LocalNodeRegistry', () => {
   it('reaps a silent node: its members leave with member_removed, live nodes stay', async () => {
     const { store, nodes, frames, advance } = setup();
     await nodes.register({ node: 'n1', sockets: [{ app: 'a', socketId: '1.1', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }] });

@@ -1,0 +1,72 @@
+import type { Bus, BusMessage, PublishPosition } from '../bus/bus.js';
+import type { CacheStore } from '../cache/cache-store.js';
+import { cacheKey, cacheMissKey } from '../cache/keys.js';
+import type { AppId, ChannelName, SocketId, UserId } from '../ids.js';
+import { isCacheChannel } from '../protocol/channels.js';
+import { encodeEvent } from '../protocol/frames.js';
+
+/** ChannelEvent is one event for one channel: an HTTP trigger's or a client event's. */
+export interface ChannelEvent {
+  channel: ChannelName;
+  name: string;
+  /** data is the payload string exactly as subscribers receive it. */
+  data: string;
+  /** userId is the sender of a client event on a presence channel (sent as `user_id`). */
+  userId?: UserId;
+}
+
+/** PublishOptions travel with a published frame to every node. */
+export interface PublishOptions {
+  /** except is the socket that must not receive the frame (the sender's own). */
+  except?: SocketId;
+  /** traceparent is the W3C trace context of the publish. */
+  traceparent?: string;
+}
+
+/** LastEvent is what a cache channel holds for a new subscriber: its last event, or a miss. */
+export type LastEvent = { frame: string } | { frame?: undefined; firstMiss: boolean };
+
+/**
+ * ChannelPublisher is the one way a frame reaches a channel's subscribers, whoever sends it (the HTTP API,
+ * a client event, presence): it serializes an event once, publishes it on the bus, keeps a cache channel's
+ * last event, and returns where the message landed. History, recovery and tracing attach here.
+ */
+export class ChannelPublisher {
+  /**
+   * @param cacheTtlSeconds how long a cache channel keeps its last event (`channel_limits.cache_ttl`).
+   */
+  constructor(
+    private readonly bus: Bus,
+    private readonly cache: CacheStore,
+    private readonly cacheTtlSeconds: number,
+  ) {}
+
+  /** publish sends an event to a channel's subscribers cluster-wide; a cache channel keeps it as its last event. */
+  async publish(app: AppId, event: ChannelEvent, options: PublishOptions = {}): Promise<PublishPosition> {
+    const frame = encodeEvent(event.name, event.channel, event.data, event.userId);
+    const position = await this.publishFrame(app, event.channel, frame, options);
+    if (isCacheChannel(event.channel)) {
+      await this.cache.set(cacheKey(app, event.channel), frame, this.cacheTtlSeconds);
+      await this.cache.delete(cacheMissKey(app, event.channel));
+    }
+    return position;
+  }
+
+  /** publishFrame sends an already encoded frame (member and count notices) to a channel's subscribers. */
+  publishFrame(app: AppId, channel: ChannelName, frame: string, options: PublishOptions = {}): Promise<PublishPosition> {
+    const message: BusMessage = { frame };
+    if (options.except !== undefined) message.except = options.except;
+    if (options.traceparent !== undefined) message.traceparent = options.traceparent;
+    return this.bus.publish(app, channel, message);
+  }
+
+  /**
+   * lastEvent reads a cache channel's last event for a new subscriber. On a miss, `firstMiss` is true once
+   * per cache lifetime, so that the cache_miss webhook goes out once, not once per subscriber.
+   */
+  async lastEvent(app: AppId, channel: ChannelName): Promise<LastEvent> {
+    const cached = await this.cache.get(cacheKey(app, channel));
+    if (cached !== undefined) return { frame: cached.value };
+    return { firstMiss: await this.cache.setIfAbsent(cacheMissKey(app, channel), '1', this.cacheTtlSeconds) };
+  }
+}
