@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseToml } from 'smol-toml';
 import { APP_DEFAULTS, type App } from '../apps/app.js';
 import { ConfigError, type ServerConfig } from './config.js';
-import { DEFAULT_APP_ENV, FIELDS, type Field, type FieldKind } from './schema.js';
+import { DEFAULT_APP_ENV, FIELDS } from './schema.js';
+import type { Field, FieldKind } from './setting.js';
 
 type Tree = Record<string, unknown>;
 
