@@ -1,4 +1,5 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import mariadb from 'mariadb';
 import { DEFAULT_CONNECT_TIMEOUT_MS, mariadbPoolConfig, redactUrl } from './database-url.js';
 import { checkMigrated, databaseUnavailable, type Database, type DatabaseOptions } from './database.js';
 import { PrismaClient } from './generated/mysql/client.js';
@@ -26,14 +27,15 @@ export class MysqlDatabase implements Database {
 
   /** open connects and runs one query; it rejects with DependencyUnavailable('mysql') when the server cannot be reached. */
   static async open(options: DatabaseOptions): Promise<MysqlDatabase> {
-    const db = new MysqlDatabase(options);
+    // why: one plain connection first, because the pool only ever reports "pool timeout" and hides the cause
+    // (connection refused, access denied, unknown database) that an operator needs to read.
     try {
-      await db.client.$queryRawUnsafe('SELECT 1');
+      const probe = await mariadb.createConnection(mariadbPoolConfig(options.url, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS));
+      await probe.end();
     } catch (err) {
-      await db.close().catch(() => undefined);
       throw databaseUnavailable('mysql', options.url, 'connecting', err);
     }
-    return db;
+    return new MysqlDatabase(options);
   }
 
   async assertMigrated(): Promise<void> {

@@ -42,11 +42,15 @@ export function databaseUnavailable(provider: DatabaseProvider, url: string, doi
   return new DependencyUnavailable(provider, `${LABEL[provider]} at ${redactUrl(url)} is unavailable while ${doing}: ${reasonOf(err, url)}`);
 }
 
-/** reasonOf is the last meaningful line of an error (Prisma prefixes several lines of context), secrets removed. */
+/**
+ * reasonOf is the driver's own words from an error: Prisma wraps them as "Invalid `prisma.x()` invocation: ...
+ * Message: `<driver message>`". Whitespace is collapsed, secrets removed, and the length capped.
+ */
 function reasonOf(err: unknown, url: string): string {
   const raw = err instanceof Error ? err.message : String(err);
-  const line = raw.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? 'unknown error';
-  const reason = scrubSecrets(line, url);
+  const quoted = /Message: `([\s\S]*)`\s*$/.exec(raw)?.[1];
+  const text = quoted ?? raw.replace(/^\s*Invalid `[^`]*` invocation:/, '');
+  const reason = scrubSecrets(text.replace(/\s+/g, ' ').trim() || 'unknown error', url);
   return reason.length > 300 ? reason.slice(0, 300) + '...' : reason;
 }
 
