@@ -24,8 +24,8 @@ import { describeAppStoreContract } from './app-store-contract.js';
 type Provider = 'postgres' | 'mysql';
 
 const PROVIDERS = {
-  postgres: { create: createPostgresDatabase, migrate: migratePostgres, raw: pgAdmin, open: PostgresAppStore.open, database: PostgresDatabase.open },
-  mysql: { create: createMariaDatabase, migrate: migrateMysql, raw: mariaAdmin, open: MysqlAppStore.open, database: MysqlDatabase.open },
+  postgres: { create: createPostgresDatabase, migrate: migratePostgres, raw: pgAdmin, open: PostgresAppStore.open, database: PostgresDatabase.open, quote: '"' },
+  mysql: { create: createMariaDatabase, migrate: migrateMysql, raw: mariaAdmin, open: MysqlAppStore.open, database: MysqlDatabase.open, quote: '`' },
 } as const;
 
 const app = (id: string, extra: Partial<App> = {}): App => ({ ...APP_DEFAULTS, id: asAppId(id), key: `${id}-key`, secret: `${id}-secret`, ...extra });
@@ -159,6 +159,21 @@ export function describeSqlAppStore(provider: Provider): void {
       } finally {
         await bare.drop();
       }
+    });
+
+    it("reads a row inserted the way Sockudo inserts one, with NULL limits as Pusher's defaults", async () => {
+      await seed([]);
+      const key = `${p.quote}key${p.quote}`;
+      await p.raw(
+        `INSERT INTO applications (id, ${key}, secret, max_connections, enable_client_messages, enabled, max_client_events_per_second, webhooks, allowed_origins)
+         VALUES ('sockudo', 'sockudo-key', 'sockudo-secret', 1000, true, true, 100, '[{"url":"https://h.example/w","event_types":["channel_vacated"]}]', '["https://*.example.com"]')`,
+        db.name,
+      );
+      const store = await open();
+      expect(await store.byKey('sockudo-key')).toEqual({
+        ...app('sockudo', { max_connections: 1000, enable_client_messages: true, max_client_events_per_second: 100, allowed_origins: ['https://*.example.com'] }),
+        webhooks: [{ url: 'https://h.example/w', event_types: ['channel_vacated'], headers: {} }],
+      });
     });
 
     it('refuses an app whose JSON columns are invalid and logs why, without its secret', async () => {
