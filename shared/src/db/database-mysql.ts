@@ -1,7 +1,7 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import mariadb from 'mariadb';
-import { DEFAULT_CONNECT_TIMEOUT_MS, mariadbPoolConfig, redactUrl } from './database-url.js';
-import { checkMigrated, databaseUnavailable, type Database, type DatabaseOptions } from './database.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, mariadbPoolConfig } from './database-url.js';
+import { PrismaDatabase, checkMigrated, databaseUnavailable, type DatabaseOptions } from './database.js';
 import { PrismaClient } from './generated/mysql/client.js';
 
 /** MysqlClient is the Prisma client of the MySQL/MariaDB schema (the applications table only). */
@@ -12,20 +12,14 @@ export type MysqlClient = PrismaClient;
  * through the generated MySQL Prisma client and the mariadb driver adapter. `open` checks the server answers,
  * so a database that is down at start fails there with DependencyUnavailable('mysql').
  */
-export class MysqlDatabase implements Database {
+export class MysqlDatabase extends PrismaDatabase<MysqlClient> {
   readonly provider = 'mysql';
-  readonly where: string;
-  /** client is the Prisma client; only stores use it, and only through their own ports. */
-  readonly client: MysqlClient;
-  private readonly url: string;
 
   private constructor(options: DatabaseOptions) {
-    this.url = options.url;
-    this.where = redactUrl(options.url);
-    this.client = new PrismaClient({ adapter: new PrismaMariaDb(mariadbPoolConfig(options.url, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)) });
+    super(options.url, new PrismaClient({ adapter: new PrismaMariaDb(mariadbPoolConfig(options.url, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)) }));
   }
 
-  /** open connects and runs one query; it rejects with DependencyUnavailable('mysql') when the server cannot be reached. */
+  /** open connects once and rejects with DependencyUnavailable('mysql') when the server cannot be reached. */
   static async open(options: DatabaseOptions): Promise<MysqlDatabase> {
     // why: one plain connection first, because the pool only ever reports "pool timeout" and hides the cause
     // (connection refused, access denied, unknown database) that an operator needs to read.
@@ -41,14 +35,5 @@ export class MysqlDatabase implements Database {
   async assertMigrated(): Promise<void> {
     const exists = `SELECT COUNT(*) AS present FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '_prisma_migrations'`;
     await checkMigrated('mysql', this.url, this.client, exists);
-  }
-
-  /** unavailable wraps an error from a call on this database as DependencyUnavailable('mysql'). */
-  unavailable(doing: string, err: unknown): Error {
-    return databaseUnavailable('mysql', this.url, doing, err);
-  }
-
-  async close(): Promise<void> {
-    await this.client.$disconnect();
   }
 }

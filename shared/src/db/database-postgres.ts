@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { DEFAULT_CONNECT_TIMEOUT_MS, postgresPoolConfig, redactUrl } from './database-url.js';
-import { checkMigrated, databaseUnavailable, type Database, type DatabaseOptions } from './database.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, postgresPoolConfig } from './database-url.js';
+import { PrismaDatabase, checkMigrated, databaseUnavailable, type DatabaseOptions } from './database.js';
 import { PrismaClient } from './generated/postgres/client.js';
 
 /** PostgresClient is the Prisma client of the project schema (every table: apps, history, push). */
@@ -17,20 +17,14 @@ export interface PostgresDatabaseOptions extends DatabaseOptions {
  * generated Prisma client and the pg driver adapter. `open` checks the server answers, so a database that is
  * down at start fails there with DependencyUnavailable('postgres').
  */
-export class PostgresDatabase implements Database {
+export class PostgresDatabase extends PrismaDatabase<PostgresClient> {
   readonly provider = 'postgres';
-  readonly where: string;
-  /** client is the Prisma client; only stores use it, and only through their own ports. */
-  readonly client: PostgresClient;
-  private readonly url: string;
 
   private constructor(options: PostgresDatabaseOptions) {
-    this.url = options.url;
-    this.where = redactUrl(options.url);
     const config = postgresPoolConfig(options.url, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.queryTimeoutMs ?? 5000);
     // why: an idle pooled connection that the server drops emits 'error'; without a listener that is an uncaught
     // exception. The next query reconnects (or fails with DependencyUnavailable).
-    this.client = new PrismaClient({ adapter: new PrismaPg(config, { onPoolError: () => undefined, onConnectionError: () => undefined }) });
+    super(options.url, new PrismaClient({ adapter: new PrismaPg(config, { onPoolError: () => undefined, onConnectionError: () => undefined }) }));
   }
 
   /** open connects and runs one query; it rejects with DependencyUnavailable('postgres') when the server cannot be reached. */
@@ -47,14 +41,5 @@ export class PostgresDatabase implements Database {
 
   async assertMigrated(): Promise<void> {
     await checkMigrated('postgres', this.url, this.client, `SELECT (to_regclass('_prisma_migrations') IS NOT NULL)::int AS present`);
-  }
-
-  /** unavailable wraps an error from a call on this database as DependencyUnavailable('postgres'). */
-  unavailable(doing: string, err: unknown): Error {
-    return databaseUnavailable('postgres', this.url, doing, err);
-  }
-
-  async close(): Promise<void> {
-    await this.client.$disconnect();
   }
 }

@@ -32,6 +32,33 @@ export interface RawQueryable {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
 
+/** PrismaDatabase is what PostgresDatabase and MysqlDatabase share: a generated client over one URL. */
+export abstract class PrismaDatabase<Client extends RawQueryable & { $disconnect(): PromiseLike<void> }> implements Database {
+  abstract readonly provider: DatabaseProvider;
+  readonly where: string;
+  /** client is the Prisma client; only stores use it, and only through their own ports. */
+  readonly client: Client;
+  /** url is kept to check migrations and to scrub it from driver messages; it is never printed. */
+  protected readonly url: string;
+
+  protected constructor(url: string, client: Client) {
+    this.url = url;
+    this.where = redactUrl(url);
+    this.client = client;
+  }
+
+  abstract assertMigrated(): Promise<void>;
+
+  /** unavailable wraps an error from a call on this database as DependencyUnavailable, secrets removed. */
+  unavailable(doing: string, err: unknown): Error {
+    return databaseUnavailable(this.provider, this.url, doing, err);
+  }
+
+  async close(): Promise<void> {
+    await this.client.$disconnect();
+  }
+}
+
 const LABEL: Record<DatabaseProvider, string> = { postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB' };
 
 /**
