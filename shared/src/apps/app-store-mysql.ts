@@ -1,6 +1,6 @@
 import { MysqlDatabase } from '../db/database-mysql.js';
 import { CachedAppStore } from './app-store-cached.js';
-import type { SqlAppStoreOptions } from './app-store-postgres.js';
+import type { SqlAppStoreOptions } from './app-store-sql.js';
 import { openAppTable } from './app-table-prisma.js';
 
 /**

@@ -1,14 +1,7 @@
 import { PostgresDatabase } from '../db/database-postgres.js';
-import { CachedAppStore, type CachedAppStoreOptions } from './app-store-cached.js';
+import { CachedAppStore } from './app-store-cached.js';
+import type { SqlAppStoreOptions } from './app-store-sql.js';
 import { openAppTable } from './app-table-prisma.js';
-
-/** SqlAppStoreOptions configure an app store on a SQL database (`app_manager.driver = postgres | mysql`). */
-export interface SqlAppStoreOptions extends CachedAppStoreOptions {
-  /** url is the database URL; it may carry a password, which never appears in errors or logs. */
-  url: string;
-  /** connectTimeoutMs bounds opening a connection; default 5000 ms. */
-  connectTimeoutMs?: number;
-}
 
 /**
  * PostgresAppStore serves apps from the `applications` table of the project's PostgreSQL database, cached as

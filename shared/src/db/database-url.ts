@@ -18,6 +18,24 @@ export function databaseProvider(url: string): DatabaseProvider {
   throw new Error('database URL must start with postgres://, postgresql://, mysql:// or mariadb://');
 }
 
+/** DatabaseParts are the separate connection settings Sockudo's config uses (`[database.postgres]`, `[database.mysql]`). */
+export interface DatabaseParts {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+}
+
+/**
+ * databaseUrl builds a connection URL from separate settings, percent-encoding the user name, password and
+ * database name (a password holding `@`, `/` or `:` stays intact).
+ */
+export function databaseUrl(provider: DatabaseProvider, parts: DatabaseParts): string {
+  const user = parts.username === '' ? '' : `${encodeURIComponent(parts.username)}${parts.password === '' ? '' : `:${encodeURIComponent(parts.password)}`}@`;
+  return `${provider === 'postgres' ? 'postgres' : 'mysql'}://${user}${parts.host}:${parts.port}/${encodeURIComponent(parts.database)}`;
+}
+
 /**
  * redactUrl describes a database URL for messages and logs: scheme, host, port and database name, never the
  * user, password or query parameters (which may carry credentials too).

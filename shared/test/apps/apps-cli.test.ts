@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MysqlAppStore, PostgresAppStore, asAppId, migrateMysql, migratePostgres } from '@sockudo-ts/shared';
+import { asAppId, migrateDatabase, openSqlAppStore } from '@sockudo-ts/shared';
 import { appsCli } from '../../src/apps/apps-cli.js';
 import type { CliIo } from '../../src/db/migrate-cli.js';
 import { MARIADB, POSTGRES, servicesUp } from '../../../tests/kit/services.js';
@@ -26,17 +26,17 @@ async function apps(url: string, ...argv: string[]): Promise<Run> {
 const secretOf = (output: string): string => /secret: ([0-9a-f]{32})/.exec(output)![1]!;
 
 const PROVIDERS = [
-  ['PostgreSQL', createPostgresDatabase, migratePostgres, PostgresAppStore.open],
-  ['MariaDB', createMariaDatabase, migrateMysql, MysqlAppStore.open],
+  ['PostgreSQL', createPostgresDatabase],
+  ['MariaDB', createMariaDatabase],
 ] as const;
 
 describe.skipIf(!up)('npm run apps', () => {
-  for (const [name, create, migrate, openStore] of PROVIDERS) {
+  for (const [name, create] of PROVIDERS) {
     describe(name, () => {
       let db: TestDatabase;
       beforeAll(async () => {
         db = await create();
-        await migrate(db.url);
+        await migrateDatabase(db.url);
       });
       afterAll(async () => {
         await db?.drop();
@@ -47,7 +47,7 @@ describe.skipIf(!up)('npm run apps', () => {
         expect(added.status).toBe(0);
         const secret = secretOf(added.out);
         expect(added.out.split(secret)).toHaveLength(2);
-        const store = await openStore({ url: db.url });
+        const store = await openSqlAppStore({ url: db.url });
         try {
           const app = await store.byId(asAppId('cli-app'));
           expect(app).toMatchObject({ secret, enabled: true, max_connections: 25, enable_client_messages: true, allowed_origins: ['https://a.example', 'https://b.example'] });
@@ -77,7 +77,7 @@ describe.skipIf(!up)('npm run apps', () => {
         const after = secretOf(rotated.out);
         expect(after).not.toBe(before);
         expect((await apps(db.url, 'disable', 'rotating')).out).toBe('disabled app rotating');
-        const store = await openStore({ url: db.url });
+        const store = await openSqlAppStore({ url: db.url });
         try {
           expect(await store.byId(asAppId('rotating'))).toMatchObject({ secret: after, enabled: false });
         } finally {

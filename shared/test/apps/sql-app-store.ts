@@ -4,15 +4,13 @@ import {
   APP_DEFAULTS,
   DatabaseNotMigrated,
   DependencyUnavailable,
-  MysqlAppStore,
-  MysqlDatabase,
-  PostgresAppStore,
-  PostgresDatabase,
   PrismaAppTable,
   asAppId,
   createLogger,
-  migrateMysql,
-  migratePostgres,
+  migrateDatabase,
+  openMysqlDatabase,
+  openPostgresDatabase,
+  openSqlAppStore,
   type App,
   type CachedAppStore,
   type SqlAppStoreOptions,
@@ -24,8 +22,8 @@ import { describeAppStoreContract } from './app-store-contract.js';
 type Provider = 'postgres' | 'mysql';
 
 const PROVIDERS = {
-  postgres: { create: createPostgresDatabase, migrate: migratePostgres, raw: pgAdmin, open: PostgresAppStore.open, database: PostgresDatabase.open, quote: '"' },
-  mysql: { create: createMariaDatabase, migrate: migrateMysql, raw: mariaAdmin, open: MysqlAppStore.open, database: MysqlDatabase.open, quote: '`' },
+  postgres: { create: createPostgresDatabase, raw: pgAdmin, database: openPostgresDatabase, quote: '"' },
+  mysql: { create: createMariaDatabase, raw: mariaAdmin, database: openMysqlDatabase, quote: '`' },
 } as const;
 
 const app = (id: string, extra: Partial<App> = {}): App => ({ ...APP_DEFAULTS, id: asAppId(id), key: `${id}-key`, secret: `${id}-secret`, ...extra });
@@ -55,7 +53,7 @@ export function describeSqlAppStore(provider: Provider): void {
       for (const a of apps) await table.insert(a);
     });
   const open = async (options: Partial<SqlAppStoreOptions> = {}): Promise<CachedAppStore> => {
-    const store = await p.open({ url: db.url, connectTimeoutMs: 1000, ...options });
+    const store = await openSqlAppStore({ url: db.url, connectTimeoutMs: 1000, ...options });
     stores.push(store);
     return store;
   };
@@ -68,7 +66,7 @@ export function describeSqlAppStore(provider: Provider): void {
 
   beforeAll(async () => {
     db = await p.create();
-    await p.migrate(db.url);
+    await migrateDatabase(db.url);
   });
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
@@ -80,7 +78,7 @@ export function describeSqlAppStore(provider: Provider): void {
 
   describeAppStoreContract(`${provider} app store`, async (apps) => {
     await seed(apps);
-    const store = await p.open({ url: db.url });
+    const store = await openSqlAppStore({ url: db.url });
     return { store, dispose: () => store.close() };
   });
 
@@ -88,6 +86,7 @@ export function describeSqlAppStore(provider: Provider): void {
     it('refuses an app disabled through the table within the poll interval, with a long TTL', async () => {
       await seed([app('a')]);
       const store = await open({ cacheTtlMs: 60_000, pollIntervalMs: 100 });
+      expect(store.constructor.name).toBe(provider === 'postgres' ? 'PostgresAppStore' : 'MysqlAppStore');
       expect((await store.byKey('a-key'))?.enabled).toBe(true);
       await withTable((table) => table.update(asAppId('a'), { enabled: false }));
       await vi.waitFor(async () => expect((await store.byKey('a-key'))?.enabled).toBe(false), { timeout: 5000, interval: 50 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DependencyUnavailable, MysqlDatabase, PostgresDatabase, databaseProvider, redactUrl } from '@sockudo-ts/shared';
+import { DependencyUnavailable, databaseProvider, databaseUrl, openMysqlDatabase, openPostgresDatabase, redactUrl } from '@sockudo-ts/shared';
 import { startTcpProxy } from '../../../tests/kit/tcp-proxy.js';
 
 describe('database URLs', () => {
@@ -11,6 +11,14 @@ describe('database URLs', () => {
     expect(() => databaseProvider('redis://u:secret@h')).toThrow(/^database URL must start with/);
   });
 
+  it("builds a URL from Sockudo's separate settings, encoding what needs it", () => {
+    const parts = { host: 'db.internal', port: 5433, username: 'app user', password: 'p@ss/w:rd', database: 'sockudo' };
+    const url = databaseUrl('postgres', parts);
+    expect(url).toBe('postgres://app%20user:p%40ss%2Fw%3Ard@db.internal:5433/sockudo');
+    expect(decodeURIComponent(new URL(url).password)).toBe('p@ss/w:rd');
+    expect(databaseUrl('mysql', { ...parts, username: 'root', password: '' })).toBe('mysql://root@db.internal:5433/sockudo');
+  });
+
   it('redacts credentials and query parameters', () => {
     expect(redactUrl('postgres://app:p%40ss@db.internal:5433/sockudo?sslmode=require&password=x')).toBe('postgres://db.internal:5433/sockudo');
     expect(redactUrl('not a url :// secret')).toBe('(unparseable database URL)');
@@ -19,8 +27,8 @@ describe('database URLs', () => {
 
 describe('opening a database that is down', () => {
   for (const [name, open, scheme] of [
-    ['PostgresDatabase', PostgresDatabase.open, 'postgres'],
-    ['MysqlDatabase', MysqlDatabase.open, 'mysql'],
+    ['openPostgresDatabase', openPostgresDatabase, 'postgres'],
+    ['openMysqlDatabase', openMysqlDatabase, 'mysql'],
   ] as const) {
     it(`${name} rejects with DependencyUnavailable('${scheme}') naming the server, without the password`, async () => {
       const proxy = await startTcpProxy('127.0.0.1', 9);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseNotMigrated, MysqlDatabase, migrateMysql } from '@sockudo-ts/shared';
+import { DatabaseNotMigrated, openMysqlDatabase } from '@sockudo-ts/shared';
+import { migrateMysql } from '../../src/db/migrate-mysql.js';
 import { MIGRATION_DIRS, readMigrations } from '../../src/db/migrations.js';
 import { MARIADB, servicesUp } from '../../../tests/kit/services.js';
 import { createMariaDatabase, mariaAdmin, type TestDatabase } from './test-databases.js';
@@ -17,7 +18,7 @@ describe.skipIf(!up)('migrateMysql (real MariaDB)', () => {
   });
 
   it('refuses an unmigrated database with a message naming the command to run', async () => {
-    const database = await MysqlDatabase.open({ url: db.url });
+    const database = await openMysqlDatabase({ url: db.url });
     try {
       const err = (await database.assertMigrated().catch((e: unknown) => e)) as DatabaseNotMigrated;
       expect(err).toBeInstanceOf(DatabaseNotMigrated);
@@ -31,7 +32,7 @@ describe.skipIf(!up)('migrateMysql (real MariaDB)', () => {
   it('applies every shipped migration once with Prisma-compatible bookkeeping, then nothing', async () => {
     expect(await migrateMysql(db.url)).toEqual(shipped.map((m) => m.name));
     expect(await migrateMysql(db.url)).toEqual([]);
-    const database = await MysqlDatabase.open({ url: db.url });
+    const database = await openMysqlDatabase({ url: db.url });
     try {
       await database.assertMigrated();
       const rows = await database.client.$queryRawUnsafe<{ migration_name: string; checksum: string; steps: number }[]>(
@@ -59,7 +60,7 @@ describe.skipIf(!up)('migrateMysql (real MariaDB)', () => {
       await mariaAdmin('CREATE TABLE applications (id INT)', other.name);
       const err = (await migrateMysql(other.url).catch((e: unknown) => e)) as Error;
       expect(err.message).toMatch(/migration \d{14}_init failed: .*already exists/);
-      const database = await MysqlDatabase.open({ url: other.url });
+      const database = await openMysqlDatabase({ url: other.url });
       try {
         const refused = (await database.assertMigrated().catch((e: unknown) => e)) as DatabaseNotMigrated;
         expect(refused.failed).toEqual([shipped[0]!.name]);

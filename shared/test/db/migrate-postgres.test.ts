@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseNotMigrated, PostgresDatabase } from '@sockudo-ts/shared';
+import { DatabaseNotMigrated, openPostgresDatabase } from '@sockudo-ts/shared';
 import { MIGRATION_DIRS } from '../../src/db/migrations.js';
 import { createPostgresMigration, migratePostgres } from '../../src/db/migrate-postgres.js';
 import { POSTGRES, servicesUp } from '../../../tests/kit/services.js';
@@ -21,7 +21,7 @@ describe.skipIf(!up)('migratePostgres (schema engine, WebAssembly, real PostgreS
   });
 
   it('refuses an unmigrated database with a message naming the command to run', async () => {
-    const database = await PostgresDatabase.open({ url: db.url });
+    const database = await openPostgresDatabase({ url: db.url });
     try {
       const err = await database.assertMigrated().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DatabaseNotMigrated);
@@ -36,7 +36,7 @@ describe.skipIf(!up)('migratePostgres (schema engine, WebAssembly, real PostgreS
   it('applies every shipped migration once, then nothing (idempotent)', async () => {
     expect(await migratePostgres(db.url)).toEqual(shipped);
     expect(await migratePostgres(db.url)).toEqual([]);
-    const database = await PostgresDatabase.open({ url: db.url });
+    const database = await openPostgresDatabase({ url: db.url });
     try {
       await database.assertMigrated();
       const tables = await database.client.$queryRawUnsafe<{ t: string }[]>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
@@ -49,7 +49,7 @@ describe.skipIf(!up)('migratePostgres (schema engine, WebAssembly, real PostgreS
   it('refuses a partly migrated database and one with a failed migration', async () => {
     const last = shipped[shipped.length - 1]!;
     await pgAdmin(`UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = '${last}'`, db.name);
-    const database = await PostgresDatabase.open({ url: db.url });
+    const database = await openPostgresDatabase({ url: db.url });
     try {
       const failed = (await database.assertMigrated().catch((e: unknown) => e)) as DatabaseNotMigrated;
       expect(failed.failed).toEqual([last]);

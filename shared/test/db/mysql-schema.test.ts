@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MysqlDatabase, PostgresDatabase, migrateMysql, migratePostgres } from '@sockudo-ts/shared';
+import { migrateDatabase, openMysqlDatabase, openPostgresDatabase } from '@sockudo-ts/shared';
 import { MARIADB, POSTGRES, servicesUp } from '../../../tests/kit/services.js';
 import { createMariaDatabase, createPostgresDatabase, type TestDatabase } from './test-databases.js';
 
@@ -52,15 +52,15 @@ describe.skipIf(!up)('MySQL migrations match the applications model', () => {
   let myDb: TestDatabase;
   beforeAll(async () => {
     [pgDb, myDb] = await Promise.all([createPostgresDatabase(), createMariaDatabase()]);
-    await Promise.all([migratePostgres(pgDb.url), migrateMysql(myDb.url)]);
+    await Promise.all([migrateDatabase(pgDb.url), migrateDatabase(myDb.url)]);
   });
   afterAll(async () => {
     await Promise.all([pgDb?.drop(), myDb?.drop()]);
   });
 
   it('creates the same columns (name, order, type, length, nullability, default) and indexes as PostgreSQL', async () => {
-    const pg = await PostgresDatabase.open({ url: pgDb.url });
-    const my = await MysqlDatabase.open({ url: myDb.url });
+    const pg = await openPostgresDatabase({ url: pgDb.url });
+    const my = await openMysqlDatabase({ url: myDb.url });
     try {
       const select = 'SELECT column_name AS name, data_type AS type, character_maximum_length AS len, is_nullable AS nullable, column_default AS def FROM information_schema.columns';
       const pgCols = await pg.client.$queryRawUnsafe<Record<string, unknown>[]>(`${select} WHERE table_schema = 'public' AND table_name = 'applications' ORDER BY ordinal_position`);
