@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DependencyUnavailable, GrpcPresence } from '@sockudo-ts/shared';
+import { DependencyUnavailable } from '@sockudo-ts/shared';
+import { GrpcPresence } from '@sockudo-ts/shared/implementations';
 import { freePort } from '../../../tests/kit/processes.js';
 
 describe('GrpcPresence', () => {
