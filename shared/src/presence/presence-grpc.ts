@@ -120,7 +120,7 @@ export class GrpcPresence implements Presence, NodeRegistry {
       fn(request, { deadline: Date.now() + deadlineMs }, (err, reply) => {
         if (err === null) return resolve(reply as T);
         if (UNAVAILABLE.has(err.code)) {
-          const unavailable = new DependencyUnavailable('presence', `presence service at ${this.options.url} unavailable: ${err.details || err.message}`);
+          const unavailable = new DependencyUnavailable('presence', 'the presence service is unavailable', `${this.options.url} ${method}: ${err.details || err.message}`);
           this.options.onUnavailable?.(unavailable);
           reject(unavailable);
         } else {
