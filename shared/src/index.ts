@@ -4,7 +4,7 @@
 // tools from `@sockudo-ts/shared/implementations`.
 export { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type AppId, type Branded, type ChannelName, type NodeId, type SocketId, type UserId } from './ids.js';
 export { ChannelPublisher, type ChannelEvent, type LastEvent, type PublishOptions } from './publish/channel-publisher.js';
-export { APP_DEFAULTS, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
+export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';
 export type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus/bus.js';
