@@ -91,6 +91,14 @@ export class CachedAppStore implements AppStore {
     }
   }
 
+  /**
+   * ready is true while the database answers (as of the last poll or lookup); while it is false the store
+   * serves from its cache. It never throws and never waits, so it can back a readiness probe.
+   */
+  ready(): boolean {
+    return !this.down;
+  }
+
   /** close stops polling and closes the table's connections. */
   async close(): Promise<void> {
     clearInterval(this.timer);

@@ -127,8 +127,10 @@ export function describeSqlAppStore(provider: Provider): void {
       const store = await open({ url: db.urlVia(link.port), cacheTtlMs: 200, pollIntervalMs: 100 });
       expect((await store.byKey('a-key'))?.id).toBe('a');
       expect(await store.all()).toHaveLength(2);
+      expect(store.ready()).toBe(true);
       await link.down();
       await new Promise((r) => setTimeout(r, 400));
+      expect(store.ready()).toBe(false);
       expect((await store.byKey('a-key'))?.id).toBe('a');
       expect((await store.byId(asAppId('a')))?.key).toBe('a-key');
       expect(await store.all()).toHaveLength(2);
@@ -138,6 +140,7 @@ export function describeSqlAppStore(provider: Provider): void {
       await p.raw(`UPDATE applications SET enabled = false WHERE id = 'a'`, db.name);
       await link.up();
       await vi.waitFor(async () => expect((await store.byKey('b-key'))?.id).toBe('b'), { timeout: 10_000, interval: 100 });
+      expect(store.ready()).toBe(true);
       expect((await store.byKey('a-key'))?.enabled).toBe(false);
     });
 

@@ -11,6 +11,9 @@ export const DRIVERS = {
       key_prefix: setting.string('sockudo:', { env: ['REDIS_KEY_PREFIX'], doc: 'Prefix of every Redis key this server writes.' }),
     },
   },
+  cache: {
+    driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['CACHE_DRIVER'], doc: 'Store of cache channels\' last events in the embedded server: `memory` or `redis` (the separate processes of the distributed shape always use Redis).' }),
+  },
   queue: {
     driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['QUEUE_DRIVER'], doc: 'Job queue of webhooks: `memory` (in process, embedded) or `redis` (BullMQ, the distributed shape and the webhook service).' }),
     redis: {
