@@ -53,7 +53,7 @@ export function describeSqlAppStore(provider: Provider): void {
       for (const a of apps) await table.insert(a);
     });
   const open = async (options: Partial<SqlAppStoreOptions> = {}): Promise<CachedAppStore> => {
-    const store = await openSqlAppStore({ url: db.url, connectTimeoutMs: 1000, ...options });
+    const store = await openSqlAppStore({ url: db.url, ...options });
     stores.push(store);
     return store;
   };
@@ -89,7 +89,7 @@ export function describeSqlAppStore(provider: Provider): void {
       expect(store.constructor.name).toBe(provider === 'postgres' ? 'PostgresAppStore' : 'MysqlAppStore');
       expect((await store.byKey('a-key'))?.enabled).toBe(true);
       await withTable((table) => table.update(asAppId('a'), { enabled: false }));
-      await vi.waitFor(async () => expect((await store.byKey('a-key'))?.enabled).toBe(false), { timeout: 5000, interval: 50 });
+      await vi.waitFor(async () => expect((await store.byKey('a-key'))?.enabled).toBe(false), { timeout: 10_000, interval: 50 });
     });
 
     it('sees a plain SQL update (made outside Prisma) by the poll too: updated_at moves on the database clock', async () => {
@@ -97,16 +97,17 @@ export function describeSqlAppStore(provider: Provider): void {
       const store = await open({ cacheTtlMs: 60_000, pollIntervalMs: 100 });
       expect((await store.byId(asAppId('a')))?.enabled).toBe(true);
       await p.raw(`UPDATE applications SET enabled = false WHERE id = 'a'`, db.name);
-      await vi.waitFor(async () => expect((await store.byId(asAppId('a')))?.enabled).toBe(false), { timeout: 5000, interval: 50 });
+      await vi.waitFor(async () => expect((await store.byId(asAppId('a')))?.enabled).toBe(false), { timeout: 10_000, interval: 50 });
     });
 
     it('serves from the cache within the TTL and reads the table again after it', async () => {
       await seed([app('a')]);
-      const store = await open({ cacheTtlMs: 400, pollIntervalMs: 60_000 });
+      // why: a TTL long enough that the update below (its own connection) lands within it on a loaded machine.
+      const store = await open({ cacheTtlMs: 3000, pollIntervalMs: 60_000 });
       expect((await store.byId(asAppId('a')))?.max_connections).toBe(0);
       await p.raw(`UPDATE applications SET max_connections = 7 WHERE id = 'a'`, db.name);
       expect((await store.byId(asAppId('a')))?.max_connections).toBe(0);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 3100));
       expect((await store.byId(asAppId('a')))?.max_connections).toBe(7);
     });
 
@@ -115,9 +116,9 @@ export function describeSqlAppStore(provider: Provider): void {
       const store = await open({ cacheTtlMs: 60_000, pollIntervalMs: 100 });
       expect(await store.byKey('b-key')).toBeUndefined();
       await withTable((table) => table.insert(app('b')));
-      await vi.waitFor(async () => expect((await store.byKey('b-key'))?.id).toBe('b'), { timeout: 5000, interval: 50 });
+      await vi.waitFor(async () => expect((await store.byKey('b-key'))?.id).toBe('b'), { timeout: 10_000, interval: 50 });
       await p.raw(`DELETE FROM applications WHERE id = 'a'`, db.name);
-      await vi.waitFor(async () => expect(await store.byId(asAppId('a'))).toBeUndefined(), { timeout: 5000, interval: 50 });
+      await vi.waitFor(async () => expect(await store.byId(asAppId('a'))).toBeUndefined(), { timeout: 10_000, interval: 50 });
       expect((await store.all()).map((a) => a.id)).toEqual(['b']);
     });
 
@@ -129,8 +130,9 @@ export function describeSqlAppStore(provider: Provider): void {
       expect(await store.all()).toHaveLength(2);
       expect(store.ready()).toBe(true);
       await link.down();
-      await new Promise((r) => setTimeout(r, 400));
-      expect(store.ready()).toBe(false);
+      // why: the poll notices the outage once its query fails, which takes up to the pool's acquire timeout.
+      await vi.waitFor(() => expect(store.ready()).toBe(false), { timeout: 10_000, interval: 50 });
+      await new Promise((r) => setTimeout(r, 300));
       expect((await store.byKey('a-key'))?.id).toBe('a');
       expect((await store.byId(asAppId('a')))?.key).toBe('a-key');
       expect(await store.all()).toHaveLength(2);
