@@ -21,7 +21,7 @@ import { Reaper } from './reaper.js';
 export async function composePresence(ctx: ProcessContext): Promise<Composition> {
   const { config, logger, drivers } = ctx;
   const health = config.adapter.cluster_health;
-  const apps = await drivers.open(openAppStore(config));
+  const apps = await drivers.open(openAppStore(config, logger));
   const store = await drivers.open(openPresenceStore(config, 'redis'));
   // why: a member leaving during a NATS outage must still be announced once NATS is back.
   const bus = await drivers.open(openBus(config, { logger, bufferWhileReconnecting: true }));

@@ -41,7 +41,7 @@ export interface RunningServer {
  */
 export async function composeStandalone(ctx: ProcessContext): Promise<Composition> {
   const { config, logger, metrics, nodeId, drivers } = ctx;
-  const apps = await drivers.open(openAppStore(config));
+  const apps = await drivers.open(openAppStore(config, logger));
   const bus = await drivers.open(openBus(config, { logger }, 'local'));
   const cache = await drivers.open(openCache(config));
   const queue = await drivers.open(openWebhookQueue(config));

@@ -34,8 +34,8 @@ export function webhookWorkerService(ctx: ProcessContext, queue: WebhookQueue, a
  * (whatever `queue.driver` says for the embedded server) and delivering signed webhooks.
  */
 export async function composeWebhook(ctx: ProcessContext): Promise<Composition> {
-  const { config, drivers } = ctx;
-  const apps = await drivers.open(openAppStore(config));
+  const { config, drivers, logger } = ctx;
+  const apps = await drivers.open(openAppStore(config, logger));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));
   return {
     apps,

@@ -36,7 +36,7 @@ export async function openClusterPorts(ctx: ProcessContext, presenceOptions: Rem
   if (config.adapter.driver === 'local') {
     throw new ConfigError(`adapter.driver: a separate ${role} process needs \`nats\` (ADAPTER_DRIVER=nats); with \`local\` it would work per node`);
   }
-  const apps = await drivers.open(openAppStore(config));
+  const apps = await drivers.open(openAppStore(config, logger));
   const bus = await drivers.open(openBus(config, { logger }));
   const cache = await drivers.open(openCache(config, 'redis'));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));

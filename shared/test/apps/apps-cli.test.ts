@@ -5,7 +5,7 @@ import { asAppId, migrateDatabase, openSqlAppStore } from '@sockudo-ts/shared';
 import { appsCli } from '../../src/apps/apps-cli.js';
 import type { CliIo } from '../../src/db/migrate-cli.js';
 import { MARIADB, POSTGRES, servicesUp } from '../../../tests/kit/services.js';
-import { createMariaDatabase, createPostgresDatabase, type TestDatabase } from '../db/test-databases.js';
+import { createMariaDatabase, createPostgresDatabase, type TestDatabase } from '../../../tests/kit/databases.js';
 
 const up = await servicesUp('apps command', POSTGRES, MARIADB);
 

@@ -16,7 +16,7 @@ import {
   type SqlAppStoreOptions,
 } from '@sockudo-ts/shared';
 import { startTcpProxy, type TcpProxy } from '../../../tests/kit/tcp-proxy.js';
-import { createMariaDatabase, createPostgresDatabase, mariaAdmin, pgAdmin, type TestDatabase } from '../db/test-databases.js';
+import { createMariaDatabase, createPostgresDatabase, mariaAdmin, pgAdmin, type TestDatabase } from '../../../tests/kit/databases.js';
 import { describeAppStoreContract } from './app-store-contract.js';
 
 type Provider = 'postgres' | 'mysql';

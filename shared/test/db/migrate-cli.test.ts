@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateCli, type CliIo } from '../../src/db/migrate-cli.js';
 import { MARIADB, POSTGRES, servicesUp } from '../../../tests/kit/services.js';
-import { createMariaDatabase, createPostgresDatabase, type TestDatabase } from './test-databases.js';
+import { createMariaDatabase, createPostgresDatabase, type TestDatabase } from '../../../tests/kit/databases.js';
 
 const up = await servicesUp('db:migrate command', POSTGRES, MARIADB);
 

@@ -3,7 +3,7 @@ import { DatabaseNotMigrated, openMysqlDatabase } from '@sockudo-ts/shared';
 import { migrateMysql } from '../../src/db/migrate-mysql.js';
 import { MIGRATION_DIRS, readMigrations } from '../../src/db/migrations.js';
 import { MARIADB, servicesUp } from '../../../tests/kit/services.js';
-import { createMariaDatabase, mariaAdmin, type TestDatabase } from './test-databases.js';
+import { createMariaDatabase, mariaAdmin, type TestDatabase } from '../../../tests/kit/databases.js';
 
 const up = await servicesUp('MySQL/MariaDB migrations', MARIADB);
 const shipped = readMigrations(MIGRATION_DIRS.mysql);

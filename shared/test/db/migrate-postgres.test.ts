@@ -6,7 +6,7 @@ import { DatabaseNotMigrated, openPostgresDatabase } from '@sockudo-ts/shared';
 import { MIGRATION_DIRS } from '../../src/db/migrations.js';
 import { createPostgresMigration, migratePostgres } from '../../src/db/migrate-postgres.js';
 import { POSTGRES, servicesUp } from '../../../tests/kit/services.js';
-import { createPostgresDatabase, pgAdmin, type TestDatabase } from './test-databases.js';
+import { createPostgresDatabase, pgAdmin, type TestDatabase } from '../../../tests/kit/databases.js';
 
 const up = await servicesUp('PostgreSQL migrations', POSTGRES);
 const shipped = readdirSync(MIGRATION_DIRS.postgres).filter((n) => /^\d{14}_/.test(n)).sort();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase, openMysqlDatabase, openPostgresDatabase } from '@sockudo-ts/shared';
 import { MARIADB, POSTGRES, servicesUp } from '../../../tests/kit/services.js';
-import { createMariaDatabase, createPostgresDatabase, type TestDatabase } from './test-databases.js';
+import { createMariaDatabase, createPostgresDatabase, type TestDatabase } from '../../../tests/kit/databases.js';
 
 // The MySQL migrations are written by hand (the schema engine has no MySQL connector offline); this test holds
 // them to the applications model by comparing the migrated MariaDB table with the PostgreSQL one, whose DDL the

@@ -3,9 +3,30 @@ import { setting } from '../setting.js';
 /** DRIVERS are the driver choices and their connection settings: apps, bus, Redis, job queues. */
 export const DRIVERS = {
   app_manager: {
-    driver: setting.choice(['memory', 'array'] as const, 'memory', { env: ['APP_MANAGER_DRIVER'], doc: 'Where apps come from: `memory` (alias `array`) reads app_manager.array.apps.' }),
+    driver: setting.choice(['memory', 'array', 'postgres', 'mysql'] as const, 'memory', { env: ['APP_MANAGER_DRIVER'], doc: 'Where apps come from: `memory` (alias `array`) reads app_manager.array.apps; `postgres` and `mysql` read the `applications` table of the project database (`npm run apps` manages it).' }),
+    cache: {
+      enabled: setting.bool(true, { env: ['APP_MANAGER_CACHE_ENABLED'], doc: 'Cache apps read from a database; off asks the database on every lookup.' }),
+      ttl: setting.int(300, { env: ['APP_MANAGER_CACHE_TTL', 'CACHE_TTL_SECONDS'], min: 0, unit: 's', doc: 'How long an app read from a database is served from the cache (a change in the table drops the cache sooner, see poll_interval_ms).' }),
+      poll_interval_ms: setting.int(1000, { env: ['APP_MANAGER_CACHE_POLL_INTERVAL_MS'], min: 50, unit: 'ms', doc: 'How often the apps table is checked for changes (an app disabled in the database is refused within this on every process).' }),
+    },
   },
   database: {
+    url: setting.string('', { env: ['DATABASE_URL'], doc: 'URL of the project database (`postgres://...` or `mysql://...`); when set it wins over database.postgres / database.mysql.' }),
+    connect_timeout_ms: setting.int(5000, { env: ['DATABASE_CONNECT_TIMEOUT_MS'], min: 100, unit: 'ms', doc: 'Opening a database connection that takes longer fails (the database counts as down).' }),
+    postgres: {
+      host: setting.string('127.0.0.1', { env: ['DATABASE_POSTGRES_HOST'], doc: 'PostgreSQL host (used when database.url is empty).' }),
+      port: setting.int(5432, { env: ['DATABASE_POSTGRES_PORT'], min: 1, max: 65535, doc: 'PostgreSQL port.' }),
+      username: setting.string('postgres', { env: ['DATABASE_POSTGRES_USERNAME'], doc: 'PostgreSQL user.' }),
+      password: setting.string('', { env: ['DATABASE_POSTGRES_PASSWORD'], doc: 'PostgreSQL password; never logged.' }),
+      database: setting.string('sockudo', { env: ['DATABASE_POSTGRES_DATABASE'], doc: 'PostgreSQL database name.' }),
+    },
+    mysql: {
+      host: setting.string('127.0.0.1', { env: ['DATABASE_MYSQL_HOST'], doc: 'MySQL/MariaDB host (used when database.url is empty).' }),
+      port: setting.int(3306, { env: ['DATABASE_MYSQL_PORT'], min: 1, max: 65535, doc: 'MySQL/MariaDB port.' }),
+      username: setting.string('root', { env: ['DATABASE_MYSQL_USERNAME'], doc: 'MySQL/MariaDB user.' }),
+      password: setting.string('', { env: ['DATABASE_MYSQL_PASSWORD'], doc: 'MySQL/MariaDB password; never logged.' }),
+      database: setting.string('sockudo', { env: ['DATABASE_MYSQL_DATABASE'], doc: 'MySQL/MariaDB database name.' }),
+    },
     redis: {
       url: setting.string('redis://127.0.0.1:6379', { env: ['REDIS_URL'], doc: 'Redis holding presence state and cache channels in the distributed shape.' }),
       key_prefix: setting.string('sockudo:', { env: ['REDIS_KEY_PREFIX'], doc: 'Prefix of every Redis key this server writes.' }),

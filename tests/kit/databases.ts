@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mariadb from 'mariadb';
 import pg from 'pg';
-import { MARIADB, POSTGRES } from '../../../tests/kit/services.js';
+import { MARIADB, POSTGRES } from './services.js';
 
 /** TestDatabase is an empty database created for one test file; drop() removes it (forcing connections out). */
 export interface TestDatabase {
