@@ -1,5 +1,8 @@
 import type { PoolConfig as MariaDbPoolConfig } from 'mariadb';
+import { redactUrl } from '../errors/redact.js';
 import type { PoolConfig as PgPoolConfig } from 'pg';
+
+export { redactUrl };
 
 /** DatabaseProvider is the kind of SQL server a URL points at. */
 export type DatabaseProvider = 'postgres' | 'mysql';
@@ -34,19 +37,6 @@ export interface DatabaseParts {
 export function databaseUrl(provider: DatabaseProvider, parts: DatabaseParts): string {
   const user = parts.username === '' ? '' : `${encodeURIComponent(parts.username)}${parts.password === '' ? '' : `:${encodeURIComponent(parts.password)}`}@`;
   return `${provider === 'postgres' ? 'postgres' : 'mysql'}://${user}${parts.host}:${parts.port}/${encodeURIComponent(parts.database)}`;
-}
-
-/**
- * redactUrl describes a database URL for messages and logs: scheme, host, port and database name, never the
- * user, password or query parameters (which may carry credentials too).
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(unparseable database URL)';
-  }
 }
 
 /** scrubSecrets removes a database URL and its password (raw or decoded) from a text, such as a driver's message. */

@@ -66,7 +66,7 @@ const LABEL: Record<DatabaseProvider, string> = { postgres: 'PostgreSQL', mysql:
  * says what was being done and why it failed, with the URL redacted and any password scrubbed from the reason.
  */
 export function databaseUnavailable(provider: DatabaseProvider, url: string, doing: string, err: unknown): DependencyUnavailable {
-  return new DependencyUnavailable(provider, `${LABEL[provider]} at ${redactUrl(url)} is unavailable while ${doing}: ${reasonOf(err, url)}`);
+  return new DependencyUnavailable(provider, `${LABEL[provider]} is unavailable`, `${redactUrl(url)} while ${doing}: ${reasonOf(err, url)}`);
 }
 
 /**

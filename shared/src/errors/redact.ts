@@ -1,7 +1,12 @@
 /**
- * redactUrl masks the credentials of a connection URL (`nats://user:pass@host` -> `nats://***@host`, and
- * `password`/`token` query values), so that an address can appear in logs and start-up errors.
+ * redactUrl describes a connection URL (NATS, Redis, a database) for messages and logs: scheme, host, port and
+ * path, never the user, password or query parameters (which may carry credentials too).
  */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/?#]*@/, '//***@').replace(/([?&](?:password|pass|token|secret)=)[^&#]*/gi, '$1***');
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
 }

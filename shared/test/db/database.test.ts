@@ -21,7 +21,7 @@ describe('database URLs', () => {
 
   it('redacts credentials and query parameters', () => {
     expect(redactUrl('postgres://app:p%40ss@db.internal:5433/sockudo?sslmode=require&password=x')).toBe('postgres://db.internal:5433/sockudo');
-    expect(redactUrl('not a url :// secret')).toBe('(unparseable database URL)');
+    expect(redactUrl('not a url :// secret')).toBe('(unparseable URL)');
   });
 });
 
