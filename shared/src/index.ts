@@ -22,7 +22,7 @@ export { DatabaseNotMigrated, MIGRATE_COMMAND, type MigrationGap } from './db/mi
 export { databaseProvider, databaseUrl, redactUrl, type DatabaseParts, type DatabaseProvider } from './db/database-url.js';
 export type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus/bus.js';
 export { MemoryBus } from './bus/bus-memory.js';
-export { DependencyUnavailable } from './errors/dependency-unavailable.js';
+export { DependencyUnavailable, operatorMessage } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
 export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type ServerConfig, type ServerSettings, type WebhookSettings } from './config/config.js';

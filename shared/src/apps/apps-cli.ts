@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { operatorMessage } from '../errors/dependency-unavailable.js';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MysqlDatabase } from '../db/database-mysql.js';
@@ -35,7 +36,7 @@ export async function appsCli(argv: readonly string[], env: Readonly<Record<stri
     return await run(table, args, io);
   } catch (err) {
     const usage = err instanceof UsageError;
-    io.err(`apps: ${(err as Error).message}${usage ? `\n${USAGE}` : ''}`);
+    io.err(`apps: ${operatorMessage(err)}${usage ? `\n${USAGE}` : ''}`);
     return usage ? 2 : 1;
   } finally {
     await table?.close();

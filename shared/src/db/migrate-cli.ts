@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { operatorMessage } from '../errors/dependency-unavailable.js';
 import { parseArgs } from 'node:util';
 import { createMysqlMigration, migrateMysql } from './migrate-mysql.js';
 import { createPostgresMigration, migratePostgres } from './migrate-postgres.js';
@@ -44,7 +45,7 @@ export async function migrateCli(argv: readonly string[], env: Readonly<Record<s
   try {
     provider = databaseProvider(url);
   } catch (err) {
-    io.err(`db:migrate: ${(err as Error).message}`);
+    io.err(`db:migrate: ${operatorMessage(err)}`);
     return 2;
   }
   const where = redactUrl(url);

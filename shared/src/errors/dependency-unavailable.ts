@@ -17,3 +17,12 @@ export class DependencyUnavailable extends Error {
     if (detail !== undefined) this.detail = detail;
   }
 }
+
+/**
+ * operatorMessage is an error's text for an operator (start-up lines, command-line tools, logs): the message,
+ * plus the detail of a DependencyUnavailable. Never send it to a client.
+ */
+export function operatorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err instanceof DependencyUnavailable && err.detail !== undefined ? `${err.message} (${err.detail})` : err.message;
+}

@@ -2,7 +2,7 @@ import type { AppStore } from '../apps/app-store.js';
 import { ConfigError, type ServerConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { DriverSet } from '../drivers/opened.js';
-import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+import { operatorMessage } from '../errors/dependency-unavailable.js';
 import { healthRoutes } from '../http/health.js';
 import { sendJson } from '../http/http.js';
 import { HttpListener } from '../http/listener.js';
@@ -162,8 +162,7 @@ export async function startOrExit<T>(logger: Logger, start: () => Promise<T>): P
   try {
     return await start();
   } catch (err) {
-    const detail = err instanceof DependencyUnavailable && err.detail !== undefined ? ` (${err.detail})` : '';
-    const reason = err instanceof Error ? err.message + detail : String(err);
+    const reason = operatorMessage(err);
     logger.fatal({ reason }, 'cannot start');
     process.stderr.write(`sockudo-ts: cannot start: ${reason}\n`);
     process.exit(1);

@@ -151,7 +151,7 @@ export function describeSqlAppStore(provider: Provider): void {
       await link.down();
       const err = await open({ url: db.urlVia(link.port) }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DependencyUnavailable);
-      expect((err as Error).message).toContain(`127.0.0.1:${link.port}/${db.name}`);
+      expect((err as DependencyUnavailable).detail).toContain(`127.0.0.1:${link.port}/${db.name}`);
     });
 
     it('refuses to open on an unmigrated database, naming the command to run', async () => {

@@ -37,8 +37,8 @@ describe('opening a database that is down', () => {
       const err = (await open({ url, connectTimeoutMs: 1000 }).catch((e: unknown) => e)) as DependencyUnavailable;
       expect(err).toBeInstanceOf(DependencyUnavailable);
       expect(err.dependency).toBe(scheme);
-      expect(err.message).toContain(`${scheme}://127.0.0.1:${proxy.port}/apps`);
-      expect(err.message).not.toContain('pa55-word');
+      expect(err.detail).toContain(`${scheme}://127.0.0.1:${proxy.port}/apps`);
+      expect(`${err.message} ${err.detail}`).not.toContain('pa55-word');
     });
   }
 });
