@@ -13,6 +13,7 @@ export default defineConfig({
       '@sockudo-ts/api': src('./services/api/src/index.ts'),
       '@sockudo-ts/webhook': src('./services/webhook/src/index.ts'),
       '@sockudo-ts/presence': src('./services/presence/src/index.ts'),
+      '@sockudo-ts/push': src('./services/push/src/index.ts'),
       '@sockudo-ts/standalone': src('./services/standalone/src/index.ts'),
     },
   },
