@@ -11,3 +11,8 @@ export {
   type SendOutcome,
   type SendRequest,
 } from './providers/provider.js';
+export { Limiter } from './limiter.js';
+export { PushMetrics, type NotificationResult } from './metrics.js';
+export { PublishRefused, PushPlanner, type PlannerOptions } from './planner.js';
+export { PushDelivery, type DeliveryOptions } from './delivery.js';
+export { DEFAULT_PUSH_RETRY, PushWorker, type PushWorkerOptions } from './worker.js';

@@ -14,8 +14,9 @@ export type PublishState = 'queued' | 'delivering' | 'completed' | 'refused';
 
 /**
  * PublishStatus is one publish's progress. Counts are devices: `delivered` (the provider accepted it),
- * `removed` (the provider said the token is dead; the device was removed), `failed` (refused for good, or
- * retries spent: in the dead letters), `expired` (its time to live ran out before delivery).
+ * `removed` (the provider said the token is dead and the device was removed, or the device was deleted
+ * before its turn), `failed` (refused for good, or retries spent: in the dead letters), `expired` (its time
+ * to live ran out before delivery).
  */
 export interface PublishStatus {
   publish_id: PublishId;

@@ -132,7 +132,7 @@ export class ApnsFake {
     if (fault?.kind === 'stall') return;
     if (fault?.kind === 'unregistered') return reply(stream, 410, { reason: 'Unregistered', timestamp: this.now() });
     if (fault?.kind === 'throttle') return reply(stream, 429, { reason: 'TooManyRequests' }, fault.retryAfterSeconds);
-    if (fault?.kind === 'error') return reply(stream, fault.status, { reason: fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError' });
+    if (fault?.kind === 'error') return reply(stream, fault.status, { reason: fault.reason ?? (fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError') });
     this.deliveries.push({ token, topic, pushType, priority, expiration, ...(collapseId !== undefined ? { collapseId } : {}), payload, jwt });
     stream.respond({ ':status': 200, 'apns-id': randomUUID() });
     stream.end();

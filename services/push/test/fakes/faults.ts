@@ -3,7 +3,7 @@
  * answer for a dead token), `throttle` (429, with Retry-After when given), `error` (that HTTP status, e.g.
  * 500 or 503), or `stall` (never answer; the client's timeout must fire).
  */
-export type Fault = { kind: 'unregistered' } | { kind: 'throttle'; retryAfterSeconds?: number } | { kind: 'error'; status: number } | { kind: 'stall' };
+export type Fault = { kind: 'unregistered' } | { kind: 'throttle'; retryAfterSeconds?: number } | { kind: 'error'; status: number; reason?: string } | { kind: 'stall' };
 
 interface Rule {
   target: string;
