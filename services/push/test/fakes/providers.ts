@@ -23,8 +23,10 @@ export interface FakeProviders {
 /**
  * startFakeProviders starts a fake APNs, FCM and Web Push service with fresh credentials (an ES256 `.p8`
  * key, a service account's RSA key, VAPID keys) and the provider clients configured to use them.
+ * why: the timeout stays at the production default; with fakes and worker sharing one busy event loop, a
+ * short one fires on answers that did arrive, and the retry then delivers twice (push is at-least-once).
  */
-export async function startFakeProviders(timeoutMs = 2000): Promise<FakeProviders> {
+export async function startFakeProviders(timeoutMs = 10_000): Promise<FakeProviders> {
   const { ca } = testCertificates();
   const p8 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const account = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -39,6 +39,8 @@ export class WebPushFake {
   readonly faults = new FaultPlan();
   readonly deliveries: WebPushDelivery[] = [];
   readonly problems: string[] = [];
+  /** vapidTokens are the distinct VAPID JWTs seen, in order. */
+  readonly vapidTokens: string[] = [];
   private readonly browsers = new Map<string, Browser>();
   private readonly listener: FakeListener;
 
@@ -153,6 +155,7 @@ export class WebPushFake {
     if (aud !== this.origin) return { status: 401, why: `aud ${String(aud)} is not ${this.origin}` };
     if (typeof exp !== 'number' || exp <= now || exp > now + 86_400) return { status: 401, why: 'exp missing, past, or over 24 hours ahead' };
     if (typeof sub !== 'string' || !/^(mailto:|https:)/.test(sub)) return { status: 401, why: 'sub must be a mailto: or https: URL' };
+    if (!this.vapidTokens.includes(t)) this.vapidTokens.push(t);
     return undefined;
   }
 }

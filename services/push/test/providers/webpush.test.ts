@@ -38,6 +38,25 @@ describe.skipIf(!present)('WebPushProvider against a fake push service (VAPID, a
     expect(second!.payload).toEqual({ notification: {}, data: { quiet: true } });
   });
 
+  it('signs one VAPID token per push service for 12 hours, and a new one when less than an hour is left', async () => {
+    let clock = Date.now();
+    const timed = new WebPushProvider({ vapid, ca: testCertificates().ca, now: () => clock });
+    try {
+      const browser = deviceOf({ platform: 'web', subscription: fake.subscribe() });
+      const note = { web: { data: { a: 1 } } };
+      await timed.send(sendOf(browser, note, clock + 60_000));
+      clock += 10 * 3_600_000;
+      await timed.send(sendOf(browser, note, clock + 60_000));
+      expect(fake.vapidTokens).toHaveLength(1);
+      clock += 1.5 * 3_600_000;
+      await timed.send(sendOf(browser, note, clock + 60_000));
+      expect(fake.vapidTokens).toHaveLength(2);
+      expect(fake.problems).toEqual([]);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('is refused by the push service when it signs VAPID with a key the browser did not subscribe with', async () => {
     const stranger = make({ subject: 'mailto:ops@example.com', ...webpush.generateVAPIDKeys() });
     try {
