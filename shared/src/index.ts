@@ -200,6 +200,7 @@ export {
   type StoredStatus,
 } from './push/publish-status.js';
 export { MemoryPublishStatusStore } from './push/publish-status-store-memory.js';
+export { RedisPublishStatusStore, type RedisPublishStatusStoreOptions } from './push/publish-status-store-redis.js';
 export { PushDeadLetters, type PushDeadLetter } from './push/dead-letters.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { answerClientError, handleHealth, listen, readBody, sendJson, sendText } from './http/http.js';

@@ -18,7 +18,7 @@ export function describePublishStatusStoreContract(name: string, make: (ttlSecon
     let store: PublishStatusStore;
     const app = asAppId(`app-${randomBytes(4).toString('hex')}`);
     beforeEach(async () => {
-      handle = await make(1);
+      handle = await make(2);
       store = handle.store;
     });
     afterEach(async () => {
@@ -49,11 +49,12 @@ export function describePublishStatusStoreContract(name: string, make: (ttlSecon
     it('forgets a status once the TTL has passed since its last change', async () => {
       const id = newPublishId();
       await store.accepted(app, id);
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 1200));
       await store.record(app, id, 'delivered', 1);
-      await new Promise((r) => setTimeout(r, 600));
+      // why: 2.4 s after it was accepted, past the 2 s TTL had the record not renewed it.
+      await new Promise((r) => setTimeout(r, 1200));
       expect((await store.get(app, id))?.delivered).toBe(1);
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 1200));
       expect(await store.get(app, id)).toBeUndefined();
     });
   });
