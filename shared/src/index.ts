@@ -107,6 +107,7 @@ export { MemoryJobQueue } from './queue/job-queue-memory.js';
 export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { Metrics, type AppMetrics } from './telemetry/metrics.js';
+export { registerQueueGauges } from './telemetry/queue-gauges.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
 export {
   WEBHOOK_JOB_VERSION,

@@ -4,27 +4,18 @@ import {
   retryDelay,
   type Device,
   type DeviceId,
-  type DeviceStore,
   type JobContext,
-  type JobQueue,
-  type Logger,
-  type PublishStatusStore,
   type PushDeliverJob,
-  type PushJob,
   type RetryPolicy,
 } from '@sockudo-ts/shared';
 import { Limiter } from './limiter.js';
-import type { NotificationResult, PushMetrics } from './metrics.js';
+import type { NotificationResult } from './metrics.js';
+import type { PushPorts } from './ports.js';
 import type { ProviderDirectory, PushProvider, SendOutcome } from './providers/provider.js';
 
 /** DeliveryOptions are the delivery's ports, its retry budget and its per-provider concurrency. */
-export interface DeliveryOptions {
-  queue: JobQueue<PushJob>;
-  devices: DeviceStore;
-  statuses: PublishStatusStore;
+export interface DeliveryOptions extends PushPorts {
   providers: ProviderDirectory;
-  logger: Logger;
-  metrics?: PushMetrics;
   /** retry is the back-off between attempts and the budget after which devices become dead letters. */
   retry: RetryPolicy;
   /** providerConcurrency caps the requests in flight to one provider from this process. */

@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DeadLetterCounter, JobQueue, Platform } from '@sockudo-ts/shared';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { registerQueueGauges, type JobQueue, type Platform } from '@sockudo-ts/shared';
 
 /**
  * NotificationResult is the outcome label of the notifications counter: a provider's answer (`delivered`,
@@ -40,24 +40,7 @@ export class PushMetrics {
     });
     this.publishes = new Counter({ name: `${prefix}push_publishes_total`, help: 'Push publishes by outcome (planned, refused)', labelNames: ['outcome'], registers });
     this.recipients = new Counter({ name: `${prefix}push_recipients_total`, help: 'Devices push publishes were planned for, by provider', labelNames: ['provider'], registers });
-    new Gauge({
-      name: `${prefix}push_queue_depth`,
-      help: 'Push jobs waiting or delayed (retries included)',
-      registers,
-      async collect() {
-        this.set(await queue.depth().catch(() => Number.NaN));
-      },
-    });
-    new Gauge({
-      name: `${prefix}push_dead_letters`,
-      help: 'Push jobs that failed for good and are kept for replay',
-      registers,
-      async collect() {
-        const counter = queue as Partial<DeadLetterCounter>;
-        const count = counter.deadLetterCount ? counter.deadLetterCount() : queue.deadLetters().then((l) => l.length);
-        this.set(await count.catch(() => Number.NaN));
-      },
-    });
+    registerQueueGauges(registry, prefix, 'push', 'Push', queue);
   }
 
   /** count adds `n` notifications of one provider with one outcome. */

@@ -6,24 +6,14 @@ import {
   platformExpiry,
   type Device,
   type DeviceId,
-  type DeviceStore,
-  type JobQueue,
-  type Logger,
   type Platform,
   type PublishJob,
-  type PublishStatusStore,
   type PushDeliverJob,
-  type PushJob,
 } from '@sockudo-ts/shared';
-import type { PushMetrics } from './metrics.js';
+import type { PushPorts } from './ports.js';
 
 /** PlannerOptions are the planner's ports and limits. */
-export interface PlannerOptions {
-  queue: JobQueue<PushJob>;
-  devices: DeviceStore;
-  statuses: PublishStatusStore;
-  logger: Logger;
-  metrics?: PushMetrics;
+export interface PlannerOptions extends PushPorts {
   /** maxRecipients refuses a publish that would reach more devices (`max_recipients_per_publish`). Zero: no limit. */
   maxRecipients: number;
   /** batchSize is the number of devices per deliver job. */

@@ -1,17 +1,13 @@
 import {
   PermanentFailure,
   isPushJob,
-  type DeviceStore,
   type JobContext,
-  type JobQueue,
-  type Logger,
-  type PublishStatusStore,
   type PushJob,
   type RetryPolicy,
 } from '@sockudo-ts/shared';
 import { PushDelivery } from './delivery.js';
-import type { PushMetrics } from './metrics.js';
 import { PushPlanner } from './planner.js';
+import type { PushPorts } from './ports.js';
 import type { ProviderDirectory } from './providers/provider.js';
 
 /**
@@ -21,13 +17,8 @@ import type { ProviderDirectory } from './providers/provider.js';
 export const DEFAULT_PUSH_RETRY: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, maxElapsedMs: 3_600_000 };
 
 /** PushWorkerOptions are the worker's ports and settings; defaults in brackets. */
-export interface PushWorkerOptions {
-  queue: JobQueue<PushJob>;
-  devices: DeviceStore;
-  statuses: PublishStatusStore;
+export interface PushWorkerOptions extends PushPorts {
   providers: ProviderDirectory;
-  logger: Logger;
-  metrics?: PushMetrics;
   /** retry is the delivery back-off and budget [DEFAULT_PUSH_RETRY]. */
   retry?: RetryPolicy;
   /** maxRecipients is `max_recipients_per_publish`; zero means no limit [0]. */

@@ -53,10 +53,13 @@ export interface PushHarness {
   close(): Promise<void>;
 }
 
-/** startHarness starts the fakes and a worker consuming `queue` (which the caller owns and closes). */
-export async function startHarness(queue: JobQueue<PushJob>, options: Partial<PushWorkerOptions> = {}): Promise<PushHarness> {
+/**
+ * startHarness starts the fakes and a worker consuming `queue` (which the caller owns and closes); the
+ * provider clients time out after `providerTimeoutMs`.
+ */
+export async function startHarness(queue: JobQueue<PushJob>, options: Partial<PushWorkerOptions> = {}, providerTimeoutMs?: number): Promise<PushHarness> {
   const app = asAppId(`push-${randomBytes(4).toString('hex')}`);
-  const fakes = await startFakeProviders();
+  const fakes = await startFakeProviders(providerTimeoutMs);
   const devices = new MemoryDeviceStore();
   const statuses = new MemoryPublishStatusStore(3600);
   const registry = new Registry();
@@ -86,9 +89,8 @@ export async function startHarness(queue: JobQueue<PushJob>, options: Partial<Pu
       return publishId;
     },
     received: (device) => {
-      if (device.platform === 'apns') return fakes.apns.delivered(device.token).length;
-      if (device.platform === 'fcm') return fakes.fcm.delivered(device.token).length;
-      return fakes.web.delivered(device.subscription).length;
+      if (device.platform === 'web') return fakes.web.delivered(device.subscription).length;
+      return device.platform === 'apns' ? fakes.apns.delivered(device.token).length : fakes.fcm.delivered(device.token).length;
     },
     close: () => fakes.close(),
   };

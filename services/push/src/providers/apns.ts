@@ -1,8 +1,8 @@
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import type { KeyObject } from 'node:crypto';
-import { apnsBody, payloadLimit, type ApnsNotification, type ApnsPushType } from '@sockudo-ts/shared';
+import { apnsBody, type ApnsNotification, type ApnsPushType } from '@sockudo-ts/shared';
 import { signJwt, privateKeyOf } from './jwt.js';
-import { DEFAULT_TIMEOUT_MS, parseRetryAfter, statusOutcome, type PushProvider, type SendOutcome, type SendRequest } from './provider.js';
+import { DEFAULT_TIMEOUT_MS, parseRetryAfter, refusal, statusOutcome, type PushProvider, type SendOutcome, type SendRequest } from './provider.js';
 
 /** APNS_PRODUCTION is Apple's production endpoint; APNS_SANDBOX serves development builds. */
 export const APNS_PRODUCTION = 'https://api.push.apple.com';
@@ -55,19 +55,17 @@ export class ApnsProvider implements PushProvider {
   }
 
   async send(request: SendRequest): Promise<SendOutcome> {
-    const { device, notification } = request;
-    if (device.platform !== 'apns') return { kind: 'rejected', reason: `not an apns device` };
-    const apns = notification.apns;
-    if (apns === undefined) return { kind: 'rejected', reason: 'the publish has no apns part' };
+    const refused = refusal('apns', request);
+    if (refused !== undefined) return refused;
+    const apns = request.notification.apns!;
+    const token = (request.device as { token: string }).token;
     const body = apnsBody(apns);
-    const limit = payloadLimit('apns', notification);
-    if (Buffer.byteLength(body) > limit) return { kind: 'rejected', reason: `the apns payload is ${Buffer.byteLength(body)} bytes; the limit is ${limit}` };
     const headers = this.headersFor(apns, request.expiresAt);
-    const first = await this.post(device.token, headers, body);
+    const first = await this.post(token, headers, body);
     if (first.kind === 'retry' && first.reason === 'ExpiredProviderToken') {
       // why: Apple says our token is too old (clock skew, or a long pause); sign a new one and try once more.
       this.token = undefined;
-      return this.post(device.token, headers, body);
+      return this.post(token, headers, body);
     }
     return first;
   }

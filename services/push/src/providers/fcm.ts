@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { fcmPayloadBytes, payloadLimit, type FcmNotification } from '@sockudo-ts/shared';
+import type { FcmNotification } from '@sockudo-ts/shared';
 import { ProviderHttp, type HttpAnswer } from './http.js';
 import { privateKeyOf, signJwt } from './jwt.js';
-import { DEFAULT_TIMEOUT_MS, remainingSeconds, statusOutcome, type PushProvider, type SendOutcome, type SendRequest } from './provider.js';
+import { DEFAULT_TIMEOUT_MS, refusal, remainingSeconds, statusOutcome, type PushProvider, type SendOutcome, type SendRequest } from './provider.js';
 
 /** FCM_ENDPOINT is Google's FCM HTTP v1 origin. */
 export const FCM_ENDPOINT = 'https://fcm.googleapis.com';
@@ -76,14 +76,10 @@ export class FcmProvider implements PushProvider {
   }
 
   async send(request: SendRequest): Promise<SendOutcome> {
-    const { device, notification } = request;
-    if (device.platform !== 'fcm') return { kind: 'rejected', reason: 'not an fcm device' };
-    const fcm = notification.fcm;
-    if (fcm === undefined) return { kind: 'rejected', reason: 'the publish has no fcm part' };
-    const bytes = fcmPayloadBytes(fcm);
-    const limit = payloadLimit('fcm', notification);
-    if (bytes > limit) return { kind: 'rejected', reason: `the fcm payload is ${bytes} bytes; the limit is ${limit}` };
-    const body = JSON.stringify({ message: fcmMessage(device.token, fcm, remainingSeconds(request.expiresAt, this.now())) });
+    const refused = refusal('fcm', request);
+    if (refused !== undefined) return refused;
+    const token = (request.device as { token: string }).token;
+    const body = JSON.stringify({ message: fcmMessage(token, request.notification.fcm!, remainingSeconds(request.expiresAt, this.now())) });
     const first = await this.post(body);
     if (first.kind === 'retry' && first.status === 401 && this.account !== undefined) {
       // why: a cached token can be revoked before it expires; exchange a new one and try once more.

@@ -1,4 +1,4 @@
-import type { AppId, Device, Platform, PublishId, PushNotification } from '@sockudo-ts/shared';
+import { payloadBytes, payloadLimit, type AppId, type Device, type Platform, type PublishId, type PushNotification } from '@sockudo-ts/shared';
 
 /**
  * SendOutcome is how one send ended: `delivered` (the provider accepted it), `retry` (try again later, not
@@ -81,6 +81,18 @@ export function statusOutcome(status: number, reason: string, retryAfter?: strin
     return { kind: 'retry', status, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   return { kind: 'rejected', status, reason };
+}
+
+/**
+ * refusal is why a provider cannot send a request at all: a device of another platform, a publish without
+ * a part for the platform, or a part over the provider's size limit (measured as that provider counts).
+ */
+export function refusal(platform: Platform, request: SendRequest): SendOutcome | undefined {
+  if (request.device.platform !== platform) return { kind: 'rejected', reason: `not a ${platform} device` };
+  if (request.notification[platform] === undefined) return { kind: 'rejected', reason: `the publish has no ${platform} part` };
+  const bytes = payloadBytes(platform, request.notification);
+  const limit = payloadLimit(platform, request.notification);
+  return bytes > limit ? { kind: 'rejected', reason: `the ${platform} payload is ${bytes} bytes; the limit is ${limit}` } : undefined;
 }
 
 /** remainingSeconds is the whole seconds left until `expiresAt` (at least 0), for TTL headers. */

@@ -1,7 +1,7 @@
 import webpush from 'web-push';
-import { payloadLimit, webBody } from '@sockudo-ts/shared';
+import { webBody, type WebPushSubscription } from '@sockudo-ts/shared';
 import { ProviderHttp } from './http.js';
-import { DEFAULT_TIMEOUT_MS, remainingSeconds, statusOutcome, type PushProvider, type SendOutcome, type SendRequest } from './provider.js';
+import { DEFAULT_TIMEOUT_MS, refusal, remainingSeconds, statusOutcome, type PushProvider, type SendOutcome, type SendRequest } from './provider.js';
 
 /** VapidKeys identify the application server to push services (RFC 8292); keys are base64url. */
 export interface VapidKeys {
@@ -47,18 +47,15 @@ export class WebPushProvider implements PushProvider {
   }
 
   async send(request: SendRequest): Promise<SendOutcome> {
-    const { device, notification } = request;
-    if (device.platform !== 'web') return { kind: 'rejected', reason: 'not a web device' };
-    const web = notification.web;
-    if (web === undefined) return { kind: 'rejected', reason: 'the publish has no web part' };
-    const body = webBody(web);
-    const limit = payloadLimit('web', notification);
-    if (Buffer.byteLength(body) > limit) return { kind: 'rejected', reason: `the web payload is ${Buffer.byteLength(body)} bytes; the limit is ${limit}` };
+    const refused = refusal('web', request);
+    if (refused !== undefined) return refused;
+    const web = request.notification.web!;
+    const { subscription } = request.device as { subscription: WebPushSubscription };
     let details: ReturnType<typeof webpush.generateRequestDetails>;
     let authorization: string;
     try {
-      authorization = this.vapidAuthorization(device.subscription.endpoint);
-      details = webpush.generateRequestDetails(device.subscription, body, {
+      authorization = this.vapidAuthorization(subscription.endpoint);
+      details = webpush.generateRequestDetails(subscription, webBody(web), {
         TTL: remainingSeconds(request.expiresAt, this.now()),
         contentEncoding: 'aes128gcm',
         ...(web.urgency !== undefined ? { urgency: web.urgency } : {}),

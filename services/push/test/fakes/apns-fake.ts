@@ -1,7 +1,6 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import { FaultPlan } from './faults.js';
-import { FakeListener } from './listener.js';
+import { createSecureServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { FakeService } from './listener.js';
 import { verifyJwt } from './jwt-verify.js';
 import { testCertificates } from './tls.js';
 
@@ -37,24 +36,20 @@ const PUSH_TYPES = new Set(['alert', 'background', 'voip', 'complication', 'file
  * priority, expiration, collapse id; the path's device token; the body's size and aps) and answers with
  * Apple's statuses and reasons. Protocol mistakes are kept in `problems`; `faults` makes it misbehave.
  */
-export class ApnsFake {
-  readonly faults = new FaultPlan();
+export class ApnsFake extends FakeService {
   readonly deliveries: ApnsDelivery[] = [];
-  readonly problems: string[] = [];
   /** jwts are the distinct provider tokens seen, in order. */
   readonly jwts: string[] = [];
   /** sessions counts the HTTP/2 sessions clients opened. */
   sessions = 0;
-  private readonly listener: FakeListener;
-  private readonly server: Http2SecureServer;
 
   private constructor(private readonly options: ApnsFakeOptions) {
     const { key, cert } = testCertificates();
-    this.server = createSecureServer({ key, cert });
-    this.server.on('stream', (stream, headers) => this.handle(stream, headers));
-    this.server.on('sessionError', () => undefined);
-    this.server.on('session', () => this.sessions++);
-    this.listener = new FakeListener(this.server);
+    const server = createSecureServer({ key, cert });
+    super(server);
+    server.on('stream', (stream, headers) => this.handle(stream, headers));
+    server.on('sessionError', () => undefined);
+    server.on('session', () => this.sessions++);
   }
 
   /** start runs a fake on a random port of 127.0.0.1. */
@@ -72,18 +67,6 @@ export class ApnsFake {
   /** delivered lists what one device token received. */
   delivered(token: string): ApnsDelivery[] {
     return this.deliveries.filter((d) => d.token === token);
-  }
-
-  down(): Promise<void> {
-    return this.listener.down();
-  }
-
-  up(): Promise<void> {
-    return this.listener.up();
-  }
-
-  close(): Promise<void> {
-    return this.listener.down();
   }
 
   private handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {

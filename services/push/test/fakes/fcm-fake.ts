@@ -1,7 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { FaultPlan } from './faults.js';
-import { FakeListener } from './listener.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FakeService, readBody } from './listener.js';
 import { verifyJwt } from './jwt-verify.js';
 
 /** FcmFakeOptions are what the fake knows of the Firebase project and its service account. */
@@ -34,18 +33,14 @@ const SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
  * `messages:send`, which checks the bearer token, the project and the message's shape (string-only data,
  * TTL format, priority, size) and answers with FCM's error bodies.
  */
-export class FcmFake {
-  readonly faults = new FaultPlan();
+export class FcmFake extends FakeService {
   readonly messages: FcmMessage[] = [];
-  readonly problems: string[] = [];
   /** exchanges counts the access tokens issued. */
   exchanges = 0;
   private readonly issued = new Map<string, number>();
-  private readonly listener: FakeListener;
 
   private constructor(private readonly options: FcmFakeOptions) {
-    const server: Server = createServer((req, res) => this.handle(req, res));
-    this.listener = new FakeListener(server);
+    super(createServer((req, res) => this.handle(req, res)));
   }
 
   static async start(options: FcmFakeOptions): Promise<FcmFake> {
@@ -74,23 +69,9 @@ export class FcmFake {
     this.issued.clear();
   }
 
-  down(): Promise<void> {
-    return this.listener.down();
-  }
-
-  up(): Promise<void> {
-    return this.listener.up();
-  }
-
-  close(): Promise<void> {
-    return this.listener.down();
-  }
-
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
+    readBody(req, (raw) => {
+      const body = raw.toString('utf8');
       if (req.method === 'POST' && req.url === '/token') return this.token(req, body, res);
       const send = /^\/v1\/projects\/([^/]+)\/messages:send$/.exec(req.url ?? '');
       if (req.method === 'POST' && send !== null) return this.send(decodeURIComponent(send[1]!), req, body, res);

@@ -1,5 +1,6 @@
-import type { Server } from 'node:net';
-import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Server, Socket } from 'node:net';
+import { FaultPlan } from './faults.js';
 
 /**
  * FakeListener runs a fake provider's server on one port and can take it down (listener closed, every
@@ -49,4 +50,39 @@ export class FakeListener {
   async up(): Promise<void> {
     if (!this.running) await this.start();
   }
+}
+
+/**
+ * FakeService is what every fake provider has: a fault plan, the protocol mistakes it saw, and a server
+ * that can go down and come back.
+ */
+export abstract class FakeService {
+  /** faults makes the fake misbehave for chosen devices. */
+  readonly faults = new FaultPlan();
+  /** problems lists every request it refused for a protocol mistake (a correct client leaves it empty). */
+  readonly problems: string[] = [];
+  protected readonly listener: FakeListener;
+
+  protected constructor(server: Server) {
+    this.listener = new FakeListener(server);
+  }
+
+  down(): Promise<void> {
+    return this.listener.down();
+  }
+
+  up(): Promise<void> {
+    return this.listener.up();
+  }
+
+  close(): Promise<void> {
+    return this.listener.down();
+  }
+}
+
+/** readBody collects an HTTP/1.1 request's body, then calls `done` with it. */
+export function readBody(req: IncomingMessage, done: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.once('end', () => done(Buffer.concat(chunks)));
 }

@@ -1,10 +1,9 @@
 import { createECDH, randomBytes, type ECDH } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
+import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebPushSubscription } from '@sockudo-ts/shared';
 import { decryptWebPush } from './ece.js';
-import { FaultPlan } from './faults.js';
-import { FakeListener } from './listener.js';
+import { FakeService, readBody } from './listener.js';
 import { p256PublicKey, verifyJwt } from './jwt-verify.js';
 import { testCertificates } from './tls.js';
 
@@ -35,19 +34,15 @@ interface Browser {
  * with the subscribed application server key, and an aes128gcm body (RFC 8291) that the fake DECRYPTS with
  * that private key. It answers as push services do: 201, 404/410 for a gone subscription, 429, 413, 5xx.
  */
-export class WebPushFake {
-  readonly faults = new FaultPlan();
+export class WebPushFake extends FakeService {
   readonly deliveries: WebPushDelivery[] = [];
-  readonly problems: string[] = [];
   /** vapidTokens are the distinct VAPID JWTs seen, in order. */
   readonly vapidTokens: string[] = [];
   private readonly browsers = new Map<string, Browser>();
-  private readonly listener: FakeListener;
 
   private constructor(private readonly options: WebPushFakeOptions) {
     const { key, cert } = testCertificates();
-    const server: Server = createServer({ key, cert }, (req, res) => this.handle(req, res));
-    this.listener = new FakeListener(server);
+    super(createServer({ key, cert }, (req, res) => readBody(req, (body) => this.answer(req, body, res))));
   }
 
   static async start(options: WebPushFakeOptions): Promise<WebPushFake> {
@@ -79,24 +74,6 @@ export class WebPushFake {
   delivered(subscription: WebPushSubscription): WebPushDelivery[] {
     const id = idOf(subscription);
     return this.deliveries.filter((d) => d.id === id);
-  }
-
-  down(): Promise<void> {
-    return this.listener.down();
-  }
-
-  up(): Promise<void> {
-    return this.listener.up();
-  }
-
-  close(): Promise<void> {
-    return this.listener.down();
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => this.answer(req, Buffer.concat(chunks), res));
   }
 
   private answer(req: IncomingMessage, body: Buffer, res: ServerResponse): void {

@@ -22,7 +22,7 @@ describe.skipIf(!present)('ApnsProvider against a fake APNs (HTTP/2, TLS, ES256 
   let key: ReturnType<typeof p8>;
   let clock: number;
   const make = (extra: Partial<ApnsOptions> = {}): ApnsProvider =>
-    new ApnsProvider({ teamId: TEAM, keyId: KEY_ID, privateKey: key.pem, topic: TOPIC, endpoint: fake.origin, ca: testCertificates().ca, timeoutMs: 1000, now: () => clock, ...extra });
+    new ApnsProvider({ teamId: TEAM, keyId: KEY_ID, privateKey: key.pem, topic: TOPIC, endpoint: fake.origin, ca: testCertificates().ca, timeoutMs: 10_000, now: () => clock, ...extra });
 
   beforeEach(async () => {
     clock = Date.now();
@@ -121,7 +121,9 @@ describe.skipIf(!present)('ApnsProvider against a fake APNs (HTTP/2, TLS, ES256 
     const phone = deviceOf({ platform: 'apns', token });
     const note = { apns: { aps: { alert: 'x' } } };
     fake.faults.add(token, { kind: 'stall' }, 1);
-    expect(await provider.send(sendOf(phone, note))).toEqual({ kind: 'retry', reason: 'no answer within 1000 ms' });
+    const impatient = make({ timeoutMs: 500 });
+    expect(await impatient.send(sendOf(phone, note))).toEqual({ kind: 'retry', reason: 'no answer within 500 ms' });
+    await impatient.close();
     await fake.down();
     expect(await provider.send(sendOf(phone, note))).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^connection error|without an answer/) });
     await fake.up();
