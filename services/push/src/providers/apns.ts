@@ -74,7 +74,18 @@ export class ApnsProvider implements PushProvider {
     this.closed = true;
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(sessions.map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.close(() => resolve())))));
+    await Promise.all(
+      sessions.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.closed || s.destroyed) return resolve();
+            // why: close() on a session still connecting waits for the connection, maybe forever.
+            if (s.connecting) return resolve(void s.destroy());
+            // why: close() lets the streams in flight finish; each ends within its timeout.
+            s.close(() => resolve());
+          }),
+      ),
+    );
   }
 
   private headersFor(apns: ApnsNotification, expiresAt: number): Record<string, string> {
@@ -98,6 +109,7 @@ export class ApnsProvider implements PushProvider {
       let status = 0;
       let retryAfter: string | undefined;
       const chunks: Buffer[] = [];
+      let session: ClientHttp2Session | undefined;
       let stream: ReturnType<ClientHttp2Session['request']> | undefined;
       const finish = (outcome: SendOutcome): void => {
         if (settled) return;
@@ -108,9 +120,12 @@ export class ApnsProvider implements PushProvider {
       const timer = setTimeout(() => {
         finish({ kind: 'retry', reason: `no answer within ${timeoutMs} ms` });
         stream?.close(constants.NGHTTP2_CANCEL);
+        // why: a session still connecting after a whole timeout is stuck (a blackholed address); drop it.
+        if (session?.connecting) session.destroy();
       }, timeoutMs);
       try {
-        stream = this.session().request({
+        session = this.session();
+        stream = session.request({
           ':method': 'POST',
           ':path': `/3/device/${token}`,
           authorization: `bearer ${this.jwt()}`,

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApnsProvider, type ApnsOptions } from '@sockudo-ts/push';
 import { binariesPresent } from '../../../../tests/kit/services.js';
@@ -129,5 +130,24 @@ describe.skipIf(!present)('ApnsProvider against a fake APNs (HTTP/2, TLS, ES256 
     await fake.up();
     expect(await provider.send(sendOf(phone, note))).toMatchObject({ kind: 'delivered' });
     expect(fake.delivered(token)).toHaveLength(1);
+  });
+
+  it('drops a session that cannot finish connecting within the timeout, and tries a fresh one next time', async () => {
+    const held: Socket[] = [];
+    const blackhole = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackhole.address() as { port: number };
+    const stuck = make({ endpoint: `https://127.0.0.1:${port}`, timeoutMs: 300 });
+    try {
+      const note = { apns: { aps: { alert: 'x' } } };
+      const phone = deviceOf({ platform: 'apns', token: hexToken() });
+      expect(await stuck.send(sendOf(phone, note))).toEqual({ kind: 'retry', reason: 'no answer within 300 ms' });
+      expect(await stuck.send(sendOf(phone, note))).toEqual({ kind: 'retry', reason: 'no answer within 300 ms' });
+      expect(held).toHaveLength(2);
+    } finally {
+      await stuck.close();
+      held.forEach((s) => s.destroy());
+      await new Promise((resolve) => blackhole.close(resolve));
+    }
   });
 });
