@@ -12,6 +12,7 @@ export {
   type SendRequest,
 } from './providers/provider.js';
 export { Limiter } from './limiter.js';
+export type { PushPorts } from './ports.js';
 export { PushMetrics, type NotificationResult } from './metrics.js';
 export { PublishRefused, PushPlanner, type PlannerOptions } from './planner.js';
 export { PushDelivery, type DeliveryOptions } from './delivery.js';

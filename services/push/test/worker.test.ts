@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryJobQueue, PushDeadLetters, asUserId, type Device, type PushJob } from '@sockudo-ts/shared';
+import { MemoryJobQueue, PushDeadLetters, asUserId, newPublishId, type Device, type PushDeliverJob, type PushJob } from '@sockudo-ts/shared';
 import { binariesPresent } from '../../../tests/kit/services.js';
 import { OPENSSL } from './fakes/tls.js';
 import { NOTE, startHarness, type PushHarness } from './harness.js';
@@ -136,6 +136,19 @@ describe.skipIf(!present)('PushWorker on the memory queue, delivering to fake AP
     expect(h.received(late)).toBe(0);
     expect(await h.statuses.get(h.app, expired)).toMatchObject({ state: 'completed', recipients: 1, expired: 1 });
     expect(await h.registry.metrics()).toContain('t_push_notifications_total{provider="apns",outcome="expired"} 1');
+  });
+
+  it('counts a device deleted between planning and delivery as removed, without asking its provider', async () => {
+    await start();
+    const phone = await h.register('apns', { interests: ['gone'] });
+    const kept = await h.register('apns', { interests: ['gone'] });
+    await h.devices.delete(h.app, phone.id);
+    const id = newPublishId();
+    await h.statuses.planned(h.app, id, 2);
+    const job: PushDeliverJob = { v: 1, kind: 'deliver', app_id: h.app, publish_id: id, platform: 'apns', device_ids: [phone.id, kept.id], notification: NOTE, expires_at: Date.now() + 60_000, attempt: 1 };
+    await h.worker.handle(job, { id: 'direct', attempt: 1, firstAttemptAt: Date.now() });
+    expect(await h.statuses.get(h.app, id)).toMatchObject({ state: 'completed', delivered: 1, removed: 1 });
+    expect(h.fakes.apns.deliveries.map((d) => d.token)).toEqual([kept.platform === 'apns' ? kept.token : '']);
   });
 
   it('keeps deliveries for a platform without a provider as dead letters', async () => {
