@@ -57,19 +57,18 @@ export class PushDelivery {
     const firstAttemptAt = replayed ? now : (job.first_attempt_at ?? now);
     const { devices, statuses, metrics } = this.options;
     const found = await devices.getMany(job.app_id, job.device_ids);
+    // why: devices deleted since planning count as removed; they are counted last, with the others, so
+    // that an attempt that fails half-way and runs again does not count them twice.
     const gone = job.device_ids.length - new Set(found.map((d) => d.id)).size;
-    if (gone > 0) {
-      await statuses.record(job.app_id, job.publish_id, 'removed', gone);
-      metrics?.count(job.platform, 'removed', gone);
+    metrics?.count(job.platform, 'removed', gone);
+    const tally: Tally = { delivered: 0, removed: gone, retry: [], retryAfterMs: 0, retryReason: '', buried: new Map() };
+    if (found.length > 0 && now >= job.expires_at) await this.expire(job, found.length);
+    else if (found.length > 0) {
+      const provider = this.options.providers.provider(job.app_id, job.platform);
+      if (provider === undefined) tally.buried.set(`no ${job.platform} provider is configured`, found.map((d) => d.id));
+      else await this.sendAll(job, provider, found, tally);
+      await this.followUp(job, tally, attempt, firstAttemptAt);
     }
-    if (found.length === 0) return;
-    if (now >= job.expires_at) return this.expire(job, found.length);
-    const provider = this.options.providers.provider(job.app_id, job.platform);
-    const tally: Tally = { delivered: 0, removed: 0, retry: [], retryAfterMs: 0, retryReason: '', buried: new Map() };
-    if (provider === undefined) tally.buried.set(`no ${job.platform} provider is configured`, found.map((d) => d.id));
-    else await this.sendAll(job, provider, found, tally);
-
-    await this.followUp(job, tally, attempt, firstAttemptAt);
     if (tally.delivered > 0) await statuses.record(job.app_id, job.publish_id, 'delivered', tally.delivered);
     if (tally.removed > 0) await statuses.record(job.app_id, job.publish_id, 'removed', tally.removed);
   }
@@ -94,11 +93,18 @@ export class PushDelivery {
       case 'delivered':
         tally.delivered++;
         return;
-      case 'invalid-token':
-        await this.options.devices.delete(job.app_id, device.id);
+      case 'invalid-token': {
+        const log = { app_id: job.app_id, device_id: device.id, platform: job.platform, reason: outcome.reason };
         tally.removed++;
-        this.options.logger.info({ app_id: job.app_id, device_id: device.id, platform: job.platform, reason: outcome.reason }, 'push device removed: its provider says the token is dead');
+        try {
+          await this.options.devices.delete(job.app_id, device.id);
+          this.options.logger.info(log, 'push device removed: its provider says the token is dead');
+        } catch (err) {
+          // why: failing the job would resend to its delivered devices; the next publish removes this one.
+          this.options.logger.warn({ ...log, error: (err as Error).message }, 'push device with a dead token could not be removed now');
+        }
         return;
+      }
       case 'retry':
         tally.retry.push(device.id);
         tally.retryAfterMs = Math.max(tally.retryAfterMs, outcome.retryAfterMs ?? 0);
