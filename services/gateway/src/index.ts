@@ -3,4 +3,4 @@ export { Gateway, type GatewayDeps } from './gateway.js';
 export { encodeTextFrame } from './frame.js';
 export { parseHandshake, type HandshakeRequest } from './handshake.js';
 export { NodeHeartbeat, snapshotOf } from './node-heartbeat.js';
-export { startGateway, type RunningGateway } from './service.js';
+export { composeGateway } from './service.js';

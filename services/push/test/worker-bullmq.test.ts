@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BullMqJobQueue, PUSH_QUEUE, PushDeadLetters, asUserId, type Device, type PushJob } from '@sockudo-ts/shared';
+import { PUSH_QUEUE, PushDeadLetters, asUserId, type Device, type PushJob } from '@sockudo-ts/shared';
+import { BullMqJobQueue } from '@sockudo-ts/shared/implementations';
 import { REDIS, binariesPresent, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { waitFor } from '../../../tests/kit/clients.js';
 import { OPENSSL } from './fakes/tls.js';

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { RedisPublishStatusStore } from '@sockudo-ts/shared';
+import { RedisPublishStatusStore } from '@sockudo-ts/shared/implementations';
 import { REDIS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { describePublishStatusStoreContract } from './publish-status-store-contract.js';
 
