@@ -65,6 +65,11 @@ export class RedisPublishStatusStore implements PublishStatusStore {
     });
   }
 
+  /** isConnected is true while the Redis connection is up (readiness). */
+  isConnected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /** clear deletes every key under this store's prefix (tests and resets). */
   clear(): Promise<void> {
     return deleteByPrefix(this.redis, this.prefix);
