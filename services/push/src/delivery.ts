@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   PermanentFailure,
+  deviceAddressKey,
   retryDelay,
   type Device,
   type DeviceId,
@@ -97,7 +98,9 @@ export class PushDelivery {
         const log = { app_id: job.app_id, device_id: device.id, platform: job.platform, reason: outcome.reason };
         tally.removed++;
         try {
-          await this.options.devices.delete(job.app_id, device.id);
+          // why: a device that got a fresh token while this send was in flight is alive; keep it.
+          const current = await this.options.devices.get(job.app_id, device.id);
+          if (current !== undefined && deviceAddressKey(current) === deviceAddressKey(device)) await this.options.devices.delete(job.app_id, device.id);
           this.options.logger.info(log, 'push device removed: its provider says the token is dead');
         } catch (err) {
           // why: failing the job would resend to its delivered devices; the next publish removes this one.

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryJobQueue, PushDeadLetters, asUserId, newPublishId, type Device, type PushDeliverJob, type PushJob } from '@sockudo-ts/shared';
 import { binariesPresent } from '../../../tests/kit/services.js';
 import { OPENSSL } from './fakes/tls.js';
+import { hexToken } from './fakes/helpers.js';
+import type { PushProvider } from '@sockudo-ts/push';
 import { NOTE, startHarness, type PushHarness } from './harness.js';
 
 const present = binariesPresent('push worker', OPENSSL);
@@ -81,6 +83,25 @@ describe.skipIf(!present)('PushWorker on the memory queue, delivering to fake AP
     expect(await h.registry.metrics()).toContain('t_push_notifications_total{provider="web",outcome="invalid_token"} 1');
     const logs = h.logs.join('');
     for (const d of dead) expect(logs).not.toContain(d.platform === 'web' ? d.subscription.keys.auth : d.token);
+  });
+
+  it('keeps a device whose token was refreshed while a send to its old token was in flight', async () => {
+    const fresh = hexToken();
+    // why: the registration changes while the provider request is under way, as when an app refreshes its token.
+    const refreshing: PushProvider = {
+      platform: 'apns',
+      send: async (request) => {
+        await h.devices.update(h.app, request.device.id, { token: fresh });
+        return h.fakes.providers.provider(h.app, 'apns')!.send(request);
+      },
+      close: async () => undefined,
+    };
+    await start({ providers: { provider: (_app, platform) => (platform === 'apns' ? refreshing : undefined), close: async () => undefined } });
+    const phone = await h.register('apns', { interests: ['t'] });
+    h.fakes.apns.faults.add(phone.platform === 'apns' ? phone.token : '', { kind: 'unregistered' });
+    await h.publish({ interests: ['t'] });
+    await queue.idle();
+    expect(await h.devices.get(h.app, phone.id)).toMatchObject({ token: fresh, interests: ['t'] });
   });
 
   it('retries throttled and failing devices after Retry-After, without sending twice to their batch neighbours', async () => {
