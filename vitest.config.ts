@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@sockudo-ts\/api$/, replacement: src('./services/api/src/index.ts') },
       { find: /^@sockudo-ts\/webhook$/, replacement: src('./services/webhook/src/index.ts') },
       { find: /^@sockudo-ts\/presence$/, replacement: src('./services/presence/src/index.ts') },
+      { find: /^@sockudo-ts\/push$/, replacement: src('./services/push/src/index.ts') },
       { find: /^@sockudo-ts\/standalone$/, replacement: src('./services/standalone/src/index.ts') },
     ],
   },

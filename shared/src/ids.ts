@@ -16,6 +16,10 @@ export type SocketId = Branded<'SocketId'>;
 export type UserId = Branded<'UserId'>;
 /** NodeId is one server process's id in a cluster (`instance.process_id`). */
 export type NodeId = Branded<'NodeId'>;
+/** DeviceId is a push device registration's id, unique within its app. */
+export type DeviceId = Branded<'DeviceId'>;
+/** PublishId is one push publish's id (`pubid-<uuid>`), the handle for its status. */
+export type PublishId = Branded<'PublishId'>;
 
 /** asAppId marks a string as an app id; call it where an id enters from config, a URL or a store. */
 export const asAppId = (value: string): AppId => value as AppId;
@@ -27,3 +31,7 @@ export const asSocketId = (value: string): SocketId => value as SocketId;
 export const asUserId = (value: string): UserId => value as UserId;
 /** asNodeId marks a string as a node id. */
 export const asNodeId = (value: string): NodeId => value as NodeId;
+/** asDeviceId marks a string as a push device id; call it where an id enters from a URL or a store. */
+export const asDeviceId = (value: string): DeviceId => value as DeviceId;
+/** asPublishId marks a string as a push publish id. */
+export const asPublishId = (value: string): PublishId => value as PublishId;

@@ -10,3 +10,4 @@ export { PRESENCE_PROTO, fromProtoMember, loadPresenceService, toProtoMember, ty
 export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence/presence-store-redis.js';
 export type { RedisOptions } from './redis/redis-connection.js';
 export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';
+export { RedisPublishStatusStore, type RedisPublishStatusStoreOptions } from './push/publish-status-store-redis.js';

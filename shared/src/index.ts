@@ -2,7 +2,23 @@
 // their driver factories, the process shell, telemetry. Drivers that need NATS, Redis, BullMQ or gRPC are loaded
 // by the factories on demand, so the embedded server never loads them; their classes are exported for tests and
 // tools from `@sockudo-ts/shared/implementations`.
-export { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type AppId, type Branded, type ChannelName, type NodeId, type SocketId, type UserId } from './ids.js';
+export {
+  asAppId,
+  asChannelName,
+  asDeviceId,
+  asNodeId,
+  asPublishId,
+  asSocketId,
+  asUserId,
+  type AppId,
+  type Branded,
+  type ChannelName,
+  type DeviceId,
+  type NodeId,
+  type PublishId,
+  type SocketId,
+  type UserId,
+} from './ids.js';
 export { ChannelPublisher, type ChannelEvent, type LastEvent, type PublishOptions } from './publish/channel-publisher.js';
 export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
@@ -98,6 +114,7 @@ export {
 export { MemoryJobQueue } from './queue/job-queue-memory.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { Metrics, type AppMetrics } from './telemetry/metrics.js';
+export { registerQueueGauges } from './telemetry/queue-gauges.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
 export {
   WEBHOOK_JOB_VERSION,
@@ -112,6 +129,85 @@ export {
 } from './webhooks/jobs.js';
 export { QueueWebhookSink, type QueueWebhookSinkOptions } from './webhooks/webhook-sink-queue.js';
 export { WebhookDeadLetters, type WebhookDeadLetter } from './webhooks/dead-letters.js';
+export {
+  INTEREST_MAX_LENGTH,
+  MAX_INTERESTS_PER_DEVICE,
+  METADATA_MAX_BYTES,
+  PLATFORMS,
+  TOKEN_MAX_LENGTH,
+  USER_ID_MAX_LENGTH,
+  deviceAddressKey,
+  interestProblem,
+  interestsProblem,
+  metadataProblem,
+  registrationProblem,
+  subscriptionProblem,
+  tokenProblem,
+  userIdProblem,
+  type Device,
+  type DeviceAddress,
+  type DeviceRegistration,
+  type DeviceUpdate,
+  type Platform,
+  type WebPushSubscription,
+} from './push/device.js';
+export {
+  APNS_VOIP_PAYLOAD_LIMIT,
+  MAX_TTL_SECONDS,
+  PAYLOAD_LIMITS,
+  apnsBody,
+  fcmPayloadBytes,
+  notificationProblem,
+  payloadBytes,
+  payloadLimit,
+  webBody,
+  type ApnsNotification,
+  type ApnsPushType,
+  type FcmNotification,
+  type NotificationProblem,
+  type PushNotification,
+  type WebNotification,
+} from './push/notification.js';
+export {
+  MAX_INTERESTS_PER_PUBLISH,
+  MAX_USERS_PER_PUBLISH,
+  PUSH_JOB_VERSION,
+  PUSH_QUEUE,
+  isPushJob,
+  newPublishId,
+  platformExpiry,
+  publishTargetProblem,
+  type DeliverJob as PushDeliverJob,
+  type PublishJob,
+  type PublishTarget,
+  type PushJob,
+} from './push/jobs.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  pageLimit,
+  type DeviceFilter,
+  type DeviceRegistry,
+  type DeviceStore,
+  type InterestIndex,
+  type Page,
+  type PageOptions,
+  type UserIndex,
+} from './push/device-store.js';
+export { MemoryDeviceStore } from './push/device-store-memory.js';
+export {
+  DEFAULT_PUBLISH_STATUS_TTL_SECONDS,
+  PUBLISH_OUTCOMES,
+  publishState,
+  withState,
+  type PublishOutcome,
+  type PublishState,
+  type PublishStatus,
+  type PublishStatusStore,
+  type StoredStatus,
+} from './push/publish-status.js';
+export { MemoryPublishStatusStore } from './push/publish-status-store-memory.js';
+export { PushDeadLetters, type PushDeadLetter } from './push/dead-letters.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { answerClientError, readBody, sendJson, sendText } from './http/http.js';
 export { healthRoutes, type HealthOptions, type RequestRoute } from './http/health.js';
@@ -123,6 +219,7 @@ export { openCache } from './drivers/cache.js';
 export { createListener } from './drivers/listener.js';
 export { openPresenceStore, openRemotePresence, type RemotePresenceOptions } from './drivers/presence.js';
 export { openQueue, type QueueDriverOptions } from './drivers/queue.js';
+export { openPublishStatusStore } from './drivers/push.js';
 export { openWebhookQueue, openWebhookSink, type WebhookQueue } from './webhooks/settings.js';
 export {
   runProcess,

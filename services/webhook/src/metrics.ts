@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DeadLetterCounter, JobQueue } from '@sockudo-ts/shared';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { registerQueueGauges, type JobQueue } from '@sockudo-ts/shared';
 
 /** DeliveryResult is the outcome label of the deliveries counter. */
 export type DeliveryResult = 'delivered' | 'retry' | 'rejected';
@@ -37,24 +37,7 @@ export class WebhookMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    new Gauge({
-      name: `${prefix}webhook_queue_depth`,
-      help: 'Webhook jobs waiting or delayed (retries included)',
-      registers,
-      async collect() {
-        this.set(await queue.depth().catch(() => Number.NaN));
-      },
-    });
-    new Gauge({
-      name: `${prefix}webhook_dead_letters`,
-      help: 'Webhooks that failed for good and are kept for replay',
-      registers,
-      async collect() {
-        const counter = queue as Partial<DeadLetterCounter>;
-        const count = counter.deadLetterCount ? counter.deadLetterCount() : queue.deadLetters().then((l) => l.length);
-        this.set(await count.catch(() => Number.NaN));
-      },
-    });
+    registerQueueGauges(registry, prefix, 'webhook', 'Webhook', queue);
   }
 
   /** record counts one request's outcome for its events and observes its latency. */
