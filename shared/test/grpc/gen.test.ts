@@ -36,3 +36,13 @@ describe.skipIf(!generatorRuns())('generated gRPC code', () => {
     }
   }, 60_000);
 });
+
+describe('generated gRPC client', () => {
+  it('has no RPC whose method would shadow one of grpc-js Client own methods (as GetChannel would getChannel)', async () => {
+    const { Client } = await import('@grpc/grpc-js');
+    const { PresenceServiceService } = await import('@sockudo-ts/shared/implementations');
+    const own = new Set(Object.getOwnPropertyNames(Client.prototype));
+    expect(Object.keys(PresenceServiceService).filter((rpc) => own.has(rpc))).toEqual([]);
+    expect(own.has('getChannel')).toBe(true);
+  });
+});
