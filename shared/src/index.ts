@@ -4,7 +4,7 @@
 // tools from `@sockudo-ts/shared/implementations`.
 export { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type AppId, type Branded, type ChannelName, type NodeId, type SocketId, type UserId } from './ids.js';
 export { ChannelPublisher, type ChannelEvent, type LastEvent, type PublishOptions } from './publish/channel-publisher.js';
-export { APP_DEFAULTS, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
+export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';
 export type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus/bus.js';
@@ -13,7 +13,7 @@ export { DependencyUnavailable } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
 export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type ServerConfig, type ServerSettings, type WebhookSettings } from './config/config.js';
-export { buildConfig, configPathFromArgv, loadConfig, readConfigFile, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
+export { buildConfig, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, SCHEMA } from './config/schema.js';
 export { Setting, setting, type ConfigOf, type Field, type FieldKind, type Section } from './config/setting.js';
 export { configReference } from './config/docs.js';
@@ -38,7 +38,6 @@ export type {
 } from './presence/presence-store.js';
 export { MemoryPresenceStore } from './presence/presence-store-memory.js';
 export {
-  SERVER_TO_USER_PREFIX,
   channelNameProblem,
   channelType,
   isCacheChannel,
@@ -105,20 +104,17 @@ export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { answerClientError, readBody, sendJson, sendText } from './http/http.js';
 export { healthRoutes, type HealthOptions, type RequestRoute } from './http/health.js';
 export { HttpListener, ListenError, type ListenerHandlers, type ListenerSettings, type UpgradeListener } from './http/listener.js';
-export { DriverSet, openedPort, type Opened, type ReadinessProbe } from './drivers/opened.js';
+export { DriverSet, type Opened, type ReadinessProbe } from './drivers/opened.js';
 export { openAppStore } from './drivers/apps.js';
 export { openBus, type BusDriverOptions } from './drivers/bus.js';
 export { openCache } from './drivers/cache.js';
 export { createListener } from './drivers/listener.js';
 export { openPresenceStore, openRemotePresence, type RemotePresenceOptions } from './drivers/presence.js';
-export { openQueue, queueRedisUrl, type QueueDriverOptions } from './drivers/queue.js';
-export { openWebhookQueue, openWebhookSink, webhookRetryPolicy, type WebhookQueue } from './webhooks/settings.js';
+export { openQueue, type QueueDriverOptions } from './drivers/queue.js';
+export { openWebhookQueue, openWebhookSink, type WebhookQueue } from './webhooks/settings.js';
 export {
-  bootConfig,
   runProcess,
-  startOrExit,
   startProcess,
-  stopOnSignals,
   type Announcement,
   type Compose,
   type Composition,

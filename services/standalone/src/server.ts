@@ -21,7 +21,7 @@ import {
   type ProcessContext,
   type ServerConfig,
 } from '@sockudo-ts/shared';
-import { WebhookMetrics, WebhookWorker, workerOptionsFromConfig } from '@sockudo-ts/webhook';
+import { webhookWorkerService } from '@sockudo-ts/webhook';
 
 /** RunningServer is a started embedded server: its bound ports and a stop function. */
 export interface RunningServer {
@@ -51,13 +51,6 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
   const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId, publisher });
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue) });
-  const worker = new WebhookWorker({
-    queue,
-    apps,
-    logger,
-    metrics: new WebhookMetrics(metrics.registry, metrics.prefix, queue),
-    ...workerOptionsFromConfig(config),
-  });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'http',
@@ -76,7 +69,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
     // why: stopping runs backwards: sockets close with 4200 first, then the listener, then presence's timers,
     // and the webhook worker last, after the events those closes caused were queued.
     services: [
-      defineService('webhook-worker', { start: () => worker.start(), stop: () => worker.stop() }),
+      webhookWorkerService(ctx, queue, apps),
       defineService('presence-throttles', { stop: () => presence.close() }),
       http,
       defineService('gateway', { start: () => gateway.start(), stop: (grace) => gateway.stop(grace) }),

@@ -38,8 +38,3 @@ export class DriverSet {
     for (const o of all) await o.close().catch(() => undefined);
   }
 }
-
-/** openedPort wraps a port that owns nothing to close (the in-memory drivers). */
-export function openedPort<T>(port: T, close: () => Promise<void> = async () => {}): Opened<T> {
-  return { port, close };
-}

@@ -120,7 +120,7 @@ export class GrpcPresence implements Presence, NodeRegistry {
       method.call(this.client, request, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, reply) => {
         if (err === null) return resolve(reply);
         if (!UNAVAILABLE.has(err.code)) return reject(new Error(`presence service ${rpc} failed: ${err.details || err.message}`));
-        const unavailable = new DependencyUnavailable('presence', `presence service at ${this.options.url} unavailable: ${err.details || err.message}`);
+        const unavailable = new DependencyUnavailable('presence', 'the presence service is unavailable', `${this.options.url} ${rpc}: ${err.details || err.message}`);
         this.options.onUnavailable?.(unavailable);
         reject(unavailable);
       });

@@ -2,6 +2,7 @@ import type { AppStore } from '../apps/app-store.js';
 import { ConfigError, type ServerConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { DriverSet } from '../drivers/opened.js';
+import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import { healthRoutes } from '../http/health.js';
 import { sendJson } from '../http/http.js';
 import { HttpListener } from '../http/listener.js';
@@ -127,10 +128,15 @@ function metricsListener(ctx: ProcessContext, apps: AppStore | undefined): HttpL
  */
 export async function runProcess(role: ProcessRole, compose: Compose): Promise<void> {
   const { config, logger } = bootConfig(role);
-  const running = await startOrExit(logger, () => startProcess(role, config, logger, compose));
-  const { msg, fields, stopping } = running.composition.announce(running.metricsPort);
-  logger.info({ ...fields, metrics_port: running.metricsPort, node: config.instance.process_id }, msg);
-  stopOnSignals(logger, running.stop, stopping ?? `${role} stopping`);
+  const starting = startOrExit(logger, () => startProcess(role, config, logger, compose));
+  let stopping = `${role} stopping`;
+  // why: handlers go in before the start-up line, so a SIGTERM right after it (an orchestrator's, a test's)
+  // always drains the process instead of killing it; one that comes during start-up waits for it.
+  stopOnSignals(logger, async () => (await starting).stop(), () => stopping);
+  const running = await starting;
+  const announcement = running.composition.announce(running.metricsPort);
+  stopping = announcement.stopping ?? stopping;
+  logger.info({ ...announcement.fields, metrics_port: running.metricsPort, node: config.instance.process_id }, announcement.msg);
 }
 
 /**
@@ -156,7 +162,8 @@ export async function startOrExit<T>(logger: Logger, start: () => Promise<T>): P
   try {
     return await start();
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const detail = err instanceof DependencyUnavailable && err.detail !== undefined ? ` (${err.detail})` : '';
+    const reason = err instanceof Error ? err.message + detail : String(err);
     logger.fatal({ reason }, 'cannot start');
     process.stderr.write(`sockudo-ts: cannot start: ${reason}\n`);
     process.exit(1);
@@ -164,13 +171,13 @@ export async function startOrExit<T>(logger: Logger, start: () => Promise<T>): P
 }
 
 /** stopOnSignals stops the service on the first SIGTERM or SIGINT, then exits (0, or 1 when stopping failed). */
-export function stopOnSignals(logger: Logger, stop: () => Promise<void>, message = 'shutting down'): void {
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>, message: () => string): void {
   let stopping = false;
   const shutdown = (signal: string): void => {
     // why: Ctrl-C in a terminal signals the whole process group, so a child may get SIGINT and SIGTERM.
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, message);
+    logger.info({ signal }, message());
     stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -3,6 +3,7 @@ import { setting } from '../setting.js';
 
 /** SERVER are the process-wide keys every service reads: listener, logging, node id, metrics, shutdown. */
 export const SERVER = {
+  environment: setting.choice(['development', 'test', 'staging', 'production'] as const, 'development', { env: ['ENVIRONMENT'], doc: '`production` refuses to start with settings only fit for development (the well-known default app secret).' }),
   host: setting.string('0.0.0.0', { env: ['HOST'], doc: 'Address the WebSocket and HTTP listener binds.' }),
   port: setting.int(6001, { env: ['PORT'], min: 0, max: 65535, doc: 'Port of the WebSocket (/app) and HTTP API (/apps) listener.' }),
   debug: setting.bool(false, { env: ['DEBUG'], doc: 'Log at debug level.' }),
