@@ -19,6 +19,7 @@ export {
   snapshotToWire,
   subscribeResultFromWire,
   subscribeResultToWire,
+  UNAVAILABLE_BEHIND_KEY,
 } from './grpc/presence-wire.js';
 export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence/presence-store-redis.js';
 export type { RedisOptions } from './redis/redis-connection.js';

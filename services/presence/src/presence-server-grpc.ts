@@ -19,6 +19,7 @@ import {
   memberToWire,
   snapshotFromWire,
   subscribeResultToWire,
+  UNAVAILABLE_BEHIND_KEY,
   type PresenceServiceServer,
 } from '@sockudo-ts/shared/implementations';
 
@@ -88,14 +89,19 @@ export class GrpcPresenceServer {
     });
   }
 
-  /** unary adapts a promise handler to grpc-js: DependencyUnavailable answers UNAVAILABLE, anything else INTERNAL. */
+  /**
+   * unary adapts a promise handler to grpc-js: DependencyUnavailable answers UNAVAILABLE with its client-safe message
+   * and the dependency's name in a trailer, anything else INTERNAL.
+   */
   private unary<Req, Reply>(rpc: string, handler: (request: Req) => Promise<Reply>): grpc.handleUnaryCall<Req, Reply> {
     return (call, callback) => {
       handler(call.request).then(
         (reply) => callback(null, reply),
         (err: unknown) => {
           if (err instanceof DependencyUnavailable) {
-            callback({ code: grpc.status.UNAVAILABLE, details: err.message });
+            const metadata = new grpc.Metadata();
+            metadata.set(UNAVAILABLE_BEHIND_KEY, err.dependency);
+            callback({ code: grpc.status.UNAVAILABLE, details: err.message, metadata });
             return;
           }
           this.logger.error({ err, rpc }, 'presence call failed');

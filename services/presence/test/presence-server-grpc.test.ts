@@ -63,7 +63,7 @@ describe('GrpcPresenceServer errors', () => {
     try {
       const down = await s.client.counts('pa', 'c').catch((e: unknown) => e);
       expect(down).toBeInstanceOf(DependencyUnavailable);
-      expect((down as Error).message).toBe('the presence service is unavailable');
+      expect((down as Error).message).toBe('the presence service is unavailable: Redis is unreachable');
       expect((down as DependencyUnavailable).detail).toMatch(/channelCounts: Redis is unreachable$/);
       const broken = await s.client.members('pa', 'presence-c').catch((e: unknown) => e);
       expect(broken).not.toBeInstanceOf(DependencyUnavailable);

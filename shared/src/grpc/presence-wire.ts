@@ -7,6 +7,13 @@ import type { ChannelsReply, ConnectReply, Counts, Member as WireMember, Registe
 // Presence port, used by GrpcPresence and the presence service's GrpcPresenceServer alike. Strings that arrive
 // from the wire become branded ids here.
 
+/**
+ * UNAVAILABLE_BEHIND_KEY is the trailer in which the presence service names its own dependency (`redis`, `nats`)
+ * when it answers UNAVAILABLE: the service is up, what stands behind it is not. Its absence means the service
+ * itself could not be reached.
+ */
+export const UNAVAILABLE_BEHIND_KEY = 'sockudo-unavailable-dependency';
+
 /** memberToWire writes a Member for the wire: its user_info as JSON, empty when it has none. */
 export function memberToWire(member: Member): WireMember {
   return { id: member.id, infoJson: member.info === undefined ? '' : JSON.stringify(member.info) };

@@ -9,6 +9,7 @@ import {
   memberToWire,
   snapshotToWire,
   subscribeResultFromWire,
+  UNAVAILABLE_BEHIND_KEY,
 } from '../grpc/presence-wire.js';
 import { asUserId, type AppId, type ChannelName, type NodeId, type SocketId, type UserId } from '../ids.js';
 import type { NodeRegistry, NodeSnapshot } from './node-registry.js';
@@ -120,7 +121,11 @@ export class GrpcPresence implements Presence, NodeRegistry {
       method.call(this.client, request, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, reply) => {
         if (err === null) return resolve(reply);
         if (!UNAVAILABLE.has(err.code)) return reject(new Error(`presence service ${rpc} failed: ${err.details || err.message}`));
-        const unavailable = new DependencyUnavailable('presence', 'the presence service is unavailable', `${this.options.url} ${rpc}: ${err.details || err.message}`);
+        // why: when the service answered, its details are its own client-safe message ("Redis is unavailable"); a
+        // transport failure's details name addresses and stay in `detail`.
+        const behind = err.metadata?.get(UNAVAILABLE_BEHIND_KEY)[0];
+        const message = behind === undefined ? 'the presence service is unavailable' : `the presence service is unavailable: ${err.details}`;
+        const unavailable = new DependencyUnavailable('presence', message, `${this.options.url} ${rpc}: ${err.details || err.message}`);
         this.options.onUnavailable?.(unavailable);
         reject(unavailable);
       });
