@@ -91,12 +91,16 @@ describe.skipIf(!present)('Outbox over NatsBus through a NATS restart', () => {
   it('keeps what was published while NATS was down and sends it once NATS is back', async () => {
     const nats = await startNatsServer();
     const servers = [`nats://127.0.0.1:${nats.port}`];
-    const subscriber = await NatsBus.connect({ servers, prefix: 'outbox', node: 'gateway' });
-    const publisher = await NatsBus.connect({ servers, prefix: 'outbox', node: 'presence' });
+    const opened: NatsBus[] = [];
     // why: NATS core delivers only to subscribers connected at that moment; the test sends (close drains)
     // once both buses are back instead of racing the subscriber's reconnection with a retry timer.
-    const outbox = new Outbox(publisher, { retryMs: 60_000 });
+    let outbox: Outbox | undefined;
     try {
+      const subscriber = await NatsBus.connect({ servers, prefix: 'outbox', node: 'gateway' });
+      opened.push(subscriber);
+      const publisher = await NatsBus.connect({ servers, prefix: 'outbox', node: 'presence' });
+      opened.push(publisher);
+      outbox = new Outbox(publisher, { retryMs: 60_000 });
       const seen: string[] = [];
       await subscriber.subscribe('a', 'presence-c', (m) => seen.push(m.frame));
       await nats.kill('SIGKILL');
@@ -118,8 +122,8 @@ describe.skipIf(!present)('Outbox over NatsBus through a NATS restart', () => {
       await waitFor(() => seen.includes('member_added'), 5000, 'the kept announcement after the restart');
       expect(seen.filter((f) => f !== 'probe')).toEqual(['member_added']);
     } finally {
-      await outbox.close();
-      await Promise.all([subscriber.close(), publisher.close()]);
+      await outbox?.close();
+      await Promise.all(opened.map((bus) => bus.close()));
       await nats.kill();
     }
   });
