@@ -5,8 +5,22 @@ export { NatsBus, type NatsBusOptions } from './bus/bus-nats.js';
 export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, newMessageId, type Envelope } from './bus/envelope.js';
 export { channelSubject, controlSubject, decodeToken, encodeToken } from './bus/subjects.js';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './cache/cache-store-redis.js';
-export { GrpcPresence, type GrpcPresenceOptions } from './presence/presence-grpc.js';
-export { PRESENCE_PROTO, fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from './grpc/presence-proto.js';
+export { GrpcPresence, PRESENCE_MAX_MESSAGE_BYTES, type GrpcPresenceOptions } from './presence/presence-grpc.js';
+export { PresenceServiceClient, PresenceServiceService, type PresenceServiceServer } from './grpc/gen/presence.js';
+export {
+  channelsFromWire,
+  channelsToWire,
+  connectResultFromWire,
+  countsFromWire,
+  countsToWire,
+  memberFromWire,
+  memberToWire,
+  snapshotFromWire,
+  snapshotToWire,
+  subscribeResultFromWire,
+  subscribeResultToWire,
+  UNAVAILABLE_BEHIND_KEY,
+} from './grpc/presence-wire.js';
 export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence/presence-store-redis.js';
 export type { RedisOptions } from './redis/redis-connection.js';
 export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';

@@ -48,6 +48,7 @@ export { Setting, setting, type ConfigOf, type Field, type FieldKind, type Secti
 export { configReference } from './config/docs.js';
 export type { ChannelMembership, ConnectionRegistry, Presence, UserDirectory } from './presence/presence.js';
 export { LocalPresence, type LocalPresenceOptions } from './presence/presence-local.js';
+export { Outbox, type OutboxOptions } from './presence/outbox.js';
 export type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './presence/node-registry.js';
 export { LocalNodeRegistry } from './presence/node-registry-local.js';
 export type {

@@ -10,66 +10,62 @@ import {
   type NodeRegistry,
   type Presence,
 } from '@sockudo-ts/shared';
-import { fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from '@sockudo-ts/shared/implementations';
-
-type Handler = (request: Record<string, unknown>) => Promise<unknown>;
+import {
+  PRESENCE_MAX_MESSAGE_BYTES,
+  PresenceServiceService,
+  channelsToWire,
+  countsToWire,
+  memberFromWire,
+  memberToWire,
+  snapshotFromWire,
+  subscribeResultToWire,
+  UNAVAILABLE_BEHIND_KEY,
+  type PresenceServiceServer,
+} from '@sockudo-ts/shared/implementations';
 
 /**
- * GrpcPresenceServer serves proto/presence.proto over a Presence (the PresenceOwner) and a NodeRegistry.
- * A store that is down answers UNAVAILABLE, which clients report as a clear DependencyUnavailable.
+ * GrpcPresenceServer serves proto/presence.proto over a Presence (LocalPresence) and a NodeRegistry, through the
+ * service definition generated from the .proto (the compiler checks every request and reply field). A store or bus
+ * that is unavailable answers UNAVAILABLE, which clients report as a clear DependencyUnavailable.
  */
 export class GrpcPresenceServer {
-  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  private readonly server = new grpc.Server({
+    'grpc.max_receive_message_length': PRESENCE_MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': PRESENCE_MAX_MESSAGE_BYTES,
+  });
 
   constructor(presence: Presence, nodes: NodeRegistry, private readonly logger: Logger) {
-    const handlers: Record<string, Handler> = {
-      Connect: async (r) => ({ result: await presence.connect(app(r), sock(r), asNodeId(s(r.node))) }),
-      Disconnect: async (r) => void (await presence.disconnect(app(r), sock(r))),
-      Subscribe: async (r) => {
-        const member = r.member ? fromProtoMember(r.member as ProtoMember) : undefined;
-        const result = await presence.subscribe(app(r), chan(r), sock(r), member);
-        if (!result.ok) return { ok: false, reason: result.reason };
-        return {
-          ok: true,
-          occupied: result.occupied,
-          member_added: result.memberAdded,
-          subscription_count: result.subscriptionCount,
-          has_members: result.members !== undefined,
-          members: (result.members ?? []).map(toProtoMember),
-        };
-      },
-      Unsubscribe: async (r) => void (await presence.unsubscribe(app(r), chan(r), sock(r))),
-      Signin: async (r) => void (await presence.signin(app(r), sock(r), asUserId(s(r.user_id)))),
-      ListMembers: async (r) => ({ members: (await presence.members(app(r), chan(r))).map(toProtoMember) }),
-      ChannelCounts: async (r) => {
-        const c = await presence.counts(app(r), chan(r));
-        return { subscription_count: c.subscriptionCount, user_count: c.userCount };
-      },
-      ListChannels: async (r) => ({
-        channels: [...(await presence.channels(app(r)))].map(([channel, c]) => ({
-          channel,
-          counts: { subscription_count: c.subscriptionCount, user_count: c.userCount },
-        })),
+    const implementation: PresenceServiceServer = {
+      connect: this.unary('Connect', async (r) => ({ result: await presence.connect(asAppId(r.app), asSocketId(r.socketId), asNodeId(r.node)) })),
+      disconnect: this.unary('Disconnect', async (r) => {
+        await presence.disconnect(asAppId(r.app), asSocketId(r.socketId));
+        return {};
       }),
-      OnlineUsers: async (r) => ({ user_ids: await presence.onlineUsers(app(r), (r.user_ids as string[]).map(asUserId)) }),
-      Heartbeat: async (r) => ({ known: await nodes.heartbeat(asNodeId(s(r.node))) }),
-      RegisterNode: async (r) => {
-        const sockets = (r.sockets as Array<Record<string, unknown>>).map((x) => ({
-          app: app(x),
-          socketId: sock(x),
-          ...(x.user_id ? { userId: asUserId(s(x.user_id)) } : {}),
-          channels: (x.channels as Array<{ channel: string; member: ProtoMember | null }>).map((c) => ({
-            channel: asChannelName(c.channel),
-            ...(c.member ? { member: fromProtoMember(c.member) } : {}),
-          })),
-        }));
-        await nodes.register({ node: asNodeId(s(r.node)), sockets });
-        logger.info({ node: r.node, sockets: sockets.length }, 'node registered its sockets');
-      },
+      subscribe: this.unary('Subscribe', async (r) => {
+        const member = r.member === undefined ? undefined : memberFromWire(r.member);
+        return subscribeResultToWire(await presence.subscribe(asAppId(r.app), asChannelName(r.channel), asSocketId(r.socketId), member));
+      }),
+      unsubscribe: this.unary('Unsubscribe', async (r) => {
+        await presence.unsubscribe(asAppId(r.app), asChannelName(r.channel), asSocketId(r.socketId));
+        return {};
+      }),
+      signin: this.unary('Signin', async (r) => {
+        await presence.signin(asAppId(r.app), asSocketId(r.socketId), asUserId(r.userId));
+        return {};
+      }),
+      listMembers: this.unary('ListMembers', async (r) => ({ members: (await presence.members(asAppId(r.app), asChannelName(r.channel))).map(memberToWire) })),
+      channelCounts: this.unary('ChannelCounts', async (r) => countsToWire(await presence.counts(asAppId(r.app), asChannelName(r.channel)))),
+      listChannels: this.unary('ListChannels', async (r) => channelsToWire(await presence.channels(asAppId(r.app)))),
+      onlineUsers: this.unary('OnlineUsers', async (r) => ({ userIds: await presence.onlineUsers(asAppId(r.app), r.userIds.map(asUserId)) })),
+      heartbeat: this.unary('Heartbeat', async (r) => ({ known: await nodes.heartbeat(asNodeId(r.node)) })),
+      registerNode: this.unary('RegisterNode', async (r) => {
+        const snapshot = snapshotFromWire(r);
+        await nodes.register(snapshot);
+        logger.info({ node: snapshot.node, sockets: snapshot.sockets.length }, 'node registered its sockets');
+        return {};
+      }),
     };
-    const implementation: grpc.UntypedServiceImplementation = {};
-    for (const [name, handler] of Object.entries(handlers)) implementation[name] = this.unary(name, handler);
-    this.server.addService(loadPresenceService().definition, implementation);
+    this.server.addService(PresenceServiceService, implementation);
   }
 
   /** listen binds `host:port` (port 0 picks a free one) and resolves with the bound port. */
@@ -93,27 +89,25 @@ export class GrpcPresenceServer {
     });
   }
 
-  private unary(name: string, handler: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> {
+  /**
+   * unary adapts a promise handler to grpc-js: DependencyUnavailable answers UNAVAILABLE with its client-safe message
+   * and the dependency's name in a trailer, anything else INTERNAL.
+   */
+  private unary<Req, Reply>(rpc: string, handler: (request: Req) => Promise<Reply>): grpc.handleUnaryCall<Req, Reply> {
     return (call, callback) => {
       handler(call.request).then(
-        (reply) => callback(null, reply ?? {}),
+        (reply) => callback(null, reply),
         (err: unknown) => {
           if (err instanceof DependencyUnavailable) {
-            callback({ code: grpc.status.UNAVAILABLE, details: err.message });
+            const metadata = new grpc.Metadata();
+            metadata.set(UNAVAILABLE_BEHIND_KEY, err.dependency);
+            callback({ code: grpc.status.UNAVAILABLE, details: err.message, metadata });
             return;
           }
-          this.logger.error({ err, rpc: name }, 'presence call failed');
+          this.logger.error({ err, rpc }, 'presence call failed');
           callback({ code: grpc.status.INTERNAL, details: (err as Error).message });
         },
       );
     };
   }
 }
-
-function s(value: unknown): string {
-  return typeof value === 'string' ? value : String(value ?? '');
-}
-
-const app = (r: Record<string, unknown>) => asAppId(s(r.app));
-const sock = (r: Record<string, unknown>) => asSocketId(s(r.socket_id));
-const chan = (r: Record<string, unknown>) => asChannelName(s(r.channel));

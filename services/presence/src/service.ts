@@ -23,8 +23,8 @@ export async function composePresence(ctx: ProcessContext): Promise<Composition>
   const health = config.adapter.cluster_health;
   const apps = await drivers.open(openAppStore(config, logger));
   const store = await drivers.open(openPresenceStore(config, 'redis'));
-  // why: a member leaving during a NATS outage must still be announced once NATS is back.
-  const bus = await drivers.open(openBus(config, { logger, bufferWhileReconnecting: true }));
+  // why: no publish buffering here: LocalPresence keeps what NATS refused and announces it once NATS is back.
+  const bus = await drivers.open(openBus(config, { logger }));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
@@ -38,7 +38,7 @@ export async function composePresence(ctx: ProcessContext): Promise<Composition>
   return {
     apps,
     services: [
-      defineService('presence-throttles', { stop: () => presence.close() }),
+      defineService('presence-announcements', { stop: () => presence.close() }),
       defineService('presence-grpc', {
         start: async () => {
           grpcPort = await server.listen(config.presence.grpc_host, config.presence.grpc_port);

@@ -19,13 +19,6 @@ export interface NatsBusOptions {
   logger?: Logger;
   /** subscribeTimeoutMs bounds how long subscribe waits for the server to confirm interest. Default 2000. */
   subscribeTimeoutMs?: number;
-  /**
-   * bufferWhileReconnecting makes publish keep messages in the client's reconnect buffer (sent once NATS
-   * is back) instead of failing with DependencyUnavailable. For effects that a short outage must not
-   * lose, such as the presence service's member_removed; an HTTP publish should fail instead (503).
-   * Default false.
-   */
-  bufferWhileReconnecting?: boolean;
 }
 
 /**
@@ -120,7 +113,9 @@ export class NatsBus implements Bus {
   }
 
   private send(subject: string, envelope: Envelope): void {
-    if (!this.options.bufferWhileReconnecting || this.nc.isClosed()) this.ensureConnected();
+    // why: nats.js discards what was published while it reconnects (each dial resets its outbound buffer),
+    // so publishing then would lose the message silently; fail instead and let the caller keep it.
+    this.ensureConnected();
     const h = natsHeaders();
     for (const [name, value] of Object.entries(envelope.headers)) h.set(name, value);
     this.nc.publish(subject, envelope.payload, { headers: h });

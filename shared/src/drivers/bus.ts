@@ -7,11 +7,6 @@ import type { Opened } from './opened.js';
 /** BusDriverOptions tune the bus a process opens. */
 export interface BusDriverOptions {
   logger: Logger;
-  /**
-   * bufferWhileReconnecting keeps publishes in the NATS client's reconnect buffer during an outage instead of
-   * failing them (the presence service's member_removed must survive a short outage). Default false.
-   */
-  bufferWhileReconnecting?: boolean;
 }
 
 /**
@@ -35,7 +30,6 @@ export async function openBus(
     prefix: adapter.nats.prefix,
     node: config.instance.process_id,
     logger: options.logger,
-    bufferWhileReconnecting: options.bufferWhileReconnecting,
   });
   return { port: bus, probe: { name: 'nats', ready: () => bus.isConnected() }, close: () => bus.close() };
 }

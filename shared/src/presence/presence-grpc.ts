@@ -1,9 +1,19 @@
 import * as grpc from '@grpc/grpc-js';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
-import { fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from '../grpc/presence-proto.js';
+import { PresenceServiceClient, PresenceServiceService } from '../grpc/gen/presence.js';
+import {
+  channelsFromWire,
+  connectResultFromWire,
+  countsFromWire,
+  memberFromWire,
+  memberToWire,
+  snapshotToWire,
+  subscribeResultFromWire,
+  UNAVAILABLE_BEHIND_KEY,
+} from '../grpc/presence-wire.js';
+import { asUserId, type AppId, type ChannelName, type NodeId, type SocketId, type UserId } from '../ids.js';
 import type { NodeRegistry, NodeSnapshot } from './node-registry.js';
 import type { Presence } from './presence.js';
-import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
 import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from './presence-store.js';
 
 /** GrpcPresenceOptions say where the presence service is and how long a call may take. */
@@ -16,97 +26,87 @@ export interface GrpcPresenceOptions {
   onUnavailable?: (err: DependencyUnavailable) => void;
 }
 
-type Unary = (request: unknown, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, reply: unknown) => void) => void;
+/** PRESENCE_MAX_MESSAGE_BYTES bounds one gRPC message either way (a RegisterNode snapshot, a ListChannels reply): 64 MiB. */
+export const PRESENCE_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-const UNAVAILABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED]);
+type Rpcs = typeof PresenceServiceService;
+type Rpc = keyof Rpcs;
+type RequestOf<R extends Rpc> = Parameters<Rpcs[R]['requestSerialize']>[0];
+type ReplyOf<R extends Rpc> = ReturnType<Rpcs[R]['responseDeserialize']>;
+type UnaryMethod<R extends Rpc> = (
+  request: RequestOf<R>,
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (err: grpc.ServiceError | null, reply: ReplyOf<R>) => void,
+) => grpc.ClientUnaryCall;
+
+/** UNAVAILABLE are the gRPC statuses that mean "the presence service cannot answer now", not "it refused". */
+const UNAVAILABLE: ReadonlySet<grpc.status> = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED]);
 
 /**
- * GrpcPresence is Presence and NodeRegistry over gRPC, for gateways and api replicas. Every call has
- * a deadline: a presence service that is down or stuck gives DependencyUnavailable, never a hang.
+ * GrpcPresence is Presence and NodeRegistry over gRPC, for gateways and api replicas, through the client generated
+ * from proto/presence.proto (the compiler checks every request and reply field). Every call has a deadline: a
+ * presence service that is down or stuck gives DependencyUnavailable (also told to `onUnavailable`), never a hang.
  */
 export class GrpcPresence implements Presence, NodeRegistry {
-  private readonly client: grpc.Client;
+  private readonly client: PresenceServiceClient;
   private readonly deadlineMs: number;
 
   constructor(private readonly options: GrpcPresenceOptions) {
-    const { Client } = loadPresenceService();
-    this.client = new Client(options.url, grpc.credentials.createInsecure(), {
+    this.client = new PresenceServiceClient(options.url, grpc.credentials.createInsecure(), {
       // why: after a presence restart, reconnect within a second instead of grpc's default back-off of minutes.
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 1000,
-      'grpc.max_send_message_length': 64 * 1024 * 1024,
+      'grpc.max_send_message_length': PRESENCE_MAX_MESSAGE_BYTES,
+      'grpc.max_receive_message_length': PRESENCE_MAX_MESSAGE_BYTES,
     });
     this.deadlineMs = options.deadlineMs ?? 2000;
   }
 
-  async connect(appId: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult> {
-    const reply = await this.call<{ result: string }>('Connect', { app: appId, socket_id: socketId, node });
-    return reply.result as ConnectResult;
+  async connect(app: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult> {
+    return connectResultFromWire(await this.call('connect', { app, socketId, node }));
   }
 
-  async disconnect(appId: AppId, socketId: SocketId): Promise<void> {
-    await this.call('Disconnect', { app: appId, socket_id: socketId });
+  async disconnect(app: AppId, socketId: SocketId): Promise<void> {
+    await this.call('disconnect', { app, socketId });
   }
 
-  async subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult> {
-    const reply = await this.call<{
-      ok: boolean;
-      occupied: boolean;
-      member_added: boolean;
-      subscription_count: number;
-      has_members: boolean;
-      members: ProtoMember[];
-    }>('Subscribe', { app: appId, channel, socket_id: socketId, member: member === undefined ? null : toProtoMember(member) });
-    if (!reply.ok) return { ok: false, reason: 'members_limit' };
-    const result: SubscribeResult = { ok: true, occupied: reply.occupied, memberAdded: reply.member_added, subscriptionCount: reply.subscription_count };
-    if (reply.has_members) result.members = reply.members.map(fromProtoMember);
-    return result;
+  async subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult> {
+    const wire = member === undefined ? undefined : memberToWire(member);
+    return subscribeResultFromWire(await this.call('subscribe', { app, channel, socketId, member: wire }));
   }
 
-  async unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId): Promise<void> {
-    await this.call('Unsubscribe', { app: appId, channel, socket_id: socketId });
+  async unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<void> {
+    await this.call('unsubscribe', { app, channel, socketId });
   }
 
-  async signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<void> {
-    await this.call('Signin', { app: appId, socket_id: socketId, user_id: userId });
+  async signin(app: AppId, socketId: SocketId, userId: UserId): Promise<void> {
+    await this.call('signin', { app, socketId, userId });
   }
 
-  async members(appId: AppId, channel: ChannelName): Promise<Member[]> {
-    return (await this.call<{ members: ProtoMember[] }>('ListMembers', { app: appId, channel })).members.map(fromProtoMember);
+  async members(app: AppId, channel: ChannelName): Promise<Member[]> {
+    return (await this.call('listMembers', { app, channel })).members.map(memberFromWire);
   }
 
-  async counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts> {
-    const reply = await this.call<{ subscription_count: number; user_count: number }>('ChannelCounts', { app: appId, channel });
-    return { subscriptionCount: reply.subscription_count, userCount: reply.user_count };
+  async counts(app: AppId, channel: ChannelName): Promise<ChannelCounts> {
+    return countsFromWire(await this.call('channelCounts', { app, channel }));
   }
 
-  async channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>> {
-    const reply = await this.call<{ channels: Array<{ channel: string; counts: { subscription_count: number; user_count: number } | null }> }>(
-      'ListChannels',
-      { app: appId },
-    );
-    return new Map(
-      reply.channels.map((c) => [c.channel as ChannelName, { subscriptionCount: c.counts?.subscription_count ?? 0, userCount: c.counts?.user_count ?? 0 }]),
-    );
+  async channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>> {
+    return channelsFromWire(await this.call('listChannels', { app }));
   }
 
-  async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
-    return (await this.call<{ user_ids: UserId[] }>('OnlineUsers', { app: appId, user_ids: userIds })).user_ids;
+  async onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
+    return (await this.call('onlineUsers', { app, userIds: [...userIds] })).userIds.map(asUserId);
   }
 
   async heartbeat(node: NodeId): Promise<boolean> {
-    return (await this.call<{ known: boolean }>('Heartbeat', { node })).known;
+    return (await this.call('heartbeat', { node })).known;
   }
 
   async register(snapshot: NodeSnapshot): Promise<void> {
-    const sockets = snapshot.sockets.map((s) => ({
-      app: s.app,
-      socket_id: s.socketId,
-      user_id: s.userId ?? '',
-      channels: s.channels.map((c) => ({ channel: c.channel, member: c.member === undefined ? null : toProtoMember(c.member) })),
-    }));
     // why: a snapshot can be large; it gets a longer deadline than a single-socket call.
-    await this.call('RegisterNode', { node: snapshot.node, sockets }, this.deadlineMs * 5);
+    await this.call('registerNode', snapshotToWire(snapshot), this.deadlineMs * 5);
   }
 
   /** close releases the gRPC channel. */
@@ -114,18 +114,20 @@ export class GrpcPresence implements Presence, NodeRegistry {
     this.client.close();
   }
 
-  private call<T = unknown>(method: string, request: unknown, deadlineMs = this.deadlineMs): Promise<T> {
-    const fn = (this.client as unknown as Record<string, Unary>)[method]!.bind(this.client);
+  private call<R extends Rpc>(rpc: R, request: RequestOf<R>, deadlineMs = this.deadlineMs): Promise<ReplyOf<R>> {
+    // why: the generated client's methods are overloads per RPC; the compiler cannot pick one for a generic R.
+    const method = this.client[rpc] as unknown as UnaryMethod<R>;
     return new Promise((resolve, reject) => {
-      fn(request, { deadline: Date.now() + deadlineMs }, (err, reply) => {
-        if (err === null) return resolve(reply as T);
-        if (UNAVAILABLE.has(err.code)) {
-          const unavailable = new DependencyUnavailable('presence', 'the presence service is unavailable', `${this.options.url} ${method}: ${err.details || err.message}`);
-          this.options.onUnavailable?.(unavailable);
-          reject(unavailable);
-        } else {
-          reject(new Error(`presence service ${method} failed: ${err.details || err.message}`));
-        }
+      method.call(this.client, request, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, reply) => {
+        if (err === null) return resolve(reply);
+        if (!UNAVAILABLE.has(err.code)) return reject(new Error(`presence service ${rpc} failed: ${err.details || err.message}`));
+        // why: when the service answered, its details are its own client-safe message ("Redis is unavailable"); a
+        // transport failure's details name addresses and stay in `detail`.
+        const behind = err.metadata?.get(UNAVAILABLE_BEHIND_KEY)[0];
+        const message = behind === undefined ? 'the presence service is unavailable' : `the presence service is unavailable: ${err.details}`;
+        const unavailable = new DependencyUnavailable('presence', message, `${this.options.url} ${rpc}: ${err.details || err.message}`);
+        this.options.onUnavailable?.(unavailable);
+        reject(unavailable);
       });
     });
   }

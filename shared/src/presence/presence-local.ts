@@ -4,6 +4,7 @@ import type { Bus } from '../bus/bus.js';
 import { isPresenceChannel } from '../protocol/channels.js';
 import { encodeInternal } from '../protocol/frames.js';
 import type { WebhookSink } from '../webhooks/events.js';
+import { Outbox } from './outbox.js';
 import type { Presence } from './presence.js';
 import type { ChannelCounts, ConnectResult, DisconnectResult, Member, PresenceStore, SubscribeResult, UnsubscribeResult } from './presence-store.js';
 
@@ -11,6 +12,8 @@ import type { ChannelCounts, ConnectResult, DisconnectResult, Member, PresenceSt
 export interface LocalPresenceOptions {
   /** subscriptionCountThrottleMs spaces subscription_count events on channels above 100 sockets. Default 5000. */
   subscriptionCountThrottleMs?: number;
+  /** announceRetryMs is how often announcements the bus refused (NATS down) are offered again. Default 250. */
+  announceRetryMs?: number;
 }
 
 interface CountThrottle {
@@ -24,20 +27,23 @@ const BIG_CHANNEL = 100;
 /**
  * LocalPresence is Presence in this process: it applies mutations to a PresenceStore (memory in the
  * embedded server, Redis in the presence service) and emits their effects exactly once: frames through the
- * bus, watchlist notices as control messages, webhook events to the sink.
+ * bus, watchlist notices as control messages, webhook events to the sink. Frames and notices go through an
+ * Outbox: while the bus is unavailable, a change is still accepted and announced, in order, once it is back.
  */
 export class LocalPresence implements Presence {
   private readonly throttles = new Map<string, CountThrottle>();
   private readonly throttleMs: number;
+  private readonly outbox: Outbox;
 
   constructor(
     private readonly store: PresenceStore,
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly apps: AppStore,
     private readonly webhooks: WebhookSink,
     options: LocalPresenceOptions = {},
   ) {
     this.throttleMs = options.subscriptionCountThrottleMs ?? 5000;
+    this.outbox = new Outbox(bus, { retryMs: options.announceRetryMs });
   }
 
   async connect(appId: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult> {
@@ -53,7 +59,7 @@ export class LocalPresence implements Presence {
   async applyDisconnect(result: DisconnectResult): Promise<void> {
     for (const left of result.left) await this.afterLeave(result.app, left);
     if (result.offline !== undefined) {
-      await this.bus.publishControl({ type: 'user_presence', app: result.app, userId: result.offline, online: false });
+      await this.outbox.publishControl({ type: 'user_presence', app: result.app, userId: result.offline, online: false });
     }
   }
 
@@ -64,7 +70,7 @@ export class LocalPresence implements Presence {
     if (result.occupied) this.webhooks.emit(appId, { name: 'channel_occupied', channel });
     if (result.memberAdded && member !== undefined) {
       const frame = encodeInternal('pusher_internal:member_added', { user_id: member.id, user_info: member.info }, channel);
-      await this.bus.publish(appId, channel, { frame, except: socketId });
+      await this.outbox.publish(appId, channel, { frame, except: socketId });
       this.webhooks.emit(appId, { name: 'member_added', channel, user_id: member.id });
     }
     await this.countChanged(appId, channel, result.subscriptionCount);
@@ -78,7 +84,7 @@ export class LocalPresence implements Presence {
 
   async signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<void> {
     const { online } = await this.store.signin(appId, socketId, userId);
-    if (online) await this.bus.publishControl({ type: 'user_presence', app: appId, userId, online: true });
+    if (online) await this.outbox.publishControl({ type: 'user_presence', app: appId, userId, online: true });
   }
 
   members(appId: AppId, channel: ChannelName): Promise<Member[]> {
@@ -97,17 +103,23 @@ export class LocalPresence implements Presence {
     return this.store.onlineUsers(appId, userIds);
   }
 
-  /** close cancels pending subscription_count timers. */
-  close(): void {
+  /** pendingAnnouncements is the number of announcements waiting for the bus to come back. */
+  pendingAnnouncements(): number {
+    return this.outbox.size();
+  }
+
+  /** close cancels pending subscription_count timers and makes one last attempt to send waiting announcements. */
+  async close(): Promise<void> {
     for (const t of this.throttles.values()) clearTimeout(t.timer);
     this.throttles.clear();
+    await this.outbox.close();
   }
 
   private async afterLeave(appId: AppId, left: UnsubscribeResult): Promise<void> {
     const { channel } = left;
     if (left.memberRemoved !== undefined) {
       const frame = encodeInternal('pusher_internal:member_removed', { user_id: left.memberRemoved }, channel);
-      await this.bus.publish(appId, channel, { frame });
+      await this.outbox.publish(appId, channel, { frame });
       this.webhooks.emit(appId, { name: 'member_removed', channel, user_id: left.memberRemoved });
     }
     if (left.vacated) {
@@ -148,7 +160,7 @@ export class LocalPresence implements Presence {
         throttle.lastSentAt = Date.now();
         const pending = throttle.pending;
         throttle.pending = undefined;
-        // why: a bus that is down rejects; from a timer that rejection would be unhandled and end the process.
+        // why: a rejection from a timer would be unhandled and end the process.
         if (pending !== undefined) this.sendCount(appId, channel, pending).catch(() => undefined);
       }, this.throttleMs - (now - t.lastSentAt));
       t.timer.unref();
@@ -157,7 +169,7 @@ export class LocalPresence implements Presence {
 
   private async sendCount(appId: AppId, channel: ChannelName, count: number): Promise<void> {
     const frame = encodeInternal('pusher_internal:subscription_count', { subscription_count: count }, channel);
-    await this.bus.publish(appId, channel, { frame });
+    await this.outbox.publish(appId, channel, { frame });
     this.webhooks.emit(appId, { name: 'subscription_count', channel, subscription_count: count });
   }
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAppStore, MemoryBus, MemoryPresenceStore, NullWebhookSink, LocalNodeRegistry, LocalPresence, type App } from '@sockudo-ts/shared';
+import { describeNodeRegistryContract } from './node-registry-contract.js';
+import { PRESENCE_CONTRACT_APP } from './presence-contract.js';
+
+describeNodeRegistryContract('LocalNodeRegistry in process', async () => {
+  const bus = new MemoryBus();
+  const store = new MemoryPresenceStore();
+  const presence = new LocalPresence(store, bus, new MemoryAppStore([PRESENCE_CONTRACT_APP]), NullWebhookSink);
+  return { nodes: new LocalNodeRegistry(store, presence), presence, bus, dispose: () => presence.close() };
+});
 
 function setup() {
   let now = 1_000;
@@ -25,23 +34,5 @@ describe('LocalNodeRegistry', () => {
     expect(frames).toEqual(['{"event":"pusher_internal:member_removed","channel":"presence-p","data":"{\\"user_id\\":\\"bob\\"}"}']);
     expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
     expect(await nodes.heartbeat('n2')).toBe(false);
-  });
-
-  it('register drops sockets the node no longer holds and adds missing ones; known ones cause nothing', async () => {
-    const { store, nodes, frames } = setup();
-    const ann = { app: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] };
-    const bob = { app: 'a', socketId: '1.2', channels: [{ channel: 'presence-p', member: { id: 'bob' } }] };
-    await nodes.register({ node: 'n1', sockets: [ann, bob] });
-    expect(await store.onlineUsers('a', ['ann'])).toEqual(['ann']);
-    frames.length = 0;
-    await nodes.register({ node: 'n1', sockets: [ann] });
-    expect(frames).toEqual(['{"event":"pusher_internal:member_removed","channel":"presence-p","data":"{\\"user_id\\":\\"bob\\"}"}']);
-    expect(await store.connectionCount('a')).toBe(1);
-    frames.length = 0;
-    await nodes.register({ node: 'n1', sockets: [ann] });
-    expect(frames).toEqual([]);
-    await nodes.register({ node: 'n1', sockets: [{ ...ann, channels: [] }] });
-    expect(frames).toEqual(['{"event":"pusher_internal:member_removed","channel":"presence-p","data":"{\\"user_id\\":\\"ann\\"}"}']);
-    expect(await store.socketChannels('a', '1.1')).toEqual([]);
   });
 });

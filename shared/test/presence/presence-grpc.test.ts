@@ -11,10 +11,13 @@ describe('GrpcPresence', () => {
   });
 
   it('fails fast with DependencyUnavailable when nothing listens', async () => {
-    const client = new GrpcPresence({ url: `127.0.0.1:${await freePort()}`, deadlineMs: 1000 });
+    const told: DependencyUnavailable[] = [];
+    const client = new GrpcPresence({ url: `127.0.0.1:${await freePort()}`, deadlineMs: 1000, onUnavailable: (err) => told.push(err) });
     const started = Date.now();
-    await expect(client.counts('a', 'c')).rejects.toBeInstanceOf(DependencyUnavailable);
+    const err = await client.counts('a', 'c').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyUnavailable);
     expect(Date.now() - started).toBeLessThan(1500);
+    expect(told).toEqual([err]);
     client.close();
   });
 
