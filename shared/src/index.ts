@@ -74,6 +74,7 @@ export {
   signinAuthString,
   signUser,
   verifyAuth,
+  type HttpParams,
 } from './protocol/signing.js';
 export {
   DEFAULT_RETRY,

@@ -58,21 +58,33 @@ export function verifyAuth(auth: unknown, key: string, secret: string, message: 
   return keyOk && sigOk;
 }
 
+/** HttpParams are a request's query parameters: a record, or the map a server parsed once. */
+export type HttpParams = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
+
 /**
  * httpStringToSign builds the auth_version 1.0 string for a request: METHOD, path and the sorted query
  * (every parameter except `auth_signature`, keys lowercased, `k=v` joined by `&`, values not escaped).
  */
-export function httpStringToSign(method: string, path: string, params: Record<string, string>): string {
-  const query = Object.keys(params)
-    .filter((k) => k.toLowerCase() !== 'auth_signature')
-    .map((k) => [k.toLowerCase(), params[k]] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
+export function httpStringToSign(method: string, path: string, params: HttpParams): string {
+  const pairs: Array<[string, string]> = [];
+  const add = (value: string, key: string): void => {
+    const lower = key.toLowerCase();
+    if (lower !== 'auth_signature') pairs.push([lower, value]);
+  };
+  if (isMap(params)) params.forEach(add);
+  else for (const key of Object.keys(params)) add(params[key]!, key);
+  // why: sorted by key alone, not by `k=v`: a key with a character below `=` would sort differently.
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let query = '';
+  for (const [key, value] of pairs) query += query === '' ? `${key}=${value}` : `&${key}=${value}`;
   return `${method.toUpperCase()}\n${path}\n${query}`;
 }
 
+function isMap(params: HttpParams): params is ReadonlyMap<string, string> {
+  return params instanceof Map;
+}
+
 /** signHttpRequest returns the `auth_signature` for a request's method, path and query parameters. */
-export function signHttpRequest(secret: string, method: string, path: string, params: Record<string, string>): string {
+export function signHttpRequest(secret: string, method: string, path: string, params: HttpParams): string {
   return hmacSha256Hex(secret, httpStringToSign(method, path, params));
 }
