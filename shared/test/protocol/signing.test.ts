@@ -47,6 +47,16 @@ describe('HTTP API request signing (auth_version 1.0)', () => {
     );
   });
 
+  it('signs a parsed query (a Map) exactly as the same parameters in a record', () => {
+    const parsed = new Map(Object.entries({ auth_signature: 'ignored', ...params }));
+    expect(httpStringToSign('POST', '/apps/3/events', parsed)).toBe(STRING_TO_SIGN);
+    expect(signHttpRequest(SECRET, 'POST', '/apps/3/events', parsed)).toBe(HTTP_SIGNATURE);
+  });
+
+  it('sorts by key alone, so a key with a character below "=" sorts after its prefix', () => {
+    expect(httpStringToSign('GET', '/p', { 'a!': '1', a: '2' })).toBe('GET\n/p\na=2&a!=1');
+  });
+
   it('gives a different signature for any change of method, path, parameter or secret', () => {
     expect(signHttpRequest(SECRET, 'GET', '/apps/3/events', params)).not.toBe(HTTP_SIGNATURE);
     expect(signHttpRequest(SECRET, 'POST', '/apps/4/events', params)).not.toBe(HTTP_SIGNATURE);

@@ -96,6 +96,19 @@ const baseline: Target = {
   },
 };
 
+const baselineExpress: Target = {
+  name: 'baseline-express',
+  scenarios: ['http'],
+  note: "baseline-express: baseline's HTTP handler as one express 5 route (no auth, no validation); its CPU per trigger over baseline's is what express itself costs.",
+  prepare: async () => undefined,
+  async start(options) {
+    const port = await freePort();
+    const script = fileURLToPath(new URL('./baseline-express-server.js', import.meta.url));
+    const server = await startOne('baseline-express', script, [String(port)], {}, port, profileArgs(options, 'baseline-express'));
+    return running([server], [port], port);
+  },
+};
+
 /** embeddedTarget is the embedded server of the checkout at `root` (this one, or a `--ref` build). */
 function embeddedTarget(name: string, root: string): Target {
   const script = join(root, 'services/standalone/dist/main.js');
@@ -211,7 +224,7 @@ const soketi: Target = {
 };
 
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, embedded, cluster, soketi];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, cluster, soketi];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as

@@ -41,4 +41,24 @@ describe('report', () => {
     expect(goals(results).find((g) => g.text.startsWith('cluster'))?.pass).toBeUndefined();
     expect(markdown(results)).toContain('| RSS per idle connection <= 1.5x baseline | 1.40x | yes |');
   });
+
+  it('checks the HTTP API goal: server CPU per signed trigger at most 1.5x baseline', () => {
+    const run = (cpu: number): RunResults => ({
+      startedAt: '2026-01-01T00:00:00.000Z',
+      durationS: 1,
+      machine: { nproc: 2, cpu: 'test', node: 'v20', kernel: '6' },
+      options: { command: 'npm run bench' },
+      notes: [],
+      scenarios: {
+        http: {
+          baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1 } },
+          'sockudo-ts': { result: { requestsPerS: 800, failed: 0, latency, serverCpuMsPer1000: cpu, loadgenCpuMs: 1 } },
+        },
+      },
+    });
+    const goal = (cpu: number) => goals(run(cpu)).find((g) => g.text.startsWith('HTTP API server CPU'));
+    expect(goal(29)).toMatchObject({ pass: true });
+    expect(goal(29)?.value).toBeCloseTo(1.45);
+    expect(goal(31)).toMatchObject({ pass: false });
+  });
 });
