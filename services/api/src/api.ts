@@ -1,12 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import express, { type Express, type Request } from 'express';
 import type { Logger } from '@sockudo-ts/shared';
 import type { ApiDeps } from './deps.js';
+import { expressServerOptions } from './express-server.js';
 import { errorHandler, unknownRoute } from './middleware/errors.js';
 import { signature } from './middleware/signature.js';
 import { routablePath } from './paths.js';
 import { newRequestState, Responder, type ApiResponse, type RequestState } from './respond.js';
-import { ApiRouter } from './routes/route.js';
+import { APP_PATH, ApiRouter } from './routes/route.js';
 import { ROUTES } from './routes/index.js';
 
 export type { ApiDeps } from './deps.js';
@@ -17,6 +18,11 @@ export type { ApiDeps } from './deps.js';
  * the problem from one error handler, counts from cluster-wide presence state.
  */
 export class HttpApi {
+  /**
+   * serverOptions are the `http.createServer` options of a server that hands requests to `handle`: request
+   * and response classes built on this API's express prototypes. A server without them works, slower.
+   */
+  readonly serverOptions: ServerOptions<typeof IncomingMessage, typeof ServerResponse>;
   private readonly app: Express;
   private readonly responder: Responder;
   private readonly logger: Logger;
@@ -26,9 +32,6 @@ export class HttpApi {
     // why: every config read of the API happens here, so that a narrower config slice can replace it.
     const bodyLimit = Math.round(deps.config.http_api.request_limit_in_mb * 1024 * 1024);
     this.responder = new Responder(deps.metrics, deps.logger);
-    const routes = new ApiRouter(this.responder);
-    for (const mount of ROUTES) mount(routes, deps);
-
     const app = express();
     // why: responses stay exactly as before express: no X-Powered-By, no ETag; the signature middleware
     // parses the query and reads the body itself, once.
@@ -37,10 +40,15 @@ export class HttpApi {
     app.set('query parser', false);
     app.enable('case sensitive routing');
     app.enable('strict routing');
-    app.use('/apps/:appId', signature({ apps: deps.apps, bodyLimit, metrics: deps.metrics }), routes.router);
+    const admit = signature({ apps: deps.apps, bodyLimit, metrics: deps.metrics });
+    const routes = new ApiRouter(app.router, admit, this.responder);
+    for (const mount of ROUTES) mount(routes, deps);
+    // why: an unknown route under an app is 404 only for a verified request, as before express.
+    app.use(APP_PATH, admit, unknownRoute());
     app.use(unknownRoute());
     app.use(errorHandler(this.responder, deps.logger));
     this.app = app;
+    this.serverOptions = expressServerOptions(app);
   }
 
   /** handle serves a request whose path starts with `/apps/`; returns false for any other path. */

@@ -36,7 +36,7 @@ export async function startApi(config: ServerConfig, logger: Logger): Promise<Ru
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher });
 
-  const http: Server = createServer((req, res) => {
+  const http: Server = createServer(api.serverOptions, (req, res) => {
     if (req.url === '/ready') return sendJson(res, bus.isConnected() ? 200 : 503, { nats: bus.isConnected() });
     if (handleHealth(req, res, apps) || api.handle(req, res)) return;
     sendJson(res, 404, { error: 'Not found: this is the api service (HTTP API at /apps/{app_id}); WebSockets are served by the gateways' });

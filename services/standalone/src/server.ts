@@ -56,7 +56,7 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   const webhookDeadLetters = new WebhookDeadLetters(queue);
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher });
 
-  const http: Server = createServer((req, res) => {
+  const http: Server = createServer(api.serverOptions, (req, res) => {
     try {
       if (handleHealth(req, res, apps) || api.handle(req, res)) return;
       sendJson(res, 404, { error: 'Not found' });

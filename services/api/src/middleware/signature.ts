@@ -59,16 +59,18 @@ export interface SignatureOptions {
 }
 
 /**
- * signature returns the middleware that admits a request under `/apps/:appId`: it finds the app (404
+ * signature returns the middleware that admits a request under `/apps/{app_id}`: it finds the app (404
  * unknown), reads the raw body once (413 over the limit), verifies the signature over the query parsed
  * once (401), refuses a disabled app (403), and leaves app, query and body in `res.locals` for the routes.
  */
-export function signature(options: SignatureOptions): (req: Request<{ appId: string }>, res: ApiResponse, next: NextFunction) => Promise<void> {
+export function signature(options: SignatureOptions): (req: Request, res: ApiResponse, next: NextFunction) => Promise<void> {
   const { apps, bodyLimit, metrics } = options;
   return async (req, res, next) => {
     const state = res.locals;
-    const app = await apps.byId(asAppId(decodeSegment(req.params.appId)));
-    if (app === undefined) throw notFound(`Unknown app ${appSegmentOf(state.path).slice(0, 64)}`);
+    // why: the app id segment as sent (the router's `:appId`), decoded here like every path segment.
+    const segment = appSegmentOf(state.path);
+    const app = await apps.byId(asAppId(decodeSegment(segment)));
+    if (app === undefined) throw notFound(`Unknown app ${segment.slice(0, 64)}`);
     state.app = app;
     const method = req.method;
     const body = method === 'GET' || method === 'HEAD' ? state.body : await readBody(req, bodyLimit);

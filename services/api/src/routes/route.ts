@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import type { NextFunction, Request, Router } from 'express';
 import { badRequest, HttpError, type App } from '@sockudo-ts/shared';
 import type { ApiDeps } from '../deps.js';
 import type { Query } from '../middleware/query.js';
@@ -12,7 +12,7 @@ export interface ApiCall {
   query: Query;
   /** body is the request body parsed as JSON; undefined when the body is empty. */
   body: unknown;
-  /** params are the route's `:name` path segments, URL-decoded. */
+  /** params are the route's `:name` path segments below the app, URL-decoded. */
   params: Readonly<Record<string, string>>;
   /** traceparent is the caller's W3C trace context, passed on with what the request publishes. */
   traceparent?: string;
@@ -29,25 +29,33 @@ export type RouteModule = (router: ApiRouter, deps: ApiDeps) => void;
 
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
+/** Middleware is an express request handler of the API (the signature middleware is one). */
+export type Middleware = (req: Request, res: ApiResponse, next: NextFunction) => unknown;
+
+/** APP_PATH is the prefix of every route: `/apps/{app_id}`. */
+export const APP_PATH = '/apps/:appId';
+
 /**
- * ApiRouter is the express router below `/apps/:appId` with the API's conventions built in: a route has
- * one method and a name (its metrics label); another method on its path is refused with 405 and `Allow`
- * (HEAD on a GET route too); the body is parsed as JSON once the route is known (400 when it is not JSON);
- * the handler's result is the 200 JSON body. Paths are matched case-sensitively and strictly (no
- * trailing slash), as PROTOCOL.md §8 spells them.
+ * ApiRouter mounts the API's routes on the express app below `/apps/:appId`, with the API's conventions
+ * built in: every route first runs `admit` (the signature middleware); a route has one method and a name
+ * (its metrics label); another method on its path is refused with 405 and `Allow` (HEAD on a GET route
+ * too); the body is parsed as JSON once the route is known (400 when it is not JSON); the handler's
+ * result is the 200 JSON body. Paths are matched case-sensitively and strictly (no trailing slash), as
+ * PROTOCOL.md §8 spells them.
  */
 export class ApiRouter {
-  /** router is the express router that the routes are mounted on. */
-  readonly router = Router({ caseSensitive: true, strict: true });
+  constructor(
+    private readonly router: Router,
+    private readonly admit: Middleware,
+    private readonly responder: Responder,
+  ) {}
 
-  constructor(private readonly responder: Responder) {}
-
-  /** get mounts a GET route. */
+  /** get mounts a GET route; `path` is below `/apps/:appId`. */
   get(path: string, name: string, handler: RouteHandler): void {
     this.add('GET', path, name, handler);
   }
 
-  /** post mounts a POST route. */
+  /** post mounts a POST route; `path` is below `/apps/:appId`. */
   post(path: string, name: string, handler: RouteHandler): void {
     this.add('POST', path, name, handler);
   }
@@ -68,18 +76,19 @@ export class ApiRouter {
       const result = await handler({ app, query: state.query, body, params, traceparent });
       this.responder.send(req, res, 200, result ?? {});
     };
-    const route = this.router.route(path);
+    // why: one flat route per path on the app router (no nested router): the fewest layers per request.
+    const route = this.router.route(APP_PATH + path);
     // why: express answers HEAD with the GET handler; the API has always refused it with 405.
-    if (method === 'GET') route.head(refuse);
-    route[method === 'GET' ? 'get' : 'post'](serve);
-    route.all(refuse);
+    if (method === 'GET') route.head(this.admit, refuse);
+    route[method === 'GET' ? 'get' : 'post'](this.admit, serve);
+    route.all(this.admit, refuse);
   }
 }
 
 /** decodeParams URL-decodes the route's path segments (the router hands them over as sent). */
 function decodeParams(raw: Record<string, string>): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const name of Object.keys(raw)) params[name] = decodeSegment(raw[name]!);
+  for (const name of Object.keys(raw)) if (name !== 'appId') params[name] = decodeSegment(raw[name]!);
   return params;
 }
 
