@@ -65,8 +65,11 @@ export {
 } from './protocol/http-errors.js';
 export {
   channelAuthString,
+  hexDigestEquals,
+  hmacSha256,
   hmacSha256Hex,
   httpStringToSign,
+  md5,
   md5Hex,
   safeEqual,
   signChannel,

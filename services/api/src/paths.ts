@@ -18,6 +18,7 @@ export function routablePath(path: string): string {
 
 /** decodeSegment URL-decodes one path segment as sent; 400 when it is not valid URL encoding. */
 export function decodeSegment(segment: string): string {
+  if (segment.indexOf('%') < 0) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {

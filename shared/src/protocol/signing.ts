@@ -5,6 +5,27 @@ export function hmacSha256Hex(secret: string, message: string | Buffer): string 
   return createHmac('sha256', secret).update(message).digest('hex');
 }
 
+/** hmacSha256 returns the raw 32-byte HMAC-SHA256(secret, message), to compare with `hexDigestEquals`. */
+export function hmacSha256(secret: string, message: string | Buffer): Buffer {
+  return createHmac('sha256', secret).update(message).digest();
+}
+
+/** md5 returns the raw 16-byte MD5 of a body, to compare with `hexDigestEquals`. */
+export function md5(body: string | Buffer): Buffer {
+  return hash('md5', body, 'buffer');
+}
+
+/**
+ * hexDigestEquals tells whether `hex` (either letter case) spells `digest`, in constant time for a
+ * well-formed `hex`; anything that is not hex of the digest's length is unequal.
+ */
+export function hexDigestEquals(hex: string, digest: Buffer): boolean {
+  if (hex.length !== digest.length * 2 || !HEX.test(hex)) return false;
+  return timingSafeEqual(Buffer.from(hex, 'hex'), digest);
+}
+
+const HEX = /^[\da-fA-F]*$/;
+
 /** md5Hex returns the hex MD5 of a body, as used by `body_md5`. */
 export function md5Hex(body: string | Buffer): string {
   // why: the one-shot hash skips the Hash object; a quarter of the cost for a request-sized body.

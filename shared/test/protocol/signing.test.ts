@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   channelAuthString,
+  hexDigestEquals,
+  hmacSha256,
   hmacSha256Hex,
   httpStringToSign,
+  md5,
   md5Hex,
   safeEqual,
   signChannel,
@@ -92,6 +95,17 @@ describe('channel and user authorization signatures', () => {
     expect(verifyAuth(CHANNEL_SIGNATURE, KEY, SECRET, message)).toBe(false);
     expect(verifyAuth(undefined, KEY, SECRET, message)).toBe(false);
     expect(verifyAuth(42, KEY, SECRET, message)).toBe(false);
+  });
+
+  it('compares a hex string with a raw digest in either letter case, and refuses anything else', () => {
+    const digest = md5(BODY);
+    expect(hexDigestEquals(BODY_MD5, digest)).toBe(true);
+    expect(hexDigestEquals(BODY_MD5.toUpperCase(), digest)).toBe(true);
+    expect(hexDigestEquals(BODY_MD5.replace(/.$/, '0'), digest)).toBe(false);
+    expect(hexDigestEquals(BODY_MD5.slice(0, 30), digest)).toBe(false);
+    expect(hexDigestEquals(`${BODY_MD5.slice(0, 30)}zz`, digest)).toBe(false);
+    expect(hexDigestEquals(`${BODY_MD5}00`, digest)).toBe(false);
+    expect(hexDigestEquals(HTTP_SIGNATURE, hmacSha256(SECRET, STRING_TO_SIGN))).toBe(true);
   });
 
   it('compares strings of any length without throwing', () => {

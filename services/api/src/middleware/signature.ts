@@ -2,11 +2,13 @@ import type { NextFunction, Request } from 'express';
 import {
   asAppId,
   forbidden,
-  md5Hex,
+  hexDigestEquals,
+  hmacSha256,
+  httpStringToSign,
+  md5,
   notFound,
   readBody,
   safeEqual,
-  signHttpRequest,
   unauthorized,
   type App,
   type AppStore,
@@ -42,11 +44,11 @@ export function verifyRequest(app: App, method: string, path: string, rawQuery: 
   if (body.length > 0) {
     const bodyMd5 = query.get('body_md5');
     if (bodyMd5 === undefined) throw unauthorized('Missing body_md5 for a request with a body');
-    if (!safeEqual(bodyMd5.toLowerCase(), md5Hex(body))) throw unauthorized('body_md5 does not match the body');
+    if (!hexDigestEquals(bodyMd5, md5(body))) throw unauthorized('body_md5 does not match the body');
   }
   const signature = query.get('auth_signature');
   if (signature === undefined) throw unauthorized('Missing auth_signature');
-  if (!safeEqual(signature.toLowerCase(), signHttpRequest(app.secret, method, path, query))) throw unauthorized('Invalid auth_signature');
+  if (!hexDigestEquals(signature, hmacSha256(app.secret, httpStringToSign(method, path, query)))) throw unauthorized('Invalid auth_signature');
   return query;
 }
 
