@@ -58,7 +58,10 @@ export class Responder {
   send(req: Request, res: ApiResponse, status: number, body: unknown, headers?: Record<string, string>): void {
     const text = JSON.stringify(body);
     const length = Buffer.byteLength(text);
-    res.writeHead(status, headers === undefined ? { 'Content-Type': 'application/json', 'Content-Length': length } : { 'Content-Type': 'application/json', 'Content-Length': length, ...headers });
+    const head: Array<string | number> = ['Content-Type', 'application/json', 'Content-Length', length];
+    if (headers !== undefined) for (const name of Object.keys(headers)) head.push(name, headers[name]!);
+    // why: a flat name/value list is written as it is; an object is walked key by key.
+    res.writeHead(status, head);
     res.end(text);
     const state = res.locals;
     const seconds = Number(process.hrtime.bigint() - state.started) / 1e9;

@@ -86,11 +86,15 @@ export class ApiRouter {
 }
 
 /** decodeParams URL-decodes the route's path segments (the router hands them over as sent). */
-function decodeParams(raw: Record<string, string>): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const name of Object.keys(raw)) if (name !== 'appId') params[name] = decodeSegment(raw[name]!);
-  return params;
+function decodeParams(raw: Record<string, string>): Readonly<Record<string, string>> {
+  let params: Record<string, string> | undefined;
+  for (const name of Object.keys(raw)) {
+    if (name !== 'appId') (params ??= {})[name] = decodeSegment(raw[name]!);
+  }
+  return params ?? NO_PARAMS;
 }
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 function parseJson(body: Buffer): unknown {
   try {
