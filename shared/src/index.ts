@@ -90,8 +90,11 @@ export {
 } from './protocol/http-errors.js';
 export {
   channelAuthString,
+  hexDigestEquals,
+  hmacSha256,
   hmacSha256Hex,
   httpStringToSign,
+  md5,
   md5Hex,
   safeEqual,
   signChannel,
@@ -99,6 +102,7 @@ export {
   signinAuthString,
   signUser,
   verifyAuth,
+  type HttpParams,
 } from './protocol/signing.js';
 export {
   DEFAULT_RETRY,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { newApp, startServer, waitFor, type TestServer } from '../kit/index.js';
+import { apiCall, apiClient, newApp, startServer, subscribed, pusherClient, waitFor, type TestServer } from '../kit/index.js';
 import { md5Hex, signHttpRequest } from '@sockudo-ts/shared';
 import { CountingAgent, httpRequest, signedRequest } from '../kit/http.js';
 
@@ -95,6 +95,45 @@ describe('HTTP API: signing, routes, health and transport', () => {
         }),
       });
       expect(res.status).toBe(401);
+    });
+  });
+
+  describe('one parsed query: a repeated key', () => {
+    it('refuses a repeated query key with 401 naming it, whichever copy was signed', async () => {
+      // Signed with filter_by_prefix=presence-; a second value in front was read by the handler before.
+      const before = await signedRequest(server, { path: '/channels', query: { filter_by_prefix: 'presence-' }, editQuery: (q) => `filter_by_prefix=private-&${q}` });
+      expect(before.status).toBe(401);
+      expect(before.json).toEqual({ error: expect.stringMatching(/filter_by_prefix.*repeated/) });
+      const after = await signedRequest(server, { path: '/channels', query: { filter_by_prefix: 'presence-' }, editQuery: (q) => `${q}&filter_by_prefix=private-` });
+      expect(after.status).toBe(401);
+      expect(after.json).toEqual({ error: expect.stringMatching(/filter_by_prefix.*repeated/) });
+      const twoSignatures = await signedRequest(server, { path: '/events', body: trigger, editQuery: (q) => `${q}&auth_signature=${'0'.repeat(64)}` });
+      expect(twoSignatures.status).toBe(401);
+      expect(twoSignatures.json).toEqual({ error: expect.stringMatching(/auth_signature.*repeated/) });
+    });
+
+    it('refuses a key repeated in another letter case, as the pusher SDK sends it', async () => {
+      const res = await apiCall(() => apiClient(server).get({ path: '/channels', params: { filter_by_prefix: 'presence-', FILTER_BY_PREFIX: 'private-' } }));
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: expect.stringMatching(/FILTER_BY_PREFIX.*repeated|filter_by_prefix.*repeated/) });
+    });
+
+    it('serves the pusher SDK\'s generic signed get and post from the query it signed', async () => {
+      const pusher = pusherClient(server);
+      try {
+        const channel = await subscribed(pusher, 'query-a-1');
+        await subscribed(pusher, 'query-b-1');
+        const sdk = apiClient(server);
+        const listed = await apiCall(() => sdk.get({ path: '/channels', params: { filter_by_prefix: 'query-a', info: 'subscription_count' } }));
+        expect(listed).toMatchObject({ status: 200, body: { channels: { 'query-a-1': { subscription_count: 1 } } } });
+        expect(Object.keys((listed.body as { channels: object }).channels)).toEqual(['query-a-1']);
+        const got = new Promise((resolve) => channel.bind('generic', resolve));
+        const posted = await apiCall(() => sdk.post({ path: '/events', body: { name: 'generic', channels: ['query-a-1'], data: '{"n":1}' } as never }));
+        expect(posted).toMatchObject({ status: 200, body: {} });
+        expect(await got).toEqual({ n: 1 });
+      } finally {
+        pusher.disconnect();
+      }
     });
   });
 

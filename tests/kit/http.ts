@@ -34,6 +34,8 @@ export interface SignedRequestOptions {
   bodyMd5?: string | null;
   /** signature replaces the computed auth_signature. */
   signature?: string;
+  /** editQuery rewrites the signed query string before it is sent (to add what the signer did not sign). */
+  editQuery?: (query: string) => string;
   agent?: Agent;
   headers?: Record<string, string>;
 }
@@ -57,9 +59,10 @@ export function signedRequest(server: Pick<TestServer, 'host' | 'port' | 'app'>,
   if (md5 !== undefined) params.body_md5 = md5;
   params.auth_signature = options.signature ?? signHttpRequest(options.secret ?? app.secret, method, path, params);
   // why: values are sent unescaped except for what a URL cannot carry, as the pusher SDK does.
-  const query = Object.entries(params)
+  const signed = Object.entries(params)
     .map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`)
     .join('&');
+  const query = options.editQuery === undefined ? signed : options.editQuery(signed);
   return httpRequest(server, method, `${path}?${query}`, body, { agent: options.agent, headers: options.headers });
 }
 

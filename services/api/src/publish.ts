@@ -18,7 +18,7 @@ export interface EventRequest {
   data: string;
   channels: ChannelName[];
   socketId?: SocketId;
-  info: Set<string>;
+  info: ReadonlySet<string>;
 }
 
 /** parseEvent validates one event of `/events` or `/batch_events`; errors name the field. */
@@ -54,9 +54,11 @@ export function parseEvent(app: App, raw: unknown, where = ''): EventRequest {
   return { name, data: text, channels: (list as string[]).map(asChannelName), socketId, info: parseInfo(info, `${where}info`) };
 }
 
+const NO_INFO: ReadonlySet<string> = new Set();
+
 /** parseInfo splits an `info` attribute list (`user_count,subscription_count`). */
-export function parseInfo(raw: unknown, field = 'info'): Set<string> {
-  if (raw === undefined || raw === null || raw === '') return new Set();
+export function parseInfo(raw: unknown, field = 'info'): ReadonlySet<string> {
+  if (raw === undefined || raw === null || raw === '') return NO_INFO;
   if (typeof raw !== 'string') throw badRequest(`${field} must be a comma-separated string`);
   return new Set(raw.split(',').map((s) => s.trim()).filter(Boolean));
 }

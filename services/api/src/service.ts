@@ -15,6 +15,7 @@ export async function composeApi(ctx: ProcessContext): Promise<Composition> {
     'api',
     { host: config.host, port: config.port, key: 'port' },
     {
+      serverOptions: api.serverOptions,
       request: (req, res) => {
         if (health(req, res) || api.handle(req, res)) return;
         sendJson(res, 404, { error: 'Not found: this is the api service (HTTP API at /apps/{app_id}); WebSockets are served by the gateways' });

@@ -56,6 +56,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
     'http',
     { host: config.host, port: config.port, key: 'port' },
     {
+      serverOptions: api.serverOptions,
       request: (req, res) => {
         if (health(req, res) || api.handle(req, res)) return;
         sendJson(res, 404, { error: 'Not found' });

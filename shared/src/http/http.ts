@@ -2,12 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HttpError, payloadTooLarge } from '../protocol/http-errors.js';
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** readBody collects a request body, failing with 413 as soon as it passes `limitBytes`. */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limitBytes) {
     req.resume();
     return Promise.reject(payloadTooLarge(`Request body is larger than ${limitBytes} bytes`));
+  }
+  if (req.complete && req.readableLength <= limitBytes) {
+    // why: a request that arrived whole is already buffered (the usual small API call): take it at once,
+    // without a round of stream events.
+    return Promise.resolve((req.read() as Buffer | null) ?? EMPTY_BODY);
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

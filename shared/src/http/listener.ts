@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Service } from '../service/service.js';
@@ -21,6 +21,8 @@ export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffe
 export interface ListenerHandlers {
   request: RequestListener;
   upgrade?: UpgradeListener;
+  /** serverOptions are `http.createServer` options, such as the request classes a framework wants to see. */
+  serverOptions?: ServerOptions;
 }
 
 /**
@@ -56,7 +58,7 @@ export class HttpListener implements Service {
     handlers: ListenerHandlers,
     logger: Logger,
   ) {
-    this.server = createServer((req, res) => {
+    this.server = createServer(handlers.serverOptions ?? {}, (req, res) => {
       try {
         handlers.request(req, res);
       } catch (err) {

@@ -1,13 +1,35 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /** hmacSha256Hex returns hex(HMAC-SHA256(secret, message)). */
 export function hmacSha256Hex(secret: string, message: string | Buffer): string {
   return createHmac('sha256', secret).update(message).digest('hex');
 }
 
+/** hmacSha256 returns the raw 32-byte HMAC-SHA256(secret, message), to compare with `hexDigestEquals`. */
+export function hmacSha256(secret: string, message: string | Buffer): Buffer {
+  return createHmac('sha256', secret).update(message).digest();
+}
+
+/** md5 returns the raw 16-byte MD5 of a body, to compare with `hexDigestEquals`. */
+export function md5(body: string | Buffer): Buffer {
+  return hash('md5', body, 'buffer');
+}
+
+/**
+ * hexDigestEquals tells whether `hex` (either letter case) spells `digest`, in constant time for a
+ * well-formed `hex`; anything that is not hex of the digest's length is unequal.
+ */
+export function hexDigestEquals(hex: string, digest: Buffer): boolean {
+  if (hex.length !== digest.length * 2 || !HEX.test(hex)) return false;
+  return timingSafeEqual(Buffer.from(hex, 'hex'), digest);
+}
+
+const HEX = /^[\da-fA-F]*$/;
+
 /** md5Hex returns the hex MD5 of a body, as used by `body_md5`. */
 export function md5Hex(body: string | Buffer): string {
-  return createHash('md5').update(body).digest('hex');
+  // why: the one-shot hash skips the Hash object; a quarter of the cost for a request-sized body.
+  return hash('md5', body, 'hex');
 }
 
 /** safeEqual compares two strings in constant time for equal lengths; different lengths are unequal. */
@@ -58,21 +80,33 @@ export function verifyAuth(auth: unknown, key: string, secret: string, message: 
   return keyOk && sigOk;
 }
 
+/** HttpParams are a request's query parameters: a record, or the map a server parsed once. */
+export type HttpParams = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
+
 /**
  * httpStringToSign builds the auth_version 1.0 string for a request: METHOD, path and the sorted query
  * (every parameter except `auth_signature`, keys lowercased, `k=v` joined by `&`, values not escaped).
  */
-export function httpStringToSign(method: string, path: string, params: Record<string, string>): string {
-  const query = Object.keys(params)
-    .filter((k) => k.toLowerCase() !== 'auth_signature')
-    .map((k) => [k.toLowerCase(), params[k]] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
+export function httpStringToSign(method: string, path: string, params: HttpParams): string {
+  const pairs: Array<[string, string]> = [];
+  const add = (value: string, key: string): void => {
+    const lower = key.toLowerCase();
+    if (lower !== 'auth_signature') pairs.push([lower, value]);
+  };
+  if (isMap(params)) params.forEach(add);
+  else for (const key of Object.keys(params)) add(params[key]!, key);
+  // why: sorted by key alone, not by `k=v`: a key with a character below `=` would sort differently.
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let query = '';
+  for (const [key, value] of pairs) query += query === '' ? `${key}=${value}` : `&${key}=${value}`;
   return `${method.toUpperCase()}\n${path}\n${query}`;
 }
 
+function isMap(params: HttpParams): params is ReadonlyMap<string, string> {
+  return params instanceof Map;
+}
+
 /** signHttpRequest returns the `auth_signature` for a request's method, path and query parameters. */
-export function signHttpRequest(secret: string, method: string, path: string, params: Record<string, string>): string {
+export function signHttpRequest(secret: string, method: string, path: string, params: HttpParams): string {
   return hmacSha256Hex(secret, httpStringToSign(method, path, params));
 }

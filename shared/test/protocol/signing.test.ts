@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   channelAuthString,
+  hexDigestEquals,
+  hmacSha256,
   hmacSha256Hex,
   httpStringToSign,
+  md5,
   md5Hex,
   safeEqual,
   signChannel,
@@ -47,6 +50,16 @@ describe('HTTP API request signing (auth_version 1.0)', () => {
     );
   });
 
+  it('signs a parsed query (a Map) exactly as the same parameters in a record', () => {
+    const parsed = new Map(Object.entries({ auth_signature: 'ignored', ...params }));
+    expect(httpStringToSign('POST', '/apps/3/events', parsed)).toBe(STRING_TO_SIGN);
+    expect(signHttpRequest(SECRET, 'POST', '/apps/3/events', parsed)).toBe(HTTP_SIGNATURE);
+  });
+
+  it('sorts by key alone, so a key with a character below "=" sorts after its prefix', () => {
+    expect(httpStringToSign('GET', '/p', { 'a!': '1', a: '2' })).toBe('GET\n/p\na=2&a!=1');
+  });
+
   it('gives a different signature for any change of method, path, parameter or secret', () => {
     expect(signHttpRequest(SECRET, 'GET', '/apps/3/events', params)).not.toBe(HTTP_SIGNATURE);
     expect(signHttpRequest(SECRET, 'POST', '/apps/4/events', params)).not.toBe(HTTP_SIGNATURE);
@@ -82,6 +95,17 @@ describe('channel and user authorization signatures', () => {
     expect(verifyAuth(CHANNEL_SIGNATURE, KEY, SECRET, message)).toBe(false);
     expect(verifyAuth(undefined, KEY, SECRET, message)).toBe(false);
     expect(verifyAuth(42, KEY, SECRET, message)).toBe(false);
+  });
+
+  it('compares a hex string with a raw digest in either letter case, and refuses anything else', () => {
+    const digest = md5(BODY);
+    expect(hexDigestEquals(BODY_MD5, digest)).toBe(true);
+    expect(hexDigestEquals(BODY_MD5.toUpperCase(), digest)).toBe(true);
+    expect(hexDigestEquals(BODY_MD5.replace(/.$/, '0'), digest)).toBe(false);
+    expect(hexDigestEquals(BODY_MD5.slice(0, 30), digest)).toBe(false);
+    expect(hexDigestEquals(`${BODY_MD5.slice(0, 30)}zz`, digest)).toBe(false);
+    expect(hexDigestEquals(`${BODY_MD5}00`, digest)).toBe(false);
+    expect(hexDigestEquals(HTTP_SIGNATURE, hmacSha256(SECRET, STRING_TO_SIGN))).toBe(true);
   });
 
   it('compares strings of any length without throwing', () => {

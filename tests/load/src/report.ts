@@ -169,6 +169,8 @@ export function goals(results: RunResults): Goal[] {
   check("p99 at half of baseline's saturating rate <= 1.5x baseline", ratio(p99('sockudo-ts'), p99('baseline')), (v) => v <= 1.5);
   const mem = (t: string): number | undefined => get('idle', t, (r) => r.rssPerConnBytes);
   check('RSS per idle connection <= 1.5x baseline', ratio(mem('sockudo-ts'), mem('baseline')), (v) => v <= 1.5);
+  const api = (t: string): number | undefined => get('http', t, (r) => r.serverCpuMsPer1000);
+  check('HTTP API server CPU per signed trigger <= 1.5x baseline', ratio(api('sockudo-ts'), api('baseline')), (v) => v <= 1.5);
   check('cluster deliveries/s >= 0.8x embedded', ratio(sat('sockudo-ts-cluster'), sat('sockudo-ts')), (v) => v >= 0.8);
   return out;
 }

@@ -83,18 +83,34 @@ function profileArgs(options: Options, name: string): string[] {
   return options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
 }
 
-const baseline: Target = {
-  name: 'baseline',
-  scenarios: ALL,
-  note: 'baseline: minimal ws broadcast server, no auth or validation, one write per frame per socket; presence channels are plain channels (no member events).',
-  prepare: async () => undefined,
-  async start(options) {
-    const port = await freePort();
-    const script = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
-    const server = await startOne('baseline', script, [String(port)], {}, port, profileArgs(options, 'baseline'));
-    return running([server], [port], port);
-  },
-};
+/** scriptTarget is a one-process target of this directory's `<script>` started as `node <script> <port>`. */
+function scriptTarget(name: string, script: string, scenarios: ScenarioName[], note: string): Target {
+  return {
+    name,
+    scenarios,
+    note,
+    prepare: async () => undefined,
+    async start(options) {
+      const port = await freePort();
+      const server = await startOne(name, fileURLToPath(new URL(script, import.meta.url)), [String(port)], {}, port, profileArgs(options, name));
+      return running([server], [port], port);
+    },
+  };
+}
+
+const baseline = scriptTarget(
+  'baseline',
+  './baseline-server.js',
+  ALL,
+  'baseline: minimal ws broadcast server, no auth or validation, one write per frame per socket; presence channels are plain channels (no member events).',
+);
+
+const baselineExpress = scriptTarget(
+  'baseline-express',
+  './baseline-express-server.js',
+  ['http'],
+  "baseline-express: baseline's HTTP handler as one express 5 route (no auth, no validation); its CPU per trigger over baseline's is what express itself costs.",
+);
 
 /** embeddedTarget is the embedded server of the checkout at `root` (this one, or a `--ref` build). */
 function embeddedTarget(name: string, root: string): Target {
@@ -211,7 +227,7 @@ const soketi: Target = {
 };
 
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, embedded, cluster, soketi];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, cluster, soketi];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as

@@ -3,6 +3,11 @@ import { goals, markdown, ratio, scenarioTable, type RunResults } from '../src/r
 
 const latency = { p50: 1, p95: 2, p99: 4, max: 8, samples: 10 };
 
+/** run is a run's results with these scenarios' outcomes. */
+function run(scenarios: RunResults['scenarios']): RunResults {
+  return { startedAt: '2026-01-01T00:00:00.000Z', durationS: 1, machine: { nproc: 2, cpu: 'test', node: 'v20', kernel: '6' }, options: { command: 'npm run bench' }, notes: [], scenarios };
+}
+
 describe('report', () => {
   it('gives ratios to baseline and leaves them out when a side is missing or zero', () => {
     expect(ratio(30, 10)).toBe(3);
@@ -22,23 +27,30 @@ describe('report', () => {
   });
 
   it('checks the goals it can and marks the others n/a', () => {
-    const results: RunResults = {
-      startedAt: '2026-01-01T00:00:00.000Z',
-      durationS: 1,
-      machine: { nproc: 2, cpu: 'test', node: 'v20', kernel: '6' },
-      options: { command: 'npm run bench' },
-      notes: [],
-      scenarios: {
-        idle: {
-          baseline: { result: { rssPerConnBytes: 1000 } },
-          'sockudo-ts': { result: { rssPerConnBytes: 1400 } },
-        },
+    const results = run({
+      idle: {
+        baseline: { result: { rssPerConnBytes: 1000 } },
+        'sockudo-ts': { result: { rssPerConnBytes: 1400 } },
       },
-    };
+    });
     const memory = goals(results).find((g) => g.text.startsWith('RSS per idle connection'));
     expect(memory).toMatchObject({ pass: true });
     expect(memory?.value).toBeCloseTo(1.4);
     expect(goals(results).find((g) => g.text.startsWith('cluster'))?.pass).toBeUndefined();
     expect(markdown(results)).toContain('| RSS per idle connection <= 1.5x baseline | 1.40x | yes |');
+  });
+
+  it('checks the HTTP API goal: server CPU per signed trigger at most 1.5x baseline', () => {
+    const http = (cpu: number): RunResults =>
+      run({
+        http: {
+          baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1 } },
+          'sockudo-ts': { result: { requestsPerS: 800, failed: 0, latency, serverCpuMsPer1000: cpu, loadgenCpuMs: 1 } },
+        },
+      });
+    const goal = (cpu: number) => goals(http(cpu)).find((g) => g.text.startsWith('HTTP API server CPU'));
+    expect(goal(29)).toMatchObject({ pass: true });
+    expect(goal(29)?.value).toBeCloseTo(1.45);
+    expect(goal(31)).toMatchObject({ pass: false });
   });
 });

@@ -1,0 +1,26 @@
+import type {
+  AppStore,
+  Bus,
+  CacheStore,
+  ChannelPublisher,
+  Logger,
+  Metrics,
+  Presence,
+  ServerConfig,
+  WebhookDeadLetters,
+} from '@sockudo-ts/shared';
+
+/** ApiDeps are the ports and settings the HTTP API is composed from. */
+export interface ApiDeps {
+  config: ServerConfig;
+  apps: AppStore;
+  bus: Bus;
+  presence: Presence;
+  cache: CacheStore;
+  metrics: Metrics;
+  logger: Logger;
+  /** publisher sends events to their channels (one pipeline with client events). */
+  publisher: ChannelPublisher;
+  /** webhookDeadLetters serves the dead-letter routes; without it they answer 404. */
+  webhookDeadLetters?: WebhookDeadLetters;
+}

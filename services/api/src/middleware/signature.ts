@@ -1,0 +1,85 @@
+import type { NextFunction, Request } from 'express';
+import {
+  asAppId,
+  forbidden,
+  hexDigestEquals,
+  hmacSha256,
+  httpStringToSign,
+  md5,
+  notFound,
+  readBody,
+  safeEqual,
+  unauthorized,
+  type App,
+  type AppStore,
+  type Metrics,
+} from '@sockudo-ts/shared';
+import { appSegmentOf, decodeSegment } from '../paths.js';
+import type { ApiResponse } from '../respond.js';
+import { parseQuery, type Query } from './query.js';
+
+/** MAX_CLOCK_SKEW_S is how far `auth_timestamp` may be from the server's clock, in seconds. */
+export const MAX_CLOCK_SKEW_S = 600;
+
+const TIMESTAMP = /^\d{1,12}$/;
+
+/**
+ * verifyRequest checks a signed HTTP API request (auth_version 1.0, PROTOCOL.md §8) and returns its
+ * query, parsed once: the handlers serve from the same values the signature covered. Throws 401 with a
+ * message that names the failing part (a repeated query key included). The signature is compared in
+ * constant time. `rawQuery` is the query string without `?`; `path` is the raw (undecoded) path.
+ */
+export function verifyRequest(app: App, method: string, path: string, rawQuery: string, body: Buffer, nowS = Date.now() / 1000): Query {
+  const query = parseQuery(rawQuery);
+  const key = query.get('auth_key');
+  if (key === undefined) throw unauthorized('Missing auth_key');
+  if (!safeEqual(key, app.key)) throw unauthorized('auth_key does not belong to this app');
+  const timestamp = query.get('auth_timestamp');
+  if (timestamp === undefined || !TIMESTAMP.test(timestamp)) throw unauthorized('Missing or invalid auth_timestamp (unix seconds)');
+  if (Math.abs(nowS - Number(timestamp)) > MAX_CLOCK_SKEW_S) {
+    throw unauthorized(`auth_timestamp is more than ${MAX_CLOCK_SKEW_S} s from the server time; check your clock`);
+  }
+  const version = query.get('auth_version');
+  if (version !== undefined && version !== '1.0') throw unauthorized('auth_version must be 1.0');
+  if (body.length > 0) {
+    const bodyMd5 = query.get('body_md5');
+    if (bodyMd5 === undefined) throw unauthorized('Missing body_md5 for a request with a body');
+    if (!hexDigestEquals(bodyMd5, md5(body))) throw unauthorized('body_md5 does not match the body');
+  }
+  const signature = query.get('auth_signature');
+  if (signature === undefined) throw unauthorized('Missing auth_signature');
+  if (!hexDigestEquals(signature, hmacSha256(app.secret, httpStringToSign(method, path, query)))) throw unauthorized('Invalid auth_signature');
+  return query;
+}
+
+/** SignatureOptions are what the signature middleware needs: the apps, the body limit and the metrics. */
+export interface SignatureOptions {
+  apps: AppStore;
+  /** bodyLimit is the largest request body accepted, in bytes (`http_api.request_limit_in_mb`); larger is 413. */
+  bodyLimit: number;
+  metrics: Metrics;
+}
+
+/**
+ * signature returns the middleware that admits a request under `/apps/{app_id}`: it finds the app (404
+ * unknown), reads the raw body once (413 over the limit), verifies the signature over the query parsed
+ * once (401), refuses a disabled app (403), and leaves app, query and body in `res.locals` for the routes.
+ */
+export function signature(options: SignatureOptions): (req: Request, res: ApiResponse, next: NextFunction) => Promise<void> {
+  const { apps, bodyLimit, metrics } = options;
+  return async (req, res, next) => {
+    const state = res.locals;
+    // why: the app id segment as sent (the router's `:appId`), decoded here like every path segment.
+    const segment = appSegmentOf(state.path);
+    const app = await apps.byId(asAppId(decodeSegment(segment)));
+    if (app === undefined) throw notFound(`Unknown app ${segment.slice(0, 64)}`);
+    state.app = app;
+    const method = req.method;
+    const body = method === 'GET' || method === 'HEAD' ? state.body : await readBody(req, bodyLimit);
+    metrics.app(app.id).httpBytesReceived.inc(body.length);
+    state.query = verifyRequest(app, method, state.path, state.rawQuery, body);
+    if (!app.enabled) throw forbidden('App is disabled');
+    state.body = body;
+    next();
+  };
+}

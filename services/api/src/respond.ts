@@ -1,0 +1,93 @@
+import type { Request, Response } from 'express';
+import type { App, Logger, Metrics } from '@sockudo-ts/shared';
+import { EMPTY_QUERY, type Query } from './middleware/query.js';
+
+/**
+ * RequestState is what serving one request has learnt so far, kept in `res.locals`: the metrics and the
+ * log line need the app and the route name even when serving fails. It never travels on an error (errors
+ * are logged, and the app carries its secret).
+ */
+export interface RequestState {
+  /** started is `process.hrtime.bigint()` when the request arrived. */
+  started: bigint;
+  /** path is the request path as received (still URL-encoded), before routing rewrites `req.url`. */
+  path: string;
+  /** rawQuery is the query string as received, without `?`. */
+  rawQuery: string;
+  /** route names the matched route for metrics; `unknown` until one matched. */
+  route: string;
+  /** app is the app of the path once it was found. */
+  app: App | undefined;
+  /** query is the query string parsed once (signature middleware); handlers read it. */
+  query: Query;
+  /** body is the raw request body, read once (signature middleware); empty for GET and HEAD. */
+  body: Buffer;
+}
+
+/** ApiResponse is an express response that carries the request's state. */
+export type ApiResponse = Response<unknown, RequestState>;
+
+/** newRequestState starts the state of a request that arrived for `url` (path and query). */
+export function newRequestState(url: string): RequestState {
+  const started = process.hrtime.bigint();
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  return { started, path, rawQuery, route: 'unknown', app: undefined, query: EMPTY_QUERY, body: EMPTY_BODY };
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+type Observe = (seconds: number) => void;
+
+/**
+ * Responder writes every HTTP API response: JSON with an exact Content-Length in one writeHead + end,
+ * then the latency histogram, the per-app counters and one debug line (path only: the query carries
+ * auth_signature).
+ */
+export class Responder {
+  // why: prom-client hashes the label set on every observe; one child per route and status avoids that.
+  private readonly durations = new Map<string, Observe>();
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** send answers with `status` and `body` as JSON, plus extra `headers` (Allow, Retry-After). */
+  send(req: Request, res: ApiResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+    const text = JSON.stringify(body);
+    const length = Buffer.byteLength(text);
+    const head: Array<string | number> = ['Content-Type', 'application/json', 'Content-Length', length];
+    if (headers !== undefined) for (const name of Object.keys(headers)) head.push(name, headers[name]!);
+    // why: a flat name/value list is written as it is; an object is walked key by key.
+    res.writeHead(status, head);
+    res.end(text);
+    const state = res.locals;
+    const seconds = Number(process.hrtime.bigint() - state.started) / 1e9;
+    this.duration(state.route, status)(seconds);
+    const app = state.app;
+    if (app !== undefined) {
+      const m = this.metrics.app(app.id);
+      m.httpCalls.inc();
+      m.httpBytesSent.inc(length);
+    }
+    if (this.logger.isLevelEnabled('debug')) {
+      const path = state.path.slice(0, 300);
+      const error = status >= 400 ? (body as { error?: string }).error : undefined;
+      const ms = Math.round(seconds * 1000);
+      this.logger.debug({ app_id: app?.id, method: req.method, path, route: state.route, status, ms, error }, 'HTTP API request');
+    }
+  }
+
+  private duration(route: string, status: number): Observe {
+    const key = `${route} ${status}`;
+    let observe = this.durations.get(key);
+    if (observe === undefined) {
+      const child = this.metrics.httpDuration.labels({ route, status: String(status) });
+      observe = (seconds) => child.observe(seconds);
+      this.durations.set(key, observe);
+    }
+    return observe;
+  }
+}

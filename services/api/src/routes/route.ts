@@ -1,0 +1,105 @@
+import type { NextFunction, Request, Router } from 'express';
+import { badRequest, HttpError, type App } from '@sockudo-ts/shared';
+import type { ApiDeps } from '../deps.js';
+import type { Query } from '../middleware/query.js';
+import { decodeSegment, routePathOf } from '../paths.js';
+import type { ApiResponse, Responder } from '../respond.js';
+
+/** ApiCall is a verified request as a route handler sees it. */
+export interface ApiCall {
+  app: App;
+  /** query is the query the signature was checked over (parsed once). */
+  query: Query;
+  /** body is the request body parsed as JSON; undefined when the body is empty. */
+  body: unknown;
+  /** params are the route's `:name` path segments below the app, URL-decoded. */
+  params: Readonly<Record<string, string>>;
+  /** traceparent is the caller's W3C trace context, passed on with what the request publishes. */
+  traceparent?: string;
+}
+
+/** RouteHandler serves one route; what it resolves with is answered as JSON with 200 (undefined as `{}`). */
+export type RouteHandler = (call: ApiCall) => Promise<unknown>;
+
+/**
+ * RouteModule mounts one group of routes (events, channels, ...) on the API router. Adding a group is a
+ * new module plus one entry in `ROUTES` (routes/index.ts).
+ */
+export type RouteModule = (router: ApiRouter, deps: ApiDeps) => void;
+
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+
+/** Middleware is an express request handler of the API (the signature middleware is one). */
+export type Middleware = (req: Request, res: ApiResponse, next: NextFunction) => unknown;
+
+/** APP_PATH is the prefix of every route: `/apps/{app_id}`. */
+export const APP_PATH = '/apps/:appId';
+
+/**
+ * ApiRouter mounts the API's routes on the express app below `/apps/:appId`, with the API's conventions
+ * built in: every route first runs `admit` (the signature middleware); a route has one method and a name
+ * (its metrics label); another method on its path is refused with 405 and `Allow` (HEAD on a GET route
+ * too); the body is parsed as JSON once the route is known (400 when it is not JSON); the handler's
+ * result is the 200 JSON body. Paths are matched case-sensitively and strictly (no trailing slash), as
+ * PROTOCOL.md §8 spells them.
+ */
+export class ApiRouter {
+  constructor(
+    private readonly router: Router,
+    private readonly admit: Middleware,
+    private readonly responder: Responder,
+  ) {}
+
+  /** get mounts a GET route; `path` is below `/apps/:appId`. */
+  get(path: string, name: string, handler: RouteHandler): void {
+    this.add('GET', path, name, handler);
+  }
+
+  /** post mounts a POST route; `path` is below `/apps/:appId`. */
+  post(path: string, name: string, handler: RouteHandler): void {
+    this.add('POST', path, name, handler);
+  }
+
+  private add(method: 'GET' | 'POST', path: string, name: string, handler: RouteHandler): void {
+    const refuse = (_req: Request, res: ApiResponse): never => {
+      throw new HttpError(405, 'method_not_allowed', `Use ${method} for ${routePathOf(res.locals.path)}`, { Allow: method });
+    };
+    const serve = async (req: Request, res: ApiResponse): Promise<void> => {
+      const state = res.locals;
+      state.route = name;
+      const app = state.app;
+      if (app === undefined) throw new Error(`route ${name} reached without the signature middleware`);
+      const body = state.body.length > 0 ? parseJson(state.body) : undefined;
+      const trace = req.headers.traceparent;
+      const traceparent = typeof trace === 'string' && TRACEPARENT.test(trace) ? trace : undefined;
+      const params = decodeParams(req.params as Record<string, string>);
+      const result = await handler({ app, query: state.query, body, params, traceparent });
+      this.responder.send(req, res, 200, result ?? {});
+    };
+    // why: one flat route per path on the app router (no nested router): the fewest layers per request.
+    const route = this.router.route(APP_PATH + path);
+    // why: express answers HEAD with the GET handler; the API has always refused it with 405.
+    if (method === 'GET') route.head(this.admit, refuse);
+    route[method === 'GET' ? 'get' : 'post'](this.admit, serve);
+    route.all(this.admit, refuse);
+  }
+}
+
+/** decodeParams URL-decodes the route's path segments (the router hands them over as sent). */
+function decodeParams(raw: Record<string, string>): Readonly<Record<string, string>> {
+  let params: Record<string, string> | undefined;
+  for (const name of Object.keys(raw)) {
+    if (name !== 'appId') (params ??= {})[name] = decodeSegment(raw[name]!);
+  }
+  return params ?? NO_PARAMS;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw badRequest('Request body is not valid JSON');
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '@sockudo-ts/shared';
+import { parseQuery } from '../../src/middleware/query.js';
+
+/** refusal returns the HttpError parseQuery throws for a query, or fails the test. */
+function refusal(raw: string): HttpError {
+  try {
+    parseQuery(raw);
+  } catch (err) {
+    if (err instanceof HttpError) return err;
+    throw err;
+  }
+  throw new Error(`parseQuery accepted ${raw}`);
+}
+
+describe('parseQuery: the one parse of a request query', () => {
+  it('reads the signing parameters as sent, in order', () => {
+    const q = parseQuery('auth_key=k&auth_timestamp=1353088179&auth_version=1.0&body_md5=ec36&auth_signature=da45');
+    expect([...q]).toEqual([
+      ['auth_key', 'k'],
+      ['auth_timestamp', '1353088179'],
+      ['auth_version', '1.0'],
+      ['body_md5', 'ec36'],
+      ['auth_signature', 'da45'],
+    ]);
+  });
+
+  it('decodes every query exactly as URLSearchParams does', () => {
+    const queries = [
+      '',
+      'a=1',
+      '?a=1&b',
+      'a=&=b&&c=%20x+y&d=%ZZ&e=%E2%82%AC&f=a=b',
+      '&&info=user_count,subscription_count&filter_by_prefix=presence-',
+      'filter%5Fby_prefix=private%2Dx&k+1=v%2b',
+      'a=1&?b=2%20&%3Fc=3',
+      'x=%C3%28&y=%',
+    ];
+    for (const raw of queries) expect([...parseQuery(raw)], raw).toEqual([...new URLSearchParams(raw)]);
+  });
+
+  it('refuses a repeated key with 401 naming it, whichever value comes first', () => {
+    for (const raw of ['filter_by_prefix=private-&auth_key=k&filter_by_prefix=presence-', 'auth_key=k&filter_by_prefix=presence-&filter_by_prefix=private-']) {
+      const e = refusal(raw);
+      expect(e.status).toBe(401);
+      expect(e.message).toContain('"filter_by_prefix" is repeated');
+    }
+    expect(refusal('auth_signature=a&auth_signature=b').message).toContain('auth_signature');
+    expect(refusal('a&a').status).toBe(401);
+  });
+
+  it('counts keys that differ only in letter case, or only in escaping, as the same key', () => {
+    // The string to sign lowercases keys, so these would be two values under one signed name.
+    expect(refusal('info=user_count&INFO=subscription_count').message).toContain('"INFO" is repeated');
+    expect(refusal('filter_by_prefix=a&filter%5Fby_prefix=b').message).toContain('filter_by_prefix');
+  });
+
+  it('keeps what a caller may send: empty values, keys without a value, empty pieces', () => {
+    const q = parseQuery('&x&y=&z=1&');
+    expect(q.get('x')).toBe('');
+    expect(q.get('y')).toBe('');
+    expect(q.get('z')).toBe('1');
+    expect(q.size).toBe(3);
+  });
+});
