@@ -21,8 +21,10 @@ export default defineConfig({
   },
   test: {
     include: ['tests/architecture/**/*.test.ts', 'shared/test/**/*.test.ts', 'tests/load/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/cluster/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // why: these bound hangs, they measure nothing: on a loaded 2-core machine one process start can take 20 s,
+    // and a cluster is four or five of them (see START_TIMEOUT_MS in tests/kit/processes.ts).
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     reporters: ['default'],
   },

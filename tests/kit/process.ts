@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { START_TIMEOUT_MS } from './processes.js';
 
 /** ROOT is the repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,7 +53,7 @@ export function spawnServer(args: string[], options: { cwd: string; env?: Record
 }
 
 /** waitForOutput resolves when the process's stdout matches `pattern`; rejects if it exits first or times out. */
-export async function waitForOutput(proc: ServerProcess, pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+export async function waitForOutput(proc: ServerProcess, pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let done = false;
   void proc.exited.then(() => (done = true));
@@ -67,7 +68,7 @@ export async function waitForOutput(proc: ServerProcess, pattern: RegExp, timeou
  * listening waits for the server's start-up log line and returns the ports it bound; with port 0 in the
  * config this is how a test learns them without racing for a "free" port.
  */
-export async function listening(proc: ServerProcess, timeoutMs = 15_000): Promise<{ port: number; metricsPort?: number }> {
+export async function listening(proc: ServerProcess, timeoutMs = START_TIMEOUT_MS): Promise<{ port: number; metricsPort?: number }> {
   await waitForOutput(proc, /"msg":"sockudo-ts listening[^\n]*\n/, timeoutMs);
   const line = proc.stdout().split('\n').find((l) => l.includes('"msg":"sockudo-ts listening'))!;
   const parsed = JSON.parse(line) as { port: number; metrics_port?: number };

@@ -2,20 +2,39 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { NATS_SERVER_BINARY, REDIS_SERVER_BINARY, reachable } from './services.js';
 
-/** freePort asks the kernel for a port that is free right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** LOW_PORTS is where freePort picks from: below the kernel's ephemeral range (32768-60999 here). */
+const LOW_PORTS = { from: 12_000, to: 32_000 };
+
+/**
+ * freePort returns a port that is free right now, picked at random below the ephemeral range. why: a port the
+ * kernel hands out for `listen(0)` comes from the ephemeral range, where any process's outgoing connections
+ * (other tests, other services on the machine) can take it between this check and the child's bind.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = LOW_PORTS.from + Math.floor(Math.random() * (LOW_PORTS.to - LOW_PORTS.from));
+    if (await bindable(port)) return port;
+  }
+}
+
+/** bindable tells whether a listener can bind the port on 127.0.0.1 now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
+/**
+ * START_TIMEOUT_MS is how long a started process may take to listen. why: a process that starts in under a
+ * second on an idle machine took 20 s on a 2-core machine at load 20 (it needs ~1 s of CPU to load its modules);
+ * this bound only detects a process that never starts, it measures nothing.
+ */
+export const START_TIMEOUT_MS = 60_000;
+
 /** waitListening resolves once something accepts TCP connections on the port. */
-export async function waitListening(port: number, timeoutMs = 15_000, what = `port ${port}`): Promise<void> {
+export async function waitListening(port: number, timeoutMs = START_TIMEOUT_MS, what = `port ${port}`): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await reachable('127.0.0.1', port)) return;
@@ -60,7 +79,7 @@ export class ChildService {
       child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${signal ?? code}) before listening: ${this.logs.slice(-5).join(' | ')}`))),
     );
     exited.catch(() => undefined);
-    await Promise.race([waitListening(this.port, 15_000, this.name), exited]);
+    await Promise.race([waitListening(this.port, START_TIMEOUT_MS, this.name), exited]);
   }
 
   /** running is true while the process has not exited. */
