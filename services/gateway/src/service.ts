@@ -13,7 +13,7 @@ import {
   type ServerConfig,
 } from '@sockudo-ts/shared';
 import { Gateway } from './gateway.js';
-import { NodeHeartbeat, snapshotOf } from './node-heartbeat.js';
+import { NodeHeartbeat } from './node-heartbeat.js';
 
 /** RunningGateway is a started gateway process: its bound ports and a stop function. */
 export interface RunningGateway {
@@ -36,7 +36,7 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
   const heartbeat = new NodeHeartbeat(client, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
   const presence = heartbeat.watch(client);
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
-  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId, publisher });
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher });
 
   const http: Server = createServer((req, res) => {
     if (req.url === '/ready') return sendJson(res, bus.isConnected() ? 200 : 503, { nats: bus.isConnected() });
@@ -46,8 +46,8 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
   http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
   http.on('clientError', answerClientError);
   await listen(http, config.port, config.host);
-  gateway.start();
-  await heartbeat.start(() => snapshotOf(gateway));
+  await gateway.start();
+  await heartbeat.start(() => gateway.snapshot());
   const metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
 
   return {

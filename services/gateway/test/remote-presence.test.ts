@@ -114,12 +114,12 @@ describe('gateway with a presence service that answers after a delay (as over gR
     const presence = new SlowPresence(new LocalPresence(new MemoryPresenceStore(), bus, apps, NullWebhookSink));
     const logger = createLogger({ level: 'silent', service: 'test' });
     const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
-    gateway = new Gateway({ config, apps, bus, presence, cache, webhooks: NullWebhookSink, metrics: new Metrics('t_'), logger, nodeId: asNodeId('n1'), publisher });
+    gateway = new Gateway({ config, apps, bus, presence, webhooks: NullWebhookSink, metrics: new Metrics('t_'), logger, nodeId: asNodeId('n1'), publisher });
     http = createServer();
     http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
     port = (http.address() as AddressInfo).port;
-    gateway.start();
+    await gateway.start();
   });
   afterEach(async () => {
     // why: the node cap is 3; each test starts once the previous one's sockets are gone.

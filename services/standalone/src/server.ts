@@ -52,7 +52,7 @@ export async function startStandalone(config: ServerConfig, logger: Logger): Pro
   });
   const nodeId = config.instance.process_id;
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
-  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId, publisher });
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher });
   const webhookDeadLetters = new WebhookDeadLetters(queue);
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher });
 
