@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NATS, REDIS, framesUntilPong, rawClient, servicesUp, startCluster, type TestCluster } from '../kit/index.js';
+import { NATS, REDIS, framesUntilPong, rawClient, sendSubscribePairs, servicesUp, startCluster, type TestCluster } from '../kit/index.js';
 
 const up = await servicesUp('cluster: frame order', NATS, REDIS);
 
@@ -18,13 +18,7 @@ describe.skipIf(!up)('cluster: one socket\'s frames are answered in order', () =
   it('answers 1,000 back-to-back subscribe/unsubscribe pairs on distinct channels, all before the pong of a later ping', async () => {
     const c = await rawClient(cluster.gateway(0));
     await c.socketId();
-    const names: string[] = [];
-    for (let i = 0; i < 1000; i++) {
-      const channel = `pairs-${i}`;
-      names.push(channel);
-      c.send({ event: 'pusher:subscribe', data: { channel } });
-      c.send({ event: 'pusher:unsubscribe', data: { channel } });
-    }
+    const names = sendSubscribePairs(c, 'pairs-', 1000);
     // why: each pair costs a NATS and two presence round trips, one after the other; a loaded machine is slow.
     const answers = await framesUntilPong(c, 90_000);
     expect(answers.map((f) => f.event)).toEqual(names.map(() => 'pusher_internal:subscription_succeeded'));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { framesUntilPong, rawClient, startServer, waitFor, type RawClient, type TestServer } from '../kit/index.js';
+import { framesUntilPong, rawClient, sendSubscribePairs, startServer, waitFor, type RawClient, type TestServer } from '../kit/index.js';
 
 // Every frame of one socket is handled in arrival order and every pusher:subscribe gets its answer: a ping
 // sent after N subscribes is answered after the N subscription_succeeded frames, never before them.
@@ -25,13 +25,7 @@ describe('frame order: one socket, strictly in order', () => {
     // why: several rounds; the frames arrive in differently cut TCP reads each time.
     for (let round = 0; round < 5; round++) {
       const c = await open();
-      const names: string[] = [];
-      for (let i = 0; i < 1000; i++) {
-        const channel = `pairs-${round}-${i}`;
-        names.push(channel);
-        c.send({ event: 'pusher:subscribe', data: { channel } });
-        c.send({ event: 'pusher:unsubscribe', data: { channel } });
-      }
+      const names = sendSubscribePairs(c, `pairs-${round}-`, 1000);
       const answers = await framesUntilPong(c, 15_000);
       expect(answers.map((f) => f.event)).toEqual(names.map(() => 'pusher_internal:subscription_succeeded'));
       expect(answers.map((f) => f.channel)).toEqual(names);

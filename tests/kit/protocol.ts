@@ -96,3 +96,18 @@ export async function framesUntilPong(raw: RawClient, timeoutMs = 5000): Promise
   const frames = raw.frames.slice(from);
   return frames.slice(0, frames.findIndex((f) => f.event === 'pusher:pong'));
 }
+
+/**
+ * sendSubscribePairs sends `count` pusher:subscribe + pusher:unsubscribe pairs back to back from a raw
+ * socket, on distinct public channels `${prefix}0`, `${prefix}1`, ..., and returns the channel names.
+ */
+export function sendSubscribePairs(raw: RawClient, prefix: string, count: number): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const channel = `${prefix}${i}`;
+    names.push(channel);
+    raw.send({ event: 'pusher:subscribe', data: { channel } });
+    raw.send({ event: 'pusher:unsubscribe', data: { channel } });
+  }
+  return names;
+}
