@@ -66,7 +66,7 @@ export class Connection {
   readonly connectedAt: number;
   private readonly channels = new Map<ChannelName, { active: boolean; member?: Member }>();
   private user?: { id: UserId; data: string };
-  private watching: readonly UserId[] = [];
+  private watching: readonly UserId[] = NO_USERS;
   /** heldNotices holds watchlist notices that arrive while the initial watchlist state is being read. */
   private heldNotices?: string[];
   private lastActivity: number;
@@ -77,7 +77,7 @@ export class Connection {
   private rateCount = 0;
   private closed = false;
   private paused = false;
-  private readonly work: SerialQueue;
+  private readonly work: SerialQueue<Connection>;
   /** head and rest are the frames queued this tick; why: no array for the common single frame. */
   private head: Buffer | undefined;
   private rest: Buffer[] | undefined;
@@ -96,10 +96,7 @@ export class Connection {
   ) {
     this.raw = (ws as unknown as { _socket: Socket })._socket;
     this.connectedAt = this.lastActivity = Date.now();
-    this.work = new SerialQueue(
-      (err) => onTaskError(this, err),
-      () => this.readAgain(),
-    );
+    this.work = new SerialQueue<Connection>(this, onTaskError, readAgain);
   }
 
   /** writeFrame queues a pre-built WebSocket frame; it leaves with the other frames of this tick. */
@@ -318,11 +315,20 @@ export class Connection {
       : { app: this.app.id, socketId: this.id, userId: user.id, channels };
   }
 
-  private readAgain(): void {
+  /** resumeReading reads the socket again after `enqueue` paused it; called when its queue ran dry. */
+  resumeReading(): void {
     if (!this.paused) return;
     this.paused = false;
     this.ws.resume();
   }
+}
+
+/** NO_USERS is the watchlist of every socket that watches nobody. */
+const NO_USERS: readonly UserId[] = Object.freeze([]);
+
+/** readAgain is a socket queue's onIdle callback. */
+function readAgain(conn: Connection): void {
+  conn.resumeReading();
 }
 
 /** CLOSE_GRACE_MS is how long a closed socket may take to answer the close before it is cut. */

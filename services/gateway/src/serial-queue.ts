@@ -6,31 +6,35 @@ export type SerialTask = () => void | Promise<void>;
  * once the previous one returned (or its promise settled). An idle queue runs a pushed task at once, in the
  * caller's stack, so that a synchronous task (a ping) costs no promise. A task that throws or rejects is
  * reported to `onError` and the queue goes on; it never stalls.
+ * why: the callbacks take the owner instead of closing over it, so that an idle socket's queue holds no
+ * closures of its own (one queue per socket).
  */
-export class SerialQueue {
-  private waiting: Array<SerialTask | undefined> = [];
+export class SerialQueue<T> {
+  private waiting?: Array<SerialTask | undefined>;
   private head = 0;
   private busy = false;
   private idleWaiters?: Array<() => void>;
 
   /**
+   * @param owner is passed to the callbacks.
    * @param onError is told of a task's failure.
    * @param onIdle is called each time the queue runs dry (the last task finished).
    */
   constructor(
-    private readonly onError: (err: unknown) => void,
-    private readonly onIdle?: () => void,
+    private readonly owner: T,
+    private readonly onError: (owner: T, err: unknown) => void,
+    private readonly onIdle?: (owner: T) => void,
   ) {}
 
   /** length counts the tasks not finished yet, the running one included. */
   get length(): number {
-    return this.waiting.length - this.head + (this.busy ? 1 : 0);
+    return (this.waiting === undefined ? 0 : this.waiting.length - this.head) + (this.busy ? 1 : 0);
   }
 
   /** push appends a task; it runs after every task pushed before it. */
   push(task: SerialTask): void {
     if (this.busy) {
-      this.waiting.push(task);
+      (this.waiting ??= []).push(task);
       return;
     }
     this.busy = true;
@@ -50,10 +54,16 @@ export class SerialQueue {
       try {
         result = task();
       } catch (err) {
-        this.onError(err);
+        this.onError(this.owner, err);
       }
       if (result !== undefined) {
-        result.then(this.next, this.failed);
+        result.then(
+          () => this.next(),
+          (err: unknown) => {
+            this.onError(this.owner, err);
+            this.next();
+          },
+        );
         return;
       }
       task = this.shift();
@@ -61,24 +71,20 @@ export class SerialQueue {
     this.finish();
   }
 
-  private readonly next = (): void => {
+  private next(): void {
     const task = this.shift();
     if (task === undefined) this.finish();
     else this.run(task);
-  };
-
-  private readonly failed = (err: unknown): void => {
-    this.onError(err);
-    this.next();
-  };
+  }
 
   private shift(): SerialTask | undefined {
-    if (this.head === this.waiting.length) return undefined;
-    const task = this.waiting[this.head];
-    this.waiting[this.head++] = undefined;
-    if (this.head === this.waiting.length) {
-      // why: reset instead of Array.shift, which copies the whole backlog on every call.
-      this.waiting = [];
+    const waiting = this.waiting;
+    if (waiting === undefined) return undefined;
+    const task = waiting[this.head];
+    waiting[this.head++] = undefined;
+    if (this.head === waiting.length) {
+      // why: drop the drained backlog instead of Array.shift, which copies it on every call.
+      this.waiting = undefined;
       this.head = 0;
     }
     return task;
@@ -86,7 +92,7 @@ export class SerialQueue {
 
   private finish(): void {
     this.busy = false;
-    this.onIdle?.();
+    this.onIdle?.(this.owner);
     const waiters = this.idleWaiters;
     if (waiters === undefined) return;
     this.idleWaiters = undefined;

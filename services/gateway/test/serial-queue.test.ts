@@ -6,7 +6,7 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 describe('SerialQueue', () => {
   it('runs synchronous and asynchronous tasks strictly in push order, one at a time', async () => {
     const log: string[] = [];
-    const q = new SerialQueue(() => undefined);
+    const q = new SerialQueue(null, () => undefined);
     let running = 0;
     const task = (name: string, ms: number) => async () => {
       running++;
@@ -27,7 +27,7 @@ describe('SerialQueue', () => {
   });
 
   it('runs a task pushed to an idle queue at once, in the caller\'s stack', () => {
-    const q = new SerialQueue(() => undefined);
+    const q = new SerialQueue(null, () => undefined);
     let ran = false;
     q.push(() => {
       ran = true;
@@ -39,7 +39,7 @@ describe('SerialQueue', () => {
   it('reports thrown and rejected failures and goes on with the next task', async () => {
     const errors: unknown[] = [];
     const log: string[] = [];
-    const q = new SerialQueue((err) => errors.push((err as Error).message));
+    const q = new SerialQueue(null, (_owner, err) => errors.push((err as Error).message));
     q.push(async () => {
       await tick();
       throw new Error('rejected');
@@ -55,7 +55,7 @@ describe('SerialQueue', () => {
 
   it('calls onIdle each time it runs dry and resolves every idle waiter', async () => {
     let idles = 0;
-    const q = new SerialQueue(() => undefined, () => idles++);
+    const q = new SerialQueue('owner', () => undefined, (owner) => void (idles += owner === 'owner' ? 1 : 0));
     q.push(() => undefined);
     expect(idles).toBe(1);
     q.push(tick);
@@ -69,7 +69,7 @@ describe('SerialQueue', () => {
 
   it('keeps order across a long backlog', async () => {
     const seen: number[] = [];
-    const q = new SerialQueue(() => undefined);
+    const q = new SerialQueue(null, () => undefined);
     for (let i = 0; i < 5000; i++) q.push(i % 3 === 0 ? async () => void seen.push(i) : () => void seen.push(i));
     await q.idle();
     expect(seen).toEqual(Array.from({ length: 5000 }, (_, i) => i));
