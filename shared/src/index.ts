@@ -1,28 +1,26 @@
-// The public surface of @sockudo-ts/shared: config, protocol, ports and their implementations, telemetry.
+// The public surface of @sockudo-ts/shared: ids, config, protocol, ports with their in-memory implementations and
+// their driver factories, the process shell, telemetry. Drivers that need NATS, Redis, BullMQ or gRPC are loaded
+// by the factories on demand, so the embedded server never loads them; their classes are exported for tests and
+// tools from `@sockudo-ts/shared/implementations`.
 export { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type AppId, type Branded, type ChannelName, type NodeId, type SocketId, type UserId } from './ids.js';
 export { ChannelPublisher, type ChannelEvent, type LastEvent, type PublishOptions } from './publish/channel-publisher.js';
-export { APP_DEFAULTS, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
+export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';
 export type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus/bus.js';
 export { MemoryBus } from './bus/bus-memory.js';
-export { NatsBus, type NatsBusOptions } from './bus/bus-nats.js';
-export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, newMessageId, type Envelope } from './bus/envelope.js';
-export { channelSubject, controlSubject, decodeToken, encodeToken } from './bus/subjects.js';
 export { DependencyUnavailable } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
-export { RedisCacheStore, type RedisCacheStoreOptions } from './cache/cache-store-redis.js';
-export { ConfigError, type ServerConfig } from './config/config.js';
-export { buildConfig, configPathFromArgv, loadConfig, readConfigFile, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
-export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, type Field, type FieldKind } from './config/schema.js';
+export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type ServerConfig, type ServerSettings, type WebhookSettings } from './config/config.js';
+export { buildConfig, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
+export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, SCHEMA } from './config/schema.js';
+export { Setting, setting, type ConfigOf, type Field, type FieldKind, type Section } from './config/setting.js';
 export { configReference } from './config/docs.js';
 export type { ChannelMembership, ConnectionRegistry, Presence, UserDirectory } from './presence/presence.js';
 export { LocalPresence, type LocalPresenceOptions } from './presence/presence-local.js';
 export type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './presence/node-registry.js';
 export { LocalNodeRegistry } from './presence/node-registry-local.js';
-export { GrpcPresence, type GrpcPresenceOptions } from './presence/presence-grpc.js';
-export { PRESENCE_PROTO, fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from './grpc/presence-proto.js';
 export type {
   ChannelCounts,
   ConnectResult,
@@ -38,10 +36,7 @@ export type {
   UserStore,
 } from './presence/presence-store.js';
 export { MemoryPresenceStore } from './presence/presence-store-memory.js';
-export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence/presence-store-redis.js';
-export type { RedisOptions } from './redis/redis-connection.js';
 export {
-  SERVER_TO_USER_PREFIX,
   channelNameProblem,
   channelType,
   isCacheChannel,
@@ -88,7 +83,6 @@ export {
   type RetryPolicy,
 } from './queue/job-queue.js';
 export { MemoryJobQueue } from './queue/job-queue-memory.js';
-export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { Metrics, type AppMetrics } from './telemetry/metrics.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
@@ -105,9 +99,27 @@ export {
 } from './webhooks/jobs.js';
 export { QueueWebhookSink, type QueueWebhookSinkOptions } from './webhooks/webhook-sink-queue.js';
 export { WebhookDeadLetters, type WebhookDeadLetter } from './webhooks/dead-letters.js';
-export { openWebhookQueue, queueRedisUrl, webhookRetryPolicy } from './webhooks/settings.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
-export { answerClientError, handleHealth, listen, readBody, sendJson, sendText } from './http/http.js';
-export { bootConfig, startOrExit, stopOnSignals } from './service/process.js';
-export type { Service } from './service/service.js';
-export { connectClusterPorts, flushWebhooks, openClusterWebhookQueue, type ClusterPorts } from './service/cluster-ports.js';
+export { answerClientError, readBody, sendJson, sendText } from './http/http.js';
+export { healthRoutes, type HealthOptions, type RequestRoute } from './http/health.js';
+export { HttpListener, ListenError, type ListenerHandlers, type ListenerSettings, type UpgradeListener } from './http/listener.js';
+export { DriverSet, type Opened, type ReadinessProbe } from './drivers/opened.js';
+export { openAppStore } from './drivers/apps.js';
+export { openBus, type BusDriverOptions } from './drivers/bus.js';
+export { openCache } from './drivers/cache.js';
+export { createListener } from './drivers/listener.js';
+export { openPresenceStore, openRemotePresence, type RemotePresenceOptions } from './drivers/presence.js';
+export { openQueue, type QueueDriverOptions } from './drivers/queue.js';
+export { openWebhookQueue, openWebhookSink, type WebhookQueue } from './webhooks/settings.js';
+export {
+  runProcess,
+  startProcess,
+  type Announcement,
+  type Compose,
+  type Composition,
+  type ProcessContext,
+  type ProcessRole,
+  type RunningProcess,
+} from './service/process.js';
+export { defineService, type Service, type ServiceHooks } from './service/service.js';
+export { openClusterPorts, type ClusterPorts } from './service/cluster-ports.js';

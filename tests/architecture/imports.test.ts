@@ -11,6 +11,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const packages = ['shared', ...readdirSync(join(root, 'services')).map((s) => `services/${s}`)];
 const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
 
+/** declaredSubpaths are the `@sockudo-ts/<pkg>/<sub>` entry points that a package's exports map declares. */
+const declaredSubpaths = new Set(
+  packages.flatMap((pkg) => {
+    const manifest = JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8')) as { name: string; exports?: Record<string, unknown> };
+    return Object.keys(manifest.exports ?? {})
+      .filter((key) => key.startsWith('./'))
+      .map((key) => `${manifest.name}/${key.slice(2)}`);
+  }),
+);
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -63,7 +73,7 @@ describe('architecture: imports', () => {
         for (const spec of importsOf(file, true)) {
           const where = `${relative(root, file)} imports ${spec}`;
           if (spec.startsWith('.') && !resolve(dirname(file), spec).startsWith(join(root, pkg, 'src'))) problems.push(`${where} (outside its package)`);
-          if (/^@sockudo-ts\/[^/]+\/./.test(spec)) problems.push(`${where} (deep import)`);
+          if (/^@sockudo-ts\/[^/]+\/./.test(spec) && !declaredSubpaths.has(spec)) problems.push(`${where} (deep import: not in the package's exports map)`);
           const other = /^@sockudo-ts\/([^/]+)$/.exec(spec)?.[1];
           if (other && other !== 'shared' && pkg !== 'services/standalone') problems.push(`${where} (a service importing a service)`);
         }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatsBus, encodeToken, type BusMessage } from '@sockudo-ts/shared';
+import type { BusMessage } from '@sockudo-ts/shared';
+import { NatsBus, encodeToken } from '@sockudo-ts/shared/implementations';
 import {
   NATS_SERVER_BINARY,
   binariesPresent,

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { BullMqJobQueue, WEBHOOK_QUEUE } from '@sockudo-ts/shared';
+import { WEBHOOK_QUEUE } from '@sockudo-ts/shared';
+import { BullMqJobQueue } from '@sockudo-ts/shared/implementations';
 import { apiClient, connected, newApp, pusherClient, sleep, startServer, subscribed, waitFor, type PusherClient, type TestServer } from '../kit/index.js';
 import { REDIS, servicesUp, uniquePrefix } from '../kit/services.js';
 import { event, startWebhookReceiver, type WebhookReceiver } from '../kit/webhooks.js';

@@ -55,6 +55,8 @@ export interface TestCluster {
   redisPrefix: string;
   /** nats is where this cluster's bus is: server URL and subject prefix (to watch its traffic). */
   nats: { url: string; prefix: string };
+  /** metricsPorts maps each process name (`presence`, `gateway-1`, `api`, `webhook`) to its metrics port. */
+  metricsPorts: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -92,8 +94,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       ...options.config,
     }),
   );
+  const metricsPorts: Record<string, number> = {};
   const service = async (name: string, kind: string, port: number): Promise<ChildService> => {
-    const env: Record<string, string> = { INSTANCE_PROCESS_ID: `${tag}-${name}`, METRICS_PORT: String(await freePort()) };
+    metricsPorts[name] = await freePort();
+    const env: Record<string, string> = { INSTANCE_PROCESS_ID: `${tag}-${name}`, METRICS_PORT: String(metricsPorts[name]) };
     if (kind !== 'presence') env.PORT = String(port);
     return new ChildService(name, port, process.execPath, [`services/${kind}/dist/main.js`, '--config', configFile], env, ROOT);
   };
@@ -103,6 +107,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const api = await service('api', 'api', await freePort());
   // why: the webhook service listens only for metrics; that port tells when it is up.
   const webhookMetrics = await freePort();
+  if (options.webhookWorker) metricsPorts.webhook = webhookMetrics;
   const webhook = options.webhookWorker
     ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics) }, ROOT)
     : undefined;
@@ -120,7 +125,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     throw err;
   }
   const endpoint = (s: ChildService): Endpoint => ({ host: '127.0.0.1', port: s.port, app });
-  return { app, presence, gateways, api, webhook, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, stop };
+  return { app, presence, gateways, api, webhook, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, metricsPorts, stop };
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */

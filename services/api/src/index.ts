@@ -2,4 +2,4 @@
 export { HttpApi, type ApiDeps } from './api.js';
 export { MAX_CLOCK_SKEW_S, verifyRequest } from './auth.js';
 export { parseEvent, parseInfo, Publisher, type EventRequest } from './publish.js';
-export { startApi, type RunningApi } from './service.js';
+export { composeApi } from './service.js';

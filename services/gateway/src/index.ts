@@ -4,4 +4,4 @@ export type { GatewaySettings } from './context.js';
 export { encodeTextFrame } from './frame.js';
 export { parseHandshake, type HandshakeRequest } from './handshake.js';
 export { NodeHeartbeat } from './node-heartbeat.js';
-export { startGateway, type RunningGateway } from './service.js';
+export { composeGateway } from './service.js';

@@ -1,4 +1,4 @@
-import { DependencyUnavailable, type Logger, type NodeId, type NodeRegistry, type NodeSnapshot } from '@sockudo-ts/shared';
+import type { Logger, NodeId, NodeRegistry, NodeSnapshot } from '@sockudo-ts/shared';
 
 /**
  * NodeHeartbeat keeps this gateway known to the presence service: a heartbeat every interval, and a full
@@ -36,23 +36,9 @@ export class NodeHeartbeat {
     await this.running;
   }
 
-  /** watch wraps a port so that any DependencyUnavailable failure of its calls marks the state dirty. */
-  watch<T extends object>(target: T): T {
-    return new Proxy(target, {
-      get: (t, prop, receiver) => {
-        const value = Reflect.get(t, prop, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          const result = (value as (...a: unknown[]) => unknown).apply(t, args);
-          if (result instanceof Promise) {
-            result.catch((err: unknown) => {
-              if (err instanceof DependencyUnavailable) this.dirty = true;
-            });
-          }
-          return result;
-        };
-      },
-    });
+  /** markDirty says presence may have lost some of this node's state: the next beat registers it all. */
+  markDirty(): void {
+    this.dirty = true;
   }
 
   /** beat runs one heartbeat (or registration) now; the timer calls it every interval. */

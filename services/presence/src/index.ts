@@ -1,4 +1,4 @@
 // The public surface of @sockudo-ts/presence.
 export { GrpcPresenceServer } from './presence-server-grpc.js';
 export { Reaper } from './reaper.js';
-export { startPresence, type RunningPresence } from './service.js';
+export { composePresence } from './service.js';

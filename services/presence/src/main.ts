@@ -1,10 +1,4 @@
-import { bootConfig, startOrExit, stopOnSignals } from '@sockudo-ts/shared';
-import { startPresence } from './service.js';
+import { runProcess } from '@sockudo-ts/shared';
+import { composePresence } from './service.js';
 
-const { config, logger } = bootConfig('presence');
-const presence = await startOrExit(logger, () => startPresence(config, logger));
-logger.info(
-  { grpc_port: presence.grpcPort, metrics_port: presence.metricsPort, node: config.instance.process_id },
-  `presence service listening on gRPC ${config.presence.grpc_host}:${presence.grpcPort}`,
-);
-stopOnSignals(logger, presence.stop);
+await runProcess('presence', composePresence);

@@ -6,14 +6,11 @@ import {
   asNodeId,
   asSocketId,
   asUserId,
-  fromProtoMember,
-  loadPresenceService,
-  toProtoMember,
   type Logger,
   type NodeRegistry,
   type Presence,
-  type ProtoMember,
 } from '@sockudo-ts/shared';
+import { fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from '@sockudo-ts/shared/implementations';
 
 type Handler = (request: Record<string, unknown>) => Promise<unknown>;
 

@@ -1,6 +1,6 @@
 import { GrpcPresenceServer } from '@sockudo-ts/presence';
+import { GrpcPresence } from '@sockudo-ts/shared/implementations';
 import {
-  GrpcPresence,
   MemoryAppStore,
   MemoryBus,
   MemoryPresenceStore,

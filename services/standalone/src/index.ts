@@ -1,2 +1,2 @@
 // The public surface of @sockudo-ts/standalone: the embedded composition, for tests and embedding.
-export { ListenError, startStandalone, type RunningServer } from './server.js';
+export { composeStandalone, startStandalone, type RunningServer } from './server.js';

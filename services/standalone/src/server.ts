@@ -1,25 +1,27 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HttpApi } from '@sockudo-ts/api';
 import { Gateway } from '@sockudo-ts/gateway';
 import {
-  answerClientError,
-  MemoryAppStore,
-  MemoryBus,
-  MemoryCacheStore,
-  MemoryPresenceStore,
-  Metrics,
-  LocalPresence,
   ChannelPublisher,
-  QueueWebhookSink,
+  HttpListener,
+  LocalPresence,
   WebhookDeadLetters,
-  handleHealth,
+  createListener,
+  defineService,
+  healthRoutes,
+  openAppStore,
+  openBus,
+  openCache,
+  openPresenceStore,
   openWebhookQueue,
+  openWebhookSink,
   sendJson,
+  startProcess,
+  type Composition,
   type Logger,
+  type ProcessContext,
   type ServerConfig,
 } from '@sockudo-ts/shared';
-import { WebhookMetrics, WebhookWorker, workerOptionsFromConfig } from '@sockudo-ts/webhook';
+import { webhookWorkerService } from '@sockudo-ts/webhook';
 
 /** RunningServer is a started embedded server: its bound ports and a stop function. */
 export interface RunningServer {
@@ -33,107 +35,56 @@ export interface RunningServer {
 }
 
 /**
- * startStandalone composes the gateway and the HTTP API with the in-memory bus, presence store, cache and
- * app store on one port, and the webhook sink and delivery worker on the in-memory job queue (or on BullMQ
- * with `queue.driver = "redis"`): the embedded server of `npm start`.
+ * composeStandalone composes the embedded server of `npm start`: the gateway and the HTTP API on one port, over
+ * the in-process bus and presence store, with the cache and the webhook queue the config names (in memory by
+ * default; Redis and BullMQ only when asked for) and the webhook worker on that queue.
  */
-export async function startStandalone(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  const apps = new MemoryAppStore(config.app_manager.array.apps);
-  const bus = new MemoryBus();
-  const store = new MemoryPresenceStore();
-  const cache = new MemoryCacheStore();
-  const metrics = new Metrics(config.metrics.prometheus.prefix);
-  const queue = await openWebhookQueue(config);
-  const webhooks = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
-  const webhookMetrics = new WebhookMetrics(metrics.registry, metrics.prefix, queue);
-  const worker = new WebhookWorker({ queue, apps, logger, metrics: webhookMetrics, ...workerOptionsFromConfig(config) });
-  const presence = new LocalPresence(store, bus, apps, webhooks, {
-    subscriptionCountThrottleMs: config.subscription_count.throttle_ms,
-  });
-  const nodeId = config.instance.process_id;
+export async function composeStandalone(ctx: ProcessContext): Promise<Composition> {
+  const { config, logger, metrics, nodeId, drivers } = ctx;
+  const apps = await drivers.open(openAppStore(config));
+  const bus = await drivers.open(openBus(config, { logger }, 'local'));
+  const cache = await drivers.open(openCache(config));
+  const queue = await drivers.open(openWebhookQueue(config));
+  const store = await drivers.open(openPresenceStore(config, 'memory'));
+  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
+  const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
   const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher });
-  const webhookDeadLetters = new WebhookDeadLetters(queue);
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher });
-
-  const http: Server = createServer((req, res) => {
-    try {
-      if (handleHealth(req, res, apps) || api.handle(req, res)) return;
-      sendJson(res, 404, { error: 'Not found' });
-    } catch (err) {
-      // why: a throw in a request listener would take the whole process (every socket) down.
-      logger.error({ err, path: (req.url ?? '/').split('?')[0] }, 'HTTP request handler failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
-      else res.destroy();
-    }
-  });
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
-  http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
-  http.on('clientError', answerClientError);
-  await listen(http, config.port, config.host, 'port').catch(async (err: unknown) => {
-    // why: an open BullMQ connection would keep an embedding process alive after a failed start.
-    await queue.close();
-    throw err;
-  });
-  let metricsServer: Server | undefined;
-  try {
-    metricsServer = config.metrics.enabled ? await metrics.serve(config.metrics.host, config.metrics.port) : undefined;
-  } catch (err) {
-    // why: a half-started server would keep the main port open in an embedding process.
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-    presence.close();
-    await Promise.all([cache.close(), store.close(), bus.close(), queue.close()]);
-    throw new ListenError('metrics.port', config.metrics.host, config.metrics.port, err);
-  }
-  gateway.start();
-  worker.start();
-  const port = (http.address() as AddressInfo).port;
-  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      await gateway.stop(config.shutdown_grace_period * 1000);
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
-      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-      presence.close();
-      await webhooks.flush();
-      worker.stop();
-      await Promise.all([cache.close(), store.close(), bus.close(), queue.close()]);
-    })());
-
-  return { config, port, metricsPort, stop };
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue) });
+  const health = healthRoutes({ apps, probes: () => drivers.probes() });
+  const http = createListener(
+    'http',
+    { host: config.host, port: config.port, key: 'port' },
+    {
+      request: (req, res) => {
+        if (health(req, res) || api.handle(req, res)) return;
+        sendJson(res, 404, { error: 'Not found' });
+      },
+      upgrade: (req, socket, head) => gateway.handleUpgrade(req, socket, head),
+    },
+    logger,
+  );
+  return {
+    apps,
+    // why: stopping runs backwards: sockets close with 4200 first, then the listener, then presence's timers,
+    // and the webhook worker last, after the events those closes caused were queued.
+    services: [
+      webhookWorkerService(ctx, queue, apps),
+      defineService('presence-throttles', { stop: () => presence.close() }),
+      http,
+      gateway,
+    ],
+    announce: (metricsPort) => ({
+      msg: `sockudo-ts listening on ${config.host}:${http.port}`,
+      fields: { host: config.host, port: http.port, metrics_port: metricsPort, apps: config.app_manager.array.apps.map((a) => a.id) },
+      stopping: 'shutting down: closing sockets with 4200',
+    }),
+  };
 }
 
-/**
- * ListenError is a listener that could not bind (port in use, no permission); `key` names the config key
- * of the port so that the start-up message can point at it.
- */
-export class ListenError extends Error {
-  constructor(
-    readonly key: string,
-    readonly host: string,
-    readonly port: number,
-    cause: unknown,
-  ) {
-    const code = (cause as { code?: string }).code;
-    const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : (cause as Error).message;
-    super(`cannot listen on ${host}:${port} (config key ${key}): ${reason}`, { cause });
-    this.name = 'ListenError';
-  }
-}
-
-function listen(server: Server, port: number, host: string, key: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: unknown): void => reject(new ListenError(key, host, port, err));
-    server.once('error', fail);
-    server.listen(port, host, () => {
-      server.off('error', fail);
-      resolve();
-    });
-  });
+/** startStandalone starts the embedded server with a given config and logger (tests and embedding). */
+export async function startStandalone(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const running = await startProcess('standalone', config, logger, composeStandalone);
+  const http = running.composition.services.find((s): s is HttpListener => s instanceof HttpListener)!;
+  return { config, port: http.port, metricsPort: running.metricsPort, stop: running.stop };
 }

@@ -4,3 +4,4 @@ export { RETRYABLE_STATUSES, classifyStatus, postWebhook, safeUrl, signedRequest
 export { WebhookMetrics, type DeliveryResult } from './metrics.js';
 export { WebhookFailure, WebhookWorker, type WebhookWorkerOptions } from './worker.js';
 export { workerOptionsFromConfig } from './settings.js';
+export { composeWebhook, webhookWorkerService } from './service.js';

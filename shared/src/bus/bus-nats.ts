@@ -2,6 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../telemetry/logger.js';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+import { redactUrl } from '../errors/redact.js';
 import type { AppId, ChannelName, NodeId } from '../ids.js';
 import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
 import { decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, type Envelope } from './envelope.js';
@@ -63,7 +64,7 @@ export class NatsBus implements Bus {
       await nc.flush();
       return bus;
     } catch (err) {
-      throw new DependencyUnavailable('nats', `cannot reach NATS at ${options.servers.join(', ')}: ${(err as Error).message}`);
+      throw new DependencyUnavailable('nats', 'NATS is unreachable', `cannot reach ${options.servers.map(redactUrl).join(', ')}: ${(err as Error).message}`);
     }
   }
 

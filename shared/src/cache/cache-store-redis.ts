@@ -46,6 +46,11 @@ export class RedisCacheStore implements CacheStore {
     return deleteByPrefix(this.redis, this.prefix);
   }
 
+  /** isConnected is true while the Redis connection is up (readiness). */
+  isConnected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

@@ -1,5 +1,6 @@
 import { APP_DEFAULTS } from '../apps/app.js';
-import { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, type Field } from './schema.js';
+import { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS } from './schema.js';
+import type { Field } from './setting.js';
 
 /**
  * configReference renders the configuration reference as Markdown from the schema: the server keys,

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseToml } from 'smol-toml';
 import { APP_DEFAULTS, type App } from '../apps/app.js';
 import { ConfigError, type ServerConfig } from './config.js';
-import { DEFAULT_APP_ENV, FIELDS, type Field, type FieldKind } from './schema.js';
+import { DEFAULT_APP_ENV, FIELDS } from './schema.js';
+import type { Field, FieldKind } from './setting.js';
 
 type Tree = Record<string, unknown>;
 
@@ -140,7 +141,21 @@ export function buildConfig(sources: readonly ConfigSource[], env: Record<string
   setPath(out, 'app_manager.array.apps', withDefaultApp(apps ?? [], env));
   const config = out as unknown as ServerConfig;
   if (config.app_manager.driver === 'array') config.app_manager.driver = 'memory';
+  if (config.environment === 'production') checkProduction(config);
   return config;
+}
+
+/** WELL_KNOWN_SECRET is the default app's secret, printed in every quick start: never one for production. */
+const WELL_KNOWN_SECRET = 'app-secret';
+
+/** checkProduction refuses settings that are fine on a laptop and dangerous in production. */
+function checkProduction(config: ServerConfig): void {
+  const exposed = config.app_manager.array.apps.find((app) => app.secret === WELL_KNOWN_SECRET);
+  if (exposed !== undefined) {
+    throw new ConfigError(
+      `environment = production: app "${exposed.id}" uses the well-known default secret; configure your apps (app_manager.array.apps or SOCKUDO_DEFAULT_APP_SECRET) with secrets of your own`,
+    );
+  }
 }
 
 /**
@@ -153,6 +168,13 @@ function withDefaultApp(apps: App[], env: Record<string, string | undefined>): A
   if (given.length === 0 && apps.length > 0) return apps;
   const id = env.SOCKUDO_DEFAULT_APP_ID || 'app-id';
   const base = apps.find((a) => a.id === id);
+  // why: next to configured apps, the well-known app-id / app-key / app-secret must never appear by accident; a
+  // new app from the environment needs its id, key and secret spelled out.
+  if (base === undefined && apps.length > 0 && !(env.SOCKUDO_DEFAULT_APP_ID && env.SOCKUDO_DEFAULT_APP_KEY && env.SOCKUDO_DEFAULT_APP_SECRET)) {
+    throw new ConfigError(
+      `environment variable ${given[0]}: no configured app has id "${id}"; to add one next to the configured apps, set SOCKUDO_DEFAULT_APP_ID, SOCKUDO_DEFAULT_APP_KEY and SOCKUDO_DEFAULT_APP_SECRET`,
+    );
+  }
   const app = (base ? structuredClone(base) : parseApp({ id, key: 'app-key', secret: 'app-secret' }, 'defaults', 'app', false)) as unknown as Tree;
   for (const name of given) {
     const field = DEFAULT_APP_ENV[name]!;

@@ -1,73 +1,22 @@
 import { APP_DEFAULTS, type App } from '../apps/app.js';
+import { API } from './sections/api.js';
+import { CHANNELS } from './sections/channels.js';
+import { DRIVERS } from './sections/drivers.js';
+import { GATEWAY } from './sections/gateway.js';
+import { PRESENCE } from './sections/presence.js';
+import { SERVER } from './sections/server.js';
+import { WEBHOOKS } from './sections/webhooks.js';
+import { fieldsOf, type Field } from './setting.js';
 
-/** FieldKind is the type of one config value. */
-export type FieldKind = 'string' | 'int' | 'number' | 'bool' | 'string[]';
+/**
+ * SCHEMA is the server's config schema: every key with its kind, default, environment variables and doc,
+ * grouped in one section per owner. The config type (`ServerConfig`), the loader and the README's config
+ * tables all come from it.
+ */
+export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...DRIVERS } as const;
 
-/** Field describes one config key: where it lives, its type, default, env names and a one-line doc. */
-export interface Field {
-  /** path is the dotted key in TOML/JSON files, e.g. `metrics.port`. */
-  path: string;
-  kind: FieldKind;
-  default: string | number | boolean | string[];
-  /** env lists environment variables that set this key, highest priority first. */
-  env?: string[];
-  /** choices restricts a string to these values. */
-  choices?: string[];
-  /** min is the smallest accepted number. */
-  min?: number;
-  /** max is the largest accepted number. */
-  max?: number;
-  unit?: string;
-  doc: string;
-}
-
-/** FIELDS is the server's config schema; the README's config table is generated from it. */
-export const FIELDS: Field[] = [
-  { path: 'host', kind: 'string', default: '0.0.0.0', env: ['HOST'], doc: 'Address the WebSocket and HTTP listener binds.' },
-  { path: 'port', kind: 'int', default: 6001, min: 0, max: 65535, env: ['PORT'], doc: 'Port of the WebSocket (/app) and HTTP API (/apps) listener.' },
-  { path: 'debug', kind: 'bool', default: false, env: ['DEBUG'], doc: 'Log at debug level.' },
-  { path: 'log_level', kind: 'string', default: 'info', env: ['LOG_LEVEL'], choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'Log level (debug = true forces debug).' },
-  { path: 'activity_timeout', kind: 'int', default: 120, min: 1, unit: 's', env: ['ACTIVITY_TIMEOUT'], doc: 'Seconds of silence before the server pings a socket; sent to clients in connection_established.' },
-  { path: 'pong_timeout', kind: 'int', default: 30, min: 1, unit: 's', env: ['PONG_TIMEOUT'], doc: 'Seconds to wait for any frame after a server ping before closing with 4201.' },
-  { path: 'shutdown_grace_period', kind: 'number', default: 3, min: 0, unit: 's', env: ['SHUTDOWN_GRACE_PERIOD'], doc: 'Seconds SIGTERM waits for sockets to close (after sending 4200) before exiting.' },
-  { path: 'user_authentication_timeout', kind: 'int', default: 30, min: 1, unit: 's', env: ['USER_AUTHENTICATION_TIMEOUT'], doc: 'Seconds a socket of an app with enable_authorized_connections has to sign in or subscribe privately.' },
-  { path: 'instance.process_id', kind: 'string', default: '', env: ['INSTANCE_PROCESS_ID'], doc: 'Node id in a cluster; generated when empty.' },
-  { path: 'metrics.enabled', kind: 'bool', default: true, env: ['METRICS_ENABLED'], doc: 'Serve Prometheus metrics.' },
-  { path: 'metrics.host', kind: 'string', default: '0.0.0.0', env: ['METRICS_HOST'], doc: 'Address of the metrics listener.' },
-  { path: 'metrics.port', kind: 'int', default: 9601, min: 0, max: 65535, env: ['METRICS_PORT'], doc: 'Port of the metrics listener (GET /metrics).' },
-  { path: 'metrics.prometheus.prefix', kind: 'string', default: 'sockudo_', env: ['METRICS_PROMETHEUS_PREFIX'], doc: 'Prefix of every metric name.' },
-  { path: 'app_manager.driver', kind: 'string', default: 'memory', env: ['APP_MANAGER_DRIVER'], choices: ['memory', 'array'], doc: 'Where apps come from: `memory` (alias `array`) reads app_manager.array.apps.' },
-  { path: 'websocket.max_connections', kind: 'int', default: 0, min: 0, env: ['WEBSOCKET_MAX_CONNECTIONS'], doc: 'Sockets this node accepts before refusing with 4100; zero means no limit.' },
-  { path: 'websocket.max_buffered_bytes', kind: 'int', default: 1048576, min: 1024, unit: 'bytes', env: ['WEBSOCKET_MAX_BUFFERED_BYTES'], doc: 'Outbound bytes a socket may have queued before it is closed with 4100 (slow consumer).' },
-  { path: 'websocket.max_payload_kb', kind: 'int', default: 64, min: 1, unit: 'KiB', env: ['WEBSOCKET_MAX_PAYLOAD_KB'], doc: 'Largest client frame accepted; larger frames close the socket with 1009.' },
-  { path: 'http_api.request_limit_in_mb', kind: 'number', default: 1, min: 0.001, unit: 'MiB', env: ['HTTP_API_REQUEST_LIMIT_IN_MB'], doc: 'Largest HTTP request body; larger bodies get 413.' },
-  { path: 'channel_limits.cache_ttl', kind: 'int', default: 1800, min: 1, unit: 's', env: ['CHANNEL_LIMITS_CACHE_TTL'], doc: 'Seconds a cache channel keeps its last event.' },
-  { path: 'subscription_count.throttle_ms', kind: 'int', default: 5000, min: 0, unit: 'ms', env: ['SUBSCRIPTION_COUNT_THROTTLE_MS'], doc: 'Minimum interval of subscription_count events on channels above 100 subscribers.' },
-  { path: 'database.redis.url', kind: 'string', default: 'redis://127.0.0.1:6379', env: ['REDIS_URL'], doc: 'Redis holding presence state and cache channels in the distributed shape.' },
-  { path: 'database.redis.key_prefix', kind: 'string', default: 'sockudo:', env: ['REDIS_KEY_PREFIX'], doc: 'Prefix of every Redis key this server writes.' },
-  { path: 'queue.driver', kind: 'string', default: 'memory', env: ['QUEUE_DRIVER'], choices: ['memory', 'redis'], doc: 'Job queue of webhooks: `memory` (in process, embedded) or `redis` (BullMQ, the distributed shape and the webhook service).' },
-  { path: 'queue.redis.url_override', kind: 'string', default: '', env: ['QUEUE_REDIS_URL_OVERRIDE'], doc: 'Redis URL of the job queues; empty uses database.redis.url.' },
-  { path: 'queue.redis.prefix', kind: 'string', default: 'sockudo_queue', env: ['QUEUE_REDIS_PREFIX'], doc: 'Prefix of the job queues\' Redis keys (no `:` at the end; BullMQ adds it).' },
-  { path: 'queue.redis.concurrency', kind: 'int', default: 5, min: 1, env: ['QUEUE_REDIS_CONCURRENCY'], doc: 'Webhook deliveries one worker runs at once (times webhooks.batching.size when batching).' },
-  { path: 'queue.redis.lock_duration_ms', kind: 'int', default: 30000, min: 100, unit: 'ms', env: ['QUEUE_REDIS_LOCK_DURATION_MS'], doc: 'How long a dead worker\'s jobs stay claimed before another worker redelivers them.' },
-  { path: 'webhooks.vacate_delay_ms', kind: 'int', default: 3000, min: 0, unit: 'ms', env: ['WEBHOOKS_VACATE_DELAY_MS'], doc: 'channel_vacated and member_removed wait this long and are dropped if the channel is re-occupied or the member returns; zero sends them at once.' },
-  { path: 'webhooks.timeout_ms', kind: 'int', default: 10000, min: 1, unit: 'ms', env: ['WEBHOOKS_TIMEOUT_MS'], doc: 'A webhook request without a response in this time fails and is retried.' },
-  { path: 'webhooks.retry.base_delay_ms', kind: 'int', default: 1000, min: 1, unit: 'ms', env: ['WEBHOOKS_RETRY_BASE_DELAY_MS'], doc: 'Ceiling of the first retry delay; each retry doubles it (full jitter keeps 50-100 % of it).' },
-  { path: 'webhooks.retry.max_delay_ms', kind: 'int', default: 60000, min: 1, unit: 'ms', env: ['WEBHOOKS_RETRY_MAX_DELAY_MS'], doc: 'Largest delay between two attempts of one webhook.' },
-  { path: 'webhooks.retry.max_elapsed_ms', kind: 'int', default: 300000, min: 0, unit: 'ms', env: ['WEBHOOKS_RETRY_MAX_ELAPSED_MS'], doc: 'A webhook still failing this long after its first attempt becomes a dead letter.' },
-  { path: 'webhooks.batching.enabled', kind: 'bool', default: false, env: ['WEBHOOKS_BATCHING_ENABLED'], doc: 'Send several events of one app to one endpoint in one request.' },
-  { path: 'webhooks.batching.duration', kind: 'int', default: 50, min: 1, unit: 'ms', env: ['WEBHOOKS_BATCHING_DURATION'], doc: 'How long a batch collects events before it is sent.' },
-  { path: 'webhooks.batching.size', kind: 'int', default: 100, min: 1, env: ['WEBHOOKS_BATCHING_SIZE'], doc: 'Most events in one batch; a full batch is sent at once.' },
-  { path: 'adapter.driver', kind: 'string', default: 'local', env: ['ADAPTER_DRIVER'], choices: ['local', 'nats'], doc: 'Fan-out bus: `local` (in process, one node) or `nats` (separate gateway/api/presence processes).' },
-  { path: 'adapter.nats.servers', kind: 'string[]', default: ['nats://127.0.0.1:4222'], env: ['NATS_SERVERS'], doc: 'NATS server URLs (comma-separated in the environment).' },
-  { path: 'adapter.nats.prefix', kind: 'string', default: 'sockudo', env: ['NATS_PREFIX'], doc: 'First subject token of every bus subject; clusters sharing a NATS server need different prefixes.' },
-  { path: 'adapter.cluster_health.heartbeat_interval_ms', kind: 'int', default: 10000, min: 10, unit: 'ms', env: ['CLUSTER_HEALTH_HEARTBEAT_INTERVAL_MS'], doc: 'How often a gateway heartbeats to the presence service (and the presence service looks for dead gateways).' },
-  { path: 'adapter.cluster_health.node_timeout_ms', kind: 'int', default: 30000, min: 10, unit: 'ms', env: ['CLUSTER_HEALTH_NODE_TIMEOUT_MS'], doc: 'A gateway silent this long is dead: its sockets leave every channel and member_removed is sent.' },
-  { path: 'presence.grpc_url', kind: 'string', default: '127.0.0.1:50051', env: ['PRESENCE_GRPC_URL'], doc: 'Address (host:port) of the presence service, for gateways and api.' },
-  { path: 'presence.grpc_host', kind: 'string', default: '0.0.0.0', env: ['PRESENCE_GRPC_HOST'], doc: 'Address the presence service binds.' },
-  { path: 'presence.grpc_port', kind: 'int', default: 50051, min: 0, env: ['PRESENCE_GRPC_PORT'], doc: 'Port the presence service listens on.' },
-  { path: 'presence.grpc_deadline_ms', kind: 'int', default: 2000, min: 1, unit: 'ms', env: ['PRESENCE_GRPC_DEADLINE_MS'], doc: 'Deadline of each call to the presence service; past it the caller gets a clear error, never a hang.' },
-];
+/** FIELDS lists every setting of SCHEMA with its dotted path, in declaration order. */
+export const FIELDS: readonly Field[] = fieldsOf(SCHEMA);
 
 /**
  * DEFAULT_APP_ENV maps environment variables to fields of the default app: `SOCKUDO_DEFAULT_APP_<FIELD>`

@@ -1,7 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AppStore } from '../apps/app-store.js';
-import { asAppId } from '../ids.js';
 import { HttpError, payloadTooLarge } from '../protocol/http-errors.js';
 
 /** readBody collects a request body, failing with 413 as soon as it passes `limitBytes`. */
@@ -49,45 +47,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-/**
- * handleHealth answers `GET /` and `GET /up` with 200 `OK`, and `GET /up/{app_id}` with 200 or 404.
- * Returns false for any other request so that the caller can route it.
- */
-export function handleHealth(req: IncomingMessage, res: ServerResponse, apps: AppStore): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const path = (req.url ?? '/').split('?')[0]!;
-  if (path === '/' || path === '/up') {
-    sendText(res, 200, 'OK');
-    return true;
-  }
-  const match = /^\/up\/([^/]+)$/.exec(path);
-  if (match === null) return false;
-  let appId: string;
-  try {
-    appId = decodeURIComponent(match[1]!);
-  } catch {
-    // why: this runs inside the request listener; a URIError thrown here would crash the process.
-    sendText(res, 400, 'Bad app id encoding');
-    return true;
-  }
-  apps.byId(asAppId(appId)).then(
-    (app) => (app ? sendText(res, 200, 'OK') : sendText(res, 404, 'App not found')),
-    () => sendText(res, 503, 'App store unavailable'),
-  );
-  return true;
-}
-
-/** listen binds an HTTP server to host:port (0 picks a free port) and resolves once it listens. */
-export function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /**

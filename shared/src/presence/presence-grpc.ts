@@ -12,6 +12,8 @@ export interface GrpcPresenceOptions {
   url: string;
   /** deadlineMs bounds every call; past it the call fails with DependencyUnavailable. Default 2000. */
   deadlineMs?: number;
+  /** onUnavailable is told of every call that failed because the presence service is unreachable. */
+  onUnavailable?: (err: DependencyUnavailable) => void;
 }
 
 type Unary = (request: unknown, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, reply: unknown) => void) => void;
@@ -118,7 +120,9 @@ export class GrpcPresence implements Presence, NodeRegistry {
       fn(request, { deadline: Date.now() + deadlineMs }, (err, reply) => {
         if (err === null) return resolve(reply as T);
         if (UNAVAILABLE.has(err.code)) {
-          reject(new DependencyUnavailable('presence', `presence service at ${this.options.url} unavailable: ${err.details || err.message}`));
+          const unavailable = new DependencyUnavailable('presence', 'the presence service is unavailable', `${this.options.url} ${method}: ${err.details || err.message}`);
+          this.options.onUnavailable?.(unavailable);
+          reject(unavailable);
         } else {
           reject(new Error(`presence service ${method} failed: ${err.details || err.message}`));
         }

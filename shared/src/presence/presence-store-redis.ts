@@ -132,6 +132,11 @@ export class RedisPresenceStore implements PresenceStore {
     return deleteByPrefix(this.redis, this.prefix);
   }
 
+  /** isConnected is true while the Redis connection is up (readiness). */
+  isConnected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

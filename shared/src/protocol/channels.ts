@@ -57,6 +57,8 @@ export function channelNameProblem(name: unknown, maxLength: number): string | u
     const userId = name.slice(SERVER_TO_USER_PREFIX.length);
     if (userId.length === 0) return 'server-to-user channel names need a user id';
     if (CONTROL_CHARS.test(userId)) return 'user id in a server-to-user channel has control characters';
+    // why: a lone surrogate has no UTF-8 form; two such names would encode to the same bus subject.
+    if (!userId.isWellFormed()) return 'user id in a server-to-user channel is not valid Unicode';
     return undefined;
   }
   if (!NAME_CHARS.test(name)) return 'channel name has characters outside A-Z a-z 0-9 _ - = @ , . ;';

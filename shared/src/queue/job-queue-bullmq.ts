@@ -80,6 +80,11 @@ export class BullMqJobQueue<T> implements JobQueue<T>, DeadLetterCounter {
     return new BullMqJobQueue<T>(options, connection);
   }
 
+  /** isConnected is true while the queue's Redis connection is up (readiness). */
+  isConnected(): boolean {
+    return this.connection.status === 'ready';
+  }
+
   async add(job: T, options: JobOptions = {}): Promise<void> {
     await this.queue.add(JOB_NAME, job, {
       ...(options.jobId !== undefined ? { jobId: options.jobId } : {}),

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+import { redactUrl } from '../errors/redact.js';
 
 /** RedisOptions say where Redis is and how long one command may take. */
 export interface RedisOptions {
@@ -28,7 +29,7 @@ export async function openRedis(options: RedisOptions): Promise<Redis> {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new DependencyUnavailable('redis', `cannot reach Redis at ${safeUrl(options.url)}: ${(err as Error).message}`);
+    throw new DependencyUnavailable('redis', 'Redis is unreachable', `cannot reach ${redactUrl(options.url)}: ${(err as Error).message}`);
   }
   return redis;
 }
@@ -40,7 +41,7 @@ export async function redisCall<T>(op: () => Promise<T>): Promise<T> {
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     if (/ERR|WRONGTYPE|NOSCRIPT/.test(message) && !/Connection|writeable|timed out|closed/i.test(message)) throw err;
-    throw new DependencyUnavailable('redis', `Redis is unavailable: ${message}`);
+    throw new DependencyUnavailable('redis', 'Redis is unavailable', message);
   }
 }
 
@@ -52,8 +53,4 @@ export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void
     if (keys.length > 0) await redis.unlink(...keys);
     cursor = next;
   } while (cursor !== '0');
-}
-
-function safeUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

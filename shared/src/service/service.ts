@@ -10,3 +10,22 @@ export interface Service {
   /** stop ends the service's work, letting work in flight finish for up to `graceMs` milliseconds. */
   stop(graceMs: number): Promise<void>;
 }
+
+/** ServiceHooks are the start and stop of something that is not a Service itself. */
+export interface ServiceHooks {
+  start?(): void | Promise<void>;
+  stop?(graceMs: number): void | Promise<void>;
+}
+
+/** defineService makes a Service from start/stop hooks (a timer, a consumer, a sweeper). */
+export function defineService(name: string, hooks: ServiceHooks): Service {
+  return {
+    name,
+    start: async () => {
+      await hooks.start?.();
+    },
+    stop: async (graceMs) => {
+      await hooks.stop?.(graceMs);
+    },
+  };
+}

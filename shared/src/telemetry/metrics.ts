@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** AppMetrics are the per-app children of the socket and HTTP metrics, resolved once per app. */
@@ -84,31 +83,5 @@ export class Metrics {
       this.perApp.set(appId, m);
     }
     return m;
-  }
-
-  /** serve starts the `GET /metrics` listener; resolves with the bound server. */
-  async serve(host: string, port: number): Promise<Server> {
-    const server = createServer((req, res) => {
-      if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-        this.registry.metrics().then(
-          (text) => {
-            res.writeHead(200, { 'Content-Type': this.registry.contentType });
-            res.end(text);
-          },
-          () => {
-            res.writeHead(500);
-            res.end();
-          },
-        );
-        return;
-      }
-      res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('Not found');
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return server;
   }
 }

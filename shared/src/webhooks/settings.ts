@@ -1,33 +1,48 @@
-import type { ServerConfig } from '../config/config.js';
-import { BullMqJobQueue } from '../queue/job-queue-bullmq.js';
-import { MemoryJobQueue } from '../queue/job-queue-memory.js';
+import type { AppStore } from '../apps/app-store.js';
+import type { DriverSettings, WebhookSettings } from '../config/config.js';
+import type { Opened } from '../drivers/opened.js';
+import { openQueue } from '../drivers/queue.js';
 import type { DeadLetterCounter, JobQueue, RetryPolicy } from '../queue/job-queue.js';
+import type { Logger } from '../telemetry/logger.js';
 import { WEBHOOK_QUEUE, type WebhookJob } from './jobs.js';
+import { QueueWebhookSink } from './webhook-sink-queue.js';
 
 /** webhookRetryPolicy reads the webhook retry policy (`webhooks.retry.*`) from the config. */
-export function webhookRetryPolicy(config: ServerConfig): RetryPolicy {
+export function webhookRetryPolicy(config: WebhookSettings): RetryPolicy {
   const r = config.webhooks.retry;
   return { baseDelayMs: r.base_delay_ms, maxDelayMs: r.max_delay_ms, maxElapsedMs: r.max_elapsed_ms };
 }
 
-/** queueRedisUrl is the Redis URL of the job queues: `queue.redis.url_override`, else `database.redis.url`. */
-export function queueRedisUrl(config: ServerConfig): string {
-  return config.queue.redis.url_override !== '' ? config.queue.redis.url_override : config.database.redis.url;
-}
+/** WebhookQueue is the `webhooks` job queue with its dead-letter count (metrics). */
+export type WebhookQueue = JobQueue<WebhookJob> & DeadLetterCounter;
 
 /**
  * openWebhookQueue opens the `webhooks` job queue the config asks for: in memory (`queue.driver = "memory"`,
- * the embedded server) or BullMQ on Redis (`"redis"`, what producers of the distributed shape and the
- * webhook service share). Pass `driver` to force one (the webhook service always uses Redis).
+ * the embedded server) or BullMQ on Redis (`"redis"`), with the webhook retry policy. Pass `driver` to force
+ * one: producers and the worker of the distributed shape always share the Redis queue.
  */
-export async function openWebhookQueue(config: ServerConfig, driver = config.queue.driver): Promise<JobQueue<WebhookJob> & DeadLetterCounter> {
-  const retry = webhookRetryPolicy(config);
-  if (driver === 'memory') return new MemoryJobQueue<WebhookJob>(retry);
-  return BullMqJobQueue.connect<WebhookJob>({
-    url: queueRedisUrl(config),
-    name: WEBHOOK_QUEUE,
-    prefix: config.queue.redis.prefix,
-    retry,
-    lockDurationMs: config.queue.redis.lock_duration_ms,
-  });
+export function openWebhookQueue(
+  config: Pick<DriverSettings, 'queue' | 'database'> & WebhookSettings,
+  driver?: DriverSettings['queue']['driver'],
+): Promise<Opened<WebhookQueue>> {
+  return openQueue<WebhookJob>(WEBHOOK_QUEUE, config, { retry: webhookRetryPolicy(config), driver });
+}
+
+/** FLUSH_ON_CLOSE_MS bounds how long closing waits for held-back events to reach the queue (Redis may be down). */
+const FLUSH_ON_CLOSE_MS = 2000;
+
+/**
+ * openWebhookSink puts a QueueWebhookSink on a webhook queue; closing it waits (at most 2 s) until the events
+ * emitted so far are on the queue.
+ */
+export async function openWebhookSink(queue: WebhookQueue, apps: AppStore, config: WebhookSettings, logger: Logger): Promise<Opened<QueueWebhookSink>> {
+  const sink = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
+  return {
+    port: sink,
+    close: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([sink.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_ON_CLOSE_MS)))]);
+      clearTimeout(timer);
+    },
+  };
 }

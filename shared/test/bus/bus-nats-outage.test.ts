@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DependencyUnavailable, NatsBus, type BusMessage } from '@sockudo-ts/shared';
+import { DependencyUnavailable, type BusMessage } from '@sockudo-ts/shared';
+import { NatsBus } from '@sockudo-ts/shared/implementations';
 import { NATS_SERVER_BINARY, binariesPresent, startNatsServer, waitFor, type ChildService } from '../../../tests/kit/index.js';
 
 const present = binariesPresent('NatsBus outage', NATS_SERVER_BINARY);

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { NatsBus } from '@sockudo-ts/shared';
+import { NatsBus } from '@sockudo-ts/shared/implementations';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { describeBusContract } from './bus-contract.js';
 

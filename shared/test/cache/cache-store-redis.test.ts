@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { RedisCacheStore } from '@sockudo-ts/shared';
+import { RedisCacheStore } from '@sockudo-ts/shared/implementations';
 import { REDIS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { describeCacheStoreContract } from './cache-store-contract.js';
 

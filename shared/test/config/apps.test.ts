@@ -188,6 +188,21 @@ describe('the default app', () => {
     expect(apps.map((a) => a.id)).toEqual(['full', 'minimal', 'env-id']);
   });
 
+  it('never adds the well-known default app next to configured apps: a new app needs its id, key and secret', () => {
+    const files = { 'a.toml': FULL_TOML };
+    expect(() => load(files, ['--config', 'a.toml'], { SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES: 'true' })).toThrow(
+      /SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES: no configured app has id "app-id"; .* set SOCKUDO_DEFAULT_APP_ID, SOCKUDO_DEFAULT_APP_KEY and SOCKUDO_DEFAULT_APP_SECRET/,
+    );
+    expect(() => load(files, ['--config', 'a.toml'], { SOCKUDO_DEFAULT_APP_ID: 'new', SOCKUDO_DEFAULT_APP_KEY: 'new-key' })).toThrow(/no configured app has id "new"/);
+  });
+
+  it('refuses the well-known default secret when environment = production, and says why', () => {
+    expect(() => load({}, [], { ENVIRONMENT: 'production' })).toThrow(/environment = production: app "app-id" uses the well-known default secret/);
+    expect(() => load({}, [], { ENVIRONMENT: 'production', SOCKUDO_DEFAULT_APP_SECRET: 'app-secret' })).toThrow(/well-known default secret/);
+    const apps = load({}, [], { ENVIRONMENT: 'production', SOCKUDO_DEFAULT_APP_SECRET: 'a-long-random-secret' }).app_manager.array.apps;
+    expect(apps.map((a) => a.secret)).toEqual(['a-long-random-secret']);
+  });
+
   it('overrides the fields of the file\'s app with the same id, keeping the rest (environment > file)', () => {
     const env = { SOCKUDO_DEFAULT_APP_ID: 'full', SOCKUDO_DEFAULT_APP_SECRET: 'rotated', SOCKUDO_DEFAULT_APP_ENABLED: 'true' };
     const apps = load({ 'a.toml': FULL_TOML }, ['--config', 'a.toml'], env).app_manager.array.apps;

@@ -88,7 +88,7 @@ describe('a bad value stops start-up with a message naming the key and the file'
   });
 
   it('refuses an environment app whose key another app already uses', () => {
-    expect(failure({ 'a.toml': APP }, ['--config', 'a.toml'], { SOCKUDO_DEFAULT_APP_ID: 'other', SOCKUDO_DEFAULT_APP_KEY: 'k' })).toMatch(
+    expect(failure({ 'a.toml': APP }, ['--config', 'a.toml'], { SOCKUDO_DEFAULT_APP_ID: 'other', SOCKUDO_DEFAULT_APP_KEY: 'k', SOCKUDO_DEFAULT_APP_SECRET: 's2' })).toMatch(
       /SOCKUDO_DEFAULT_APP_KEY: key "k" is already used by app "a"/,
     );
   });

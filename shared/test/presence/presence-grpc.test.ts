@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DependencyUnavailable, GrpcPresence } from '@sockudo-ts/shared';
+import { DependencyUnavailable } from '@sockudo-ts/shared';
+import { GrpcPresence } from '@sockudo-ts/shared/implementations';
 import { freePort } from '../../../tests/kit/processes.js';
 
 describe('GrpcPresence', () => {
@@ -25,7 +26,8 @@ describe('GrpcPresence', () => {
     const started = Date.now();
     const err = await client.connect('a', '1.1', 'n').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailable);
-    expect((err as Error).message).toMatch(/presence service at 127\.0\.0\.1:\d+ unavailable/);
+    expect((err as Error).message).toBe('the presence service is unavailable');
+    expect((err as DependencyUnavailable).detail).toMatch(/^127\.0\.0\.1:\d+ /);
     expect(Date.now() - started).toBeLessThan(1000);
     client.close();
   });

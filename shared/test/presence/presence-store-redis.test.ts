@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { RedisPresenceStore } from '@sockudo-ts/shared';
+import { RedisPresenceStore } from '@sockudo-ts/shared/implementations';
 import { REDIS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { describePresenceStoreContract } from './presence-store-contract.js';
 

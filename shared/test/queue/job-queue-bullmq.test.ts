@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { BullMqJobQueue } from '@sockudo-ts/shared';
+import { BullMqJobQueue } from '@sockudo-ts/shared/implementations';
 import { REDIS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { CONTRACT_RETRY, describeJobQueueContract, type TestJob } from './job-queue-contract.js';
 

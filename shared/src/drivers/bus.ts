@@ -1,0 +1,41 @@
+import type { Bus } from '../bus/bus.js';
+import { MemoryBus } from '../bus/bus-memory.js';
+import type { DriverSettings, ServerSettings } from '../config/config.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Opened } from './opened.js';
+
+/** BusDriverOptions tune the bus a process opens. */
+export interface BusDriverOptions {
+  logger: Logger;
+  /**
+   * bufferWhileReconnecting keeps publishes in the NATS client's reconnect buffer during an outage instead of
+   * failing them (the presence service's member_removed must survive a short outage). Default false.
+   */
+  bufferWhileReconnecting?: boolean;
+}
+
+/**
+ * openBus opens the fan-out bus `adapter.driver` names: `local` is the in-process MemoryBus, `nats` a NatsBus
+ * (loaded only then) with a readiness probe. Pass `driver` to force one: the embedded server is always
+ * `local`. Fails with DependencyUnavailable when NATS does not answer.
+ */
+export async function openBus(
+  config: Pick<DriverSettings, 'adapter'> & Pick<ServerSettings, 'instance'>,
+  options: BusDriverOptions,
+  driver: DriverSettings['adapter']['driver'] = config.adapter.driver,
+): Promise<Opened<Bus>> {
+  const { adapter } = config;
+  if (driver === 'local') {
+    const bus = new MemoryBus();
+    return { port: bus, close: () => bus.close() };
+  }
+  const { NatsBus } = await import('../bus/bus-nats.js');
+  const bus = await NatsBus.connect({
+    servers: adapter.nats.servers,
+    prefix: adapter.nats.prefix,
+    node: config.instance.process_id,
+    logger: options.logger,
+    bufferWhileReconnecting: options.bufferWhileReconnecting,
+  });
+  return { port: bus, probe: { name: 'nats', ready: () => bus.isConnected() }, close: () => bus.close() };
+}

@@ -1,0 +1,12 @@
+// The concrete driver classes of @sockudo-ts/shared (NATS, Redis, BullMQ, gRPC), for tests, tools and the
+// presence service's gRPC server. Services open drivers through the factories of the main entry point instead,
+// which load these modules only when the config asks for them.
+export { NatsBus, type NatsBusOptions } from './bus/bus-nats.js';
+export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, newMessageId, type Envelope } from './bus/envelope.js';
+export { channelSubject, controlSubject, decodeToken, encodeToken } from './bus/subjects.js';
+export { RedisCacheStore, type RedisCacheStoreOptions } from './cache/cache-store-redis.js';
+export { GrpcPresence, type GrpcPresenceOptions } from './presence/presence-grpc.js';
+export { PRESENCE_PROTO, fromProtoMember, loadPresenceService, toProtoMember, type ProtoMember } from './grpc/presence-proto.js';
+export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence/presence-store-redis.js';
+export type { RedisOptions } from './redis/redis-connection.js';
+export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';
