@@ -7,9 +7,9 @@ import { REDIS, deleteKeys, reachable, uniquePrefix } from '../kit/index.js';
 import { ROOT, STANDALONE_MAIN, buildOnce } from '../kit/process.js';
 
 // Drivers load on demand (issue 8 §3): `npm start` with no external service configured never loads the NATS,
-// BullMQ, ioredis or gRPC packages; asking for a Redis-backed driver loads ioredis and BullMQ then.
+// BullMQ, ioredis, gRPC, Prisma or SQL driver packages; asking for a Redis-backed driver loads ioredis and BullMQ then.
 
-const HEAVY = /\/node_modules\/(@nats-io|bullmq|ioredis|@grpc)\//;
+const HEAVY = /\/node_modules\/(@nats-io|bullmq|ioredis|@grpc|@prisma|pg|mariadb)\//;
 
 /** loadedBy starts the built embedded server with an import log, waits for it to listen, stops it, and returns what it loaded. */
 async function loadedBy(dir: string, name: string, env: Record<string, string>): Promise<string[]> {

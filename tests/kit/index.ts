@@ -5,3 +5,4 @@ export * from './protocol.js';
 export * from './cluster.js';
 export * from './processes.js';
 export * from './services.js';
+export * from './tcp-proxy.js';

@@ -28,6 +28,22 @@ export const REDIS: ExternalService = {
   start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
 };
 
+/** POSTGRES is the machine's PostgreSQL server (ENVIRONMENT.md); tests create and drop their own databases. */
+export const POSTGRES: ExternalService = {
+  name: 'PostgreSQL',
+  host: '127.0.0.1',
+  port: 5432,
+  start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+};
+
+/** MARIADB is the machine's MariaDB server (ENVIRONMENT.md); tests create and drop their own databases. */
+export const MARIADB: ExternalService = {
+  name: 'MariaDB',
+  host: '127.0.0.1',
+  port: 3306,
+  start: 'service mariadb start',
+};
+
 /** ServerBinary is a server program that fault tests start on their own ports (to stop and restart it). */
 export interface ServerBinary {
   name: string;
