@@ -41,7 +41,8 @@ describe('architecture: imports', () => {
   it('keeps every package free of import cycles, type-only imports included', () => {
     const cycles: string[] = [];
     for (const pkg of packages) {
-      const files = sourceFiles(join(root, pkg, 'src'));
+      // why: code generators (the Prisma client in src/db/generated, git-ignored) are not held to our layering.
+      const files = sourceFiles(join(root, pkg, 'src')).filter((f) => !f.includes(join('src', 'db', 'generated')));
       const graph = new Map<string, string[]>();
       for (const file of files) {
         // why: a type-only cycle is still two modules that cannot be understood (or moved) one without the other.
