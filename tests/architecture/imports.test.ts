@@ -29,7 +29,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** importsOf lists a file's module specifiers; `import type` is left out, since it is erased at run time. */
+/** importsOf lists a file's module specifiers; `import type` only when `withTypes` is set. */
 function importsOf(file: string, withTypes = false): string[] {
   const text = readFileSync(file, 'utf8');
   return [...text.matchAll(IMPORT)]
@@ -38,13 +38,15 @@ function importsOf(file: string, withTypes = false): string[] {
 }
 
 describe('architecture: imports', () => {
-  it('keeps every package free of run-time import cycles', () => {
+  it('keeps every package free of import cycles, type-only imports included', () => {
     const cycles: string[] = [];
     for (const pkg of packages) {
-      const files = sourceFiles(join(root, pkg, 'src'));
+      // why: code generators (the Prisma client in src/db/generated, git-ignored) are not held to our layering.
+      const files = sourceFiles(join(root, pkg, 'src')).filter((f) => !f.includes(join('src', 'db', 'generated')));
       const graph = new Map<string, string[]>();
       for (const file of files) {
-        const local = importsOf(file)
+        // why: a type-only cycle is still two modules that cannot be understood (or moved) one without the other.
+        const local = importsOf(file, true)
           .filter((s) => s.startsWith('.'))
           .map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')));
         graph.set(file, local);

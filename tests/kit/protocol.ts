@@ -83,3 +83,31 @@ export function collect<T = unknown>(target: { bind(e: string, cb: (d: T, meta?:
   target.bind(event, (data: T, meta?: unknown) => seen.push({ data, meta }));
   return seen;
 }
+
+/**
+ * framesUntilPong sends `pusher:ping` on a raw socket and resolves with every frame that arrives from now
+ * on up to (not including) the pong. The gateway handles a socket's frames in order, so these are the
+ * answers to everything the socket sent before the ping.
+ */
+export async function framesUntilPong(raw: RawClient, timeoutMs = 5000): Promise<RawFrame[]> {
+  const from = raw.frames.length;
+  raw.send({ event: 'pusher:ping', data: {} });
+  await raw.waitFrame((f) => f.event === 'pusher:pong' && raw.frames.indexOf(f) >= from, timeoutMs);
+  const frames = raw.frames.slice(from);
+  return frames.slice(0, frames.findIndex((f) => f.event === 'pusher:pong'));
+}
+
+/**
+ * sendSubscribePairs sends `count` pusher:subscribe + pusher:unsubscribe pairs back to back from a raw
+ * socket, on distinct public channels `${prefix}0`, `${prefix}1`, ..., and returns the channel names.
+ */
+export function sendSubscribePairs(raw: RawClient, prefix: string, count: number): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const channel = `${prefix}${i}`;
+    names.push(channel);
+    raw.send({ event: 'pusher:subscribe', data: { channel } });
+    raw.send({ event: 'pusher:unsubscribe', data: { channel } });
+  }
+  return names;
+}

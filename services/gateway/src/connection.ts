@@ -1,16 +1,24 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { App, AppMetrics, ChannelName, Member, SocketId, UserId } from '@sockudo-ts/shared';
+import type { App, AppMetrics, ChannelName, Member, SocketId, SocketSnapshot, UserId } from '@sockudo-ts/shared';
 import { encodeError } from '@sockudo-ts/shared';
 import { closeReason, encodeTextFrame } from './frame.js';
+import { SerialQueue, type SerialTask } from './serial-queue.js';
 
 /** ChannelState is a socket's view of one of its channels. */
 export interface ChannelState {
   /** active is false until subscription_succeeded has been sent. */
-  active: boolean;
+  readonly active: boolean;
   /** member is the presence member this socket joined as. */
-  member?: Member;
+  readonly member?: Member;
 }
+
+/**
+ * MAX_QUEUED_FRAMES is how many of a socket's frames may wait for their handler before the gateway stops
+ * reading from that socket; it reads again once the backlog is handled.
+ * why: without it a client could pile up frames in memory faster than a remote presence answers.
+ */
+export const MAX_QUEUED_FRAMES = 256;
 
 /**
  * WriteBatcher coalesces the frames written to one socket in one tick into one kernel write: sockets with
@@ -41,46 +49,54 @@ export class WriteBatcher {
       if (conn.bufferedBytes() > this.maxBufferedBytes) this.onSlow(conn);
     }
   };
+
+  /** size is the number of sockets waiting for the next flush (leak checks). */
+  size(): number {
+    return this.queued.length;
+  }
 }
 
 /**
- * Connection is one Pusher socket: identity, app, subscriptions, sign-in and liveness. Frames are written
- * straight to the TCP socket, queued per tick and sent in one write, so that a broadcast frame is built
- * once for all sockets.
+ * Connection is one Pusher socket: identity, app, subscriptions, sign-in, authorization, liveness and the
+ * queue its frames are handled in. Frames are written straight to the TCP socket, queued per tick and sent
+ * in one write, so that a broadcast frame is built once for all sockets.
  */
 export class Connection {
-  readonly channels = new Map<ChannelName, ChannelState>();
-  userId?: UserId;
-  /** userData is the exact signed user_data string of a signed-in socket. */
-  userData?: string;
-  watchlist?: UserId[];
-  /** watchlistQueue holds watchlist notices that arrive while the initial watchlist state is being read. */
-  watchlistQueue?: string[];
-  lastActivity: number;
-  /** pingSentAt is when the server sent pusher:ping; zero when no ping is outstanding. */
-  pingSentAt = 0;
-  /** authorized is true once the socket signed in or joined a private/presence channel. */
-  authorized = false;
+  /** connectedAt is when the socket was admitted (ms since the epoch). */
   readonly connectedAt: number;
-  clientEventWindow = 0;
-  clientEventCount = 0;
-  closed = false;
-  /** work serializes the handling of this socket's frames. */
-  work: Promise<void> = Promise.resolve();
+  private readonly channels = new Map<ChannelName, { active: boolean; member?: Member }>();
+  private user?: { id: UserId; data: string };
+  private watching: readonly UserId[] = NO_USERS;
+  /** heldNotices holds watchlist notices that arrive while the initial watchlist state is being read. */
+  private heldNotices?: string[];
+  private lastActivity: number;
+  /** pingSentAt is when the server sent pusher:ping; zero when no ping is outstanding. */
+  private pingSentAt = 0;
+  private authorized = false;
+  private rateWindow = 0;
+  private rateCount = 0;
+  private closed = false;
+  private paused = false;
+  private readonly work: SerialQueue<Connection>;
   /** head and rest are the frames queued this tick; why: no array for the common single frame. */
   private head: Buffer | undefined;
   private rest: Buffer[] | undefined;
   private readonly raw: Socket;
 
+  /**
+   * @param onTaskError is told when a task of this socket's queue failed (to answer the client).
+   */
   constructor(
     readonly id: SocketId,
     readonly app: App,
-    readonly ws: WebSocket,
+    private readonly ws: WebSocket,
     readonly metrics: AppMetrics,
     private readonly batcher: WriteBatcher,
+    onTaskError: (conn: Connection, err: unknown) => void,
   ) {
     this.raw = (ws as unknown as { _socket: Socket })._socket;
     this.connectedAt = this.lastActivity = Date.now();
+    this.work = new SerialQueue<Connection>(this, onTaskError, readAgain);
   }
 
   /** writeFrame queues a pre-built WebSocket frame; it leaves with the other frames of this tick. */
@@ -136,10 +152,183 @@ export class Connection {
     this.ws.terminate();
   }
 
+  /** markClosed records that the socket is gone; nothing is written to it any more. */
+  markClosed(): void {
+    this.closed = true;
+  }
+
+  /** isClosed is true once the socket is closing or closed, by either side. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** bufferedBytes is how much written data the kernel has not taken yet. */
   bufferedBytes(): number {
     return this.raw.writableLength;
   }
+
+  /**
+   * enqueue runs a task after every task enqueued before it (frame handlers and the cleanup at close).
+   * Past MAX_QUEUED_FRAMES waiting tasks the socket is not read until the backlog is handled.
+   */
+  enqueue(task: SerialTask): void {
+    this.work.push(task);
+    if (!this.paused && this.work.length > MAX_QUEUED_FRAMES) {
+      this.paused = true;
+      this.ws.pause();
+    }
+  }
+
+  /** idle resolves once every task enqueued so far has finished. */
+  idle(): Promise<void> {
+    return this.work.idle();
+  }
+
+  /** touch records activity from the peer: any frame, ping or pong; an outstanding ping is answered. */
+  touch(now = Date.now()): void {
+    this.lastActivity = now;
+    this.pingSentAt = 0;
+  }
+
+  /** pingDue is true when the socket was silent for `activityMs` and no ping is outstanding; it marks the ping sent. */
+  pingDue(now: number, activityMs: number): boolean {
+    if (this.pingSentAt > 0 || now - this.lastActivity <= activityMs) return false;
+    this.pingSentAt = now;
+    return true;
+  }
+
+  /** pongOverdue is true when a ping has been outstanding for more than `pongMs`. */
+  pongOverdue(now: number, pongMs: number): boolean {
+    return this.pingSentAt > 0 && now - this.pingSentAt > pongMs;
+  }
+
+  /** authorize records that the socket signed in or joined a private or presence channel. */
+  authorize(): void {
+    this.authorized = true;
+  }
+
+  /** isAuthorized is true once `authorize` was called. */
+  get isAuthorized(): boolean {
+    return this.authorized;
+  }
+
+  /** authorizationOverdue is true when the app wants authorized sockets and this one took longer than `timeoutMs`. */
+  authorizationOverdue(now: number, timeoutMs: number): boolean {
+    return this.app.enable_authorized_connections && !this.authorized && now - this.connectedAt > timeoutMs;
+  }
+
+  /**
+   * takeClientEventSlot counts a client event against `limit` per second (wall-clock seconds) and says
+   * whether it is allowed. Zero or less means no limit.
+   */
+  takeClientEventSlot(limit: number, now = Date.now()): boolean {
+    if (limit <= 0) return true;
+    const second = Math.floor(now / 1000);
+    if (this.rateWindow !== second) {
+      this.rateWindow = second;
+      this.rateCount = 0;
+    }
+    this.rateCount++;
+    return this.rateCount <= limit;
+  }
+
+  /** subscription is this socket's state on a channel, or undefined when it is not subscribed. */
+  subscription(channel: ChannelName): ChannelState | undefined {
+    return this.channels.get(channel);
+  }
+
+  /** beginSubscription records a pending subscription (not active until `confirmSubscription`). */
+  beginSubscription(channel: ChannelName, member?: Member): void {
+    this.channels.set(channel, member === undefined ? { active: false } : { active: false, member });
+  }
+
+  /** confirmSubscription marks a pending subscription active (subscription_succeeded is being sent). */
+  confirmSubscription(channel: ChannelName): void {
+    const state = this.channels.get(channel);
+    if (state !== undefined) state.active = true;
+  }
+
+  /** endSubscription forgets a channel; false when the socket was not on it. */
+  endSubscription(channel: ChannelName): boolean {
+    return this.channels.delete(channel);
+  }
+
+  /** takeSubscriptions forgets every channel and returns their names (cleanup at close). */
+  takeSubscriptions(): ChannelName[] {
+    const names = [...this.channels.keys()];
+    this.channels.clear();
+    return names;
+  }
+
+  /** userId is the signed-in user, if any. */
+  get userId(): UserId | undefined {
+    return this.user?.id;
+  }
+
+  /** userData is the exact signed user_data string of a signed-in socket. */
+  get userData(): string | undefined {
+    return this.user?.data;
+  }
+
+  /** signIn records the socket's user and the exact user_data it signed; a signed-in socket is authorized. */
+  signIn(userId: UserId, userData: string): void {
+    this.user = { id: userId, data: userData };
+    this.authorized = true;
+  }
+
+  /** watchlist is the users this socket gets online/offline notices for (empty when none). */
+  get watchlist(): readonly UserId[] {
+    return this.watching;
+  }
+
+  /**
+   * startWatching records the watchlist and holds notices back until `releaseWatchlistNotices`, so that
+   * the initial state (being read) goes out before any newer notice.
+   */
+  startWatching(userIds: readonly UserId[]): void {
+    this.watching = userIds;
+    this.heldNotices = [];
+  }
+
+  /** sendWatchlistNotice sends a watchlist notice, or holds it while the initial state is being read. */
+  sendWatchlistNotice(text: string): void {
+    if (this.heldNotices !== undefined) this.heldNotices.push(text);
+    else this.send(text);
+  }
+
+  /** releaseWatchlistNotices sends the notices held since `startWatching`, in order, and stops holding. */
+  releaseWatchlistNotices(): void {
+    const held = this.heldNotices;
+    this.heldNotices = undefined;
+    for (const text of held ?? []) this.send(text);
+  }
+
+  /** snapshot lists this socket for the presence service: its user and its confirmed channels. */
+  snapshot(): SocketSnapshot {
+    const channels: SocketSnapshot['channels'] = [];
+    for (const [channel, state] of this.channels) {
+      if (state.active) channels.push(state.member ? { channel, member: state.member } : { channel });
+    }
+    const user = this.user;
+    return user === undefined
+      ? { app: this.app.id, socketId: this.id, channels }
+      : { app: this.app.id, socketId: this.id, userId: user.id, channels };
+  }
+
+  /** resumeReading reads the socket again after `enqueue` paused it; called when its queue ran dry. */
+  resumeReading(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.ws.resume();
+  }
+}
+
+/** NO_USERS is the watchlist of every socket that watches nobody. */
+const NO_USERS: readonly UserId[] = Object.freeze([]);
+
+/** readAgain is a socket queue's onIdle callback. */
+function readAgain(conn: Connection): void {
+  conn.resumeReading();
 }
 
 /** CLOSE_GRACE_MS is how long a closed socket may take to answer the close before it is cut. */

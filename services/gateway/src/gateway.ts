@@ -13,56 +13,77 @@ import {
   type App,
   type AppStore,
   type Bus,
-  type CacheStore,
   type ChannelPublisher,
   type ControlMessage,
   type Logger,
   type Metrics,
   type NodeId,
+  type NodeSnapshot,
   type Presence,
-  type ServerConfig,
+  type Service,
   type WebhookSink,
 } from '@sockudo-ts/shared';
 import { Connection, WriteBatcher, closeThenCut } from './connection.js';
-import { handleClientEvent } from './client-events.js';
+import type { GatewayContext, GatewaySettings } from './context.js';
+import { handlerFor } from './handlers/index.js';
 import { parseHandshake } from './handshake.js';
-import { LocalChannels } from './local-channels.js';
-import { handleSubscribe, handleUnsubscribe } from './subscriptions.js';
-import { handleSignin, notifyWatchers, UserIndex } from './users.js';
+import { LocalChannels, type LocalChannelSizes } from './local-channels.js';
+import { UserIndex, type UserIndexSizes } from './users.js';
 
 /** GatewayDeps are the ports and settings a gateway is composed from. */
 export interface GatewayDeps {
-  config: ServerConfig;
+  config: GatewaySettings;
   apps: AppStore;
   bus: Bus;
   presence: Presence;
-  cache: CacheStore;
   webhooks: WebhookSink;
   metrics: Metrics;
   logger: Logger;
   nodeId: NodeId;
-  /** publisher sends client events to their channels (one pipeline with the HTTP API). */
+  /** publisher sends client events to their channels and reads cache channels (one pipeline with the HTTP API). */
   publisher: ChannelPublisher;
 }
 
+/** GatewaySizes counts every per-socket, per-channel and per-user collection of a gateway (leak checks). */
+export interface GatewaySizes {
+  /** connections counts open sockets. */
+  connections: number;
+  /** closing counts closed sockets whose cleanup (leaving channels and presence) has not finished. */
+  closing: number;
+  /** admitting counts handshakes past the node cap check that are not open sockets yet. */
+  admitting: number;
+  /** writeQueue counts sockets waiting for the next write batch. */
+  writeQueue: number;
+  channels: LocalChannelSizes;
+  users: UserIndexSizes;
+}
+
+/** SWEEP_INTERVAL_MS is how often the liveness sweep runs. */
+const SWEEP_INTERVAL_MS = 1000;
+/** TERMINATED_CLEANUP_MS bounds how long stop waits for the cleanup of sockets it had to cut. */
+const TERMINATED_CLEANUP_MS = 1000;
+
 /**
- * Gateway owns WebSocket connections: the handshake, the Pusher protocol on each socket, local
- * subscriptions and fan-out of bus messages, liveness and shutdown. Attach it to an HTTP server's
- * `upgrade` event with `handleUpgrade`.
+ * Gateway owns WebSocket connections: the handshake, the socket lifecycle, frame dispatch (each socket's
+ * frames handled strictly in arrival order by the handlers in handlers/), control messages, liveness and
+ * shutdown. Attach it to an HTTP server's `upgrade` event with `handleUpgrade`.
  */
-export class Gateway {
-  readonly connections = new Set<Connection>();
-  readonly local: LocalChannels;
-  readonly users = new UserIndex();
-  readonly batcher: WriteBatcher;
+export class Gateway implements Service {
+  readonly name = 'gateway';
+  private readonly connections = new Set<Connection>();
+  private readonly closing = new Set<Connection>();
+  private readonly local: LocalChannels;
+  private readonly users = new UserIndex();
+  private readonly batcher: WriteBatcher;
+  private readonly ctx: GatewayContext;
   private readonly wss: WebSocketServer;
   private sweeper?: NodeJS.Timeout;
   private stopping = false;
   /** admitting counts handshakes past the node cap check that are not in `connections` yet. */
   private admitting = 0;
 
-  constructor(readonly deps: GatewayDeps) {
-    const { config, metrics } = deps;
+  constructor(private readonly deps: GatewayDeps) {
+    const { config, metrics, logger } = deps;
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -76,15 +97,24 @@ export class Gateway {
     });
     this.batcher = new WriteBatcher(config.websocket.max_buffered_bytes, (conn) => {
       metrics.slowConsumers.inc();
-      deps.logger.debug({ socket_id: conn.id, app_id: conn.app.id }, 'slow consumer closed');
+      logger.debug({ socket_id: conn.id, app_id: conn.app.id }, 'slow consumer closed');
       conn.close(CloseCode.OverCapacity, 'Slow consumer: send buffer full', false);
     });
+    this.ctx = {
+      channels: this.local,
+      users: this.users,
+      presence: deps.presence,
+      publisher: deps.publisher,
+      webhooks: deps.webhooks,
+      settings: config,
+      logger,
+    };
     deps.bus.onControl((m) => this.onControl(m));
   }
 
   /** start begins the liveness sweep (once a second). */
-  start(): void {
-    this.sweeper = setInterval(() => this.sweep(), 1000);
+  async start(): Promise<void> {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
 
@@ -105,6 +135,45 @@ export class Gateway {
         refuse(ws, 4200, 'Internal error, reconnect');
       });
     });
+  }
+
+  /** snapshot lists what this gateway holds for the presence service: every open socket with its user and confirmed channels. */
+  snapshot(): NodeSnapshot {
+    const sockets = [];
+    for (const conn of this.connections) sockets.push(conn.snapshot());
+    return { node: this.deps.nodeId, sockets };
+  }
+
+  /** sizes counts every collection the gateway keeps per socket, channel and user; all zero when idle. */
+  sizes(): GatewaySizes {
+    return {
+      connections: this.connections.size,
+      closing: this.closing.size,
+      admitting: this.admitting,
+      writeQueue: this.batcher.size(),
+      channels: this.local.sizes(),
+      users: this.users.sizes(),
+    };
+  }
+
+  /**
+   * stop refuses new sockets, closes every socket with 4200 (reconnect now), and resolves when they are
+   * gone and cleaned up or the grace period (ms) has passed, whichever is first; sockets still open then
+   * are cut.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.sweeper);
+    for (const conn of this.connections) conn.close(CloseCode.ReconnectNow, 'Server shutting down, reconnect');
+    this.batcher.flush();
+    await this.settled(Date.now() + graceMs);
+    for (const conn of this.connections) conn.terminate();
+    await this.settled(Date.now() + TERMINATED_CLEANUP_MS);
+    this.wss.close();
+  }
+
+  private async settled(deadline: number): Promise<void> {
+    while ((this.connections.size > 0 || this.closing.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   private async admit(req: IncomingMessage, ws: WebSocket): Promise<void> {
@@ -139,7 +208,7 @@ export class Gateway {
     let socketId = newSocketId();
     let admitted = await presence.connect(app.id, socketId, nodeId);
     // why: ids are random; presence checks them cluster-wide, and a clash only costs a new draw.
-    for (let i = 0; admitted === 'taken' && i < 3; i++) admitted = await presence.connect(app.id, (socketId = newSocketId()), nodeId);
+    for (let i = 0; i < 3 && admitted === 'taken'; i++) admitted = await presence.connect(app.id, (socketId = newSocketId()), nodeId);
     if (admitted !== 'added') {
       metrics.refusals.inc({ code: String(CloseCode.AppOverQuota) });
       refuse(ws, CloseCode.AppOverQuota, 'App over connection quota');
@@ -150,84 +219,71 @@ export class Gateway {
       return;
     }
     const m = metrics.app(app.id);
-    const conn = new Connection(socketId, app, ws, m, this.batcher);
+    const conn = new Connection(socketId, app, ws, m, this.batcher, this.failed);
     this.connections.add(conn);
     m.connected.inc();
     m.newConnections.inc();
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
-    const touch = (): void => this.touch(conn);
+    const touch = (): void => conn.touch();
     ws.on('ping', touch);
     ws.on('pong', touch);
     ws.on('error', ignore);
     ws.on('close', () => this.onClose(conn));
-    conn.send(
-      encodeInternal('pusher:connection_established', { socket_id: socketId, activity_timeout: config.activity_timeout }),
-    );
+    conn.send(encodeInternal('pusher:connection_established', { socket_id: socketId, activity_timeout: config.activity_timeout }));
     ws.resume();
   }
 
-  private touch(conn: Connection): void {
-    conn.lastActivity = Date.now();
-    conn.pingSentAt = 0;
-  }
-
+  /**
+   * onMessage dispatches a frame to its handler through the socket's queue: every frame, a ping and a
+   * malformed frame included, is answered in arrival order.
+   */
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    this.touch(conn);
+    conn.touch();
     const buf = data as Buffer;
     conn.metrics.messagesReceived.inc();
     conn.metrics.bytesReceived.inc(buf.length);
     if (isBinary) {
-      conn.sendError(null, 'Binary frames are not supported; send JSON text frames');
+      conn.enqueue(() => conn.sendError(null, 'Binary frames are not supported; send JSON text frames'));
       return;
     }
     const frame = parseClientFrame(buf.toString('utf8'));
     if (frame === undefined) {
-      conn.sendError(null, 'Invalid frame: expected a JSON object with a string "event"');
+      conn.enqueue(() => conn.sendError(null, 'Invalid frame: expected a JSON object with a string "event"'));
       return;
     }
-    switch (frame.event) {
-      case 'pusher:ping':
-        conn.send('{"event":"pusher:pong","data":"{}"}');
-        return;
-      case 'pusher:pong':
-        return;
-      case 'pusher:subscribe':
-        this.serialize(conn, () => handleSubscribe(this, conn, frame));
-        return;
-      case 'pusher:unsubscribe':
-        this.serialize(conn, () => handleUnsubscribe(this, conn, frame));
-        return;
-      case 'pusher:signin':
-        this.serialize(conn, () => handleSignin(this, conn, frame));
-        return;
-      default:
-        if (frame.event.startsWith('client-')) this.serialize(conn, () => handleClientEvent(this, conn, frame));
-    }
+    const handler = handlerFor(frame.event);
+    if (handler === undefined) return;
+    // why: frames still queued when the socket closes are dropped; joining channels for a gone socket
+    // would only announce it to others.
+    conn.enqueue(() => (conn.isClosed ? undefined : handler(this.ctx, conn, frame)));
   }
 
-  /** serialize runs a socket's handlers one after another, so that subscribe/unsubscribe never interleave. */
-  private serialize(conn: Connection, task: () => Promise<void>): void {
-    conn.work = conn.work.then(task).catch((err: unknown) => {
-      if (err instanceof DependencyUnavailable) {
-        this.deps.logger.warn({ dependency: err.dependency, reason: err.message, socket_id: conn.id, app_id: conn.app.id }, 'frame not handled: dependency unavailable');
-        conn.sendError(null, `Service temporarily unavailable (${err.dependency}), retry later`);
-        return;
-      }
-      this.deps.logger.error({ err, socket_id: conn.id, app_id: conn.app.id }, 'frame handler failed');
-      conn.sendError(null, 'Internal error while handling the frame');
-    });
-  }
+  /** failed answers a frame whose handler threw: retry later for a dependency outage, internal error otherwise. */
+  private readonly failed = (conn: Connection, err: unknown): void => {
+    if (err instanceof DependencyUnavailable) {
+      this.deps.logger.warn({ dependency: err.dependency, reason: err.message, socket_id: conn.id, app_id: conn.app.id }, 'frame not handled: dependency unavailable');
+      conn.sendError(null, `Service temporarily unavailable (${err.dependency}), retry later`);
+      return;
+    }
+    this.deps.logger.error({ err, socket_id: conn.id, app_id: conn.app.id }, 'frame handler failed');
+    conn.sendError(null, 'Internal error while handling the frame');
+  };
 
   private onClose(conn: Connection): void {
-    conn.closed = true;
+    conn.markClosed();
     if (!this.connections.delete(conn)) return;
+    this.closing.add(conn);
     conn.metrics.connected.dec();
     conn.metrics.disconnections.inc();
-    this.serialize(conn, async () => {
-      for (const channel of conn.channels.keys()) this.local.remove(conn.app.id, channel, conn);
-      conn.channels.clear();
-      this.users.remove(conn);
-      await this.deps.presence.disconnect(conn.app.id, conn.id);
+    // why: after the handler in flight, so that whatever it joined is left too.
+    conn.enqueue(async () => {
+      try {
+        for (const channel of conn.takeSubscriptions()) this.local.remove(conn.app.id, channel, conn);
+        this.users.remove(conn);
+        await this.deps.presence.disconnect(conn.app.id, conn.id);
+      } finally {
+        this.closing.delete(conn);
+      }
     });
   }
 
@@ -237,7 +293,7 @@ export class Gateway {
         conn.close(CloseCode.Unauthorized, 'Connection terminated by the server');
       }
     } else if (message.type === 'user_presence') {
-      notifyWatchers(this, message.app, message.userId, message.online);
+      this.users.notifyWatchers(message.app, message.userId, message.online);
     }
   }
 
@@ -249,32 +305,10 @@ export class Gateway {
     const pongMs = config.pong_timeout * 1000;
     const authMs = config.user_authentication_timeout * 1000;
     for (const conn of this.connections) {
-      if (conn.pingSentAt > 0) {
-        if (now - conn.pingSentAt > pongMs) conn.close(CloseCode.PongTimeout, 'Pong reply not received in time');
-      } else if (now - conn.lastActivity > activityMs) {
-        conn.pingSentAt = now;
-        conn.send('{"event":"pusher:ping","data":"{}"}');
-      }
-      if (conn.app.enable_authorized_connections && !conn.authorized && now - conn.connectedAt > authMs) {
-        conn.close(CloseCode.Unauthorized, 'Connection not authorized within the timeout');
-      }
+      if (conn.pongOverdue(now, pongMs)) conn.close(CloseCode.PongTimeout, 'Pong reply not received in time');
+      else if (conn.pingDue(now, activityMs)) conn.send('{"event":"pusher:ping","data":"{}"}');
+      if (conn.authorizationOverdue(now, authMs)) conn.close(CloseCode.Unauthorized, 'Connection not authorized within the timeout');
     }
-  }
-
-  /**
-   * stop refuses new sockets, closes every socket with 4200 (reconnect now), and resolves when they are
-   * gone or the grace period has passed, whichever is first.
-   */
-  async stop(gracePeriodMs: number): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.sweeper);
-    for (const conn of this.connections) conn.close(CloseCode.ReconnectNow, 'Server shutting down, reconnect');
-    this.batcher.flush();
-    const deadline = Date.now() + gracePeriodMs;
-    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const conn of this.connections) conn.terminate();
-    await Promise.all([...this.connections].map((c) => c.work));
-    this.wss.close();
   }
 }
 

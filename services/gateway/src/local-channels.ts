@@ -19,6 +19,16 @@ interface LocalChannel {
   sub?: Subscription;
 }
 
+/** LocalChannelSizes counts what LocalChannels holds (leak checks). */
+export interface LocalChannelSizes {
+  apps: number;
+  channels: number;
+  /** sockets counts (channel, live socket) pairs. */
+  sockets: number;
+  /** pending counts (channel, socket) pairs whose subscription is not confirmed yet. */
+  pending: number;
+}
+
 /** DeliveryCounter is told how many frames and bytes a broadcast wrote, per app. */
 export type DeliveryCounter = (appId: AppId, frames: number, bytes: number) => void;
 
@@ -97,11 +107,17 @@ export class LocalChannels {
     void local.ready.then(() => local.sub?.unsubscribe()).catch(() => undefined);
   }
 
-  /** channelCount is the number of channels with local subscribers (leak checks, metrics). */
-  channelCount(): number {
-    let n = 0;
-    for (const channels of this.apps.values()) n += channels.size;
-    return n;
+  /** sizes counts the apps, channels, live sockets and pending sockets this index holds (leak checks). */
+  sizes(): LocalChannelSizes {
+    const out: LocalChannelSizes = { apps: this.apps.size, channels: 0, sockets: 0, pending: 0 };
+    for (const channels of this.apps.values()) {
+      out.channels += channels.size;
+      for (const local of channels.values()) {
+        out.sockets += local.sockets.size;
+        out.pending += local.pending.size;
+      }
+    }
+    return out;
   }
 
   private deliver(appId: AppId, local: LocalChannel, message: BusMessage): void {

@@ -1,5 +1,4 @@
-import { type Logger, type NodeId, type NodeRegistry, type NodeSnapshot } from '@sockudo-ts/shared';
-import type { Gateway } from './gateway.js';
+import type { Logger, NodeId, NodeRegistry, NodeSnapshot } from '@sockudo-ts/shared';
 
 /**
  * NodeHeartbeat keeps this gateway known to the presence service: a heartbeat every interval, and a full
@@ -73,17 +72,4 @@ export class NodeHeartbeat {
     if (this.failing) this.logger.info('presence heartbeat answered again');
     this.failing = false;
   }
-}
-
-/** snapshotOf lists what a gateway holds: every socket with its user and confirmed channels. */
-export function snapshotOf(gateway: Gateway): NodeSnapshot {
-  const sockets = [...gateway.connections].map((conn) => ({
-    app: conn.app.id,
-    socketId: conn.id,
-    ...(conn.userId !== undefined ? { userId: conn.userId } : {}),
-    channels: [...conn.channels]
-      .filter(([, state]) => state.active)
-      .map(([channel, state]) => ({ channel, ...(state.member ? { member: state.member } : {}) })),
-  }));
-  return { node: gateway.deps.nodeId, sockets };
 }

@@ -8,7 +8,7 @@ import {
   type ProcessContext,
 } from '@sockudo-ts/shared';
 import { Gateway } from './gateway.js';
-import { NodeHeartbeat, snapshotOf } from './node-heartbeat.js';
+import { NodeHeartbeat } from './node-heartbeat.js';
 
 /**
  * composeGateway composes the distributed gateway: WebSockets on `port` (`/app/{key}`), fan-out over NATS,
@@ -20,9 +20,9 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
   let heartbeat: NodeHeartbeat | undefined;
   // why: a presence call that failed may have lost a leave; the next heartbeat registers the whole node again.
   const ports = await openClusterPorts(ctx, { onUnavailable: () => heartbeat?.markDirty() });
-  const { apps, bus, cache, presence, publisher, webhooks } = ports;
+  const { apps, bus, presence, publisher, webhooks } = ports;
   heartbeat = new NodeHeartbeat(presence, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
-  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId, publisher });
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'gateway',
@@ -42,8 +42,8 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
     // why: the heartbeat stops first, so that a snapshot taken while sockets close never registers them again.
     services: [
       http,
-      defineService('gateway', { start: () => gateway.start(), stop: (grace) => gateway.stop(grace) }),
-      defineService('node-heartbeat', { start: () => beat.start(() => snapshotOf(gateway)), stop: () => beat.stop() }),
+      gateway,
+      defineService('node-heartbeat', { start: () => beat.start(() => gateway.snapshot()), stop: () => beat.stop() }),
     ],
     announce: () => ({ msg: `gateway listening on ${config.host}:${http.port}`, fields: { port: http.port } }),
   };

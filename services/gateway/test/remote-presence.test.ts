@@ -18,12 +18,20 @@ import {
   encodeEvent,
   signChannel,
   signUser,
+  asAppId,
+  asChannelName,
+  type AppId,
+  type ChannelName,
   type Member,
+  type NodeId,
   type Presence,
+  type SocketId,
+  type UserId,
 } from '@sockudo-ts/shared';
 import { Gateway } from '../src/gateway.js';
 
 const DELAY_MS = 60;
+const APP = asAppId('a');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -38,31 +46,31 @@ class SlowPresence implements Presence {
     await sleep(DELAY_MS / 2);
     return result;
   }
-  connect(appId: string, socketId: string, node: string) {
+  connect(appId: AppId, socketId: SocketId, node: NodeId) {
     return this.slow(() => this.inner.connect(appId, socketId, node));
   }
-  disconnect(appId: string, socketId: string) {
+  disconnect(appId: AppId, socketId: SocketId) {
     return this.slow(() => this.inner.disconnect(appId, socketId));
   }
-  subscribe(appId: string, channel: string, socketId: string, member?: Member) {
+  subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member?: Member) {
     return this.slow(() => this.inner.subscribe(appId, channel, socketId, member));
   }
-  unsubscribe(appId: string, channel: string, socketId: string) {
+  unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId) {
     return this.slow(() => this.inner.unsubscribe(appId, channel, socketId));
   }
-  signin(appId: string, socketId: string, userId: string) {
+  signin(appId: AppId, socketId: SocketId, userId: UserId) {
     return this.slow(() => this.inner.signin(appId, socketId, userId));
   }
-  members(appId: string, channel: string) {
+  members(appId: AppId, channel: ChannelName) {
     return this.slow(() => this.inner.members(appId, channel));
   }
-  counts(appId: string, channel: string) {
+  counts(appId: AppId, channel: ChannelName) {
     return this.slow(() => this.inner.counts(appId, channel));
   }
-  channels(appId: string) {
+  channels(appId: AppId) {
     return this.slow(() => this.inner.channels(appId));
   }
-  onlineUsers(appId: string, userIds: readonly string[]) {
+  onlineUsers(appId: AppId, userIds: readonly UserId[]) {
     return this.slow(() => this.inner.onlineUsers(appId, userIds));
   }
 }
@@ -114,12 +122,12 @@ describe('gateway with a presence service that answers after a delay (as over gR
     const presence = new SlowPresence(new LocalPresence(new MemoryPresenceStore(), bus, apps, NullWebhookSink));
     const logger = createLogger({ level: 'silent', service: 'test' });
     const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
-    gateway = new Gateway({ config, apps, bus, presence, cache, webhooks: NullWebhookSink, metrics: new Metrics('t_'), logger, nodeId: asNodeId('n1'), publisher });
+    gateway = new Gateway({ config, apps, bus, presence, webhooks: NullWebhookSink, metrics: new Metrics('t_'), logger, nodeId: asNodeId('n1'), publisher });
     http = createServer();
     http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
     port = (http.address() as AddressInfo).port;
-    gateway.start();
+    await gateway.start();
   });
   afterEach(async () => {
     // why: the node cap is 3; each test starts once the previous one's sockets are gone.
@@ -148,11 +156,11 @@ describe('gateway with a presence service that answers after a delay (as over gR
     // Published while presence.subscribe is pending: the API publishes, then updates the cache.
     await sleep(DELAY_MS / 2);
     const frame = encodeEvent('update', 'cache-race', '{"v":1}');
-    await bus.publish('a', 'cache-race', { frame });
-    await cache.set(cacheKey('a', 'cache-race'), frame, 60);
+    await bus.publish(APP, asChannelName('cache-race'), { frame });
+    await cache.set(cacheKey(APP, asChannelName('cache-race')), frame, 60);
     await s.next((f) => f.event === 'pusher_internal:subscription_succeeded');
     const marker = encodeEvent('marker', 'cache-race', '{}');
-    await bus.publish('a', 'cache-race', { frame: marker });
+    await bus.publish(APP, asChannelName('cache-race'), { frame: marker });
     await s.next((f) => f.event === 'marker');
     expect(s.frames.filter((f) => f.channel === 'cache-race').map((f) => f.event)).toEqual([
       'pusher_internal:subscription_succeeded',
@@ -176,7 +184,7 @@ describe('gateway with a presence service that answers after a delay (as over gR
       j.ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'presence-race', auth, channel_data: channelData } }));
     });
     await Promise.all(joiners.map((j) => j.next((f) => f.event === 'pusher_internal:subscription_succeeded')));
-    await bus.publish('a', 'presence-race', { frame: encodeEvent('marker', 'presence-race', '{}') });
+    await bus.publish(APP, asChannelName('presence-race'), { frame: encodeEvent('marker', 'presence-race', '{}') });
     await Promise.all(joiners.map((j) => j.next((f) => f.event === 'marker')));
     for (const j of joiners) {
       const frames = j.frames.filter((f) => f.channel === 'presence-race');

@@ -49,7 +49,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
-  const gateway = new Gateway({ config, apps, bus, presence, cache, webhooks, metrics, logger, nodeId, publisher });
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher });
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
@@ -73,7 +73,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
       webhookWorkerService(ctx, queue, apps),
       defineService('presence-throttles', { stop: () => presence.close() }),
       http,
-      defineService('gateway', { start: () => gateway.start(), stop: (grace) => gateway.stop(grace) }),
+      gateway,
     ],
     announce: (metricsPort) => ({
       msg: `sockudo-ts listening on ${config.host}:${http.port}`,

@@ -172,4 +172,9 @@ export class LocalPresence implements Presence {
     await this.outbox.publish(appId, channel, { frame });
     this.webhooks.emit(appId, { name: 'subscription_count', channel, subscription_count: count });
   }
+
+  /** throttleCount is the number of channels with subscription_count throttle state (leak checks). */
+  throttleCount(): number {
+    return this.throttles.size;
+  }
 }

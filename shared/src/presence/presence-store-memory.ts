@@ -209,6 +209,19 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async close(): Promise<void> {}
+
+  /** sizes counts what the store holds: sockets, occupied channels, channel members, online users, apps with sockets, nodes (leak checks). */
+  sizes(): { sockets: number; channels: number; members: number; users: number; apps: number; nodes: number } {
+    let channels = 0;
+    let members = 0;
+    for (const byChannel of this.channelsByApp.values()) {
+      channels += byChannel.size;
+      for (const state of byChannel.values()) members += state.members.size;
+    }
+    let users = 0;
+    for (const byUser of this.usersByApp.values()) users += byUser.size;
+    return { sockets: this.sockets.size, channels, members, users, apps: this.connectionsByApp.size, nodes: this.nodes.size };
+  }
 }
 
 function sockKey(app: string, socketId: string): string {

@@ -4,23 +4,28 @@ import {
   asChannelName,
   asUserId,
   channelAuthString,
-  memberEventOf,
   channelNameProblem,
   channelType,
   encodeInternal,
   frameData,
+  memberEventOf,
   needsAuth,
   serverToUserId,
   verifyAuth,
   type ChannelName,
   type ClientFrame,
   type Member,
+  type SubscribeResult,
 } from '@sockudo-ts/shared';
-import type { ChannelState, Connection } from './connection.js';
-import type { Gateway } from './gateway.js';
+import type { GatewayContext } from '../context.js';
+import type { Connection } from '../connection.js';
 
-/** handleSubscribe runs `pusher:subscribe` for every channel kind (PROTOCOL.md §4). */
-export async function handleSubscribe(gw: Gateway, conn: Connection, frame: ClientFrame): Promise<void> {
+/**
+ * handleSubscribe runs `pusher:subscribe` for every channel kind (PROTOCOL.md §4). Every subscribe gets
+ * exactly one answer: `subscription_succeeded`, `subscription_error` or a `pusher:error` on the channel
+ * (or, when a dependency fails in a way it cannot recover from here, the gateway's pusher:error).
+ */
+export async function handleSubscribe(ctx: GatewayContext, conn: Connection, frame: ClientFrame): Promise<void> {
   const { app } = conn;
   const data = frameData(frame);
   const raw = data?.channel;
@@ -30,9 +35,11 @@ export async function handleSubscribe(gw: Gateway, conn: Connection, frame: Clie
     return;
   }
   const channel = asChannelName(raw);
-  const existing = conn.channels.get(channel);
+  const existing = conn.subscription(channel);
   if (existing !== undefined) {
-    if (existing.active) await sendSucceeded(gw, conn, channel, existing);
+    // why: frames are handled one at a time, so an existing subscription is always a confirmed one.
+    const members = existing.member ? await ctx.presence.members(app.id, channel) : undefined;
+    conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(members), channel));
     return;
   }
   const type = channelType(channel);
@@ -56,52 +63,52 @@ export async function handleSubscribe(gw: Gateway, conn: Connection, frame: Clie
       }
       member = parsed;
     }
-    conn.authorized = true;
+    conn.authorize();
   }
 
-  const state: ChannelState = { active: false, member };
-  conn.channels.set(channel, state);
-  let result;
+  const result = await join(ctx, conn, channel, member);
+  if (result === undefined) return;
+  conn.confirmSubscription(channel);
+  conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(result.members), channel));
+  const keep = result.members === undefined ? undefined : knownMembersFilter(result.members);
+  let replay: string | undefined;
   try {
-    await gw.local.add(app.id, channel, conn);
-    result = await gw.deps.presence.subscribe(app.id, channel, conn.id, member);
+    replay = type.cache ? await cachedEvent(ctx, conn, channel) : undefined;
+  } finally {
+    // why: even when the cache read fails the socket is subscribed; it must get the channel's frames.
+    ctx.channels.activate(app.id, channel, conn, replay, keep);
+  }
+}
+
+/**
+ * join makes the socket a pending local subscriber and a member cluster-wide. On refusal or failure it
+ * undoes both, answers the client and returns undefined; errors other than DependencyUnavailable are
+ * rethrown after the undo.
+ */
+async function join(ctx: GatewayContext, conn: Connection, channel: ChannelName, member: Member | undefined): Promise<Extract<SubscribeResult, { ok: true }> | undefined> {
+  const { app } = conn;
+  conn.beginSubscription(channel, member);
+  let result: SubscribeResult;
+  try {
+    await ctx.channels.add(app.id, channel, conn);
+    result = await ctx.presence.subscribe(app.id, channel, conn.id, member);
   } catch (err) {
-    if (!(err instanceof DependencyUnavailable)) throw err;
-    conn.channels.delete(channel);
-    gw.local.remove(app.id, channel, conn);
+    conn.endSubscription(channel);
+    ctx.channels.remove(app.id, channel, conn);
     // why: presence may have joined the socket before failing to announce it; undo that when it can.
-    gw.deps.presence.unsubscribe(app.id, channel, conn.id).catch(() => undefined);
+    ctx.presence.unsubscribe(app.id, channel, conn.id).catch(() => undefined);
+    if (!(err instanceof DependencyUnavailable)) throw err;
     const error = `Subscription failed: ${err.dependency} is unavailable, retry later`;
     conn.send(encodeInternal('pusher:subscription_error', { type: 'UnavailableError', error, status: 503 }, channel));
-    return;
+    return undefined;
   }
   if (!result.ok) {
-    conn.channels.delete(channel);
-    gw.local.remove(app.id, channel, conn);
+    conn.endSubscription(channel);
+    ctx.channels.remove(app.id, channel, conn);
     conn.sendError(CloseCode.ChannelError, `Presence channel is full (${app.max_presence_members_per_channel} members)`, channel);
-    return;
+    return undefined;
   }
-  state.active = true;
-  conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(result.members), channel));
-  const replay = type.cache ? await cachedEvent(gw, conn, channel) : undefined;
-  const keep = result.members === undefined ? undefined : knownMembersFilter(result.members);
-  gw.local.activate(app.id, channel, conn, replay, keep);
-}
-
-/** handleUnsubscribe runs `pusher:unsubscribe`: no reply; presence leave logic runs. */
-export async function handleUnsubscribe(gw: Gateway, conn: Connection, frame: ClientFrame): Promise<void> {
-  const raw = frameData(frame)?.channel;
-  if (typeof raw !== 'string') return;
-  const channel = asChannelName(raw);
-  if (!conn.channels.has(channel)) return;
-  conn.channels.delete(channel);
-  gw.local.remove(conn.app.id, channel, conn);
-  await gw.deps.presence.unsubscribe(conn.app.id, channel, conn.id);
-}
-
-async function sendSucceeded(gw: Gateway, conn: Connection, channel: ChannelName, state: ChannelState): Promise<void> {
-  const members = state.member ? await gw.deps.presence.members(conn.app.id, channel) : undefined;
-  conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(members), channel));
+  return result;
 }
 
 function presenceData(members: Member[] | undefined): unknown {
@@ -133,11 +140,11 @@ function knownMembersFilter(members: Member[]): (text: string) => boolean {
 }
 
 /** cachedEvent returns a cache channel's last event, or sends `pusher:cache_miss` (and its webhook, once). */
-async function cachedEvent(gw: Gateway, conn: Connection, channel: ChannelName): Promise<string | undefined> {
-  const last = await gw.deps.publisher.lastEvent(conn.app.id, channel);
+async function cachedEvent(ctx: GatewayContext, conn: Connection, channel: ChannelName): Promise<string | undefined> {
+  const last = await ctx.publisher.lastEvent(conn.app.id, channel);
   if (last.frame !== undefined) return last.frame;
   conn.send(encodeInternal('pusher:cache_miss', undefined, channel));
-  if (last.firstMiss) gw.deps.webhooks.emit(conn.app.id, { name: 'cache_miss', channel });
+  if (last.firstMiss) ctx.webhooks.emit(conn.app.id, { name: 'cache_miss', channel });
   return undefined;
 }
 

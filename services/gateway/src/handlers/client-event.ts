@@ -1,12 +1,12 @@
 import { CloseCode, asChannelName, channelType, payloadToString, type ClientFrame } from '@sockudo-ts/shared';
-import type { Connection } from './connection.js';
-import type { Gateway } from './gateway.js';
+import type { GatewayContext } from '../context.js';
+import type { Connection } from '../connection.js';
 
 /**
  * handleClientEvent relays a `client-*` event to the channel's other subscribers cluster-wide
  * (PROTOCOL.md §5): app switch, private/presence only, subscribed sender, size limits, rate limit 4301.
  */
-export async function handleClientEvent(gw: Gateway, conn: Connection, frame: ClientFrame): Promise<void> {
+export async function handleClientEvent(ctx: GatewayContext, conn: Connection, frame: ClientFrame): Promise<void> {
   const { app } = conn;
   const channel = frame.channel === undefined ? undefined : asChannelName(frame.channel);
   const reject = (message: string): void => conn.sendError(CloseCode.ClientEventRejected, message, channel);
@@ -14,16 +14,18 @@ export async function handleClientEvent(gw: Gateway, conn: Connection, frame: Cl
   if (channel === undefined) return reject('Client events need a channel');
   const kind = channelType(channel).kind;
   if (kind !== 'private' && kind !== 'presence') return reject('Client events are only allowed on private and presence channels');
-  const state = conn.channels.get(channel);
+  const state = conn.subscription(channel);
   if (state === undefined || !state.active) return reject(`Subscribe to ${channel} before sending client events to it`);
   if (frame.event.length > app.max_event_name_length) return reject(`Event name is longer than ${app.max_event_name_length} characters`);
   const data = payloadToString(frame.data);
   if (Buffer.byteLength(data) > app.max_event_payload_in_kb * 1024) return reject(`Event data is larger than ${app.max_event_payload_in_kb} KB`);
-  if (!withinRate(conn)) return reject(`Client event rate limit exceeded (${app.max_client_events_per_second}/s)`);
+  if (!conn.takeClientEventSlot(app.max_client_events_per_second)) {
+    return reject(`Client event rate limit exceeded (${app.max_client_events_per_second}/s)`);
+  }
 
   const userId = state.member?.id;
-  await gw.deps.publisher.publish(app.id, { channel, name: frame.event, data, userId }, { except: conn.id });
-  gw.deps.webhooks.emit(app.id, {
+  await ctx.publisher.publish(app.id, { channel, name: frame.event, data, userId }, { except: conn.id });
+  ctx.webhooks.emit(app.id, {
     name: 'client_event',
     channel,
     event: frame.event,
@@ -31,16 +33,4 @@ export async function handleClientEvent(gw: Gateway, conn: Connection, frame: Cl
     socket_id: conn.id,
     ...(userId !== undefined ? { user_id: userId } : {}),
   });
-}
-
-function withinRate(conn: Connection): boolean {
-  const limit = conn.app.max_client_events_per_second;
-  if (limit <= 0) return true;
-  const second = Math.floor(Date.now() / 1000);
-  if (conn.clientEventWindow !== second) {
-    conn.clientEventWindow = second;
-    conn.clientEventCount = 0;
-  }
-  conn.clientEventCount++;
-  return conn.clientEventCount <= limit;
 }

@@ -1,0 +1,26 @@
+import type { FrameHandler } from '../context.js';
+import { handleClientEvent } from './client-event.js';
+import { handlePing } from './ping.js';
+import { handleSignin } from './signin.js';
+import { handleSubscribe } from './subscribe.js';
+import { handleUnsubscribe } from './unsubscribe.js';
+
+/**
+ * FRAME_HANDLERS maps a client event name to its handler; a new frame type is one handler file and one
+ * entry here. `pusher:pong` needs no entry: any frame already counts as activity.
+ * why: a Map, not an object literal, so that "constructor" or "__proto__" never find a prototype's member.
+ */
+export const FRAME_HANDLERS: ReadonlyMap<string, FrameHandler> = new Map<string, FrameHandler>([
+  ['pusher:ping', handlePing],
+  ['pusher:subscribe', handleSubscribe],
+  ['pusher:unsubscribe', handleUnsubscribe],
+  ['pusher:signin', handleSignin],
+]);
+
+/** CLIENT_EVENT_PREFIX starts the name of every client event (PROTOCOL.md §5). */
+const CLIENT_EVENT_PREFIX = 'client-';
+
+/** handlerFor returns the handler of a client frame's event, or undefined when the event is ignored. */
+export function handlerFor(event: string): FrameHandler | undefined {
+  return FRAME_HANDLERS.get(event) ?? (event.startsWith(CLIENT_EVENT_PREFIX) ? handleClientEvent : undefined);
+}

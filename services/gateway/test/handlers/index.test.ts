@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { FRAME_HANDLERS, handlerFor } from '../../src/handlers/index.js';
+import { handleClientEvent } from '../../src/handlers/client-event.js';
+import { handlePing } from '../../src/handlers/ping.js';
+import { handleSignin } from '../../src/handlers/signin.js';
+import { handleSubscribe } from '../../src/handlers/subscribe.js';
+import { handleUnsubscribe } from '../../src/handlers/unsubscribe.js';
+
+describe('frame dispatch table', () => {
+  it('routes each pusher event to its handler and every client-* event to the client event handler', () => {
+    expect(handlerFor('pusher:ping')).toBe(handlePing);
+    expect(handlerFor('pusher:subscribe')).toBe(handleSubscribe);
+    expect(handlerFor('pusher:unsubscribe')).toBe(handleUnsubscribe);
+    expect(handlerFor('pusher:signin')).toBe(handleSignin);
+    expect(handlerFor('client-typing')).toBe(handleClientEvent);
+    expect([...FRAME_HANDLERS.keys()].sort()).toEqual(['pusher:ping', 'pusher:signin', 'pusher:subscribe', 'pusher:unsubscribe']);
+  });
+
+  it('ignores pongs, unknown events and names of Object.prototype members', () => {
+    for (const event of ['pusher:pong', 'pusher:unknown', 'client', 'constructor', '__proto__', 'toString', 'hasOwnProperty', '']) {
+      expect(handlerFor(event), event).toBeUndefined();
+    }
+  });
+});
