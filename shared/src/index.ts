@@ -24,7 +24,7 @@ export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, 
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';
 export { CachedAppStore, type CachedAppStoreOptions } from './apps/app-store-cached.js';
-export { openSqlAppStore, type SqlAppStoreOptions } from './apps/app-store-sql.js';
+export type { SqlAppStoreOptions } from './apps/app-store-sql.js';
 export type { PostgresAppStore } from './apps/app-store-postgres.js';
 export type { MysqlAppStore } from './apps/app-store-mysql.js';
 export { AppConflict, type AppPatch, type AppTable } from './apps/app-table.js';
@@ -218,7 +218,7 @@ export { answerClientError, readBody, sendJson, sendText } from './http/http.js'
 export { healthRoutes, type HealthOptions, type RequestRoute } from './http/health.js';
 export { HttpListener, ListenError, type ListenerHandlers, type ListenerSettings, type UpgradeListener } from './http/listener.js';
 export { DriverSet, type Opened, type ReadinessProbe } from './drivers/opened.js';
-export { openAppStore } from './drivers/apps.js';
+export { openAppStore, openSqlAppStore } from './drivers/apps.js';
 export { openBus, type BusDriverOptions } from './drivers/bus.js';
 export { openCache } from './drivers/cache.js';
 export { createListener } from './drivers/listener.js';

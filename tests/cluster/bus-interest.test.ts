@@ -65,7 +65,7 @@ describe.skipIf(!up)('cluster: what crosses NATS', () => {
   });
 
   it("carries a message id and the caller's W3C traceparent in NATS headers", async () => {
-    const observer = await NatsBus.connect({ servers: [cluster.nats.url], prefix: cluster.nats.prefix, node: 'observer' });
+    const observer = await NatsBus.connect({ servers: [cluster.nats.url], prefix: cluster.nats.prefix, nodeId: 'observer' });
     try {
       const seen: BusMessage[] = [];
       await observer.subscribe(cluster.app.id, 'traced', (m) => seen.push(m));

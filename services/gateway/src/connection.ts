@@ -311,8 +311,8 @@ export class Connection {
     }
     const user = this.user;
     return user === undefined
-      ? { app: this.app.id, socketId: this.id, channels }
-      : { app: this.app.id, socketId: this.id, userId: user.id, channels };
+      ? { appId: this.app.id, socketId: this.id, channels }
+      : { appId: this.app.id, socketId: this.id, userId: user.id, channels };
   }
 
   /** resumeReading reads the socket again after `enqueue` paused it; called when its queue ran dry. */

@@ -141,7 +141,7 @@ export class Gateway implements Service {
   snapshot(): NodeSnapshot {
     const sockets = [];
     for (const conn of this.connections) sockets.push(conn.snapshot());
-    return { node: this.deps.nodeId, sockets };
+    return { nodeId: this.deps.nodeId, sockets };
   }
 
   /** sizes counts every collection the gateway keeps per socket, channel and user; all zero when idle. */
@@ -289,11 +289,11 @@ export class Gateway implements Service {
 
   private onControl(message: ControlMessage): void {
     if (message.type === 'terminate_user') {
-      for (const conn of this.users.socketsOf(message.app, message.userId)) {
+      for (const conn of this.users.socketsOf(message.appId, message.userId)) {
         conn.close(CloseCode.Unauthorized, 'Connection terminated by the server');
       }
     } else if (message.type === 'user_presence') {
-      this.users.notifyWatchers(message.app, message.userId, message.online);
+      this.users.notifyWatchers(message.appId, message.userId, message.online);
     }
   }
 

@@ -13,11 +13,11 @@ export class NodeHeartbeat {
   private dirty = true;
   private failing = false;
 
-  private snapshot: () => NodeSnapshot = () => ({ node: this.node, sockets: [] });
+  private snapshot: () => NodeSnapshot = () => ({ nodeId: this.nodeId, sockets: [] });
 
   constructor(
     private readonly registry: NodeRegistry,
-    private readonly node: NodeId,
+    private readonly nodeId: NodeId,
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {}
@@ -49,7 +49,7 @@ export class NodeHeartbeat {
 
   private async beatOnce(): Promise<void> {
     try {
-      if (!this.dirty && (await this.registry.heartbeat(this.node))) {
+      if (!this.dirty && (await this.registry.heartbeat(this.nodeId))) {
         this.recovered();
         return;
       }

@@ -52,7 +52,7 @@ describe('Connection', () => {
     expect(conn.snapshot().channels).toEqual([]);
     conn.confirmSubscription(p);
     expect(conn.subscription(p)).toEqual({ active: true, member: { id: 'ann' } });
-    expect(conn.snapshot()).toEqual({ app: conn.app.id, socketId: conn.id, channels: [{ channel: p, member: { id: 'ann' } }] });
+    expect(conn.snapshot()).toEqual({ appId: conn.app.id, socketId: conn.id, channels: [{ channel: p, member: { id: 'ann' } }] });
     conn.signIn(asUserId('ann'), '{"id":"ann"}');
     expect(conn.snapshot().userId).toBe('ann');
     expect(conn.endSubscription(a)).toBe(true);

@@ -97,10 +97,10 @@ describe('Gateway', () => {
     a.c.send({ event: 'pusher:subscribe', data: { channel: 'news' } });
     await framesUntilPong(a.c);
     const snapshot = t.gateway.snapshot();
-    expect(snapshot.node).toBe('node-1');
+    expect(snapshot.nodeId).toBe('node-1');
     expect(snapshot.sockets.sort((x, y) => (x.userId ? -1 : y.userId ? 1 : 0))).toEqual([
-      { app: t.app.id, socketId: a.id, userId: 'ann', channels: [{ channel: 'news' }] },
-      { app: t.app.id, socketId: b.id, channels: [] },
+      { appId: t.app.id, socketId: a.id, userId: 'ann', channels: [{ channel: 'news' }] },
+      { appId: t.app.id, socketId: b.id, channels: [] },
     ]);
   });
 

@@ -21,8 +21,8 @@ function presenceOn(store: MemoryPresenceStore) {
 }
 
 const snapshot: NodeSnapshot = {
-  node: 'g1',
-  sockets: [{ app: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }],
+  nodeId: 'g1',
+  sockets: [{ appId: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }],
 };
 
 describe('NodeHeartbeat', () => {

@@ -61,7 +61,7 @@ export class GrpcPresenceServer {
       registerNode: this.unary('RegisterNode', async (r) => {
         const snapshot = snapshotFromWire(r);
         await nodes.register(snapshot);
-        logger.info({ node: snapshot.node, sockets: snapshot.sockets.length }, 'node registered its sockets');
+        logger.info({ node: snapshot.nodeId, sockets: snapshot.sockets.length }, 'node registered its sockets');
         return {};
       }),
     };

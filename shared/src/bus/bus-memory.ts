@@ -10,15 +10,15 @@ export class MemoryBus implements Bus {
   private readonly controlHandlers: Array<(message: ControlMessage) => void> = [];
   private closed = false;
 
-  async publish(app: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
+  async publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
     if (this.closed) return NO_POSITION;
-    const handlers = this.channels.get(key(app, channel));
+    const handlers = this.channels.get(key(appId, channel));
     if (handlers !== undefined) for (const handler of handlers) handler(message);
     return NO_POSITION;
   }
 
-  async subscribe(app: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
-    const k = key(app, channel);
+  async subscribe(appId: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
+    const k = key(appId, channel);
     let handlers = this.channels.get(k);
     if (handlers === undefined) {
       handlers = new Set();

@@ -15,7 +15,7 @@ export interface NatsBusOptions {
   /** prefix is the first token of every subject (clusters sharing a NATS server use different ones). */
   prefix: string;
   /** node is this process's node id, written into every envelope. */
-  node: NodeId;
+  nodeId: NodeId;
   logger?: Logger;
   /** subscribeTimeoutMs bounds how long subscribe waits for the server to confirm interest. Default 2000. */
   subscribeTimeoutMs?: number;
@@ -47,7 +47,7 @@ export class NatsBus implements Bus {
     try {
       const nc = await connect({
         servers: options.servers,
-        name: `sockudo-${options.node}`,
+        name: `sockudo-${options.nodeId}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         pingInterval: 5000,
@@ -61,14 +61,14 @@ export class NatsBus implements Bus {
     }
   }
 
-  async publish(app: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
-    this.send(channelSubject(this.options.prefix, app, channel), encodeChannelMessage(this.options.node, message));
+  async publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
+    this.send(channelSubject(this.options.prefix, appId, channel), encodeChannelMessage(this.options.nodeId, message));
     return NO_POSITION;
   }
 
-  async subscribe(app: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
+  async subscribe(appId: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
     this.ensureConnected();
-    const sub = this.nc.subscribe(channelSubject(this.options.prefix, app, channel), {
+    const sub = this.nc.subscribe(channelSubject(this.options.prefix, appId, channel), {
       callback: (err, msg: Msg) => {
         if (err) return;
         const message = decodeChannelMessage(reader(msg.headers), msg.data);
@@ -91,7 +91,7 @@ export class NatsBus implements Bus {
   }
 
   async publishControl(message: ControlMessage): Promise<void> {
-    this.send(controlSubject(this.options.prefix), encodeControlMessage(this.options.node, message));
+    this.send(controlSubject(this.options.prefix), encodeControlMessage(this.options.nodeId, message));
   }
 
   onControl(handler: (message: ControlMessage) => void): void {

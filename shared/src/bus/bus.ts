@@ -26,8 +26,8 @@ export interface PublishPosition {
 
 /** ControlMessage is a cluster-wide instruction or notice that is not tied to one channel's subscribers. */
 export type ControlMessage =
-  | { type: 'terminate_user'; app: AppId; userId: UserId }
-  | { type: 'user_presence'; app: AppId; userId: UserId; online: boolean };
+  | { type: 'terminate_user'; appId: AppId; userId: UserId }
+  | { type: 'user_presence'; appId: AppId; userId: UserId; online: boolean };
 
 /** BusHandler receives the messages of one subscribed channel. */
 export type BusHandler = (message: BusMessage) => void;
@@ -44,9 +44,9 @@ export interface Subscription {
  */
 export interface Bus {
   /** publish sends a message to every node subscribed to (app, channel), including this one. */
-  publish(app: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition>;
+  publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition>;
   /** subscribe registers interest in (app, channel); the handler runs for every message published there. */
-  subscribe(app: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription>;
+  subscribe(appId: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription>;
   /** publishControl sends a control message to every node, including this one. */
   publishControl(message: ControlMessage): Promise<void>;
   /** onControl registers a handler for control messages; call it once per consumer. */

@@ -1,6 +1,7 @@
 import type { AppStore } from '../apps/app-store.js';
 import { MemoryAppStore } from '../apps/app-store-memory.js';
-import { openSqlAppStore } from '../apps/app-store-sql.js';
+import type { CachedAppStore } from '../apps/app-store-cached.js';
+import type { SqlAppStoreOptions } from '../apps/app-store-sql.js';
 import { ConfigError, type ServerConfig } from '../config/config.js';
 import { databaseProvider, databaseUrl, type DatabaseProvider } from '../db/database-url.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -40,4 +41,15 @@ function appDatabaseUrl(config: Pick<ServerConfig, 'database'>, driver: Database
   }
   if (provider !== driver) throw new ConfigError(`database.url: app_manager.driver is ${driver} but the URL is a ${provider} URL`);
   return database.url;
+}
+
+/**
+ * openSqlAppStore opens PostgresAppStore or MysqlAppStore, chosen by the URL's scheme. It loads Prisma and the
+ * database driver only now (why: they cost every process ~0.3 s of CPU and ~20 MB at start, and most processes
+ * never use them). It rejects with DependencyUnavailable when the database cannot be reached and with
+ * DatabaseNotMigrated when it lacks the shipped migrations.
+ */
+export async function openSqlAppStore(options: SqlAppStoreOptions): Promise<CachedAppStore> {
+  if (databaseProvider(options.url) === 'postgres') return (await import('../apps/app-store-postgres.js')).PostgresAppStore.open(options);
+  return (await import('../apps/app-store-mysql.js')).MysqlAppStore.open(options);
 }

@@ -28,7 +28,7 @@ export async function openBus(
   const bus = await NatsBus.connect({
     servers: adapter.nats.servers,
     prefix: adapter.nats.prefix,
-    node: config.instance.process_id,
+    nodeId: config.instance.process_id,
     logger: options.logger,
   });
   return { port: bus, probe: { name: 'nats', ready: () => bus.isConnected() }, close: () => bus.close() };

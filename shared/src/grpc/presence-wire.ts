@@ -80,9 +80,9 @@ export function channelsFromWire(reply: ChannelsReply): Map<ChannelName, Channel
 /** snapshotToWire writes what a gateway holds as the RegisterNode request (an empty user id: not signed in). */
 export function snapshotToWire(snapshot: NodeSnapshot): RegisterNodeRequest {
   return {
-    node: snapshot.node,
+    node: snapshot.nodeId,
     sockets: snapshot.sockets.map((s) => ({
-      app: s.app,
+      app: s.appId,
       socketId: s.socketId,
       userId: s.userId ?? '',
       channels: s.channels.map((c) => ({ channel: c.channel, member: c.member === undefined ? undefined : memberToWire(c.member) })),
@@ -93,9 +93,9 @@ export function snapshotToWire(snapshot: NodeSnapshot): RegisterNodeRequest {
 /** snapshotFromWire reads a RegisterNode request as the NodeSnapshot it carries. */
 export function snapshotFromWire(request: RegisterNodeRequest): NodeSnapshot {
   return {
-    node: asNodeId(request.node),
+    nodeId: asNodeId(request.node),
     sockets: request.sockets.map((s) => ({
-      app: asAppId(s.app),
+      appId: asAppId(s.app),
       socketId: asSocketId(s.socketId),
       ...(s.userId !== '' ? { userId: asUserId(s.userId) } : {}),
       channels: s.channels.map((c) => ({ channel: asChannelName(c.channel), ...(c.member !== undefined ? { member: memberFromWire(c.member) } : {}) })),

@@ -11,16 +11,16 @@ import type { PresenceStore } from './presence-store.js';
 export class LocalNodeRegistry implements NodeRegistry {
   constructor(private readonly store: PresenceStore, private readonly owner: LocalPresence, private readonly now = Date.now) {}
 
-  heartbeat(node: NodeId): Promise<boolean> {
-    return this.store.heartbeat(node, this.now());
+  heartbeat(nodeId: NodeId): Promise<boolean> {
+    return this.store.heartbeat(nodeId, this.now());
   }
 
   async register(snapshot: NodeSnapshot): Promise<void> {
-    const held = new Set(snapshot.sockets.map((s) => s.app + '\n' + s.socketId));
-    const gone = (await this.store.nodeSockets(snapshot.node)).filter((ref) => !held.has(ref.app + '\n' + ref.socketId));
-    await inParallel(gone, (ref) => this.owner.disconnect(ref.app, ref.socketId));
-    await inParallel(snapshot.sockets, (s) => this.registerSocket(snapshot.node, s));
-    await this.store.registerNode(snapshot.node, this.now());
+    const held = new Set(snapshot.sockets.map((s) => s.appId + '\n' + s.socketId));
+    const gone = (await this.store.nodeSockets(snapshot.nodeId)).filter((ref) => !held.has(ref.appId + '\n' + ref.socketId));
+    await inParallel(gone, (ref) => this.owner.disconnect(ref.appId, ref.socketId));
+    await inParallel(snapshot.sockets, (s) => this.registerSocket(snapshot.nodeId, s));
+    await this.store.registerNode(snapshot.nodeId, this.now());
   }
 
   /** reap removes every node whose last heartbeat is older than `timeoutMs`; returns their ids. */
@@ -32,15 +32,15 @@ export class LocalNodeRegistry implements NodeRegistry {
     return dead;
   }
 
-  private async registerSocket(node: NodeId, s: SocketSnapshot): Promise<void> {
+  private async registerSocket(nodeId: NodeId, s: SocketSnapshot): Promise<void> {
     // why: the socket is already connected; re-registering it must not be refused by the app quota.
-    await this.store.connect(s.app, s.socketId, node, 0);
+    await this.store.connect(s.appId, s.socketId, nodeId, 0);
     const held = new Set(s.channels.map((c) => c.channel));
-    for (const channel of await this.store.socketChannels(s.app, s.socketId)) {
-      if (!held.has(channel)) await this.owner.unsubscribe(s.app, channel, s.socketId);
+    for (const channel of await this.store.socketChannels(s.appId, s.socketId)) {
+      if (!held.has(channel)) await this.owner.unsubscribe(s.appId, channel, s.socketId);
     }
-    if (s.userId !== undefined) await this.owner.signin(s.app, s.socketId, s.userId);
-    for (const c of s.channels) await this.owner.subscribe(s.app, c.channel, s.socketId, c.member);
+    if (s.userId !== undefined) await this.owner.signin(s.appId, s.socketId, s.userId);
+    for (const c of s.channels) await this.owner.subscribe(s.appId, c.channel, s.socketId, c.member);
   }
 }
 

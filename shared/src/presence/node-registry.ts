@@ -3,7 +3,7 @@ import type { Member } from './presence-store.js';
 
 /** SocketSnapshot is one socket a gateway holds: its app, id, signed-in user and channels. */
 export interface SocketSnapshot {
-  app: AppId;
+  appId: AppId;
   socketId: SocketId;
   userId?: UserId;
   channels: Array<{ channel: ChannelName; member?: Member }>;
@@ -11,7 +11,7 @@ export interface SocketSnapshot {
 
 /** NodeSnapshot is everything one gateway holds, sent when the presence state may have lost it. */
 export interface NodeSnapshot {
-  node: NodeId;
+  nodeId: NodeId;
   sockets: SocketSnapshot[];
 }
 
@@ -21,7 +21,7 @@ export interface NodeSnapshot {
  */
 export interface NodeRegistry {
   /** heartbeat records that `node` is alive; false means the node is unknown and must register. */
-  heartbeat(node: NodeId): Promise<boolean>;
+  heartbeat(nodeId: NodeId): Promise<boolean>;
   /**
    * register makes the presence state hold exactly the snapshot's sockets and subscriptions for its node:
    * what the state has but the node no longer holds is removed, what is missing is added, each with its

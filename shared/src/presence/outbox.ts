@@ -10,7 +10,7 @@ export interface OutboxOptions {
   maxPending?: number;
 }
 
-type Announcement = { app: AppId; channel: ChannelName; message: BusMessage } | { control: ControlMessage };
+type Announcement = { appId: AppId; channel: ChannelName; message: BusMessage } | { control: ControlMessage };
 
 /**
  * Outbox publishes the announcements of presence changes (member_added, member_removed, subscription_count,
@@ -41,8 +41,8 @@ export class Outbox {
    * publish sends a channel frame now, or keeps it behind earlier refused ones. It resolves once the frame
    * was published or kept; it rejects only with an error that is not DependencyUnavailable.
    */
-  publish(app: AppId, channel: ChannelName, message: BusMessage): Promise<void> {
-    return this.enqueue({ app, channel, message });
+  publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<void> {
+    return this.enqueue({ appId: appId, channel, message });
   }
 
   /** publishControl is publish for a control message (online and offline notices). */
@@ -127,6 +127,6 @@ export class Outbox {
 
   private async send(announcement: Announcement): Promise<void> {
     if ('control' in announcement) await this.bus.publishControl(announcement.control);
-    else await this.bus.publish(announcement.app, announcement.channel, announcement.message);
+    else await this.bus.publish(announcement.appId, announcement.channel, announcement.message);
   }
 }

@@ -63,45 +63,45 @@ export class GrpcPresence implements Presence, NodeRegistry {
     this.deadlineMs = options.deadlineMs ?? 2000;
   }
 
-  async connect(app: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult> {
-    return connectResultFromWire(await this.call('connect', { app, socketId, node }));
+  async connect(appId: AppId, socketId: SocketId, nodeId: NodeId): Promise<ConnectResult> {
+    return connectResultFromWire(await this.call('connect', { app: appId, socketId, node: nodeId }));
   }
 
-  async disconnect(app: AppId, socketId: SocketId): Promise<void> {
-    await this.call('disconnect', { app, socketId });
+  async disconnect(appId: AppId, socketId: SocketId): Promise<void> {
+    await this.call('disconnect', { app: appId, socketId });
   }
 
-  async subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult> {
+  async subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult> {
     const wire = member === undefined ? undefined : memberToWire(member);
-    return subscribeResultFromWire(await this.call('subscribe', { app, channel, socketId, member: wire }));
+    return subscribeResultFromWire(await this.call('subscribe', { app: appId, channel, socketId, member: wire }));
   }
 
-  async unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<void> {
-    await this.call('unsubscribe', { app, channel, socketId });
+  async unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId): Promise<void> {
+    await this.call('unsubscribe', { app: appId, channel, socketId });
   }
 
-  async signin(app: AppId, socketId: SocketId, userId: UserId): Promise<void> {
-    await this.call('signin', { app, socketId, userId });
+  async signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<void> {
+    await this.call('signin', { app: appId, socketId, userId });
   }
 
-  async members(app: AppId, channel: ChannelName): Promise<Member[]> {
-    return (await this.call('listMembers', { app, channel })).members.map(memberFromWire);
+  async members(appId: AppId, channel: ChannelName): Promise<Member[]> {
+    return (await this.call('listMembers', { app: appId, channel })).members.map(memberFromWire);
   }
 
-  async counts(app: AppId, channel: ChannelName): Promise<ChannelCounts> {
-    return countsFromWire(await this.call('channelCounts', { app, channel }));
+  async counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts> {
+    return countsFromWire(await this.call('channelCounts', { app: appId, channel }));
   }
 
-  async channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>> {
-    return channelsFromWire(await this.call('listChannels', { app }));
+  async channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>> {
+    return channelsFromWire(await this.call('listChannels', { app: appId }));
   }
 
-  async onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
-    return (await this.call('onlineUsers', { app, userIds: [...userIds] })).userIds.map(asUserId);
+  async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
+    return (await this.call('onlineUsers', { app: appId, userIds: [...userIds] })).userIds.map(asUserId);
   }
 
-  async heartbeat(node: NodeId): Promise<boolean> {
-    return (await this.call('heartbeat', { node })).known;
+  async heartbeat(nodeId: NodeId): Promise<boolean> {
+    return (await this.call('heartbeat', { node: nodeId })).known;
   }
 
   async register(snapshot: NodeSnapshot): Promise<void> {

@@ -46,9 +46,9 @@ export class LocalPresence implements Presence {
     this.outbox = new Outbox(bus, { retryMs: options.announceRetryMs });
   }
 
-  async connect(appId: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult> {
+  async connect(appId: AppId, socketId: SocketId, nodeId: NodeId): Promise<ConnectResult> {
     const app = await this.apps.byId(appId);
-    return this.store.connect(appId, socketId, node, app?.max_connections ?? 0);
+    return this.store.connect(appId, socketId, nodeId, app?.max_connections ?? 0);
   }
 
   async disconnect(appId: AppId, socketId: SocketId): Promise<void> {
@@ -57,9 +57,9 @@ export class LocalPresence implements Presence {
 
   /** applyDisconnect emits the effects of a removed socket (also used for sockets of a dead node). */
   async applyDisconnect(result: DisconnectResult): Promise<void> {
-    for (const left of result.left) await this.afterLeave(result.app, left);
+    for (const left of result.left) await this.afterLeave(result.appId, left);
     if (result.offline !== undefined) {
-      await this.outbox.publishControl({ type: 'user_presence', app: result.app, userId: result.offline, online: false });
+      await this.outbox.publishControl({ type: 'user_presence', appId: result.appId, userId: result.offline, online: false });
     }
   }
 
@@ -84,7 +84,7 @@ export class LocalPresence implements Presence {
 
   async signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<void> {
     const { online } = await this.store.signin(appId, socketId, userId);
-    if (online) await this.outbox.publishControl({ type: 'user_presence', app: appId, userId, online: true });
+    if (online) await this.outbox.publishControl({ type: 'user_presence', appId: appId, userId, online: true });
   }
 
   members(appId: AppId, channel: ChannelName): Promise<Member[]> {

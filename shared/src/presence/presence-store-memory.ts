@@ -11,9 +11,9 @@ import type {
 } from './presence-store.js';
 
 interface SocketState {
-  app: AppId;
+  appId: AppId;
   socketId: SocketId;
-  node: NodeId;
+  nodeId: NodeId;
   channels: Set<ChannelName>;
   userId?: UserId;
 }
@@ -33,52 +33,52 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly connectionsByApp = new Map<AppId, number>();
   private readonly nodes = new Map<NodeId, number>();
 
-  async connect(app: AppId, socketId: SocketId, node: NodeId, max: number): Promise<ConnectResult> {
-    const existing = this.sockets.get(sockKey(app, socketId));
-    if (existing !== undefined) return existing.node === node ? 'added' : 'taken';
-    const count = this.connectionsByApp.get(app) ?? 0;
+  async connect(appId: AppId, socketId: SocketId, nodeId: NodeId, max: number): Promise<ConnectResult> {
+    const existing = this.sockets.get(sockKey(appId, socketId));
+    if (existing !== undefined) return existing.nodeId === nodeId ? 'added' : 'taken';
+    const count = this.connectionsByApp.get(appId) ?? 0;
     if (max > 0 && count >= max) return 'full';
-    this.sockets.set(sockKey(app, socketId), { app, socketId, node, channels: new Set() });
-    this.connectionsByApp.set(app, count + 1);
+    this.sockets.set(sockKey(appId, socketId), { appId: appId, socketId, nodeId: nodeId, channels: new Set() });
+    this.connectionsByApp.set(appId, count + 1);
     return 'added';
   }
 
-  async disconnect(app: AppId, socketId: SocketId): Promise<DisconnectResult> {
-    const result: DisconnectResult = { app, socketId, left: [] };
-    const state = this.sockets.get(sockKey(app, socketId));
+  async disconnect(appId: AppId, socketId: SocketId): Promise<DisconnectResult> {
+    const result: DisconnectResult = { appId: appId, socketId, left: [] };
+    const state = this.sockets.get(sockKey(appId, socketId));
     if (state === undefined) return result;
     for (const channel of [...state.channels]) {
-      const left = this.unsubscribeSync(app, channel, socketId);
+      const left = this.unsubscribeSync(appId, channel, socketId);
       if (left) result.left.push(left);
     }
     if (state.userId !== undefined) {
-      const users = this.usersByApp.get(app);
+      const users = this.usersByApp.get(appId);
       const set = users?.get(state.userId);
       if (set) {
         set.delete(socketId);
         if (set.size === 0) {
           users!.delete(state.userId);
           result.offline = state.userId;
-          if (users!.size === 0) this.usersByApp.delete(app);
+          if (users!.size === 0) this.usersByApp.delete(appId);
         }
       }
     }
-    this.sockets.delete(sockKey(app, socketId));
-    const count = (this.connectionsByApp.get(app) ?? 1) - 1;
-    if (count <= 0) this.connectionsByApp.delete(app);
-    else this.connectionsByApp.set(app, count);
+    this.sockets.delete(sockKey(appId, socketId));
+    const count = (this.connectionsByApp.get(appId) ?? 1) - 1;
+    if (count <= 0) this.connectionsByApp.delete(appId);
+    else this.connectionsByApp.set(appId, count);
     return result;
   }
 
-  async subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult> {
-    let channels = this.channelsByApp.get(app);
+  async subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult> {
+    let channels = this.channelsByApp.get(appId);
     const existing = channels?.get(channel);
     if (member !== undefined && existing !== undefined && !existing.members.has(member.id) && maxMembers > 0 && existing.members.size >= maxMembers) {
       return { ok: false, reason: 'members_limit' };
     }
     if (channels === undefined) {
       channels = new Map();
-      this.channelsByApp.set(app, channels);
+      this.channelsByApp.set(appId, channels);
     }
     let state = existing;
     const occupied = state === undefined;
@@ -89,7 +89,7 @@ export class MemoryPresenceStore implements PresenceStore {
     let memberAdded = false;
     if (!state.sockets.has(socketId)) {
       state.sockets.set(socketId, member?.id ?? '');
-      this.sockets.get(sockKey(app, socketId))?.channels.add(channel);
+      this.sockets.get(sockKey(appId, socketId))?.channels.add(channel);
       if (member !== undefined) {
         const m = state.members.get(member.id);
         if (m === undefined) {
@@ -105,18 +105,18 @@ export class MemoryPresenceStore implements PresenceStore {
     return result;
   }
 
-  async unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined> {
-    return this.unsubscribeSync(app, channel, socketId);
+  async unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined> {
+    return this.unsubscribeSync(appId, channel, socketId);
   }
 
-  private unsubscribeSync(app: AppId, channel: ChannelName, socketId: SocketId): UnsubscribeResult | undefined {
-    const channels = this.channelsByApp.get(app);
+  private unsubscribeSync(appId: AppId, channel: ChannelName, socketId: SocketId): UnsubscribeResult | undefined {
+    const channels = this.channelsByApp.get(appId);
     const state = channels?.get(channel);
     if (state === undefined) return undefined;
     const userId = state.sockets.get(socketId);
     if (userId === undefined) return undefined;
     state.sockets.delete(socketId);
-    this.sockets.get(sockKey(app, socketId))?.channels.delete(channel);
+    this.sockets.get(sockKey(appId, socketId))?.channels.delete(channel);
     const result: UnsubscribeResult = { channel, vacated: state.sockets.size === 0, subscriptionCount: state.sockets.size };
     if (userId !== '') {
       const m = state.members.get(userId)!;
@@ -128,19 +128,19 @@ export class MemoryPresenceStore implements PresenceStore {
     }
     if (result.vacated) {
       channels!.delete(channel);
-      if (channels!.size === 0) this.channelsByApp.delete(app);
+      if (channels!.size === 0) this.channelsByApp.delete(appId);
     }
     return result;
   }
 
-  async signin(app: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }> {
-    const state = this.sockets.get(sockKey(app, socketId));
+  async signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }> {
+    const state = this.sockets.get(sockKey(appId, socketId));
     if (state === undefined) return { online: false };
     state.userId = userId;
-    let users = this.usersByApp.get(app);
+    let users = this.usersByApp.get(appId);
     if (users === undefined) {
       users = new Map();
-      this.usersByApp.set(app, users);
+      this.usersByApp.set(appId, users);
     }
     let set = users.get(userId);
     const online = set === undefined;
@@ -152,48 +152,48 @@ export class MemoryPresenceStore implements PresenceStore {
     return { online };
   }
 
-  async members(app: AppId, channel: ChannelName): Promise<Member[]> {
-    const state = this.channelsByApp.get(app)?.get(channel);
+  async members(appId: AppId, channel: ChannelName): Promise<Member[]> {
+    const state = this.channelsByApp.get(appId)?.get(channel);
     return state ? membersOf(state) : [];
   }
 
-  async counts(app: AppId, channel: ChannelName): Promise<ChannelCounts> {
-    const state = this.channelsByApp.get(app)?.get(channel);
+  async counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts> {
+    const state = this.channelsByApp.get(appId)?.get(channel);
     return state ? countsOf(state) : { subscriptionCount: 0, userCount: 0 };
   }
 
-  async channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>> {
+  async channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>> {
     const out = new Map<ChannelName, ChannelCounts>();
-    for (const [name, state] of this.channelsByApp.get(app) ?? []) out.set(name, countsOf(state));
+    for (const [name, state] of this.channelsByApp.get(appId) ?? []) out.set(name, countsOf(state));
     return out;
   }
 
-  async onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
-    const users = this.usersByApp.get(app);
+  async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
+    const users = this.usersByApp.get(appId);
     return users ? userIds.filter((id) => users.has(id)) : [];
   }
 
-  async connectionCount(app: AppId): Promise<number> {
-    return this.connectionsByApp.get(app) ?? 0;
+  async connectionCount(appId: AppId): Promise<number> {
+    return this.connectionsByApp.get(appId) ?? 0;
   }
 
-  async heartbeat(node: NodeId, atMs: number): Promise<boolean> {
-    if (!this.nodes.has(node)) return false;
-    this.nodes.set(node, atMs);
+  async heartbeat(nodeId: NodeId, atMs: number): Promise<boolean> {
+    if (!this.nodes.has(nodeId)) return false;
+    this.nodes.set(nodeId, atMs);
     return true;
   }
 
-  async registerNode(node: NodeId, atMs: number): Promise<void> {
-    this.nodes.set(node, atMs);
+  async registerNode(nodeId: NodeId, atMs: number): Promise<void> {
+    this.nodes.set(nodeId, atMs);
   }
 
-  async socketChannels(app: AppId, socketId: SocketId): Promise<ChannelName[]> {
-    return [...(this.sockets.get(sockKey(app, socketId))?.channels ?? [])];
+  async socketChannels(appId: AppId, socketId: SocketId): Promise<ChannelName[]> {
+    return [...(this.sockets.get(sockKey(appId, socketId))?.channels ?? [])];
   }
 
-  async nodeSockets(node: NodeId): Promise<SocketRef[]> {
+  async nodeSockets(nodeId: NodeId): Promise<SocketRef[]> {
     const out: SocketRef[] = [];
-    for (const state of this.sockets.values()) if (state.node === node) out.push({ app: state.app, socketId: state.socketId });
+    for (const state of this.sockets.values()) if (state.nodeId === nodeId) out.push({ appId: state.appId, socketId: state.socketId });
     return out;
   }
 
@@ -201,10 +201,10 @@ export class MemoryPresenceStore implements PresenceStore {
     return [...this.nodes].filter(([, at]) => at < beforeMs).map(([node]) => node);
   }
 
-  async removeNode(node: NodeId): Promise<DisconnectResult[]> {
+  async removeNode(nodeId: NodeId): Promise<DisconnectResult[]> {
     const out: DisconnectResult[] = [];
-    for (const ref of await this.nodeSockets(node)) out.push(await this.disconnect(ref.app, ref.socketId));
-    this.nodes.delete(node);
+    for (const ref of await this.nodeSockets(nodeId)) out.push(await this.disconnect(ref.appId, ref.socketId));
+    this.nodes.delete(nodeId);
     return out;
   }
 

@@ -35,7 +35,7 @@ local function unsubscribe(app, ch, sid)
 end
 local function disconnect(app, sid)
   local sk = P .. 's:' .. app .. ':' .. sid
-  local res = { app = app, socketId = sid, left = {} }
+  local res = { appId = app, socketId = sid, left = {} }
   local node = redis.call('HGET', sk, 'node')
   if not node then return res end
   local user = redis.call('HGET', sk, 'user')

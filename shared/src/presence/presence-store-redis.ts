@@ -35,17 +35,17 @@ export class RedisPresenceStore implements PresenceStore {
     return new RedisPresenceStore(await openRedis(options), options.prefix);
   }
 
-  async connect(app: AppId, socketId: SocketId, node: NodeId, max: number): Promise<ConnectResult> {
-    return (await this.run(lua.CONNECT, app, socketId, node, max)) as ConnectResult;
+  async connect(appId: AppId, socketId: SocketId, nodeId: NodeId, max: number): Promise<ConnectResult> {
+    return (await this.run(lua.CONNECT, appId, socketId, nodeId, max)) as ConnectResult;
   }
 
-  async disconnect(app: AppId, socketId: SocketId): Promise<DisconnectResult> {
-    return toDisconnect(JSON.parse((await this.run(lua.DISCONNECT, app, socketId)) as string));
+  async disconnect(appId: AppId, socketId: SocketId): Promise<DisconnectResult> {
+    return toDisconnect(JSON.parse((await this.run(lua.DISCONNECT, appId, socketId)) as string));
   }
 
-  async subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult> {
+  async subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult> {
     const info = member?.info === undefined ? '' : JSON.stringify(member.info);
-    const raw = await this.run(lua.SUBSCRIBE, app, channel, socketId, member?.id ?? '', info, member ? '1' : '0', maxMembers);
+    const raw = await this.run(lua.SUBSCRIBE, appId, channel, socketId, member?.id ?? '', info, member ? '1' : '0', maxMembers);
     const r = JSON.parse(raw as string) as { ok: boolean; occupied: boolean; memberAdded: boolean; subscriptionCount: number; members?: string[] | object };
     if (!r.ok) return { ok: false, reason: 'members_limit' };
     const result: SubscribeResult = { ok: true, occupied: r.occupied, memberAdded: r.memberAdded, subscriptionCount: r.subscriptionCount };
@@ -53,26 +53,26 @@ export class RedisPresenceStore implements PresenceStore {
     return result;
   }
 
-  async unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined> {
-    const raw = await this.run(lua.UNSUBSCRIBE, app, channel, socketId);
+  async unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined> {
+    const raw = await this.run(lua.UNSUBSCRIBE, appId, channel, socketId);
     return raw === null ? undefined : toUnsubscribe(JSON.parse(raw as string));
   }
 
-  async signin(app: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }> {
-    return { online: (await this.run(lua.SIGNIN, app, socketId, userId)) === 1 };
+  async signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }> {
+    return { online: (await this.run(lua.SIGNIN, appId, socketId, userId)) === 1 };
   }
 
-  async members(app: AppId, channel: ChannelName): Promise<Member[]> {
-    return toMembers(await redisCall(() => this.redis.hgetall(this.key('i', app, channel))));
+  async members(appId: AppId, channel: ChannelName): Promise<Member[]> {
+    return toMembers(await redisCall(() => this.redis.hgetall(this.key('i', appId, channel))));
   }
 
-  async counts(app: AppId, channel: ChannelName): Promise<ChannelCounts> {
-    const [subscriptionCount, userCount] = (await this.run(lua.COUNTS, app, channel)) as [number, number];
+  async counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts> {
+    const [subscriptionCount, userCount] = (await this.run(lua.COUNTS, appId, channel)) as [number, number];
     return { subscriptionCount, userCount };
   }
 
-  async channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>> {
-    const flat = (await this.run(lua.CHANNELS, app)) as Array<string | number>;
+  async channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>> {
+    const flat = (await this.run(lua.CHANNELS, appId)) as Array<string | number>;
     const out = new Map<ChannelName, ChannelCounts>();
     for (let i = 0; i < flat.length; i += 3) {
       out.set(String(flat[i]) as ChannelName, { subscriptionCount: Number(flat[i + 1]), userCount: Number(flat[i + 2]) });
@@ -80,47 +80,47 @@ export class RedisPresenceStore implements PresenceStore {
     return out;
   }
 
-  async onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
+  async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
     if (userIds.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of userIds) pipeline.exists(this.key('u', app, id));
+    for (const id of userIds) pipeline.exists(this.key('u', appId, id));
     const replies = (await redisCall(() => pipeline.exec())) ?? [];
     return userIds.filter((_, i) => replies[i]?.[1] === 1);
   }
 
-  async connectionCount(app: AppId): Promise<number> {
-    return Number((await redisCall(() => this.redis.get(this.prefix + 'n:' + app))) ?? 0);
+  async connectionCount(appId: AppId): Promise<number> {
+    return Number((await redisCall(() => this.redis.get(this.prefix + 'n:' + appId))) ?? 0);
   }
 
-  async heartbeat(node: NodeId, atMs: number): Promise<boolean> {
-    return (await this.run(lua.HEARTBEAT, node, atMs)) === 1;
+  async heartbeat(nodeId: NodeId, atMs: number): Promise<boolean> {
+    return (await this.run(lua.HEARTBEAT, nodeId, atMs)) === 1;
   }
 
-  async registerNode(node: NodeId, atMs: number): Promise<void> {
-    await redisCall(() => this.redis.zadd(this.prefix + 'nodes', atMs, node));
+  async registerNode(nodeId: NodeId, atMs: number): Promise<void> {
+    await redisCall(() => this.redis.zadd(this.prefix + 'nodes', atMs, nodeId));
   }
 
-  async nodeSockets(node: NodeId): Promise<SocketRef[]> {
-    const refs = await redisCall(() => this.redis.smembers(this.prefix + 'ns:' + node));
+  async nodeSockets(nodeId: NodeId): Promise<SocketRef[]> {
+    const refs = await redisCall(() => this.redis.smembers(this.prefix + 'ns:' + nodeId));
     return refs.map((ref) => {
       const cut = ref.indexOf('\n');
-      return { app: ref.slice(0, cut) as AppId, socketId: ref.slice(cut + 1) as SocketId };
+      return { appId: ref.slice(0, cut) as AppId, socketId: ref.slice(cut + 1) as SocketId };
     });
   }
 
-  async socketChannels(app: AppId, socketId: SocketId): Promise<ChannelName[]> {
-    return (await redisCall(() => this.redis.smembers(this.key('sc', app, socketId)))) as ChannelName[];
+  async socketChannels(appId: AppId, socketId: SocketId): Promise<ChannelName[]> {
+    return (await redisCall(() => this.redis.smembers(this.key('sc', appId, socketId)))) as ChannelName[];
   }
 
   async staleNodes(beforeMs: number): Promise<NodeId[]> {
     return (await redisCall(() => this.redis.zrangebyscore(this.prefix + 'nodes', '-inf', `(${beforeMs}`))) as NodeId[];
   }
 
-  async removeNode(node: NodeId): Promise<DisconnectResult[]> {
+  async removeNode(nodeId: NodeId): Promise<DisconnectResult[]> {
     const out: DisconnectResult[] = [];
     // why: batches keep each script short, so one dead gateway with many sockets never blocks Redis long.
     for (;;) {
-      const raw = (await this.run(lua.REMOVE_NODE_BATCH, node, REMOVE_NODE_BATCH)) as string;
+      const raw = (await this.run(lua.REMOVE_NODE_BATCH, nodeId, REMOVE_NODE_BATCH)) as string;
       const { results, done } = JSON.parse(raw) as { results: unknown; done: boolean };
       for (const r of asArray(results)) out.push(toDisconnect(r));
       if (done) return out;
@@ -171,7 +171,7 @@ function toUnsubscribe(raw: unknown): UnsubscribeResult {
 
 function toDisconnect(raw: unknown): DisconnectResult {
   const r = raw as DisconnectResult;
-  const out: DisconnectResult = { app: r.app, socketId: r.socketId, left: asArray(r.left).map(toUnsubscribe) };
+  const out: DisconnectResult = { appId: r.appId, socketId: r.socketId, left: asArray(r.left).map(toUnsubscribe) };
   if (r.offline !== undefined) out.offline = r.offline;
   return out;
 }

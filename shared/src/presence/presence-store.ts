@@ -43,13 +43,13 @@ export interface UnsubscribeResult {
 
 /** SocketRef names one socket cluster-wide. */
 export interface SocketRef {
-  app: AppId;
+  appId: AppId;
   socketId: SocketId;
 }
 
 /** DisconnectResult is everything a socket's departure changed. */
 export interface DisconnectResult {
-  app: AppId;
+  appId: AppId;
   socketId: SocketId;
   left: UnsubscribeResult[];
   /** offline is the signed-in user whose last socket this was. */
@@ -65,35 +65,35 @@ export interface ConnectionStore {
    * connect registers a socket on a node unless the app already has `max` sockets (zero: no limit):
    * `added` (also when this node had already added it), `full`, or `taken` when another node holds that id.
    */
-  connect(app: AppId, socketId: SocketId, node: NodeId, max: number): Promise<ConnectResult>;
+  connect(appId: AppId, socketId: SocketId, nodeId: NodeId, max: number): Promise<ConnectResult>;
   /** disconnect drops a socket with its subscriptions and sign-in. */
-  disconnect(app: AppId, socketId: SocketId): Promise<DisconnectResult>;
+  disconnect(appId: AppId, socketId: SocketId): Promise<DisconnectResult>;
   /** connectionCount is the number of sockets an app has, cluster-wide. */
-  connectionCount(app: AppId): Promise<number>;
+  connectionCount(appId: AppId): Promise<number>;
 }
 
 /** MembershipStore keeps which sockets are on which channel, and presence members. Atomic per call. */
 export interface MembershipStore {
   /** subscribe joins a socket to a channel; a new presence member must fit under `maxMembers` (zero: no limit). */
-  subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult>;
+  subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member: Member | undefined, maxMembers: number): Promise<SubscribeResult>;
   /** unsubscribe removes a socket from a channel; undefined when it was not subscribed. */
-  unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined>;
+  unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId): Promise<UnsubscribeResult | undefined>;
   /** members lists a presence channel's members. */
-  members(app: AppId, channel: ChannelName): Promise<Member[]>;
+  members(appId: AppId, channel: ChannelName): Promise<Member[]>;
   /** counts returns a channel's counts (zeros for an empty channel). */
-  counts(app: AppId, channel: ChannelName): Promise<ChannelCounts>;
+  counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts>;
   /** channels lists every occupied channel of an app with its counts. */
-  channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>>;
+  channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>>;
   /** socketChannels lists the channels a socket is subscribed to. */
-  socketChannels(app: AppId, socketId: SocketId): Promise<ChannelName[]>;
+  socketChannels(appId: AppId, socketId: SocketId): Promise<ChannelName[]>;
 }
 
 /** UserStore keeps signed-in users (users online, watchlists). */
 export interface UserStore {
   /** signin marks a socket as a user's; `online` is true when it is the user's first signed-in socket. */
-  signin(app: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }>;
+  signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<{ online: boolean }>;
   /** onlineUsers returns which of the given users have a signed-in socket. */
-  onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]>;
+  onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]>;
 }
 
 /** NodeStore keeps which nodes are alive and which sockets each holds (dead-node cleanup). */
@@ -103,15 +103,15 @@ export interface NodeStore {
    * node the store does not know (never registered, removed as dead, or the store lost its state): that
    * node must re-register what it holds.
    */
-  heartbeat(node: NodeId, atMs: number): Promise<boolean>;
+  heartbeat(nodeId: NodeId, atMs: number): Promise<boolean>;
   /** registerNode records a node as alive at `atMs`, known or not. */
-  registerNode(node: NodeId, atMs: number): Promise<void>;
+  registerNode(nodeId: NodeId, atMs: number): Promise<void>;
   /** nodeSockets lists the sockets the store holds for a node. */
-  nodeSockets(node: NodeId): Promise<SocketRef[]>;
+  nodeSockets(nodeId: NodeId): Promise<SocketRef[]>;
   /** staleNodes lists nodes whose last heartbeat is older than `beforeMs`. */
   staleNodes(beforeMs: number): Promise<NodeId[]>;
   /** removeNode drops every socket of a node (a crashed gateway) and the node itself. */
-  removeNode(node: NodeId): Promise<DisconnectResult[]>;
+  removeNode(nodeId: NodeId): Promise<DisconnectResult[]>;
 }
 
 /**

@@ -7,31 +7,31 @@ import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from './pr
  */
 export interface ConnectionRegistry {
   /** connect admits a socket: `full` when its app is at max_connections, `taken` when the id is in use. */
-  connect(app: AppId, socketId: SocketId, node: NodeId): Promise<ConnectResult>;
+  connect(appId: AppId, socketId: SocketId, nodeId: NodeId): Promise<ConnectResult>;
   /** disconnect removes a socket with its subscriptions and sign-in, emitting what that causes. */
-  disconnect(app: AppId, socketId: SocketId): Promise<void>;
+  disconnect(appId: AppId, socketId: SocketId): Promise<void>;
 }
 
 /** ChannelMembership is who is on which channel, cluster-wide; subscribe/unsubscribe emit their events. */
 export interface ChannelMembership {
   /** subscribe joins a socket (as a presence member when given); member_added and occupancy are emitted. */
-  subscribe(app: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult>;
+  subscribe(appId: AppId, channel: ChannelName, socketId: SocketId, member?: Member): Promise<SubscribeResult>;
   /** unsubscribe removes a socket from a channel; member_removed and vacated are emitted. */
-  unsubscribe(app: AppId, channel: ChannelName, socketId: SocketId): Promise<void>;
+  unsubscribe(appId: AppId, channel: ChannelName, socketId: SocketId): Promise<void>;
   /** members lists a presence channel's members. */
-  members(app: AppId, channel: ChannelName): Promise<Member[]>;
+  members(appId: AppId, channel: ChannelName): Promise<Member[]>;
   /** counts returns a channel's counts (zeros for an empty channel). */
-  counts(app: AppId, channel: ChannelName): Promise<ChannelCounts>;
+  counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts>;
   /** channels lists every occupied channel of an app with its counts. */
-  channels(app: AppId): Promise<Map<ChannelName, ChannelCounts>>;
+  channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>>;
 }
 
 /** UserDirectory knows which users are signed in anywhere in the cluster. */
 export interface UserDirectory {
   /** signin marks a socket as a user's; the user's first socket sends an online notice to watchers. */
-  signin(app: AppId, socketId: SocketId, userId: UserId): Promise<void>;
+  signin(appId: AppId, socketId: SocketId, userId: UserId): Promise<void>;
   /** onlineUsers returns which of the given users have a signed-in socket. */
-  onlineUsers(app: AppId, userIds: readonly UserId[]): Promise<UserId[]>;
+  onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]>;
 }
 
 /**

@@ -42,31 +42,31 @@ export class ChannelPublisher {
   ) {}
 
   /** publish sends an event to a channel's subscribers cluster-wide; a cache channel keeps it as its last event. */
-  async publish(app: AppId, event: ChannelEvent, options: PublishOptions = {}): Promise<PublishPosition> {
+  async publish(appId: AppId, event: ChannelEvent, options: PublishOptions = {}): Promise<PublishPosition> {
     const frame = encodeEvent(event.name, event.channel, event.data, event.userId);
-    const position = await this.publishFrame(app, event.channel, frame, options);
+    const position = await this.publishFrame(appId, event.channel, frame, options);
     if (isCacheChannel(event.channel)) {
-      await this.cache.set(cacheKey(app, event.channel), frame, this.cacheTtlSeconds);
-      await this.cache.delete(cacheMissKey(app, event.channel));
+      await this.cache.set(cacheKey(appId, event.channel), frame, this.cacheTtlSeconds);
+      await this.cache.delete(cacheMissKey(appId, event.channel));
     }
     return position;
   }
 
   /** publishFrame sends an already encoded frame (member and count notices) to a channel's subscribers. */
-  publishFrame(app: AppId, channel: ChannelName, frame: string, options: PublishOptions = {}): Promise<PublishPosition> {
+  publishFrame(appId: AppId, channel: ChannelName, frame: string, options: PublishOptions = {}): Promise<PublishPosition> {
     const message: BusMessage = { frame };
     if (options.except !== undefined) message.except = options.except;
     if (options.traceparent !== undefined) message.traceparent = options.traceparent;
-    return this.bus.publish(app, channel, message);
+    return this.bus.publish(appId, channel, message);
   }
 
   /**
    * lastEvent reads a cache channel's last event for a new subscriber. On a miss, `firstMiss` is true once
    * per cache lifetime, so that the cache_miss webhook goes out once, not once per subscriber.
    */
-  async lastEvent(app: AppId, channel: ChannelName): Promise<LastEvent> {
-    const cached = await this.cache.get(cacheKey(app, channel));
+  async lastEvent(appId: AppId, channel: ChannelName): Promise<LastEvent> {
+    const cached = await this.cache.get(cacheKey(appId, channel));
     if (cached !== undefined) return { frame: cached.value };
-    return { firstMiss: await this.cache.setIfAbsent(cacheMissKey(app, channel), '1', this.cacheTtlSeconds) };
+    return { firstMiss: await this.cache.setIfAbsent(cacheMissKey(appId, channel), '1', this.cacheTtlSeconds) };
   }
 }

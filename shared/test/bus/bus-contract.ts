@@ -82,7 +82,7 @@ export function describeBusContract(name: string, makeCluster: () => Promise<Bus
       const onB: ControlMessage[] = [];
       a.onControl((m) => onA.push(m));
       b.onControl((m) => onB.push(m));
-      const message: ControlMessage = { type: 'terminate_user', app: 'app1', userId: 'u.1' };
+      const message: ControlMessage = { type: 'terminate_user', appId: 'app1', userId: 'u.1' };
       await b.publishControl(message);
       await waitFor(() => onA.length === 1 && onB.length === 1, 3000, 'control on both nodes');
       expect(onA[0]).toEqual(message);

@@ -16,8 +16,8 @@ describe.skipIf(!present)('NatsBus through a NATS restart', () => {
 
   it('fails publish and subscribe at once while down, and resubscribes by itself', async () => {
     const servers = [`nats://127.0.0.1:${nats.port}`];
-    const strict = await NatsBus.connect({ servers, prefix: 'outage', node: 'strict' });
-    const publisher = await NatsBus.connect({ servers, prefix: 'outage', node: 'publisher' });
+    const strict = await NatsBus.connect({ servers, prefix: 'outage', nodeId: 'strict' });
+    const publisher = await NatsBus.connect({ servers, prefix: 'outage', nodeId: 'publisher' });
     try {
       const seen: BusMessage[] = [];
       await strict.subscribe('a', 'ch', (m) => seen.push(m));

@@ -9,8 +9,8 @@ describe.skipIf(!up)('NatsBus', () => {
   describeBusContract('NatsBus', async () => {
     const prefix = uniquePrefix('bus');
     const servers = [`nats://${NATS.host}:${NATS.port}`];
-    const a = await NatsBus.connect({ servers, prefix, node: 'node-a' });
-    const b = await NatsBus.connect({ servers, prefix, node: 'node-b' });
+    const a = await NatsBus.connect({ servers, prefix, nodeId: 'node-a' });
+    const b = await NatsBus.connect({ servers, prefix, nodeId: 'node-b' });
     return { nodes: [a, b], close: async () => void (await Promise.all([a.close(), b.close()])) };
   });
 });

@@ -34,10 +34,10 @@ describe('presence wire conversions', () => {
     const channels = new Map([['news', { subscriptionCount: 2, userCount: 0 }], ['presence-x', { subscriptionCount: 3, userCount: 2 }]]);
     expect(channelsFromWire(channelsToWire(channels as never))).toEqual(channels);
     const snapshot = {
-      node: 'g1',
+      nodeId: 'g1',
       sockets: [
-        { app: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann', info: { n: 1 } } }, { channel: 'news' }] },
-        { app: 'a', socketId: '1.2', channels: [] },
+        { appId: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann', info: { n: 1 } } }, { channel: 'news' }] },
+        { appId: 'a', socketId: '1.2', channels: [] },
       ],
     } as unknown as NodeSnapshot;
     expect(snapshotFromWire(snapshotToWire(snapshot))).toEqual(snapshot);

@@ -9,9 +9,9 @@ export interface NodeRegistryHandle {
   dispose(): Promise<void>;
 }
 
-const ann = { app: 'pa', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-x', member: { id: 'ann', info: { n: 1 } } }, { channel: 'news' }] };
-const bob = { app: 'pa', socketId: '1.2', channels: [{ channel: 'presence-x', member: { id: 'bob' } }] };
-const snapshot = (...sockets: unknown[]): NodeSnapshot => ({ node: 'n1', sockets: sockets as SocketSnapshot[] }) as NodeSnapshot;
+const ann = { appId: 'pa', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-x', member: { id: 'ann', info: { n: 1 } } }, { channel: 'news' }] };
+const bob = { appId: 'pa', socketId: '1.2', channels: [{ channel: 'presence-x', member: { id: 'bob' } }] };
+const snapshot = (...sockets: unknown[]): NodeSnapshot => ({ nodeId: 'n1', sockets: sockets as SocketSnapshot[] }) as NodeSnapshot;
 const removed = (id: string) => `{"event":"pusher_internal:member_removed","channel":"presence-x","data":"{\\"user_id\\":\\"${id}\\"}"}`;
 
 /**

@@ -24,8 +24,8 @@ function setup() {
 describe('LocalNodeRegistry', () => {
   it('reaps a silent node: its members leave with member_removed, live nodes stay', async () => {
     const { store, nodes, frames, advance } = setup();
-    await nodes.register({ node: 'n1', sockets: [{ app: 'a', socketId: '1.1', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }] });
-    await nodes.register({ node: 'n2', sockets: [{ app: 'a', socketId: '2.1', channels: [{ channel: 'presence-p', member: { id: 'bob' } }] }] });
+    await nodes.register({ nodeId: 'n1', sockets: [{ appId: 'a', socketId: '1.1', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }] });
+    await nodes.register({ nodeId: 'n2', sockets: [{ appId: 'a', socketId: '2.1', channels: [{ channel: 'presence-p', member: { id: 'bob' } }] }] });
     frames.length = 0;
     advance(20_000);
     expect(await nodes.heartbeat('n1')).toBe(true);

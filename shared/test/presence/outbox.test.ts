@@ -29,7 +29,7 @@ describe('Outbox', () => {
     const outbox = new Outbox(bus, { retryMs: 10 });
     bus.down = true;
     await outbox.publish('a', 'c', { frame: 'joined' });
-    await outbox.publishControl({ type: 'user_presence', app: 'a', userId: 'ann', online: true });
+    await outbox.publishControl({ type: 'user_presence', appId: 'a', userId: 'ann', online: true });
     await outbox.publish('a', 'c', { frame: 'left' });
     expect(outbox.size()).toBe(3);
     await new Promise((r) => setTimeout(r, 50));
@@ -39,7 +39,7 @@ describe('Outbox', () => {
     await outbox.publish('a', 'c', { frame: 'later' });
     await waitFor(() => outbox.size() === 0, 2000, 'the outbox to drain');
     expect(frames).toEqual(['joined', 'left', 'later']);
-    expect(control).toEqual([{ type: 'user_presence', app: 'a', userId: 'ann', online: true }]);
+    expect(control).toEqual([{ type: 'user_presence', appId: 'a', userId: 'ann', online: true }]);
     await outbox.close();
   });
 
@@ -96,9 +96,9 @@ describe.skipIf(!present)('Outbox over NatsBus through a NATS restart', () => {
     // once both buses are back instead of racing the subscriber's reconnection with a retry timer.
     let outbox: Outbox | undefined;
     try {
-      const subscriber = await NatsBus.connect({ servers, prefix: 'outbox', node: 'gateway' });
+      const subscriber = await NatsBus.connect({ servers, prefix: 'outbox', nodeId: 'gateway' });
       opened.push(subscriber);
-      const publisher = await NatsBus.connect({ servers, prefix: 'outbox', node: 'presence' });
+      const publisher = await NatsBus.connect({ servers, prefix: 'outbox', nodeId: 'presence' });
       opened.push(publisher);
       outbox = new Outbox(publisher, { retryMs: 60_000 });
       const seen: string[] = [];

@@ -95,8 +95,8 @@ export function describePresenceContract(name: string, make: () => Promise<Prese
       await p.disconnect('pa', '1.2');
       expect(frames).toEqual(['- {"event":"pusher_internal:member_removed","channel":"presence-x","data":"{\\"user_id\\":\\"ann\\"}"}']);
       expect(control).toEqual([
-        { type: 'user_presence', app: 'pa', userId: 'ann', online: true },
-        { type: 'user_presence', app: 'pa', userId: 'ann', online: false },
+        { type: 'user_presence', appId: 'pa', userId: 'ann', online: true },
+        { type: 'user_presence', appId: 'pa', userId: 'ann', online: false },
       ]);
       expect(await p.onlineUsers('pa', ['ann'])).toEqual([]);
       expect(await p.channels('pa')).toEqual(new Map());

@@ -92,7 +92,7 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
       await store.subscribe('a', 'chat', '1.2', undefined, 100);
       expect(await store.onlineUsers('a', ['u1', 'u2', 'ghost'])).toEqual(['u1']);
       expect(byChannel(await store.disconnect('a', '1.1'))).toEqual({
-        app: 'a',
+        appId: 'a',
         socketId: '1.1',
         left: [
           { channel: 'chat', vacated: false, subscriptionCount: 1 },
@@ -101,14 +101,14 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
       });
       expect(await store.onlineUsers('a', ['u1'])).toEqual(['u1']);
       expect(await store.disconnect('a', '1.2')).toEqual({
-        app: 'a',
+        appId: 'a',
         socketId: '1.2',
         left: [{ channel: 'chat', vacated: true, subscriptionCount: 0 }],
         offline: 'u1',
       });
       expect(await store.onlineUsers('a', ['u1'])).toEqual([]);
       expect(await store.connectionCount('a')).toBe(0);
-      expect(await store.disconnect('a', '1.2')).toEqual({ app: 'a', socketId: '1.2', left: [] });
+      expect(await store.disconnect('a', '1.2')).toEqual({ appId: 'a', socketId: '1.2', left: [] });
     });
 
     it('tracks node heartbeats: unknown nodes must register; stale nodes are listed and removed', async () => {
@@ -122,11 +122,11 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
       await store.signin('a', '1.1', 'u2');
       await store.subscribe('a', 'presence-p', '1.1', { id: 'u2' }, 100);
       await store.subscribe('a', 'presence-p', '1.2', { id: 'u1' }, 100);
-      expect(await store.nodeSockets('n2')).toEqual([{ app: 'a', socketId: '1.1' }]);
+      expect(await store.nodeSockets('n2')).toEqual([{ appId: 'a', socketId: '1.1' }]);
       expect(await store.socketChannels('a', '1.1')).toEqual(['presence-p']);
       expect(await store.socketChannels('a', '9.9')).toEqual([]);
       expect(await store.removeNode('n2')).toEqual([
-        { app: 'a', socketId: '1.1', left: [{ channel: 'presence-p', vacated: false, memberRemoved: 'u2', subscriptionCount: 1 }], offline: 'u2' },
+        { appId: 'a', socketId: '1.1', left: [{ channel: 'presence-p', vacated: false, memberRemoved: 'u2', subscriptionCount: 1 }], offline: 'u2' },
       ]);
       expect(await store.staleNodes(3000)).toEqual([]);
       expect(await store.heartbeat('n2', 6000)).toBe(false);

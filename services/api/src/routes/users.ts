@@ -9,7 +9,7 @@ export const usersRoutes: RouteModule = (router, { bus }) => {
   router.post('/users/:userId/terminate_connections', 'terminate_connections', async ({ app, params }) => {
     const userId = asUserId(params.userId!);
     if (userId === '') throw badRequest('user_id is required');
-    await bus.publishControl({ type: 'terminate_user', app: app.id, userId });
+    await bus.publishControl({ type: 'terminate_user', appId: app.id, userId });
     return {};
   });
 };
