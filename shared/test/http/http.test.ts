@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError, listen, readBody } from '@sockudo-ts/shared';
+import { HttpError, readBody } from '@sockudo-ts/shared';
 
 // readBody against a real node:http server: a body that arrives whole, one that arrives in pieces, and
 // bodies over the limit either way.
@@ -17,7 +17,7 @@ describe('readBody', () => {
         (err: unknown) => res.end(`error ${err instanceof HttpError ? err.status : 'other'}`),
       );
     });
-    await listen(server, 0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     port = (server.address() as AddressInfo).port;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
