@@ -1,4 +1,4 @@
-import type { AppId, Bus, BusMessage, ChannelName, Subscription } from '@sockudo-ts/shared';
+import { activeTracing, type AppId, type Bus, type BusMessage, type ChannelName, type Subscription } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import { encodeTextFrame } from './frame.js';
 
@@ -10,6 +10,7 @@ interface MissedFrame {
 
 /** LocalChannel is one channel's subscribers on this node and its bus subscription. */
 interface LocalChannel {
+  readonly name: ChannelName;
   /** sockets receive every frame published to the channel. */
   readonly sockets: Set<Connection>;
   /** pending holds sockets whose subscription is not confirmed yet, with the frames they missed meanwhile. */
@@ -53,7 +54,7 @@ export class LocalChannels {
     }
     let local = channels.get(channel);
     if (local === undefined) {
-      const created: LocalChannel = { sockets: new Set(), pending: new Map(), ready: Promise.resolve() };
+      const created: LocalChannel = { name: channel, sockets: new Set(), pending: new Map(), ready: Promise.resolve() };
       created.ready = this.bus.subscribe(appId, channel, (m) => this.deliver(appId, created, m)).then(
         (sub) => {
           created.sub = sub;
@@ -121,6 +122,8 @@ export class LocalChannels {
   }
 
   private deliver(appId: AppId, local: LocalChannel, message: BusMessage): void {
+    // why: one span per received message, none per socket: the loop below stays as it is when tracing is on.
+    const span = activeTracing()?.startDelivery(appId, local.name, message);
     const frame = encodeTextFrame(message.frame);
     const except = message.except;
     let frames = 0;
@@ -133,5 +136,6 @@ export class LocalChannels {
       for (const [conn, missed] of local.pending) if (conn.id !== except) missed.push({ frame, text: message.frame });
     }
     if (frames > 0) this.counted(appId, frames, frames * frame.length);
+    span?.end(frames, frames * frame.length);
   }
 }

@@ -1,9 +1,11 @@
 import type { Bus, BusMessage, PublishPosition } from '../bus/bus.js';
+import { newMessageId } from '../bus/envelope.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { cacheKey, cacheMissKey } from '../cache/keys.js';
 import type { AppId, ChannelName, SocketId, UserId } from '../ids.js';
 import { isCacheChannel } from '../protocol/channels.js';
 import { encodeEvent } from '../protocol/frames.js';
+import { activeTracing } from '../telemetry/tracing.js';
 
 /** ChannelEvent is one event for one channel: an HTTP trigger's or a client event's. */
 export interface ChannelEvent {
@@ -57,7 +59,21 @@ export class ChannelPublisher {
     const message: BusMessage = { frame };
     if (options.except !== undefined) message.except = options.except;
     if (options.traceparent !== undefined) message.traceparent = options.traceparent;
-    return this.bus.publish(appId, channel, message);
+    const tracing = activeTracing();
+    if (tracing === undefined) return this.bus.publish(appId, channel, message);
+    message.id ??= newMessageId();
+    const span = tracing.startPublish(appId, channel, message);
+    if (span.traceparent !== undefined) message.traceparent = span.traceparent;
+    return this.bus.publish(appId, channel, message).then(
+      (position) => {
+        span.end();
+        return position;
+      },
+      (err: unknown) => {
+        span.fail(err);
+        throw err;
+      },
+    );
   }
 
   /**
