@@ -94,7 +94,9 @@ export function appFromRow(row: ApplicationRow): App | string {
 export function rowFromApp(app: App): ApplicationWrite {
   // why: WebhookConfig is an interface (no index signature), so TypeScript cannot see it is plain JSON; it is.
   const webhooks = app.webhooks as unknown as JsonValue[];
-  return { ...app, webhooks, max_backend_events_per_second: null, max_read_requests_per_second: null };
+  // why: the recovery override lives in the config file only; the table has no column for it.
+  const { recovery: _recovery, ...columns } = app;
+  return { ...columns, webhooks, max_backend_events_per_second: null, max_read_requests_per_second: null };
 }
 
 /**
