@@ -40,6 +40,8 @@ export interface GatewayContext {
   readonly webhooks: WebhookSink;
   readonly settings: GatewaySettings;
   readonly logger: Logger;
+  /** limited counts a request refused by an abuse limit (metrics), by the limit's name. */
+  readonly limited: (limit: string) => void;
   /** recovery is set when serials are on for some app (`[recovery] enabled`); undefined otherwise. */
   readonly recovery?: GatewayRecovery;
   readonly recoveryMetrics: RecoveryMetrics;

@@ -6,6 +6,7 @@ import { GATEWAY } from './sections/gateway.js';
 import { PRESENCE } from './sections/presence.js';
 import { RECOVERY } from './sections/recovery.js';
 import { SERVER } from './sections/server.js';
+import { TRACING } from './sections/tracing.js';
 import { WEBHOOKS } from './sections/webhooks.js';
 import { fieldsOf, type Field } from './setting.js';
 
@@ -14,7 +15,7 @@ import { fieldsOf, type Field } from './setting.js';
  * grouped in one section per owner. The config type (`ServerConfig`), the loader and the README's config
  * tables all come from it.
  */
-export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...DRIVERS } as const;
+export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...DRIVERS, ...TRACING } as const;
 
 /** FIELDS lists every setting of SCHEMA with its dotted path, in declaration order. */
 export const FIELDS: readonly Field[] = fieldsOf(SCHEMA);
@@ -49,6 +50,7 @@ export const APP_FIELD_DOCS: Record<keyof App, string> = {
   enable_subscription_count_events: 'Send `pusher_internal:subscription_count` on non-presence channels.',
   enable_authorized_connections: 'Close sockets that neither sign in nor subscribe privately within user_authentication_timeout (4009).',
   max_client_events_per_second: 'Client events per socket per second before 4301; zero means no limit.',
+  max_subscriptions_per_connection: 'Channels one socket may be subscribed to at once; a subscribe beyond it gets 4300 on that channel. Zero means no limit. Not stored in the apps database (the default applies there).',
   max_presence_members_per_channel: 'Members of one presence channel.',
   max_presence_member_size_in_kb: 'Size of one presence member\'s user_info, in KB.',
   max_presence_user_id_length: 'Length of a presence or signin user id, in characters.',

@@ -35,6 +35,11 @@ export class Metrics {
   readonly refusals: Counter<'code'>;
   /** slowConsumers counts sockets closed with 4100 for exceeding their send buffer. */
   readonly slowConsumers: Counter;
+  /**
+   * limited counts requests, sockets and frames refused or cut by an abuse limit, by the limit's name
+   * (`frame_rate`, `subscriptions`, `api_rate`, `ws_connect_rate`, `ws_concurrent`, `backend_events`, ...).
+   */
+  readonly limited: Counter<'limit'>;
   /** httpDuration is the HTTP API latency by route and status. */
   readonly httpDuration: Histogram<'route' | 'status'>;
   /** recoveredMessages counts events replayed to resuming or rewinding sockets. */
@@ -63,6 +68,7 @@ export class Metrics {
     this.recoveredMessages = new Counter({ name: `${p}recovered_messages_total`, help: 'Events replayed by resume and rewind', registers: r });
     this.gapsFilled = new Counter({ name: `${p}recovery_gaps_filled_total`, help: 'Serial gaps filled from the stream before later events', registers: r });
     this.resumes = new Counter({ name: `${p}resumes_total`, help: 'Channel resumes by outcome', labelNames: ['outcome'], registers: r });
+    this.limited = new Counter({ name: `${p}limited_total`, help: 'Requests, sockets and frames refused by an abuse limit, by limit', labelNames: ['limit'], registers: r });
     this.httpDuration = new Histogram({
       name: `${p}http_request_duration_seconds`,
       help: 'HTTP API latency',
