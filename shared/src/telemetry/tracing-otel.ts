@@ -149,7 +149,6 @@ class OtelTracing implements Tracing {
           [MESSAGING_DESTINATION]: channel,
           [MESSAGING_BODY_SIZE]: Buffer.byteLength(message.frame),
           [APP_ID]: appId,
-          ...(message.id !== undefined ? { [MESSAGING_MESSAGE_ID]: message.id } : {}),
         },
       },
       parent,
@@ -157,7 +156,11 @@ class OtelTracing implements Tracing {
     const traceparent = inject(trace.setSpan(parent, span)) ?? message.traceparent;
     return {
       traceparent,
-      end: () => span.end(),
+      end: () => {
+        // why: a sequenced publish takes its message id from the channel's log after the span started.
+        if (message.id !== undefined) span.setAttribute(MESSAGING_MESSAGE_ID, message.id);
+        span.end();
+      },
       fail: (err) => failed(span, err),
     };
   }
