@@ -5,6 +5,7 @@ import type { CHANNELS } from './sections/channels.js';
 import type { DRIVERS } from './sections/drivers.js';
 import type { GATEWAY } from './sections/gateway.js';
 import type { PRESENCE } from './sections/presence.js';
+import type { PUSH } from './sections/push.js';
 import type { SERVER } from './sections/server.js';
 import type { WEBHOOKS } from './sections/webhooks.js';
 import type { ConfigOf } from './setting.js';
@@ -32,6 +33,8 @@ export type ChannelSettings = ConfigOf<typeof CHANNELS>;
 export type WebhookSettings = ConfigOf<typeof WEBHOOKS>;
 /** PresenceSettings are the keys of the presence service and its clients. */
 export type PresenceSettings = ConfigOf<typeof PRESENCE>;
+/** PushSettings are the keys of push notifications: the push APIs, the worker and its providers. */
+export type PushSettings = ConfigOf<typeof PUSH>;
 /** DriverSettings are the driver choices and their connection settings. */
 export type DriverSettings = ConfigOf<typeof DRIVERS>;
 
