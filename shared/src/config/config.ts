@@ -6,7 +6,9 @@ import type { DRIVERS } from './sections/drivers.js';
 import type { GATEWAY } from './sections/gateway.js';
 import type { PRESENCE } from './sections/presence.js';
 import type { PUSH } from './sections/push.js';
+import type { RECOVERY } from './sections/recovery.js';
 import type { SERVER } from './sections/server.js';
+import type { TRACING } from './sections/tracing.js';
 import type { WEBHOOKS } from './sections/webhooks.js';
 import type { ConfigOf } from './setting.js';
 
@@ -35,6 +37,10 @@ export type WebhookSettings = ConfigOf<typeof WEBHOOKS>;
 export type PresenceSettings = ConfigOf<typeof PRESENCE>;
 /** PushSettings are the keys of push notifications: the push APIs, the worker and its providers. */
 export type PushSettings = ConfigOf<typeof PUSH>;
+/** RecoveryConfig is the `[recovery]` section: serials and the hot recovery buffer. */
+export type RecoveryConfig = ConfigOf<typeof RECOVERY>['recovery'];
+/** TracingSettings are the OpenTelemetry keys (the OTEL_* environment variables). */
+export type TracingSettings = ConfigOf<typeof TRACING>['tracing'];
 /** DriverSettings are the driver choices and their connection settings. */
 export type DriverSettings = ConfigOf<typeof DRIVERS>;
 
