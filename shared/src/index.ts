@@ -224,7 +224,7 @@ export { openCache } from './drivers/cache.js';
 export { createListener } from './drivers/listener.js';
 export { openPresenceStore, openRemotePresence, type RemotePresenceOptions } from './drivers/presence.js';
 export { openQueue, type QueueDriverOptions } from './drivers/queue.js';
-export { openPublishStatusStore } from './drivers/push.js';
+export { openDeviceStore, openPublishStatusStore } from './drivers/push.js';
 export { openWebhookQueue, openWebhookSink, type WebhookQueue } from './webhooks/settings.js';
 export {
   runProcess,

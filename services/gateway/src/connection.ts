@@ -75,6 +75,9 @@ export class Connection {
   private authorized = false;
   private rateWindow = 0;
   private rateCount = 0;
+  /** frameTokens and frameRefilledAt are the token bucket of `takeFrameToken`; NaN until the first frame. */
+  private frameTokens = Number.NaN;
+  private frameRefilledAt = 0;
   private closed = false;
   private paused = false;
   private readonly work: SerialQueue<Connection>;
@@ -152,9 +155,15 @@ export class Connection {
     this.ws.terminate();
   }
 
-  /** markClosed records that the socket is gone; nothing is written to it any more. */
+  /**
+   * markClosed records that the socket is gone: nothing is written to it any more, the frames queued for
+   * this tick are let go, and the frames still waiting for their handler are dropped (the one running
+   * finishes).
+   */
   markClosed(): void {
     this.closed = true;
+    this.head = this.rest = undefined;
+    this.work.clear();
   }
 
   /** isClosed is true once the socket is closing or closed, by either side. */
@@ -182,6 +191,11 @@ export class Connection {
   /** idle resolves once every task enqueued so far has finished. */
   idle(): Promise<void> {
     return this.work.idle();
+  }
+
+  /** queuedTasks counts the tasks of this socket not finished yet (leak checks and tests). */
+  get queuedTasks(): number {
+    return this.work.length;
   }
 
   /** touch records activity from the peer: any frame, ping or pong; an outstanding ping is answered. */
@@ -230,6 +244,28 @@ export class Connection {
     }
     this.rateCount++;
     return this.rateCount <= limit;
+  }
+
+  /**
+   * takeFrameToken counts one incoming frame against a token bucket that holds `burst` frames and refills at
+   * `perSecond`; false when the socket is sending faster than that. Zero or less `perSecond` means no limit.
+   */
+  takeFrameToken(perSecond: number, burst: number, now: number): boolean {
+    if (perSecond <= 0) return true;
+    if (Number.isNaN(this.frameTokens)) {
+      this.frameTokens = burst;
+    } else {
+      this.frameTokens = Math.min(burst, this.frameTokens + ((now - this.frameRefilledAt) * perSecond) / 1000);
+    }
+    this.frameRefilledAt = now;
+    if (this.frameTokens < 1) return false;
+    this.frameTokens -= 1;
+    return true;
+  }
+
+  /** subscriptionCount is how many channels the socket is on or joining. */
+  get subscriptionCount(): number {
+    return this.channels.size;
   }
 
   /** subscription is this socket's state on a channel, or undefined when it is not subscribed. */

@@ -28,6 +28,8 @@ export interface GatewayContext {
   readonly webhooks: WebhookSink;
   readonly settings: GatewaySettings;
   readonly logger: Logger;
+  /** limited counts a request refused by an abuse limit (metrics), by the limit's name. */
+  readonly limited: (limit: string) => void;
 }
 
 /**

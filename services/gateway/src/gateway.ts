@@ -108,6 +108,7 @@ export class Gateway implements Service {
       webhooks: deps.webhooks,
       settings: config,
       logger,
+      limited: (limit) => metrics.limited.inc({ limit }),
     };
     deps.bus.onControl((m) => this.onControl(m));
   }
@@ -238,7 +239,16 @@ export class Gateway implements Service {
    * malformed frame included, is answered in arrival order.
    */
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    conn.touch();
+    // why: frames that arrive after the socket started closing would only queue work for a gone socket.
+    if (conn.isClosed) return;
+    const now = Date.now();
+    conn.touch(now);
+    const { max_frames_per_second: perSecond, frame_burst: burst } = this.deps.config.websocket;
+    if (!conn.takeFrameToken(perSecond, burst, now)) {
+      this.deps.metrics.limited.inc({ limit: 'frame_rate' });
+      conn.close(CloseCode.OverCapacity, `Too many frames: more than ${perSecond}/s, reconnect later`);
+      return;
+    }
     const buf = data as Buffer;
     conn.metrics.messagesReceived.inc();
     conn.metrics.bytesReceived.inc(buf.length);

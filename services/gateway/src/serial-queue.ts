@@ -41,6 +41,16 @@ export class SerialQueue<T> {
     this.run(task);
   }
 
+  /**
+   * clear drops every task that has not started; the running one (if any) finishes, and tasks pushed
+   * afterwards run as usual.
+   */
+  clear(): void {
+    if (this.waiting === undefined) return;
+    this.waiting = undefined;
+    this.head = 0;
+  }
+
   /** idle resolves once every task pushed so far has finished. */
   idle(): Promise<void> {
     if (!this.busy) return Promise.resolve();

@@ -74,4 +74,20 @@ describe('SerialQueue', () => {
     await q.idle();
     expect(seen).toEqual(Array.from({ length: 5000 }, (_, i) => i));
   });
+
+  it('clear drops the tasks not started, lets the running one finish and runs later ones', async () => {
+    const seen: number[] = [];
+    let release!: () => void;
+    const q = new SerialQueue(null, () => undefined);
+    q.push(() => new Promise<void>((r) => (release = r)).then(() => void seen.push(0)));
+    for (let i = 1; i <= 100; i++) q.push(() => void seen.push(i));
+    expect(q.length).toBe(101);
+    q.clear();
+    expect(q.length).toBe(1);
+    q.push(() => void seen.push(-1));
+    release();
+    await q.idle();
+    expect(seen).toEqual([0, -1]);
+    expect(q.length).toBe(0);
+  });
 });

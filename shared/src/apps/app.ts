@@ -39,6 +39,11 @@ export interface App {
   enable_authorized_connections: boolean;
   /** max_client_events_per_second per socket; zero means no limit. Default 10. */
   max_client_events_per_second: number;
+  /**
+   * max_subscriptions_per_connection caps the channels one socket may be subscribed to at once; a subscribe
+   * beyond it gets `pusher:error` 4300 on that channel. Zero means no limit. Default 100.
+   */
+  max_subscriptions_per_connection: number;
   /** max_presence_members_per_channel, default 100. */
   max_presence_members_per_channel: number;
   /** max_presence_member_size_in_kb is the size limit of one member's user_info, default 1 KB. */
@@ -66,6 +71,7 @@ export const APP_DEFAULTS: Omit<App, 'id' | 'key' | 'secret'> = {
   enable_subscription_count_events: false,
   enable_authorized_connections: false,
   max_client_events_per_second: 10,
+  max_subscriptions_per_connection: 100,
   max_presence_members_per_channel: 100,
   max_presence_member_size_in_kb: 1,
   max_presence_user_id_length: 128,

@@ -48,6 +48,7 @@ export const APP_FIELD_DOCS: Record<keyof App, string> = {
   enable_subscription_count_events: 'Send `pusher_internal:subscription_count` on non-presence channels.',
   enable_authorized_connections: 'Close sockets that neither sign in nor subscribe privately within user_authentication_timeout (4009).',
   max_client_events_per_second: 'Client events per socket per second before 4301; zero means no limit.',
+  max_subscriptions_per_connection: 'Channels one socket may be subscribed to at once; a subscribe beyond it gets 4300 on that channel. Zero means no limit. Not stored in the apps database (the default applies there).',
   max_presence_members_per_channel: 'Members of one presence channel.',
   max_presence_member_size_in_kb: 'Size of one presence member\'s user_info, in KB.',
   max_presence_user_id_length: 'Length of a presence or signin user id, in characters.',

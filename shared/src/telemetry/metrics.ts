@@ -35,6 +35,11 @@ export class Metrics {
   readonly refusals: Counter<'code'>;
   /** slowConsumers counts sockets closed with 4100 for exceeding their send buffer. */
   readonly slowConsumers: Counter;
+  /**
+   * limited counts requests, sockets and frames refused or cut by an abuse limit, by the limit's name
+   * (`frame_rate`, `subscriptions`, `api_rate`, `ws_connect_rate`, `ws_concurrent`, `backend_events`, ...).
+   */
+  readonly limited: Counter<'limit'>;
   /** httpDuration is the HTTP API latency by route and status. */
   readonly httpDuration: Histogram<'route' | 'status'>;
 
@@ -54,6 +59,7 @@ export class Metrics {
     this.httpBytesSent = new Counter({ name: `${p}http_transmitted_bytes`, help: 'HTTP API response bytes', labelNames, registers: r });
     this.refusals = new Counter({ name: `${p}connection_refusals_total`, help: 'WebSocket handshakes refused, by Pusher code', labelNames: ['code'], registers: r });
     this.slowConsumers = new Counter({ name: `${p}slow_consumer_closes_total`, help: 'Sockets closed with 4100 for a full send buffer', registers: r });
+    this.limited = new Counter({ name: `${p}limited_total`, help: 'Requests, sockets and frames refused by an abuse limit, by limit', labelNames: ['limit'], registers: r });
     this.httpDuration = new Histogram({
       name: `${p}http_request_duration_seconds`,
       help: 'HTTP API latency',

@@ -42,6 +42,12 @@ export async function handleSubscribe(ctx: GatewayContext, conn: Connection, fra
     conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(members), channel));
     return;
   }
+  const cap = app.max_subscriptions_per_connection;
+  if (cap > 0 && conn.subscriptionCount >= cap) {
+    ctx.limited('subscriptions');
+    conn.sendError(CloseCode.ChannelError, `Subscription limit reached: at most ${cap} channels per connection; unsubscribe from one first`, channel);
+    return;
+  }
   const type = channelType(channel);
   let member: Member | undefined;
   if (type.kind === 'server-to-user') {
