@@ -85,7 +85,9 @@ export function describeClusterScenarios(name: string, openBus: () => Promise<Bu
       bob.unsubscribe(channel);
       expect((await removed).id).toBe('bob');
       ann.unsubscribe(channel);
-      await receiver.waitAccepted(event('channel_vacated', channel));
+      for (const [name, user] of [['channel_occupied'], ['member_added', 'ann'], ['member_added', 'bob'], ['channel_vacated']] as const) {
+        await receiver.waitAccepted(event(name, channel, user));
+      }
       const names = receiver.accepted().filter((e) => e.channel === channel).map((e) => `${e.name}${e.user_id ? ` ${e.user_id}` : ''}`);
       expect(names.filter((n) => n === 'channel_occupied')).toHaveLength(1);
       expect(names.filter((n) => n.startsWith('member_added')).sort()).toEqual(['member_added ann', 'member_added bob']);
