@@ -41,7 +41,7 @@ export { MemoryBus } from './bus/bus-memory.js';
 export { DependencyUnavailable, operatorMessage } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
-export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type ServerConfig, type ServerSettings, type WebhookSettings } from './config/config.js';
+export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type ServerConfig, type ServerSettings, type TracingSettings, type WebhookSettings } from './config/config.js';
 export { buildConfig, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, SCHEMA } from './config/schema.js';
 export { Setting, setting, type ConfigOf, type Field, type FieldKind, type Section } from './config/setting.js';
@@ -120,6 +120,7 @@ export { MemoryJobQueue } from './queue/job-queue-memory.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { Metrics, type AppMetrics } from './telemetry/metrics.js';
 export { registerQueueGauges } from './telemetry/queue-gauges.js';
+export { activeTracing, serviceName, startTracing, stopTracing, tracingEnabled, type DeliverySpan, type PublishSpan, type RequestInfo, type TraceScope, type Tracing, type TracingStart } from './telemetry/tracing.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
 export {
   WEBHOOK_JOB_VERSION,

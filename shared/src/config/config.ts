@@ -6,6 +6,7 @@ import type { DRIVERS } from './sections/drivers.js';
 import type { GATEWAY } from './sections/gateway.js';
 import type { PRESENCE } from './sections/presence.js';
 import type { SERVER } from './sections/server.js';
+import type { TRACING } from './sections/tracing.js';
 import type { WEBHOOKS } from './sections/webhooks.js';
 import type { ConfigOf } from './setting.js';
 
@@ -32,6 +33,8 @@ export type ChannelSettings = ConfigOf<typeof CHANNELS>;
 export type WebhookSettings = ConfigOf<typeof WEBHOOKS>;
 /** PresenceSettings are the keys of the presence service and its clients. */
 export type PresenceSettings = ConfigOf<typeof PRESENCE>;
+/** TracingSettings are the OpenTelemetry keys (the OTEL_* environment variables). */
+export type TracingSettings = ConfigOf<typeof TRACING>['tracing'];
 /** DriverSettings are the driver choices and their connection settings. */
 export type DriverSettings = ConfigOf<typeof DRIVERS>;
 

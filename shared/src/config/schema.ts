@@ -5,6 +5,7 @@ import { DRIVERS } from './sections/drivers.js';
 import { GATEWAY } from './sections/gateway.js';
 import { PRESENCE } from './sections/presence.js';
 import { SERVER } from './sections/server.js';
+import { TRACING } from './sections/tracing.js';
 import { WEBHOOKS } from './sections/webhooks.js';
 import { fieldsOf, type Field } from './setting.js';
 
@@ -13,7 +14,7 @@ import { fieldsOf, type Field } from './setting.js';
  * grouped in one section per owner. The config type (`ServerConfig`), the loader and the README's config
  * tables all come from it.
  */
-export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...DRIVERS } as const;
+export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...DRIVERS, ...TRACING } as const;
 
 /** FIELDS lists every setting of SCHEMA with its dotted path, in declaration order. */
 export const FIELDS: readonly Field[] = fieldsOf(SCHEMA);
