@@ -24,7 +24,7 @@ import {
   type WebhookSink,
 } from '@sockudo-ts/shared';
 import { Connection, WriteBatcher, closeThenCut } from './connection.js';
-import type { GatewayContext, GatewaySettings } from './context.js';
+import type { GatewayContext, GatewayRecovery, GatewaySettings } from './context.js';
 import { handlerFor } from './handlers/index.js';
 import { parseHandshake } from './handshake.js';
 import { LocalChannels, type LocalChannelSizes } from './local-channels.js';
@@ -42,6 +42,8 @@ export interface GatewayDeps {
   nodeId: NodeId;
   /** publisher sends client events to their channels and reads cache channels (one pipeline with the HTTP API). */
   publisher: ChannelPublisher;
+  /** recovery answers resume and rewind; without it V2 sockets get no replays. */
+  recovery?: GatewayRecovery;
 }
 
 /** GatewaySizes counts every per-socket, per-channel and per-user collection of a gateway (leak checks). */
@@ -109,6 +111,8 @@ export class Gateway implements Service {
       settings: config,
       logger,
       limited: (limit) => metrics.limited.inc({ limit }),
+      recoveryMetrics: metrics,
+      ...(deps.recovery === undefined ? {} : { recovery: deps.recovery }),
     };
     deps.bus.onControl((m) => this.onControl(m));
   }
@@ -180,9 +184,12 @@ export class Gateway implements Service {
   private async admit(req: IncomingMessage, ws: WebSocket): Promise<void> {
     const { apps, config, metrics } = this.deps;
     let app: App | undefined;
+    let protocol = 7;
     try {
       if (this.stopping) throw new PusherError(CloseCode.ReconnectNow, 'Server is shutting down');
-      const { appKey } = parseHandshake(req.url ?? '/');
+      const handshake = parseHandshake(req.url ?? '/');
+      const { appKey } = handshake;
+      protocol = handshake.protocol;
       app = await apps.byKey(appKey);
       if (app === undefined) throw new PusherError(CloseCode.AppNotFound, `App key ${appKey.slice(0, 64)} not in this cluster`);
       if (!app.enabled) throw new PusherError(CloseCode.AppDisabled, 'App is disabled');
@@ -198,13 +205,13 @@ export class Gateway implements Service {
     // why: presence.connect may await a remote store; hold the node slot meanwhile so a burst cannot overshoot the cap.
     this.admitting++;
     try {
-      await this.open(app, ws);
+      await this.open(app, ws, protocol);
     } finally {
       this.admitting--;
     }
   }
 
-  private async open(app: App, ws: WebSocket): Promise<void> {
+  private async open(app: App, ws: WebSocket, protocol: number): Promise<void> {
     const { config, presence, metrics, nodeId } = this.deps;
     let socketId = newSocketId();
     let admitted = await presence.connect(app.id, socketId, nodeId);
@@ -220,7 +227,7 @@ export class Gateway implements Service {
       return;
     }
     const m = metrics.app(app.id);
-    const conn = new Connection(socketId, app, ws, m, this.batcher, this.failed);
+    const conn = new Connection(socketId, app, ws, m, this.batcher, this.failed, protocol);
     this.connections.add(conn);
     m.connected.inc();
     m.newConnections.inc();

@@ -4,6 +4,8 @@ import {
   ChannelPublisher,
   HttpListener,
   LocalPresence,
+  MemoryRecoveryLog,
+  anyRecovery,
   WebhookDeadLetters,
   createListener,
   defineService,
@@ -14,8 +16,10 @@ import {
   openPresenceStore,
   openWebhookQueue,
   openWebhookSink,
+  recoveryPolicy,
   sendJson,
   startProcess,
+  type AppId,
   type Composition,
   type Logger,
   type ProcessContext,
@@ -48,8 +52,11 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const store = await drivers.open(openPresenceStore(config, 'memory'));
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
-  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
-  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher });
+  // why: serials are assigned in this process, so the in-memory log is the whole cluster's (see issue 11).
+  const log = anyRecovery(config.recovery, config.app_manager.array.apps) ? new MemoryRecoveryLog(recoveryPolicy(config.recovery, config.app_manager.array.apps)) : undefined;
+  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, log);
+  const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, ...(recovery === undefined ? {} : { recovery }) });
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
@@ -72,6 +79,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
     services: [
       webhookWorkerService(ctx, queue, apps),
       defineService('presence-throttles', { stop: () => presence.close() }),
+      defineService('recovery-log', { stop: async () => log?.close() }),
       http,
       gateway,
     ],
