@@ -12,6 +12,7 @@ import {
   openBus,
   openCache,
   openPresenceStore,
+  openRateLimits,
   openWebhookQueue,
   openWebhookSink,
   sendJson,
@@ -49,8 +50,9 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
-  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher });
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue) });
+  const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'http',

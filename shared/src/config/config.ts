@@ -5,6 +5,7 @@ import type { CHANNELS } from './sections/channels.js';
 import type { DRIVERS } from './sections/drivers.js';
 import type { GATEWAY } from './sections/gateway.js';
 import type { PRESENCE } from './sections/presence.js';
+import type { RATE_LIMITER } from './sections/rate-limiter.js';
 import type { SERVER } from './sections/server.js';
 import type { WEBHOOKS } from './sections/webhooks.js';
 import type { ConfigOf } from './setting.js';
@@ -32,6 +33,8 @@ export type ChannelSettings = ConfigOf<typeof CHANNELS>;
 export type WebhookSettings = ConfigOf<typeof WEBHOOKS>;
 /** PresenceSettings are the keys of the presence service and its clients. */
 export type PresenceSettings = ConfigOf<typeof PRESENCE>;
+/** RateLimiterSettings are the keys of the rate limiter (`rate_limiter.*`). */
+export type RateLimiterSettings = ConfigOf<typeof RATE_LIMITER>['rate_limiter'];
 /** DriverSettings are the driver choices and their connection settings. */
 export type DriverSettings = ConfigOf<typeof DRIVERS>;
 
