@@ -25,4 +25,5 @@ export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence/p
 export type { RedisOptions } from './redis/redis-connection.js';
 export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';
 export { RedisPublishStatusStore, type RedisPublishStatusStoreOptions } from './push/publish-status-store-redis.js';
+export { PrismaDeviceStore } from './push/device-store-prisma.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';

@@ -8,8 +8,9 @@ import { ROOT, STANDALONE_MAIN, buildOnce } from '../kit/process.js';
 
 // Drivers load on demand (issue 8 §3): `npm start` with no external service configured never loads the NATS,
 // BullMQ, ioredis, gRPC, Prisma or SQL driver packages; asking for a Redis-backed driver loads ioredis and BullMQ then.
+// Tracing (issue 10) is the same: with no OTLP endpoint, no OpenTelemetry package is loaded at all.
 
-const HEAVY = /\/node_modules\/(@nats-io|bullmq|ioredis|@grpc|@prisma|pg|mariadb)\//;
+const HEAVY = /\/node_modules\/(@nats-io|bullmq|ioredis|@grpc|@prisma|pg|mariadb|@opentelemetry)\//;
 
 /** loadedBy starts the built embedded server with an import log, waits for it to listen, stops it, and returns what it loaded. */
 async function loadedBy(dir: string, name: string, env: Record<string, string>): Promise<string[]> {
@@ -41,7 +42,7 @@ describe('the embedded server loads drivers on demand', () => {
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('starts and stops with no NATS, BullMQ, ioredis or gRPC module loaded', async () => {
+  it('starts and stops with no NATS, BullMQ, ioredis, gRPC or OpenTelemetry module loaded', async () => {
     const loaded = await loadedBy(dir, 'memory', {});
     // the log sees the packages the server does use, so an empty match below is not an empty log
     expect(loaded.some((url) => url.includes('/node_modules/ws/'))).toBe(true);
@@ -64,5 +65,13 @@ describe('the embedded server loads drivers on demand', () => {
     expect(loaded.some((url) => url.includes('/node_modules/ioredis/'))).toBe(true);
     expect(loaded.some((url) => url.includes('/node_modules/bullmq/'))).toBe(true);
     expect(loaded.some((url) => /\/node_modules\/(@nats-io|@grpc)\//.test(url))).toBe(false);
+  });
+
+  it('loads the OpenTelemetry SDK once an OTLP endpoint is configured, and still no driver it does not use', async () => {
+    // why: port 9 (discard) has no collector; the exports fail quietly and the server runs on.
+    const loaded = await loadedBy(dir, 'tracing', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(loaded.some((url) => url.includes('/node_modules/@opentelemetry/sdk-trace-base/'))).toBe(true);
+    expect(loaded.some((url) => url.includes('/node_modules/@opentelemetry/instrumentation-http/'))).toBe(true);
+    expect(loaded.some((url) => /\/node_modules\/(@nats-io|bullmq|@prisma)\//.test(url))).toBe(false);
   });
 });

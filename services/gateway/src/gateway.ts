@@ -26,7 +26,7 @@ import {
   type WebhookSink,
 } from '@sockudo-ts/shared';
 import { Connection, WriteBatcher, closeThenCut } from './connection.js';
-import type { GatewayContext, GatewaySettings } from './context.js';
+import type { GatewayContext, GatewayRecovery, GatewaySettings } from './context.js';
 import { handlerFor } from './handlers/index.js';
 import { parseHandshake } from './handshake.js';
 import { LocalChannels, type LocalChannelSizes } from './local-channels.js';
@@ -46,6 +46,8 @@ export interface GatewayDeps {
   publisher: ChannelPublisher;
   /** limits are the rate limiter's connect and per-address limits; absent while the rate limiter is off. */
   limits?: RateLimits;
+  /** recovery answers resume and rewind; without it V2 sockets get no replays. */
+  recovery?: GatewayRecovery;
 }
 
 /** GatewaySizes counts every per-socket, per-channel and per-user collection of a gateway (leak checks). */
@@ -113,6 +115,8 @@ export class Gateway implements Service {
       settings: config,
       logger,
       limited: (limit) => metrics.limited.inc({ limit }),
+      recoveryMetrics: metrics,
+      ...(deps.recovery === undefined ? {} : { recovery: deps.recovery }),
     };
     deps.bus.onControl((m) => this.onControl(m));
   }
@@ -184,11 +188,14 @@ export class Gateway implements Service {
   private async admit(req: IncomingMessage, ws: WebSocket): Promise<void> {
     const { apps, config, metrics, limits } = this.deps;
     let app: App | undefined;
+    let protocol = 7;
     let release: (() => void) | undefined;
     try {
       if (this.stopping) throw new PusherError(CloseCode.ReconnectNow, 'Server is shutting down');
       if (limits !== undefined) release = await this.holdAddress(limits, req);
-      const { appKey } = parseHandshake(req.url ?? '/');
+      const handshake = parseHandshake(req.url ?? '/');
+      const { appKey } = handshake;
+      protocol = handshake.protocol;
       app = await apps.byKey(appKey);
       if (app === undefined) throw new PusherError(CloseCode.AppNotFound, `App key ${appKey.slice(0, 64)} not in this cluster`);
       if (!app.enabled) throw new PusherError(CloseCode.AppDisabled, 'App is disabled');
@@ -206,7 +213,7 @@ export class Gateway implements Service {
     this.admitting++;
     let opened = false;
     try {
-      opened = await this.open(app, ws, release);
+      opened = await this.open(app, ws, protocol, release);
     } finally {
       this.admitting--;
       if (!opened) release?.();
@@ -229,7 +236,7 @@ export class Gateway implements Service {
   }
 
   /** open admits the socket (app quota, socket id) and serves it; false when it was refused or already gone. */
-  private async open(app: App, ws: WebSocket, release: (() => void) | undefined): Promise<boolean> {
+  private async open(app: App, ws: WebSocket, protocol: number, release: (() => void) | undefined): Promise<boolean> {
     const { config, presence, metrics, nodeId } = this.deps;
     let socketId = newSocketId();
     let admitted = await presence.connect(app.id, socketId, nodeId);
@@ -245,7 +252,7 @@ export class Gateway implements Service {
       return false;
     }
     const m = metrics.app(app.id);
-    const conn = new Connection(socketId, app, ws, m, this.batcher, this.failed);
+    const conn = new Connection(socketId, app, ws, m, this.batcher, this.failed, protocol);
     this.connections.add(conn);
     m.connected.inc();
     m.newConnections.inc();

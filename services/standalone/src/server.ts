@@ -4,6 +4,8 @@ import {
   ChannelPublisher,
   HttpListener,
   LocalPresence,
+  MemoryRecoveryLog,
+  anyRecovery,
   WebhookDeadLetters,
   createListener,
   defineService,
@@ -15,8 +17,10 @@ import {
   openRateLimits,
   openWebhookQueue,
   openWebhookSink,
+  recoveryPolicy,
   sendJson,
   startProcess,
+  type AppId,
   type Composition,
   type Logger,
   type ProcessContext,
@@ -49,9 +53,12 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const store = await drivers.open(openPresenceStore(config, 'memory'));
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
-  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
+  // why: serials are assigned in this process, so the in-memory log is the whole cluster's (see issue 11).
+  const log = anyRecovery(config.recovery, config.app_manager.array.apps) ? new MemoryRecoveryLog(recoveryPolicy(config.recovery, config.app_manager.array.apps)) : undefined;
+  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, log);
+  const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
-  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits });
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
@@ -74,6 +81,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
     services: [
       webhookWorkerService(ctx, queue, apps),
       defineService('presence-throttles', { stop: () => presence.close() }),
+      defineService('recovery-log', { stop: async () => log?.close() }),
       http,
       gateway,
     ],

@@ -95,8 +95,9 @@ export function appFromRow(row: ApplicationRow): App | string {
 export function rowFromApp(app: App): ApplicationWrite {
   // why: WebhookConfig is an interface (no index signature), so TypeScript cannot see it is plain JSON; it is.
   const webhooks = app.webhooks as unknown as JsonValue[];
-  // why: the table has Sockudo's columns only; fields without a column take their default when read back.
-  const { max_subscriptions_per_connection: _notStored, ...stored } = app;
+  // why: the table has Sockudo's columns only; fields without a column take their default when read back, and
+  // the recovery override lives in the config file only.
+  const { max_subscriptions_per_connection: _notStored, recovery: _recovery, ...stored } = app;
   return { ...stored, webhooks, max_read_requests_per_second: null };
 }
 

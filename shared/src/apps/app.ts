@@ -64,6 +64,19 @@ export interface App {
   /** allowed_origins are origin patterns (`*` wildcards); empty allows every origin. */
   allowed_origins: string[];
   webhooks: WebhookConfig[];
+  /**
+   * recovery overrides the server's `[recovery]` keys for this app; a key it leaves out keeps the server's
+   * value. Set only from the config file (the apps table has no column for it).
+   */
+  recovery?: AppRecovery;
+}
+
+/** AppRecovery is an app's override of the `[recovery]` section (serials and the hot recovery buffer). */
+export interface AppRecovery {
+  enabled?: boolean;
+  buffer_size?: number;
+  max_buffer_bytes?: number;
+  ttl_seconds?: number;
 }
 
 /** APP_DEFAULTS are Pusher's limits, applied to every field an app definition leaves unset. */

@@ -6,7 +6,9 @@ import type { DRIVERS } from './sections/drivers.js';
 import type { GATEWAY } from './sections/gateway.js';
 import type { PRESENCE } from './sections/presence.js';
 import type { RATE_LIMITER } from './sections/rate-limiter.js';
+import type { RECOVERY } from './sections/recovery.js';
 import type { SERVER } from './sections/server.js';
+import type { TRACING } from './sections/tracing.js';
 import type { WEBHOOKS } from './sections/webhooks.js';
 import type { ConfigOf } from './setting.js';
 
@@ -35,6 +37,10 @@ export type WebhookSettings = ConfigOf<typeof WEBHOOKS>;
 export type PresenceSettings = ConfigOf<typeof PRESENCE>;
 /** RateLimiterSettings are the keys of the rate limiter (`rate_limiter.*`). */
 export type RateLimiterSettings = ConfigOf<typeof RATE_LIMITER>['rate_limiter'];
+/** RecoveryConfig is the `[recovery]` section: serials and the hot recovery buffer. */
+export type RecoveryConfig = ConfigOf<typeof RECOVERY>['recovery'];
+/** TracingSettings are the OpenTelemetry keys (the OTEL_* environment variables). */
+export type TracingSettings = ConfigOf<typeof TRACING>['tracing'];
 /** DriverSettings are the driver choices and their connection settings. */
 export type DriverSettings = ConfigOf<typeof DRIVERS>;
 

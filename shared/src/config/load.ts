@@ -233,7 +233,22 @@ function parseApp(raw: unknown, source: string, key: string, fromEnv: boolean): 
       app[name] = coerce(field, v, source, fromEnv);
     }
   }
+  if (tree.recovery !== undefined && tree.recovery !== null) app.recovery = parseAppRecovery(tree.recovery, source, `${key}.recovery`, fromEnv);
   return app as unknown as App;
+}
+
+/** APP_RECOVERY_KINDS are the keys an app's `recovery` table may override, with their kinds. */
+const APP_RECOVERY_KINDS: Record<string, FieldKind> = { enabled: 'bool', buffer_size: 'int', max_buffer_bytes: 'int', ttl_seconds: 'int' };
+
+function parseAppRecovery(value: unknown, source: string, key: string, fromEnv: boolean): Tree {
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${source}: ${key}: must be a table/object`);
+  const out: Tree = {};
+  for (const [name, raw] of Object.entries(value as Tree)) {
+    const kind = APP_RECOVERY_KINDS[name];
+    if (kind === undefined) throw new ConfigError(`${source}: ${key}.${name}: unknown key (use ${Object.keys(APP_RECOVERY_KINDS).join(', ')})`);
+    out[name] = coerce({ path: `${key}.${name}`, kind, default: 0, min: 1, doc: '' }, raw, source, fromEnv);
+  }
+  return out;
 }
 
 function parseWebhooks(value: unknown, where: string): App['webhooks'] {

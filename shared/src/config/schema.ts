@@ -5,7 +5,9 @@ import { DRIVERS } from './sections/drivers.js';
 import { GATEWAY } from './sections/gateway.js';
 import { PRESENCE } from './sections/presence.js';
 import { RATE_LIMITER } from './sections/rate-limiter.js';
+import { RECOVERY } from './sections/recovery.js';
 import { SERVER } from './sections/server.js';
+import { TRACING } from './sections/tracing.js';
 import { WEBHOOKS } from './sections/webhooks.js';
 import { fieldsOf, type Field } from './setting.js';
 
@@ -14,7 +16,7 @@ import { fieldsOf, type Field } from './setting.js';
  * grouped in one section per owner. The config type (`ServerConfig`), the loader and the README's config
  * tables all come from it.
  */
-export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...DRIVERS, ...RATE_LIMITER } as const;
+export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...DRIVERS, ...TRACING, ...RATE_LIMITER } as const;
 
 /** FIELDS lists every setting of SCHEMA with its dotted path, in declaration order. */
 export const FIELDS: readonly Field[] = fieldsOf(SCHEMA);
@@ -60,5 +62,6 @@ export const APP_FIELD_DOCS: Record<keyof App, string> = {
   max_event_payload_in_kb: 'Size of one event\'s data, in KB (413 over it).',
   max_event_batch_size: 'Events in one `POST /batch_events`.',
   allowed_origins: 'Origins allowed to open sockets (`*` wildcards); empty allows every origin (else 4009).',
+  recovery: 'Override of the server\'s `[recovery]` keys for this app (`enabled`, `buffer_size`, `max_buffer_bytes`, `ttl_seconds`); config file only.',
   webhooks: 'Webhook endpoints: `url`, `event_types`, optional `filter` (`channel_prefix`, `channel_suffix`, `channel_pattern`) and `headers`.',
 };

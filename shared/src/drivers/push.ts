@@ -1,4 +1,7 @@
-import type { DriverSettings } from '../config/config.js';
+import { ConfigError, type DriverSettings } from '../config/config.js';
+import { databaseProvider, databaseUrl } from '../db/database-url.js';
+import type { DeviceStore } from '../push/device-store.js';
+import { MemoryDeviceStore } from '../push/device-store-memory.js';
 import type { PublishStatusStore } from '../push/publish-status.js';
 import { MemoryPublishStatusStore } from '../push/publish-status-store-memory.js';
 import type { Opened } from './opened.js';
@@ -18,4 +21,34 @@ export async function openPublishStatusStore(config: Pick<DriverSettings, 'datab
   const { redis } = config.database;
   const store = await RedisPublishStatusStore.connect({ url: redis.url, prefix: `${redis.key_prefix}push:status:`, ttlSeconds });
   return { port: store, probe: { name: 'redis', ready: () => store.isConnected() }, close: () => store.close() };
+}
+
+/**
+ * openDeviceStore opens the push device registry: `memory` in process (the embedded server; gone on restart),
+ * or `postgres`: the `push_devices` tables of the project's PostgreSQL database (`database.url`, else
+ * `database.postgres`) through Prisma, loaded only then, with a readiness probe. Fails with
+ * DependencyUnavailable when the database does not answer and with DatabaseNotMigrated when it lacks the migrations.
+ */
+export async function openDeviceStore(config: Pick<DriverSettings, 'database'>, driver: 'memory' | 'postgres'): Promise<Opened<DeviceStore>> {
+  if (driver === 'memory') {
+    const store = new MemoryDeviceStore();
+    return { port: store, close: () => store.close() };
+  }
+  const { database } = config;
+  const url = database.url !== '' ? database.url : databaseUrl('postgres', database.postgres);
+  if (databaseProvider(url) !== 'postgres') throw new ConfigError('database.url: the push device store needs a postgres:// URL');
+  const { PrismaDeviceStore } = await import('../push/device-store-prisma.js');
+  const store = await PrismaDeviceStore.open({ url, connectTimeoutMs: database.connect_timeout_ms });
+  let ready = true;
+  // why: a probe must answer at once; the database's answer to a periodic query is kept for it.
+  const timer = setInterval(() => void store.ready().then((r) => (ready = r)), 2000);
+  timer.unref();
+  return {
+    port: store,
+    probe: { name: 'postgres', ready: () => ready },
+    close: async () => {
+      clearInterval(timer);
+      await store.close();
+    },
+  };
 }

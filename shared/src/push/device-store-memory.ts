@@ -28,6 +28,8 @@ export class MemoryDeviceStore implements DeviceStore {
     if (existing !== undefined) {
       device = a.devices.get(existing)!;
       device.updated_at = t;
+      // why: a browser that subscribes again at the same endpoint may hold new keys; the old ones no longer decrypt.
+      if (device.platform === 'web' && registration.platform === 'web') device.subscription = structuredClone(registration.subscription);
       if (registration.metadata !== undefined) device.metadata = structuredClone(registration.metadata);
     } else {
       const { metadata, user_id: _user, interests: _interests, ...address } = registration;

@@ -9,6 +9,7 @@ import { HttpListener } from '../http/listener.js';
 import type { NodeId } from '../ids.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import { activeTracing, startTracing, stopTracing, tracingEnabled, type TracingStart } from '../telemetry/tracing.js';
 import type { Service } from './service.js';
 
 /** ProcessRole names what a process runs; it is the logger's `service` field. */
@@ -128,7 +129,13 @@ function metricsListener(ctx: ProcessContext, apps: AppStore | undefined): HttpL
  */
 export async function runProcess(role: ProcessRole, compose: Compose): Promise<void> {
   const { config, logger } = bootConfig(role);
-  const starting = startOrExit(logger, () => startProcess(role, config, logger, compose));
+  // why: tracing starts before composing opens a driver, so that its instrumentations patch the modules first.
+  const starting = startOrExit(logger, async () => {
+    await startTracing(config.tracing, tracingStart(role, config));
+    const running = await startProcess(role, config, logger, compose);
+    const stop = running.stop;
+    return { ...running, stop: () => stop().finally(stopTracing) };
+  });
   let stopping = `${role} stopping`;
   // why: handlers go in before the start-up line, so a SIGTERM right after it (an orchestrator's, a test's)
   // always drains the process instead of killing it; one that comes during start-up waits for it.
@@ -146,12 +153,25 @@ export async function runProcess(role: ProcessRole, compose: Compose): Promise<v
 export function bootConfig(service: ProcessRole): { config: ServerConfig; logger: Logger } {
   try {
     const config = loadConfig();
-    return { config, logger: createLogger({ level: config.debug ? 'debug' : config.log_level, service }) };
+    const level = config.debug ? 'debug' : config.log_level;
+    const traceFields = tracingEnabled(config.tracing) ? () => activeTracing()?.logFields() ?? {} : undefined;
+    return { config, logger: createLogger({ level, service, traceFields }) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`sockudo-ts ${service}: configuration error: ${err.message}\n`);
     process.exit(1);
   }
+}
+
+/** tracingStart says who traces: the role, the node id and the bus and queue the process runs on. */
+function tracingStart(role: ProcessRole, config: ServerConfig): TracingStart {
+  const distributed = role !== 'standalone';
+  return {
+    role,
+    nodeId: config.instance.process_id,
+    busSystem: config.adapter.driver === 'nats' ? 'nats' : 'memory',
+    queueSystem: distributed || config.queue.driver === 'redis' ? 'bullmq' : 'memory',
+  };
 }
 
 /**

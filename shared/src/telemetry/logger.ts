@@ -8,6 +8,8 @@ export interface LoggerOptions {
   service: string;
   /** destination defaults to stdout; tests pass a stream to capture lines. */
   destination?: NodeJS.WritableStream;
+  /** traceFields, when given, adds its fields to every line (`trace_id` and `span_id` of the active span). */
+  traceFields?: () => Record<string, string>;
 }
 
 /**
@@ -19,6 +21,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       base: { service: options.service },
+      ...(options.traceFields !== undefined ? { mixin: options.traceFields } : {}),
       redact: {
         // why: two levels deep too, so that an error or context object that carries an App cannot leak it.
         paths: ['secret', '*.secret', '*.*.secret', 'auth', '*.auth', 'auth_signature', '*.auth_signature', 'query', '*.query', 'headers.authorization'],
