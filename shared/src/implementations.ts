@@ -28,3 +28,4 @@ export { RedisPublishStatusStore, type RedisPublishStatusStoreOptions } from './
 export { PrismaDeviceStore } from './push/device-store-prisma.js';
 export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
 export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
+export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';

@@ -44,7 +44,7 @@ export const DRIVERS = {
     driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['CACHE_DRIVER'], doc: 'Store of cache channels\' last events in the embedded server: `memory` or `redis` (the separate processes of the distributed shape always use Redis).' }),
   },
   queue: {
-    driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['QUEUE_DRIVER'], doc: 'Job queue of webhooks: `memory` (in process, embedded) or `redis` (BullMQ, the distributed shape and the webhook service).' }),
+    driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['QUEUE_DRIVER'], doc: 'Job queue of webhooks and push (and the push publish statuses): `memory` (in process, embedded) or `redis` (BullMQ, the distributed shape and the webhook service).' }),
     redis: {
       url_override: setting.string('', { env: ['QUEUE_REDIS_URL_OVERRIDE'], doc: 'Redis URL of the job queues; empty uses database.redis.url.' }),
       prefix: setting.string('sockudo_queue', { env: ['QUEUE_REDIS_PREFIX'], doc: 'Prefix of the job queues\' Redis keys (no `:` at the end; BullMQ adds it).' }),
