@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { App, AppMetrics, ChannelName, Member, SocketId, SocketSnapshot, UserId } from '@sockudo-ts/shared';
+import type { App, AppMetrics, ChannelName, Member, SocketId, SocketSnapshot, StreamPosition, UserId } from '@sockudo-ts/shared';
 import { encodeError } from '@sockudo-ts/shared';
 import { closeReason, encodeTextFrame } from './frame.js';
 import { SerialQueue, type SerialTask } from './serial-queue.js';
@@ -73,6 +73,9 @@ export class Connection {
   /** pingSentAt is when the server sent pusher:ping; zero when no ping is outstanding. */
   private pingSentAt = 0;
   private authorized = false;
+  private v2: boolean;
+  /** armed holds resume positions for channels the socket will subscribe to (see armResume). */
+  private armed?: Map<ChannelName, StreamPosition>;
   private rateWindow = 0;
   private rateCount = 0;
   /** frameTokens and frameRefilledAt are the token bucket of `takeFrameToken`; NaN until the first frame. */
@@ -96,7 +99,9 @@ export class Connection {
     readonly metrics: AppMetrics,
     private readonly batcher: WriteBatcher,
     onTaskError: (conn: Connection, err: unknown) => void,
+    protocol = 7,
   ) {
+    this.v2 = protocol === 2;
     this.raw = (ws as unknown as { _socket: Socket })._socket;
     this.connectedAt = this.lastActivity = Date.now();
     this.work = new SerialQueue<Connection>(this, onTaskError, readAgain);
@@ -339,6 +344,34 @@ export class Connection {
     for (const text of held ?? []) this.send(text);
   }
 
+  /** isV2 is true for a socket that speaks Sockudo's V2 (`?protocol=2`, or opted in with `sockudo:enable_v2`). */
+  get isV2(): boolean {
+    return this.v2;
+  }
+
+  /** enableV2 opts the socket in to V2: its broadcasts carry serial, stream_id and message_id from now on. */
+  enableV2(): void {
+    this.v2 = true;
+  }
+
+  /**
+   * armResume keeps a resume position for a channel the socket has not subscribed yet; the subscribe replays
+   * from it. At most MAX_ARMED_POSITIONS are kept; false when over that.
+   */
+  armResume(channel: ChannelName, position: StreamPosition): boolean {
+    const armed = (this.armed ??= new Map());
+    if (!armed.has(channel) && armed.size >= MAX_ARMED_POSITIONS) return false;
+    armed.set(channel, position);
+    return true;
+  }
+
+  /** takeArmedResume returns and forgets the resume position kept for a channel, if any. */
+  takeArmedResume(channel: ChannelName): StreamPosition | undefined {
+    const position = this.armed?.get(channel);
+    if (position !== undefined) this.armed!.delete(channel);
+    return position;
+  }
+
   /** snapshot lists this socket for the presence service: its user and its confirmed channels. */
   snapshot(): SocketSnapshot {
     const channels: SocketSnapshot['channels'] = [];
@@ -358,6 +391,9 @@ export class Connection {
     this.ws.resume();
   }
 }
+
+/** MAX_ARMED_POSITIONS bounds the resume positions one socket may keep for channels it has not subscribed yet. */
+export const MAX_ARMED_POSITIONS = 100;
 
 /** NO_USERS is the watchlist of every socket that watches nobody. */
 const NO_USERS: readonly UserId[] = Object.freeze([]);

@@ -1,4 +1,4 @@
-import type { ChannelMembership, ChannelPublisher, ClientFrame, Logger, ServerConfig, UserDirectory, WebhookSink } from '@sockudo-ts/shared';
+import type { AppId, ChannelMembership, ChannelPublisher, ClientFrame, Logger, Metrics, RecoveryReader, ServerConfig, UserDirectory, WebhookSink } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import type { LocalChannels } from './local-channels.js';
 import type { UserIndex } from './users.js';
@@ -6,8 +6,20 @@ import type { UserIndex } from './users.js';
 /** GatewaySettings is the slice of the server config the gateway reads (timeouts in seconds). */
 export type GatewaySettings = Pick<ServerConfig, 'activity_timeout' | 'pong_timeout' | 'user_authentication_timeout' | 'websocket'>;
 
-/** LocalSubscriptions is what handlers do with this node's channel index: join, confirm, leave. */
-export type LocalSubscriptions = Pick<LocalChannels, 'add' | 'activate' | 'remove'>;
+/** LocalSubscriptions is what handlers do with this node's channel index: join, confirm, hold for a replay, leave. */
+export type LocalSubscriptions = Pick<LocalChannels, 'add' | 'activate' | 'hold' | 'release' | 'remove'>;
+
+/** RecoveryMetrics are the counters of resume and rewind. */
+export type RecoveryMetrics = Pick<Metrics, 'recoveredMessages' | 'resumes'>;
+
+/**
+ * GatewayRecovery is what resume and rewind need: whether an app has serials, the reader of its channels'
+ * recent events, and the counters.
+ */
+export interface GatewayRecovery {
+  enabled(appId: AppId): boolean;
+  readonly reader: RecoveryReader;
+}
 
 /** SignedInSockets is what handlers do with this node's user index: record sign-ins and watchlists. */
 export type SignedInSockets = Pick<UserIndex, 'addSocket' | 'watch'>;
@@ -30,6 +42,9 @@ export interface GatewayContext {
   readonly logger: Logger;
   /** limited counts a request refused by an abuse limit (metrics), by the limit's name. */
   readonly limited: (limit: string) => void;
+  /** recovery is set when serials are on for some app (`[recovery] enabled`); undefined otherwise. */
+  readonly recovery?: GatewayRecovery;
+  readonly recoveryMetrics: RecoveryMetrics;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { CloseCode, PusherError } from '@sockudo-ts/shared';
 
-/** HandshakeRequest is what the upgrade URL says: the app key and the protocol version. */
+/** HandshakeRequest is what the upgrade URL says: the app key and the protocol version (5-7 Pusher, 2 Sockudo V2). */
 export interface HandshakeRequest {
   appKey: string;
   protocol: number;
@@ -30,7 +30,8 @@ export function parseHandshake(url: string): HandshakeRequest {
   if (!Number.isFinite(protocol) || !/^\d+$/.test(raw)) {
     throw new PusherError(CloseCode.InvalidVersion, `Invalid protocol version "${raw.slice(0, 20)}"`);
   }
-  if (protocol < 5 || protocol > 7) {
+  // why: 2 is Sockudo's V2 (serials, resume, rewind); 5-7 are Pusher's.
+  if (protocol !== 2 && (protocol < 5 || protocol > 7)) {
     throw new PusherError(CloseCode.UnsupportedProtocol, `Unsupported protocol version ${protocol}`);
   }
   return { appKey, protocol };

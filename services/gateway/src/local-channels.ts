@@ -1,19 +1,44 @@
-import type { AppId, Bus, BusMessage, ChannelName, Subscription } from '@sockudo-ts/shared';
+import { activeTracing, withPosition, type AppId, type Bus, type BusMessage, type ChannelName, type LoggedMessage, type Subscription } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import { encodeTextFrame } from './frame.js';
 
-/** MissedFrame is a frame published while a socket was pending, with its text for the activation checks. */
+/** MissedFrame is a frame published while a socket was pending or held, with its message for the activation checks. */
 interface MissedFrame {
   frame: Buffer;
-  text: string;
+  message: BusMessage;
+}
+
+/** ChannelHistory is a run of a channel's logged events, oldest first, replayed to one socket. */
+export interface ChannelHistory {
+  streamId: string;
+  messages: readonly LoggedMessage[];
+}
+
+/** ActivateOptions say what a socket gets when its subscription goes live, before the frames it missed. */
+export interface ActivateOptions {
+  /** replay is a cache channel's last event (skipped when the socket missed that very frame). */
+  replay?: string;
+  /** keep sees each missed frame's text in order and drops those it returns false for. */
+  keep?: (text: string) => boolean;
+  /** history is replayed first; missed events it already holds (by serial) are then skipped. */
+  history?: ChannelHistory;
+}
+
+/** Written counts what a replay wrote to a socket: logged events and live frames held meanwhile. */
+export interface Written {
+  history: number;
+  live: number;
 }
 
 /** LocalChannel is one channel's subscribers on this node and its bus subscription. */
 interface LocalChannel {
+  readonly name: ChannelName;
   /** sockets receive every frame published to the channel. */
   readonly sockets: Set<Connection>;
   /** pending holds sockets whose subscription is not confirmed yet, with the frames they missed meanwhile. */
   readonly pending: Map<Connection, MissedFrame[]>;
+  /** held holds live sockets being replayed to (resume), with the frames that arrived meanwhile. */
+  held?: Map<Connection, MissedFrame[]>;
   /** ready resolves once the bus delivers this channel to this node. */
   ready: Promise<void>;
   sub?: Subscription;
@@ -53,7 +78,7 @@ export class LocalChannels {
     }
     let local = channels.get(channel);
     if (local === undefined) {
-      const created: LocalChannel = { sockets: new Set(), pending: new Map(), ready: Promise.resolve() };
+      const created: LocalChannel = { name: channel, sockets: new Set(), pending: new Map(), ready: Promise.resolve() };
       created.ready = this.bus.subscribe(appId, channel, (m) => this.deliver(appId, created, m)).then(
         (sub) => {
           created.sub = sub;
@@ -73,25 +98,74 @@ export class LocalChannels {
   }
 
   /**
-   * activate moves a pending socket to the live set and writes, in order, `replay` (a cache channel's last
-   * event) and the frames the socket missed while pending. The replay is skipped when the socket missed that
-   * very frame: it was published during the subscription and is delivered once, in order. `keep`, when
-   * given, sees each missed frame's text in order and drops those it returns false for.
+   * activate moves a pending socket to the live set and writes, in order: `history` (logged events, for a
+   * rewind or a resume), or else `replay` (a cache channel's last event, skipped when the socket missed that very
+   * frame), then the frames the socket missed while pending, less those the history already holds and those
+   * `keep` drops. Returns how many history events and missed frames it wrote.
    */
-  activate(appId: AppId, channel: ChannelName, conn: Connection, replay?: string, keep?: (text: string) => boolean): void {
+  activate(appId: AppId, channel: ChannelName, conn: Connection, options: ActivateOptions = {}): Written {
     const local = this.apps.get(appId)?.get(channel);
     const pending = local?.pending.get(conn);
-    if (local === undefined || pending === undefined) return;
+    if (local === undefined || pending === undefined) return { history: 0, live: 0 };
     local.pending.delete(conn);
     local.sockets.add(conn);
-    const missed = keep === undefined ? pending : pending.filter((m) => keep(m.text));
-    if (replay !== undefined && !missed.some((m) => m.text === replay)) missed.unshift({ frame: encodeTextFrame(replay), text: replay });
-    let bytes = 0;
-    for (const { frame } of missed) {
-      conn.writeFrame(frame);
-      bytes += frame.length;
+    const { replay, keep, history } = options;
+    let missed = keep === undefined ? pending : pending.filter((m) => keep(m.message.frame));
+    if (history === undefined && replay !== undefined && !missed.some((m) => m.message.frame === replay)) {
+      missed.unshift({ frame: encodeTextFrame(replay), message: { frame: replay } });
     }
-    if (missed.length > 0) this.counted(appId, missed.length, bytes);
+    return this.writeReplay(appId, conn, history, missed);
+  }
+
+  /**
+   * hold starts keeping a live socket's frames of a channel instead of writing them, until `release`; a resume
+   * replays the logged events meanwhile. False when the socket is not live on the channel.
+   */
+  hold(appId: AppId, channel: ChannelName, conn: Connection): boolean {
+    const local = this.apps.get(appId)?.get(channel);
+    if (local === undefined || !local.sockets.has(conn)) return false;
+    (local.held ??= new Map()).set(conn, []);
+    return true;
+  }
+
+  /**
+   * release writes `history` and then the frames held since `hold`, less the events the history already holds
+   * (by serial), and writes the socket's frames directly again.
+   */
+  release(appId: AppId, channel: ChannelName, conn: Connection, history?: ChannelHistory): Written {
+    const local = this.apps.get(appId)?.get(channel);
+    const held = local?.held?.get(conn);
+    if (local === undefined || held === undefined) return { history: 0, live: 0 };
+    local.held!.delete(conn);
+    if (local.held!.size === 0) local.held = undefined;
+    return this.writeReplay(appId, conn, history, held);
+  }
+
+  /** writeReplay writes logged events, then live frames whose serial is past the last logged one. */
+  private writeReplay(appId: AppId, conn: Connection, history: ChannelHistory | undefined, live: MissedFrame[]): Written {
+    let bytes = 0;
+    let frames = 0;
+    let last = 0;
+    if (history !== undefined) {
+      for (const m of history.messages) {
+        if (m.except === conn.id) continue;
+        const frame = encodeTextFrame(conn.isV2 ? withPosition(m.frame, m.serial, history.streamId, m.messageId) : m.frame);
+        conn.writeFrame(frame);
+        bytes += frame.length;
+        frames++;
+      }
+      last = history.messages[history.messages.length - 1]?.serial ?? 0;
+    }
+    const written = frames;
+    for (const { frame, message } of live) {
+      if (message.serial !== undefined && message.serial <= last && message.streamId === history?.streamId) continue;
+      const out = conn.isV2 && message.serial !== undefined ? encodeTextFrame(v2Text(message)) : frame;
+      conn.writeFrame(out);
+      bytes += out.length;
+      frames++;
+    }
+    if (frames > 0) this.counted(appId, frames, bytes);
+    return { history: written, live: frames - written };
   }
 
   /** remove drops a socket from a channel; the bus subscription ends with the channel's last local socket. */
@@ -101,6 +175,7 @@ export class LocalChannels {
     if (local === undefined) return;
     local.sockets.delete(conn);
     local.pending.delete(conn);
+    local.held?.delete(conn);
     if (local.sockets.size > 0 || local.pending.size > 0) return;
     channels!.delete(channel);
     if (channels!.size === 0) this.apps.delete(appId);
@@ -121,17 +196,39 @@ export class LocalChannels {
   }
 
   private deliver(appId: AppId, local: LocalChannel, message: BusMessage): void {
+    // why: one span per received message, none per socket: the loop below stays as it is when tracing is on.
+    const span = activeTracing()?.startDelivery(appId, local.name, message);
     const frame = encodeTextFrame(message.frame);
     const except = message.except;
+    const serial = message.serial;
+    const held = local.held;
+    // why: the V2 form (with serial, stream_id, message_id) is built once, on the first V2 socket.
+    let v2: Buffer | undefined;
     let frames = 0;
+    let bytes = 0;
     for (const conn of local.sockets) {
       if (conn.id === except) continue;
-      conn.writeFrame(frame);
+      if (held !== undefined) {
+        const kept = held.get(conn);
+        if (kept !== undefined) {
+          kept.push({ frame, message });
+          continue;
+        }
+      }
+      const out = serial !== undefined && conn.isV2 ? (v2 ??= encodeTextFrame(v2Text(message))) : frame;
+      conn.writeFrame(out);
       frames++;
+      bytes += out.length;
     }
     if (local.pending.size > 0) {
-      for (const [conn, missed] of local.pending) if (conn.id !== except) missed.push({ frame, text: message.frame });
+      for (const [conn, missed] of local.pending) if (conn.id !== except) missed.push({ frame, message });
     }
-    if (frames > 0) this.counted(appId, frames, frames * frame.length);
+    if (frames > 0) this.counted(appId, frames, bytes);
+    span?.end(frames, bytes);
   }
+}
+
+/** v2Text is a sequenced message's V2 frame text. */
+function v2Text(message: BusMessage): string {
+  return withPosition(message.frame, message.serial!, message.streamId ?? '', message.id ?? '');
 }

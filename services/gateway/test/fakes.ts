@@ -117,7 +117,7 @@ export function fakes(fields: Partial<App> = {}): Fakes {
   const metrics = new Metrics('t_');
   const failures: unknown[] = [];
   const settings = buildConfig([], {});
-  const ctx: GatewayContext = { channels, users, presence, publisher, webhooks, settings, logger: createLogger({ level: 'silent', service: 'test' }), limited: () => undefined };
+  const ctx: GatewayContext = { channels, users, presence, publisher, webhooks, settings, logger: createLogger({ level: 'silent', service: 'test' }), limited: () => undefined, recoveryMetrics: metrics };
   return {
     ctx,
     app,

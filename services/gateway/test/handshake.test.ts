@@ -17,6 +17,7 @@ describe('parseHandshake', () => {
   it('returns the decoded key and protocol', () => {
     expect(parseHandshake('/app/my%20key?protocol=7&client=js')).toEqual({ appKey: 'my key', protocol: 7 });
     expect(parseHandshake('/app/k/?protocol=5')).toEqual({ appKey: 'k', protocol: 5 });
+    expect(parseHandshake('/app/k?protocol=2')).toEqual({ appKey: 'k', protocol: 2 });
   });
 
   it('maps every bad URL to its PROTOCOL.md §1 code', () => {
@@ -30,6 +31,8 @@ describe('parseHandshake', () => {
     expect(codeOf('/app/k?protocol=-7')).toBe(4006);
     expect(codeOf('/app/k?protocol=7.0')).toBe(4006);
     expect(codeOf('/app/k?protocol=4')).toBe(4007);
+    expect(codeOf('/app/k?protocol=1')).toBe(4007);
+    expect(codeOf('/app/k?protocol=3')).toBe(4007);
     expect(codeOf('/app/k?protocol=8')).toBe(4007);
   });
 });

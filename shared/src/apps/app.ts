@@ -44,6 +44,11 @@ export interface App {
    * beyond it gets `pusher:error` 4300 on that channel. Zero means no limit. Default 100.
    */
   max_subscriptions_per_connection: number;
+  /**
+   * max_backend_events_per_second caps the events the HTTP API accepts for the app per second (one per
+   * channel of a trigger), while the rate limiter is enabled; zero means no limit. Default 0.
+   */
+  max_backend_events_per_second: number;
   /** max_presence_members_per_channel, default 100. */
   max_presence_members_per_channel: number;
   /** max_presence_member_size_in_kb is the size limit of one member's user_info, default 1 KB. */
@@ -59,6 +64,19 @@ export interface App {
   /** allowed_origins are origin patterns (`*` wildcards); empty allows every origin. */
   allowed_origins: string[];
   webhooks: WebhookConfig[];
+  /**
+   * recovery overrides the server's `[recovery]` keys for this app; a key it leaves out keeps the server's
+   * value. Set only from the config file (the apps table has no column for it).
+   */
+  recovery?: AppRecovery;
+}
+
+/** AppRecovery is an app's override of the `[recovery]` section (serials and the hot recovery buffer). */
+export interface AppRecovery {
+  enabled?: boolean;
+  buffer_size?: number;
+  max_buffer_bytes?: number;
+  ttl_seconds?: number;
 }
 
 /** APP_DEFAULTS are Pusher's limits, applied to every field an app definition leaves unset. */
@@ -72,6 +90,7 @@ export const APP_DEFAULTS: Omit<App, 'id' | 'key' | 'secret'> = {
   enable_authorized_connections: false,
   max_client_events_per_second: 10,
   max_subscriptions_per_connection: 100,
+  max_backend_events_per_second: 0,
   max_presence_members_per_channel: 100,
   max_presence_member_size_in_kb: 1,
   max_presence_user_id_length: 128,

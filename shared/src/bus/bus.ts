@@ -12,6 +12,10 @@ export interface BusMessage {
   id?: string;
   /** traceparent is the W3C trace context of the publish, carried to every node. */
   traceparent?: string;
+  /** serial is the event's place in its channel's stream (with recovery on); `id` is then its message id. */
+  serial?: number;
+  /** streamId names the channel's stream the serial belongs to. */
+  streamId?: string;
 }
 
 /**

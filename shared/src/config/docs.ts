@@ -11,7 +11,8 @@ export function configReference(): string {
   const keys = FIELDS.map((f) => row([code(f.path), f.kind, showDefault(f.default, f.unit), (f.env ?? []).map(code).join(', '), describe(f)]));
   const appFields = (Object.keys(APP_FIELD_DOCS) as Array<keyof typeof APP_FIELD_DOCS>).map((name) => {
     const value = (APP_DEFAULTS as Record<string, unknown>)[name];
-    return row([code(name), value === undefined ? 'required' : showDefault(value as Field['default']), APP_FIELD_DOCS[name]]);
+    const shown = value !== undefined ? showDefault(value as Field['default']) : OPTIONAL_APP_FIELDS.has(name) ? 'server\'s' : 'required';
+    return row([code(name), shown, APP_FIELD_DOCS[name]]);
   });
   const envRows = [
     ...FIELDS.flatMap((f) => (f.env ?? []).map((name) => row([code(name), code(f.path)]))),
@@ -38,6 +39,9 @@ export function configReference(): string {
     '',
   ].join('\n');
 }
+
+/** OPTIONAL_APP_FIELDS have no default of their own: unset, the server's keys apply. */
+const OPTIONAL_APP_FIELDS = new Set<string>(['recovery']);
 
 function row(cells: string[]): string {
   return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;

@@ -141,8 +141,17 @@ export function buildConfig(sources: readonly ConfigSource[], env: Record<string
   setPath(out, 'app_manager.array.apps', withDefaultApp(apps ?? [], env));
   const config = out as unknown as ServerConfig;
   if (config.app_manager.driver === 'array') config.app_manager.driver = 'memory';
+  if (config.database.redis.url === '') config.database.redis.url = redisUrlOf(config.database.redis);
   if (config.environment === 'production') checkProduction(config);
   return config;
+}
+
+/** redisUrlOf builds the Redis URL from database.redis's host, port, db, username and password. */
+function redisUrlOf(redis: ServerConfig['database']['redis']): string {
+  const user = encodeURIComponent(redis.username);
+  const auth = redis.password !== '' ? `${user}:${encodeURIComponent(redis.password)}@` : user !== '' ? `${user}@` : '';
+  const host = redis.host.includes(':') && !redis.host.startsWith('[') ? `[${redis.host}]` : redis.host;
+  return `redis://${auth}${host}:${redis.port}/${redis.db}`;
 }
 
 /** WELL_KNOWN_SECRET is the default app's secret, printed in every quick start: never one for production. */
@@ -233,7 +242,22 @@ function parseApp(raw: unknown, source: string, key: string, fromEnv: boolean): 
       app[name] = coerce(field, v, source, fromEnv);
     }
   }
+  if (tree.recovery !== undefined && tree.recovery !== null) app.recovery = parseAppRecovery(tree.recovery, source, `${key}.recovery`, fromEnv);
   return app as unknown as App;
+}
+
+/** APP_RECOVERY_KINDS are the keys an app's `recovery` table may override, with their kinds. */
+const APP_RECOVERY_KINDS: Record<string, FieldKind> = { enabled: 'bool', buffer_size: 'int', max_buffer_bytes: 'int', ttl_seconds: 'int' };
+
+function parseAppRecovery(value: unknown, source: string, key: string, fromEnv: boolean): Tree {
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${source}: ${key}: must be a table/object`);
+  const out: Tree = {};
+  for (const [name, raw] of Object.entries(value as Tree)) {
+    const kind = APP_RECOVERY_KINDS[name];
+    if (kind === undefined) throw new ConfigError(`${source}: ${key}.${name}: unknown key (use ${Object.keys(APP_RECOVERY_KINDS).join(', ')})`);
+    out[name] = coerce({ path: `${key}.${name}`, kind, default: 0, min: 1, doc: '' }, raw, source, fromEnv);
+  }
+  return out;
 }
 
 function parseWebhooks(value: unknown, where: string): App['webhooks'] {

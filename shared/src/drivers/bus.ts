@@ -10,26 +10,35 @@ export interface BusDriverOptions {
 }
 
 /**
- * openBus opens the fan-out bus `adapter.driver` names: `local` is the in-process MemoryBus, `nats` a NatsBus
- * (loaded only then) with a readiness probe. Pass `driver` to force one: the embedded server is always
- * `local`. Fails with DependencyUnavailable when NATS does not answer.
+ * openBus opens the fan-out bus `adapter.driver` names: `local` is the in-process MemoryBus, `nats` a NatsBus,
+ * `redis` a RedisBus (each loaded only then, with a readiness probe). Pass `driver` to force one: the embedded
+ * server is always `local`. Fails with DependencyUnavailable when the bus's server does not answer.
  */
 export async function openBus(
-  config: Pick<DriverSettings, 'adapter'> & Pick<ServerSettings, 'instance'>,
+  config: Pick<DriverSettings, 'adapter' | 'database'> & Pick<ServerSettings, 'instance'>,
   options: BusDriverOptions,
   driver: DriverSettings['adapter']['driver'] = config.adapter.driver,
 ): Promise<Opened<Bus>> {
   const { adapter } = config;
+  const nodeId = config.instance.process_id;
   if (driver === 'local') {
     const bus = new MemoryBus();
     return { port: bus, close: () => bus.close() };
   }
+  if (driver === 'redis') {
+    const { RedisBus } = await import('../bus/bus-redis.js');
+    const url = adapter.redis.redis_pub_options.url || config.database.redis.url;
+    const bus = await RedisBus.connect({
+      url,
+      subscribeUrl: adapter.redis.redis_sub_options.url || url,
+      prefix: adapter.redis.prefix,
+      nodeId,
+      logger: options.logger,
+      commandTimeoutMs: adapter.redis.requests_timeout,
+    });
+    return { port: bus, probe: { name: 'redis-bus', ready: () => bus.isConnected() }, close: () => bus.close() };
+  }
   const { NatsBus } = await import('../bus/bus-nats.js');
-  const bus = await NatsBus.connect({
-    servers: adapter.nats.servers,
-    prefix: adapter.nats.prefix,
-    nodeId: config.instance.process_id,
-    logger: options.logger,
-  });
+  const bus = await NatsBus.connect({ servers: adapter.nats.servers, prefix: adapter.nats.prefix, nodeId, logger: options.logger });
   return { port: bus, probe: { name: 'nats', ready: () => bus.isConnected() }, close: () => bus.close() };
 }

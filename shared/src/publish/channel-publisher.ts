@@ -1,9 +1,12 @@
 import type { Bus, BusMessage, PublishPosition } from '../bus/bus.js';
+import { newMessageId } from '../bus/envelope.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { cacheKey, cacheMissKey } from '../cache/keys.js';
 import type { AppId, ChannelName, SocketId, UserId } from '../ids.js';
 import { isCacheChannel } from '../protocol/channels.js';
 import { encodeEvent } from '../protocol/frames.js';
+import type { Sequencer } from '../recovery/recovery-log.js';
+import { activeTracing } from '../telemetry/tracing.js';
 
 /** ChannelEvent is one event for one channel: an HTTP trigger's or a client event's. */
 export interface ChannelEvent {
@@ -39,12 +42,13 @@ export class ChannelPublisher {
     private readonly bus: Bus,
     private readonly cache: CacheStore,
     private readonly cacheTtlSeconds: number,
+    private readonly sequencer?: Sequencer,
   ) {}
 
   /** publish sends an event to a channel's subscribers cluster-wide; a cache channel keeps it as its last event. */
   async publish(appId: AppId, event: ChannelEvent, options: PublishOptions = {}): Promise<PublishPosition> {
     const frame = encodeEvent(event.name, event.channel, event.data, event.userId);
-    const position = await this.publishFrame(appId, event.channel, frame, options);
+    const position = await this.publishFrame(appId, event.channel, frame, options, this.sequencer?.enabled(appId) === true);
     if (isCacheChannel(event.channel)) {
       await this.cache.set(cacheKey(appId, event.channel), frame, this.cacheTtlSeconds);
       await this.cache.delete(cacheMissKey(appId, event.channel));
@@ -52,12 +56,38 @@ export class ChannelPublisher {
     return position;
   }
 
-  /** publishFrame sends an already encoded frame (member and count notices) to a channel's subscribers. */
-  publishFrame(appId: AppId, channel: ChannelName, frame: string, options: PublishOptions = {}): Promise<PublishPosition> {
+  /**
+   * publishFrame sends an already encoded frame (member and count notices) to a channel's subscribers. With
+   * `sequenced`, the frame gets the channel's next serial and is kept for recovery; notices are not.
+   */
+  async publishFrame(appId: AppId, channel: ChannelName, frame: string, options: PublishOptions = {}, sequenced = false): Promise<PublishPosition> {
     const message: BusMessage = { frame };
     if (options.except !== undefined) message.except = options.except;
     if (options.traceparent !== undefined) message.traceparent = options.traceparent;
-    return this.bus.publish(appId, channel, message);
+    const tracing = activeTracing();
+    if (tracing === undefined) return this.send(appId, channel, message, sequenced);
+    message.id = newMessageId();
+    const span = tracing.startPublish(appId, channel, message);
+    if (span.traceparent !== undefined) message.traceparent = span.traceparent;
+    try {
+      const position = await this.send(appId, channel, message, sequenced);
+      span.end();
+      return position;
+    } catch (err) {
+      span.fail(err);
+      throw err;
+    }
+  }
+
+  private async send(appId: AppId, channel: ChannelName, message: BusMessage, sequenced: boolean): Promise<PublishPosition> {
+    if (!sequenced || this.sequencer === undefined) return this.bus.publish(appId, channel, message);
+    // why: no await between taking the serial and publishing, so events leave this process in serial order.
+    const at = this.sequencer.append(appId, channel, message.frame, message.except);
+    message.serial = at.serial;
+    message.streamId = at.streamId;
+    message.id = at.messageId;
+    await this.bus.publish(appId, channel, message);
+    return { serial: at.serial, streamId: at.streamId };
   }
 
   /**

@@ -42,6 +42,12 @@ export class Metrics {
   readonly limited: Counter<'limit'>;
   /** httpDuration is the HTTP API latency by route and status. */
   readonly httpDuration: Histogram<'route' | 'status'>;
+  /** recoveredMessages counts events replayed to resuming or rewinding sockets. */
+  readonly recoveredMessages: Counter;
+  /** gapsFilled counts serial gaps a gateway filled from the stream before delivering later events. */
+  readonly gapsFilled: Counter;
+  /** resumes counts channel resumes by outcome (`recovered` or a failure code such as `position_expired`). */
+  readonly resumes: Counter<'outcome'>;
 
   constructor(readonly prefix = 'sockudo_', defaults = true) {
     const r = [this.registry];
@@ -59,6 +65,9 @@ export class Metrics {
     this.httpBytesSent = new Counter({ name: `${p}http_transmitted_bytes`, help: 'HTTP API response bytes', labelNames, registers: r });
     this.refusals = new Counter({ name: `${p}connection_refusals_total`, help: 'WebSocket handshakes refused, by Pusher code', labelNames: ['code'], registers: r });
     this.slowConsumers = new Counter({ name: `${p}slow_consumer_closes_total`, help: 'Sockets closed with 4100 for a full send buffer', registers: r });
+    this.recoveredMessages = new Counter({ name: `${p}recovered_messages_total`, help: 'Events replayed by resume and rewind', registers: r });
+    this.gapsFilled = new Counter({ name: `${p}recovery_gaps_filled_total`, help: 'Serial gaps filled from the stream before later events', registers: r });
+    this.resumes = new Counter({ name: `${p}resumes_total`, help: 'Channel resumes by outcome', labelNames: ['outcome'], registers: r });
     this.limited = new Counter({ name: `${p}limited_total`, help: 'Requests, sockets and frames refused by an abuse limit, by limit', labelNames: ['limit'], registers: r });
     this.httpDuration = new Histogram({
       name: `${p}http_request_duration_seconds`,

@@ -1,6 +1,7 @@
 import type { FrameHandler } from '../context.js';
 import { handleClientEvent } from './client-event.js';
 import { handlePing } from './ping.js';
+import { handleEnableV2, handleResume } from './recovery.js';
 import { handleSignin } from './signin.js';
 import { handleSubscribe } from './subscribe.js';
 import { handleUnsubscribe } from './unsubscribe.js';
@@ -15,6 +16,8 @@ export const FRAME_HANDLERS: ReadonlyMap<string, FrameHandler> = new Map<string,
   ['pusher:subscribe', handleSubscribe],
   ['pusher:unsubscribe', handleUnsubscribe],
   ['pusher:signin', handleSignin],
+  ['sockudo:enable_v2', handleEnableV2],
+  ['sockudo:resume', handleResume],
 ]);
 
 /** CLIENT_EVENT_PREFIX starts the name of every client event (PROTOCOL.md §5). */

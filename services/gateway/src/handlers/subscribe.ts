@@ -15,10 +15,14 @@ import {
   type ChannelName,
   type ClientFrame,
   type Member,
+  type ReadAfter,
+  type RewindRead,
   type SubscribeResult,
 } from '@sockudo-ts/shared';
 import type { GatewayContext } from '../context.js';
 import type { Connection } from '../connection.js';
+import type { Written } from '../local-channels.js';
+import { MAX_REWIND, answerResume, resumeOnSubscribe, rewindOf } from './recovery.js';
 
 /**
  * handleSubscribe runs `pusher:subscribe` for every channel kind (PROTOCOL.md §4). Every subscribe gets
@@ -77,12 +81,27 @@ export async function handleSubscribe(ctx: GatewayContext, conn: Connection, fra
   conn.confirmSubscription(channel);
   conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(result.members), channel));
   const keep = result.members === undefined ? undefined : knownMembersFilter(result.members);
+  const armed = conn.isV2 ? conn.takeArmedResume(channel) : undefined;
+  const rewind = conn.isV2 && armed === undefined ? rewindOf(data!.rewind, MAX_REWIND) : undefined;
   let replay: string | undefined;
+  let resumed: ReadAfter | undefined;
+  let rewound: RewindRead | undefined;
+  let written: Written = { history: 0, live: 0 };
   try {
-    replay = type.cache ? await cachedEvent(ctx, conn, channel) : undefined;
+    if (armed !== undefined) resumed = await resumeOnSubscribe(ctx, conn, channel, armed);
+    else if (rewind !== undefined && ctx.recovery?.enabled(app.id) === true) rewound = await ctx.recovery.reader.rewind(app.id, channel, rewind);
+    else replay = type.cache ? await cachedEvent(ctx, conn, channel) : undefined;
   } finally {
-    // why: even when the cache read fails the socket is subscribed; it must get the channel's frames.
-    ctx.channels.activate(app.id, channel, conn, replay, keep);
+    // why: even when a read fails the socket is subscribed; it must get the channel's frames.
+    const history = resumed?.ok ? { streamId: resumed.streamId, messages: resumed.messages } : rewound?.streamId !== undefined ? { streamId: rewound.streamId, messages: rewound.messages } : undefined;
+    written = ctx.channels.activate(app.id, channel, conn, history === undefined ? { replay, keep } : { keep, history });
+  }
+  if (armed !== undefined && resumed !== undefined) answerResume(ctx, conn, channel, resumed, armed, written);
+  if (rewind !== undefined) {
+    ctx.recoveryMetrics.recoveredMessages.inc(written.history);
+    const truncated = rewound?.truncated ?? false;
+    const complete = { historical_count: written.history, live_count: written.live, complete: !truncated, truncated_by_retention: truncated, truncated_by_limit: false };
+    conn.send(encodeInternal('sockudo:rewind_complete', complete, channel));
   }
 }
 

@@ -13,7 +13,7 @@ describe('frame dispatch table', () => {
     expect(handlerFor('pusher:unsubscribe')).toBe(handleUnsubscribe);
     expect(handlerFor('pusher:signin')).toBe(handleSignin);
     expect(handlerFor('client-typing')).toBe(handleClientEvent);
-    expect([...FRAME_HANDLERS.keys()].sort()).toEqual(['pusher:ping', 'pusher:signin', 'pusher:subscribe', 'pusher:unsubscribe']);
+    expect([...FRAME_HANDLERS.keys()].sort()).toEqual(['pusher:ping', 'pusher:signin', 'pusher:subscribe', 'pusher:unsubscribe', 'sockudo:enable_v2', 'sockudo:resume']);
   });
 
   it('ignores pongs, unknown events and names of Object.prototype members', () => {

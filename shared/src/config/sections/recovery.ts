@@ -1,0 +1,14 @@
+import { setting } from '../setting.js';
+
+/**
+ * RECOVERY are the keys of lossless channels: per-channel serials and the hot recovery buffer that resume and
+ * rewind read. Off by default; an app may override them under `[app_manager.array.apps.recovery]`.
+ */
+export const RECOVERY = {
+  recovery: {
+    enabled: setting.bool(false, { env: ['RECOVERY_ENABLED'], doc: 'Give every published event a per-channel serial and keep recent events for resume and rewind.' }),
+    buffer_size: setting.int(100, { env: ['RECOVERY_BUFFER_SIZE'], min: 1, doc: 'Events kept per channel for resume and rewind; older ones expire (position_expired).' }),
+    max_buffer_bytes: setting.int(1048576, { env: ['RECOVERY_MAX_BUFFER_BYTES'], min: 1024, unit: 'bytes', doc: 'Frame bytes kept per channel; the oldest events expire first past it.' }),
+    ttl_seconds: setting.int(300, { env: ['RECOVERY_TTL_SECONDS'], min: 1, unit: 's', doc: 'Seconds an event stays available for resume and rewind.' }),
+  },
+} as const;
