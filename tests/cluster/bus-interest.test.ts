@@ -28,7 +28,7 @@ describe.skipIf(!up)('cluster: what crosses NATS', () => {
   beforeAll(async () => {
     monitor = await freePort();
     nats = await startNatsServer(monitor);
-    cluster = await startCluster({ natsUrl: `nats://127.0.0.1:${nats.port}` });
+    cluster = await startCluster({ bus: 'nats', natsUrl: `nats://127.0.0.1:${nats.port}` });
   });
   afterAll(async () => {
     for (const c of clients) c.disconnect();

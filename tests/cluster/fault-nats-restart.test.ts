@@ -25,7 +25,7 @@ describe.skipIf(!up)('cluster fault: NATS restarted', () => {
   const clients: PusherClient[] = [];
   beforeAll(async () => {
     nats = await startNatsServer();
-    cluster = await startCluster({ natsUrl: `nats://127.0.0.1:${nats.port}` });
+    cluster = await startCluster({ bus: 'nats', natsUrl: `nats://127.0.0.1:${nats.port}` });
   });
   afterAll(async () => {
     for (const c of clients) c.disconnect();

@@ -16,7 +16,7 @@ describe.skipIf(!up)('cluster health endpoints', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     nats = await startNatsServer();
-    cluster = await startCluster({ natsUrl: `nats://127.0.0.1:${nats.port}`, webhookWorker: true });
+    cluster = await startCluster({ bus: 'nats', natsUrl: `nats://127.0.0.1:${nats.port}`, webhookWorker: true });
   });
   afterAll(async () => {
     await cluster?.stop();

@@ -24,6 +24,17 @@ export interface ClusterOptions {
   gateways?: number;
   /** app fields merged into the generated app. */
   app?: Partial<App>;
+  /**
+   * bus is the cluster's bus driver: `nats` (NATS core), `redis` (Redis pub/sub on `busRedisUrl`) or
+   * `redis-cluster` (sharded pub/sub on `busClusterNodes`). Default:
+   * the ADAPTER_DRIVER of the test run when it names one of them, else `nats`, so that
+   * `ADAPTER_DRIVER=redis npx vitest run tests/cluster` runs the cluster suite on the Redis bus.
+   */
+  bus?: ClusterBus;
+  /** busRedisUrl is the Redis of the `redis` bus. Default: redisUrl. */
+  busRedisUrl?: string;
+  /** busClusterNodes are the seed node URLs of the `redis-cluster` bus (required for it). */
+  busClusterNodes?: string[];
   /** natsUrl / redisUrl default to the machine's servers (ENVIRONMENT.md). */
   natsUrl?: string;
   redisUrl?: string;
@@ -34,6 +45,14 @@ export interface ClusterOptions {
   webhookWorker?: boolean;
   /** config keys (nested) merged into the cluster's config file, e.g. `{ webhooks: { vacate_delay_ms: 0 } }`. */
   config?: Record<string, unknown>;
+}
+
+/** ClusterBus is a bus driver a test cluster can run on. */
+export type ClusterBus = 'nats' | 'redis' | 'redis-cluster';
+
+/** defaultClusterBus is the bus of a cluster that names none: the test run's ADAPTER_DRIVER, else `nats`. */
+export function defaultClusterBus(): ClusterBus {
+  return process.env.ADAPTER_DRIVER === 'redis' ? 'redis' : 'nats';
 }
 
 /**
@@ -53,8 +72,10 @@ export interface TestCluster {
   apiEndpoint: Endpoint;
   /** redisPrefix is the key prefix of this cluster. */
   redisPrefix: string;
-  /** nats is where this cluster's bus is: server URL and subject prefix (to watch its traffic). */
+  /** nats is where this cluster's NATS bus is: server URL and subject prefix (to watch its traffic). */
   nats: { url: string; prefix: string };
+  /** bus is the cluster's bus driver and the prefix of its topics (NATS subjects or Redis channels). */
+  bus: { driver: ClusterBus; prefix: string };
   /** metricsPorts maps each process name (`presence`, `gateway-1`, `api`, `webhook`) to its metrics port. */
   metricsPorts: Record<string, number>;
   stop(): Promise<void>;
@@ -71,6 +92,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const natsUrl = options.natsUrl ?? `nats://${NATS.host}:${NATS.port}`;
   const redisUrl = options.redisUrl ?? `redis://${REDIS.host}:${REDIS.port}`;
   const tag = uniquePrefix('cl');
+  const bus = options.bus ?? defaultClusterBus();
+  const busPrefix = bus === 'nats' ? tag : `${tag}:bus:`;
   const redisPrefix = `${tag}:`;
   const grpcPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sockudo-cluster-'));
@@ -83,8 +106,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       shutdown_grace_period: 1,
       metrics: { host: '127.0.0.1' },
       adapter: {
-        driver: 'nats',
+        driver: bus,
         nats: { servers: [natsUrl], prefix: tag },
+        redis: { prefix: `${tag}:bus:`, redis_pub_options: { url: options.busRedisUrl ?? redisUrl }, redis_sub_options: { url: options.busRedisUrl ?? redisUrl } },
+        cluster: { nodes: options.busClusterNodes ?? [], prefix: `${tag}:bus:` },
         cluster_health: { heartbeat_interval_ms: options.heartbeatIntervalMs ?? 300, node_timeout_ms: options.nodeTimeoutMs ?? 1500 },
       },
       database: { redis: { url: redisUrl, key_prefix: redisPrefix } },
@@ -97,7 +122,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const metricsPorts: Record<string, number> = {};
   const service = async (name: string, kind: string, port: number): Promise<ChildService> => {
     metricsPorts[name] = await freePort();
-    const env: Record<string, string> = { INSTANCE_PROCESS_ID: `${tag}-${name}`, METRICS_PORT: String(metricsPorts[name]) };
+    // why: ADAPTER_DRIVER of the test run chose `bus` already; the config file must decide, not the inherited variable.
+    const env: Record<string, string> = { INSTANCE_PROCESS_ID: `${tag}-${name}`, METRICS_PORT: String(metricsPorts[name]), ADAPTER_DRIVER: bus };
     if (kind !== 'presence') env.PORT = String(port);
     return new ChildService(name, port, process.execPath, [`services/${kind}/dist/main.js`, '--config', configFile], env, ROOT);
   };
@@ -109,7 +135,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const webhookMetrics = await freePort();
   if (options.webhookWorker) metricsPorts.webhook = webhookMetrics;
   const webhook = options.webhookWorker
-    ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics) }, ROOT)
+    ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics), ADAPTER_DRIVER: bus }, ROOT)
     : undefined;
   const all = [presence, ...gateways, api, ...(webhook ? [webhook] : [])];
   const stop = async (): Promise<void> => {
@@ -125,7 +151,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     throw err;
   }
   const endpoint = (s: ChildService): Endpoint => ({ host: '127.0.0.1', port: s.port, app });
-  return { app, presence, gateways, api, webhook, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, metricsPorts, stop };
+  return { app, presence, gateways, api, webhook, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, stop };
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */

@@ -6,6 +6,7 @@ import type {
   Logger,
   Metrics,
   Presence,
+  RateLimits,
   ServerConfig,
   WebhookDeadLetters,
 } from '@sockudo-ts/shared';
@@ -23,4 +24,6 @@ export interface ApiDeps {
   publisher: ChannelPublisher;
   /** webhookDeadLetters serves the dead-letter routes; without it they answer 404. */
   webhookDeadLetters?: WebhookDeadLetters;
+  /** limits are the rate limiter's limits; absent while the rate limiter is off. */
+  limits?: RateLimits;
 }

@@ -1,4 +1,4 @@
-import { createListener, healthRoutes, openClusterPorts, sendJson, type Composition, type ProcessContext } from '@sockudo-ts/shared';
+import { createListener, healthRoutes, openClusterPorts, openRateLimits, sendJson, type Composition, type ProcessContext } from '@sockudo-ts/shared';
 import { HttpApi } from './api.js';
 
 /**
@@ -9,7 +9,8 @@ import { HttpApi } from './api.js';
 export async function composeApi(ctx: ProcessContext): Promise<Composition> {
   const { config, logger, metrics, drivers } = ctx;
   const { apps, bus, cache, presence, publisher, webhookDeadLetters } = await openClusterPorts(ctx);
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher });
+  const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher, limits });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'api',

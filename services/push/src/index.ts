@@ -17,3 +17,5 @@ export { PushMetrics, type NotificationResult } from './metrics.js';
 export { PublishRefused, PushPlanner, type PlannerOptions } from './planner.js';
 export { PushDelivery, type DeliveryOptions } from './delivery.js';
 export { DEFAULT_PUSH_RETRY, PushWorker, type PushWorkerOptions } from './worker.js';
+export { providersFromConfig, workerOptionsFromConfig } from './settings.js';
+export { composePush, pushWorkerService } from './service.js';

@@ -14,6 +14,8 @@ import {
   openBus,
   openCache,
   openPresenceStore,
+  openPushStores,
+  openRateLimits,
   openWebhookQueue,
   openWebhookSink,
   recoveryPolicy,
@@ -26,6 +28,7 @@ import {
   type ServerConfig,
 } from '@sockudo-ts/shared';
 import { webhookWorkerService } from '@sockudo-ts/webhook';
+import { pushWorkerService } from '@sockudo-ts/push';
 
 /** RunningServer is a started embedded server: its bound ports and a stop function. */
 export interface RunningServer {
@@ -41,7 +44,8 @@ export interface RunningServer {
 /**
  * composeStandalone composes the embedded server of `npm start`: the gateway and the HTTP API on one port, over
  * the in-process bus and presence store, with the cache and the webhook queue the config names (in memory by
- * default; Redis and BullMQ only when asked for) and the webhook worker on that queue.
+ * default; Redis and BullMQ only when asked for) and the webhook worker on that queue; with `push.enabled`, the
+ * push queue, devices and statuses (in memory by default) and the push worker on them.
  */
 export async function composeStandalone(ctx: ProcessContext): Promise<Composition> {
   const { config, logger, metrics, nodeId, drivers } = ctx;
@@ -51,13 +55,15 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const queue = await drivers.open(openWebhookQueue(config));
   const store = await drivers.open(openPresenceStore(config, 'memory'));
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
+  const push = config.push.enabled ? await openPushStores(config, drivers) : undefined;
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   // why: serials are assigned in this process, so the in-memory log is the whole cluster's (see issue 11).
   const log = anyRecovery(config.recovery, config.app_manager.array.apps) ? new MemoryRecoveryLog(recoveryPolicy(config.recovery, config.app_manager.array.apps)) : undefined;
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, log);
   const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
-  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, ...(recovery === undefined ? {} : { recovery }) });
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue) });
+  const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'http',
@@ -78,6 +84,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
     // and the webhook worker last, after the events those closes caused were queued.
     services: [
       webhookWorkerService(ctx, queue, apps),
+      ...(push !== undefined ? [pushWorkerService(ctx, push)] : []),
       defineService('presence-throttles', { stop: () => presence.close() }),
       defineService('recovery-log', { stop: async () => log?.close() }),
       http,

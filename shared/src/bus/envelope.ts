@@ -78,3 +78,36 @@ export function decodeControlMessage(header: HeaderReader, payload: Uint8Array):
 function base(node: string, kind: EnvelopeKind, id?: string): Record<string, string> {
   return { [HEADER.version]: ENVELOPE_VERSION, [HEADER.node]: node, [HEADER.kind]: kind, [HEADER.id]: id ?? newMessageId() };
 }
+
+/**
+ * packEnvelope writes an envelope as one byte string for transports without message headers (Redis pub/sub):
+ * the headers as a JSON object, a newline, then the payload. JSON text never holds a raw newline, so the
+ * first newline always ends the headers, whatever bytes the payload carries.
+ */
+export function packEnvelope(envelope: Envelope): Buffer {
+  return Buffer.concat([Buffer.from(JSON.stringify(envelope.headers) + '\n', 'utf8'), envelope.payload]);
+}
+
+/** UnpackedEnvelope is a packed envelope read back: a header reader and the payload bytes. */
+export interface UnpackedEnvelope {
+  header: HeaderReader;
+  payload: Uint8Array;
+}
+
+/** unpackEnvelope reads what packEnvelope wrote; undefined for bytes that are not a packed envelope. */
+export function unpackEnvelope(bytes: Buffer): UnpackedEnvelope | undefined {
+  const end = bytes.indexOf(0x0a);
+  if (end < 0) return undefined;
+  let headers: unknown;
+  try {
+    headers = JSON.parse(bytes.subarray(0, end).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const fields = headers as Record<string, unknown>;
+  return {
+    header: (name) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined),
+    payload: bytes.subarray(end + 1),
+  };
+}

@@ -141,8 +141,17 @@ export function buildConfig(sources: readonly ConfigSource[], env: Record<string
   setPath(out, 'app_manager.array.apps', withDefaultApp(apps ?? [], env));
   const config = out as unknown as ServerConfig;
   if (config.app_manager.driver === 'array') config.app_manager.driver = 'memory';
+  if (config.database.redis.url === '') config.database.redis.url = redisUrlOf(config.database.redis);
   if (config.environment === 'production') checkProduction(config);
   return config;
+}
+
+/** redisUrlOf builds the Redis URL from database.redis's host, port, db, username and password. */
+function redisUrlOf(redis: ServerConfig['database']['redis']): string {
+  const user = encodeURIComponent(redis.username);
+  const auth = redis.password !== '' ? `${user}:${encodeURIComponent(redis.password)}@` : user !== '' ? `${user}@` : '';
+  const host = redis.host.includes(':') && !redis.host.startsWith('[') ? `[${redis.host}]` : redis.host;
+  return `redis://${auth}${host}:${redis.port}/${redis.db}`;
 }
 
 /** WELL_KNOWN_SECRET is the default app's secret, printed in every quick start: never one for production. */

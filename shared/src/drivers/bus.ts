@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/bus-memory.js';
-import type { DriverSettings, ServerSettings } from '../config/config.js';
+import { ConfigError, type DriverSettings, type ServerSettings } from '../config/config.js';
 import type { RecoveryPolicy } from '../recovery/recovery-log.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Opened } from './opened.js';
@@ -24,27 +24,44 @@ export interface BusRecoveryOptions {
 }
 
 /**
- * openBus opens the fan-out bus `adapter.driver` names: `local` is the in-process MemoryBus, `nats` a NatsBus
- * (loaded only then) with a readiness probe. Pass `driver` to force one: the embedded server is always
- * `local`. Fails with DependencyUnavailable when NATS does not answer.
+ * openBus opens the fan-out bus `adapter.driver` names: `local` is the in-process MemoryBus, `nats` a NatsBus,
+ * `redis` a RedisBus, `redis-cluster` (or `redis` with adapter.redis.cluster_mode) a RedisClusterBus (each
+ * loaded only then, with a readiness probe). Pass `driver` to force one: the embedded
+ * server is always `local`. Fails with DependencyUnavailable when the bus's server does not answer.
  */
 export async function openBus(
-  config: Pick<DriverSettings, 'adapter'> & Pick<ServerSettings, 'instance'>,
+  config: Pick<DriverSettings, 'adapter' | 'database'> & Pick<ServerSettings, 'instance'>,
   options: BusDriverOptions,
   driver: DriverSettings['adapter']['driver'] = config.adapter.driver,
 ): Promise<Opened<Bus>> {
   const { adapter } = config;
+  const nodeId = config.instance.process_id;
   if (driver === 'local') {
     const bus = new MemoryBus();
     return { port: bus, close: () => bus.close() };
   }
+  if (driver === 'redis-cluster' || (driver === 'redis' && adapter.redis.cluster_mode)) {
+    const { RedisClusterBus } = await import('../bus/bus-redis-cluster.js');
+    const nodes = adapter.cluster.nodes.length > 0 ? adapter.cluster.nodes : config.database.redis.cluster.nodes;
+    if (nodes.length === 0) throw new ConfigError('adapter.cluster.nodes: the redis-cluster bus needs the seed nodes of the Redis Cluster (or database.redis.cluster.nodes, REDIS_CLUSTER_NODES)');
+    const bus = await RedisClusterBus.connect({ nodes, prefix: adapter.cluster.prefix, nodeId, logger: options.logger, commandTimeoutMs: adapter.cluster.request_timeout_ms });
+    return { port: bus, probe: { name: 'redis-bus', ready: () => bus.isConnected() }, close: () => bus.close() };
+  }
+  if (driver === 'redis') {
+    const { RedisBus } = await import('../bus/bus-redis.js');
+    const url = adapter.redis.redis_pub_options.url || config.database.redis.url;
+    const bus = await RedisBus.connect({
+      url,
+      subscribeUrl: adapter.redis.redis_sub_options.url || url,
+      prefix: adapter.redis.prefix,
+      nodeId,
+      logger: options.logger,
+      commandTimeoutMs: adapter.redis.requests_timeout,
+    });
+    return { port: bus, probe: { name: 'redis-bus', ready: () => bus.isConnected() }, close: () => bus.close() };
+  }
   const { NatsBus } = await import('../bus/bus-nats.js');
-  const bus = await NatsBus.connect({
-    servers: adapter.nats.servers,
-    prefix: adapter.nats.prefix,
-    nodeId: config.instance.process_id,
-    logger: options.logger,
-  });
+  const bus = await NatsBus.connect({ servers: adapter.nats.servers, prefix: adapter.nats.prefix, nodeId, logger: options.logger });
   const recovery = options.recovery;
   if (recovery === undefined) return { port: bus, probe: { name: 'nats', ready: () => bus.isConnected() }, close: () => bus.close() };
   const { JetStreamBus } = await import('../bus/bus-jetstream.js');

@@ -37,14 +37,14 @@ export interface ClusterRecovery {
 
 /**
  * openClusterPorts opens, through the process's driver set, what a separate gateway or api process needs: the
- * bus (`adapter.driver` must be `nats`: with `local` every node would work alone), the cache and the webhook
+ * bus (`adapter.driver` must be `nats` or `redis`: with `local` every node would work alone), the cache and the webhook
  * queue on the shared Redis whatever their embedded drivers say, and the presence service's client. Fails with
- * DependencyUnavailable when NATS or Redis does not answer (the presence client connects lazily).
+ * DependencyUnavailable when the bus or Redis does not answer (the presence client connects lazily).
  */
 export async function openClusterPorts(ctx: ProcessContext, presenceOptions: RemotePresenceOptions = {}): Promise<ClusterPorts> {
   const { config, logger, drivers, role } = ctx;
   if (config.adapter.driver === 'local') {
-    throw new ConfigError(`adapter.driver: a separate ${role} process needs \`nats\` (ADAPTER_DRIVER=nats); with \`local\` it would work per node`);
+    throw new ConfigError(`adapter.driver: a separate ${role} process needs a shared bus, \`nats\` or \`redis\` (ADAPTER_DRIVER=nats); with \`local\` it would work per node`);
   }
   const apps = await drivers.open(openAppStore(config, logger));
   const appList = config.app_manager.array.apps;

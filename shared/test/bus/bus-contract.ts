@@ -77,6 +77,21 @@ export function describeBusContract(name: string, makeCluster: () => Promise<Bus
       expect(gone).toEqual([]);
     });
 
+    it('keeps a second handler of one channel on one node when the first unsubscribes', async () => {
+      const first: string[] = [];
+      const second: string[] = [];
+      const one = await b.subscribe('app1', 'shared', (m) => first.push(m.frame));
+      await b.subscribe('app1', 'shared', (m) => second.push(m.frame));
+      await a.publish('app1', 'shared', { frame: 'both' });
+      await waitFor(() => first.length === 1 && second.length === 1, 3000, 'both handlers');
+      await one.unsubscribe();
+      await one.unsubscribe();
+      await a.publish('app1', 'shared', { frame: 'second only' });
+      await waitFor(() => second.length === 2, 3000, 'the remaining handler');
+      expect(first).toEqual(['both']);
+      expect(second).toEqual(['both', 'second only']);
+    });
+
     it('delivers control messages to every node', async () => {
       const onA: ControlMessage[] = [];
       const onB: ControlMessage[] = [];

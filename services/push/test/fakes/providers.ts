@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import webpush from 'web-push';
 import { ApnsProvider, FcmProvider, StaticProviders, WebPushProvider } from '@sockudo-ts/push';
 import { ApnsFake } from './apns-fake.js';
@@ -12,6 +15,8 @@ export interface FakeProviders {
   fcm: FcmFake;
   web: WebPushFake;
   providers: StaticProviders;
+  /** config is a `push.providers` config section for these fakes, its key files in `dir` (removed by close). */
+  config: Record<string, unknown>;
   /** problems lists every protocol mistake any fake saw (a correct client leaves it empty). */
   problems(): string[];
   /** down takes every fake down; up brings them back on their ports. */
@@ -49,17 +54,34 @@ export async function startFakeProviders(timeoutMs = 10_000): Promise<FakeProvid
     web: new WebPushProvider({ vapid, ca, timeoutMs }),
   });
   const all = [apns, fcm, web];
+  const dir = mkdtempSync(join(tmpdir(), 'push-fakes-'));
+  const file = (name: string, text: string): string => (writeFileSync(join(dir, name), text, { mode: 0o600 }), join(dir, name));
+  const serviceAccount = {
+    project_id: 'fake-project',
+    client_email: 'push@fake-project.iam.gserviceaccount.com',
+    private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    token_uri: fcm.tokenUri,
+  };
+  const config = {
+    ca_file: file('ca.pem', ca),
+    timeout_ms: timeoutMs,
+    apns: { enabled: true, team_id: 'TEAM000001', key_id: 'KEY0000001', private_key_path: file('AuthKey.p8', p8.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), bundle_id: 'com.example.app', endpoint: apns.origin },
+    fcm: { enabled: true, credentials_path: file('service-account.json', JSON.stringify(serviceAccount)), endpoint: fcm.origin },
+    webpush: { enabled: true, vapid_subject: vapid.subject, vapid_public_key: vapid.publicKey, vapid_private_key: vapid.privateKey },
+  };
   return {
     apns,
     fcm,
     web,
     providers,
+    config,
     problems: () => [...apns.problems.map((p) => `apns ${p}`), ...fcm.problems.map((p) => `fcm ${p}`), ...web.problems.map((p) => `web ${p}`)],
     down: async () => void (await Promise.all(all.map((f) => f.down()))),
     up: async () => void (await Promise.all(all.map((f) => f.up()))),
     close: async () => {
       await providers.close();
       await Promise.all(all.map((f) => f.close()));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

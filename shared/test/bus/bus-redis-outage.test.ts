@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DependencyUnavailable, type BusMessage, type ControlMessage } from '@sockudo-ts/shared';
+import { RedisBus } from '@sockudo-ts/shared/implementations';
+import { REDIS_SERVER_BINARY, binariesPresent, startRedisServer, waitFor, type ChildService } from '../../../tests/kit/index.js';
+
+const present = binariesPresent('RedisBus outage', REDIS_SERVER_BINARY);
+
+describe.skipIf(!present)('RedisBus through a Redis restart', () => {
+  let redis: ChildService;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.kill();
+  });
+
+  it('fails publish and subscribe at once while down, and resubscribes channels and control by itself', async () => {
+    const url = `redis://127.0.0.1:${redis.port}`;
+    const strict = await RedisBus.connect({ url, prefix: 'outage:', nodeId: 'strict' });
+    const publisher = await RedisBus.connect({ url, prefix: 'outage:', nodeId: 'publisher' });
+    try {
+      const seen: BusMessage[] = [];
+      const control: ControlMessage[] = [];
+      await strict.subscribe('a', 'ch', (m) => seen.push(m));
+      strict.onControl((m) => control.push(m));
+      await redis.kill('SIGKILL');
+      await waitFor(() => !strict.isConnected() && !publisher.isConnected(), 5000, 'both buses to notice');
+      const started = Date.now();
+      await expect(strict.publish('a', 'ch', { frame: 'lost' })).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(strict.subscribe('a', 'other', () => undefined)).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(publisher.publishControl({ type: 'terminate_user', appId: 'a', userId: 'u' })).rejects.toBeInstanceOf(DependencyUnavailable);
+      expect(Date.now() - started).toBeLessThan(500);
+
+      await redis.start();
+      await waitFor(() => strict.isConnected() && publisher.isConnected(), 10_000, 'both buses to reconnect');
+      await waitFor(
+        async () => {
+          await publisher.publish('a', 'ch', { frame: 'after' });
+          await publisher.publishControl({ type: 'user_presence', appId: 'a', userId: 'u', online: true });
+          await new Promise((r) => setTimeout(r, 50));
+          return seen.some((m) => m.frame === 'after') && control.length > 0;
+        },
+        5000,
+        'delivery on the resubscribed channel and control topic',
+      );
+      expect(seen.filter((m) => m.frame.startsWith('lost'))).toEqual([]);
+      const other: BusMessage[] = [];
+      await strict.subscribe('a', 'other', (m) => other.push(m));
+      await publisher.publish('a', 'other', { frame: 'fresh' });
+      await waitFor(() => other.length === 1, 3000, 'a subscription made after the restart');
+      await redis.kill('SIGKILL');
+      await waitFor(() => !strict.isConnected(), 5000, 'the bus to notice');
+      const closing = Date.now();
+      await strict.close();
+      expect(Date.now() - closing).toBeLessThan(1000);
+    } finally {
+      await Promise.all([strict.close(), publisher.close()]);
+    }
+  });
+});
