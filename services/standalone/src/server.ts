@@ -1,4 +1,4 @@
-import { HttpApi } from '@sockudo-ts/api';
+import { HttpApi, PushApi } from '@sockudo-ts/api';
 import { Gateway } from '@sockudo-ts/gateway';
 import {
   ChannelPublisher,
@@ -61,7 +61,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, log);
   const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
   const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, ...(recovery === undefined ? {} : { recovery }) });
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue) });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'http',
