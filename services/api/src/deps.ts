@@ -6,6 +6,7 @@ import type {
   Logger,
   Metrics,
   Presence,
+  RateLimits,
   ServerConfig,
   WebhookDeadLetters,
 } from '@sockudo-ts/shared';
@@ -26,4 +27,6 @@ export interface ApiDeps {
   webhookDeadLetters?: WebhookDeadLetters;
   /** push serves the push routes and the Pusher Beams APIs; without it they answer 404. */
   push?: PushApi;
+  /** limits are the rate limiter's limits; absent while the rate limiter is off. */
+  limits?: RateLimits;
 }

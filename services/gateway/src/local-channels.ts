@@ -1,4 +1,4 @@
-import { withPosition, type AppId, type Bus, type BusMessage, type ChannelName, type LoggedMessage, type Subscription } from '@sockudo-ts/shared';
+import { activeTracing, withPosition, type AppId, type Bus, type BusMessage, type ChannelName, type LoggedMessage, type Subscription } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import { encodeTextFrame } from './frame.js';
 
@@ -32,6 +32,7 @@ export interface Written {
 
 /** LocalChannel is one channel's subscribers on this node and its bus subscription. */
 interface LocalChannel {
+  readonly name: ChannelName;
   /** sockets receive every frame published to the channel. */
   readonly sockets: Set<Connection>;
   /** pending holds sockets whose subscription is not confirmed yet, with the frames they missed meanwhile. */
@@ -77,7 +78,7 @@ export class LocalChannels {
     }
     let local = channels.get(channel);
     if (local === undefined) {
-      const created: LocalChannel = { sockets: new Set(), pending: new Map(), ready: Promise.resolve() };
+      const created: LocalChannel = { name: channel, sockets: new Set(), pending: new Map(), ready: Promise.resolve() };
       created.ready = this.bus.subscribe(appId, channel, (m) => this.deliver(appId, created, m)).then(
         (sub) => {
           created.sub = sub;
@@ -195,6 +196,8 @@ export class LocalChannels {
   }
 
   private deliver(appId: AppId, local: LocalChannel, message: BusMessage): void {
+    // why: one span per received message, none per socket: the loop below stays as it is when tracing is on.
+    const span = activeTracing()?.startDelivery(appId, local.name, message);
     const frame = encodeTextFrame(message.frame);
     const except = message.except;
     const serial = message.serial;
@@ -221,6 +224,7 @@ export class LocalChannels {
       for (const [conn, missed] of local.pending) if (conn.id !== except) missed.push({ frame, message });
     }
     if (frames > 0) this.counted(appId, frames, bytes);
+    span?.end(frames, bytes);
   }
 }
 

@@ -3,6 +3,7 @@ import {
   defineService,
   healthRoutes,
   openClusterPorts,
+  openRateLimits,
   sendJson,
   type Composition,
   type ProcessContext,
@@ -22,7 +23,8 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
   const ports = await openClusterPorts(ctx, { onUnavailable: () => heartbeat?.markDirty() });
   const { apps, bus, presence, publisher, webhooks } = ports;
   heartbeat = new NodeHeartbeat(presence, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
-  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher });
+  const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'gateway',

@@ -15,6 +15,7 @@ import {
   openCache,
   openPresenceStore,
   openPushStores,
+  openRateLimits,
   openWebhookQueue,
   openWebhookSink,
   recoveryPolicy,
@@ -60,8 +61,9 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const log = anyRecovery(config.recovery, config.app_manager.array.apps) ? new MemoryRecoveryLog(recoveryPolicy(config.recovery, config.app_manager.array.apps)) : undefined;
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, log);
   const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
-  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, ...(recovery === undefined ? {} : { recovery }) });
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}) });
+  const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits, ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'http',

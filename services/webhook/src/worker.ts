@@ -1,5 +1,7 @@
 import {
   PermanentFailure,
+  WEBHOOK_QUEUE,
+  activeTracing,
   deliverJobs,
   isWebhookJob,
   type AppStore,
@@ -61,12 +63,23 @@ export class WebhookWorker {
   }
 
   /** handle runs one attempt of one job (exposed for tests). */
-  async handle(job: WebhookJob, context: JobContext): Promise<void> {
-    if (!isWebhookJob(job)) throw new PermanentFailure('not a webhook job of a known version');
+  handle(job: WebhookJob, context: JobContext): Promise<void> {
+    if (!isWebhookJob(job)) return Promise.reject(new PermanentFailure('not a webhook job of a known version'));
+    const tracing = activeTracing();
+    if (tracing === undefined) return this.run(job, context);
+    // why: the delivery continues the trace that queued the event; its HTTP request is a child span.
+    return tracing.consume(WEBHOOK_QUEUE, job.event.name, job.traceparent, () => this.run(job, context));
+  }
+
+  private async run(job: WebhookJob, context: JobContext): Promise<void> {
     const app = await this.options.apps.byId(job.app_id);
     if (app === undefined) throw new PermanentFailure(`app ${job.app_id} does not exist`);
     if (job.kind === 'release') {
-      for (const deliver of deliverJobs(app, job.event)) await this.options.queue.add(deliver);
+      const tracing = activeTracing();
+      for (const deliver of deliverJobs(app, job.event)) {
+        if (tracing === undefined) await this.options.queue.add(deliver);
+        else await tracing.enqueue(undefined, WEBHOOK_QUEUE, deliver.event.name, (traceparent) => this.options.queue.add(traceparent === undefined ? deliver : { ...deliver, traceparent }));
+      }
       return;
     }
     if (this.batcher !== undefined) return this.batcher.add(app, job);

@@ -6,6 +6,7 @@ import type { DRIVERS } from './sections/drivers.js';
 import type { GATEWAY } from './sections/gateway.js';
 import type { PRESENCE } from './sections/presence.js';
 import type { PUSH } from './sections/push.js';
+import type { RATE_LIMITER } from './sections/rate-limiter.js';
 import type { RECOVERY } from './sections/recovery.js';
 import type { SERVER } from './sections/server.js';
 import type { TRACING } from './sections/tracing.js';
@@ -37,6 +38,8 @@ export type WebhookSettings = ConfigOf<typeof WEBHOOKS>;
 export type PresenceSettings = ConfigOf<typeof PRESENCE>;
 /** PushSettings are the keys of push notifications: the push APIs, the worker and its providers. */
 export type PushSettings = ConfigOf<typeof PUSH>;
+/** RateLimiterSettings are the keys of the rate limiter (`rate_limiter.*`). */
+export type RateLimiterSettings = ConfigOf<typeof RATE_LIMITER>['rate_limiter'];
 /** RecoveryConfig is the `[recovery]` section: serials and the hot recovery buffer. */
 export type RecoveryConfig = ConfigOf<typeof RECOVERY>['recovery'];
 /** TracingSettings are the OpenTelemetry keys (the OTEL_* environment variables). */

@@ -1,10 +1,12 @@
 import type { Bus, BusMessage, PublishPosition } from '../bus/bus.js';
+import { newMessageId } from '../bus/envelope.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { cacheKey, cacheMissKey } from '../cache/keys.js';
 import type { AppId, ChannelName, SocketId, UserId } from '../ids.js';
 import { isCacheChannel } from '../protocol/channels.js';
 import { encodeEvent } from '../protocol/frames.js';
 import type { Sequencer } from '../recovery/recovery-log.js';
+import { activeTracing } from '../telemetry/tracing.js';
 
 /** ChannelEvent is one event for one channel: an HTTP trigger's or a client event's. */
 export interface ChannelEvent {
@@ -62,9 +64,25 @@ export class ChannelPublisher {
     const message: BusMessage = { frame };
     if (options.except !== undefined) message.except = options.except;
     if (options.traceparent !== undefined) message.traceparent = options.traceparent;
+    const tracing = activeTracing();
+    if (tracing === undefined) return this.send(appId, channel, message, sequenced);
+    message.id = newMessageId();
+    const span = tracing.startPublish(appId, channel, message);
+    if (span.traceparent !== undefined) message.traceparent = span.traceparent;
+    try {
+      const position = await this.send(appId, channel, message, sequenced);
+      span.end();
+      return position;
+    } catch (err) {
+      span.fail(err);
+      throw err;
+    }
+  }
+
+  private async send(appId: AppId, channel: ChannelName, message: BusMessage, sequenced: boolean): Promise<PublishPosition> {
     if (!sequenced || this.sequencer === undefined) return this.bus.publish(appId, channel, message);
     // why: no await between taking the serial and publishing, so events leave this process in serial order.
-    const at = this.sequencer.append(appId, channel, frame, options.except);
+    const at = this.sequencer.append(appId, channel, message.frame, message.except);
     message.serial = at.serial;
     message.streamId = at.streamId;
     message.id = at.messageId;

@@ -2,6 +2,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
@@ -52,7 +53,8 @@ export function startOtelTracing(settings: TracingSettings, who: TracingStart): 
         requireParentforOutgoingSpans: true,
       }),
       new ExpressInstrumentation(),
-      new GrpcInstrumentation(),
+      // why: a node heartbeat every few seconds per node would be most of the traces and tell nothing.
+      new GrpcInstrumentation({ ignoreGrpcMethods: ['Heartbeat'] }),
       // why: BullMQ polls Redis without end; only commands made on behalf of a traced operation are spans.
       new IORedisInstrumentation({ requireParentSpan: true }),
     ],
@@ -147,7 +149,6 @@ class OtelTracing implements Tracing {
           [MESSAGING_DESTINATION]: channel,
           [MESSAGING_BODY_SIZE]: Buffer.byteLength(message.frame),
           [APP_ID]: appId,
-          ...(message.id !== undefined ? { [MESSAGING_MESSAGE_ID]: message.id } : {}),
         },
       },
       parent,
@@ -155,7 +156,11 @@ class OtelTracing implements Tracing {
     const traceparent = inject(trace.setSpan(parent, span)) ?? message.traceparent;
     return {
       traceparent,
-      end: () => span.end(),
+      end: () => {
+        // why: a sequenced publish takes its message id from the channel's log after the span started.
+        if (message.id !== undefined) span.setAttribute(MESSAGING_MESSAGE_ID, message.id);
+        span.end();
+      },
       fail: (err) => failed(span, err),
     };
   }
@@ -193,12 +198,17 @@ class OtelTracing implements Tracing {
     return this.tracer.startActiveSpan('client event', { kind: SpanKind.SERVER, attributes, root: true }, (span) => settle(span, handle));
   }
 
-  annotateRequest(method: string, route: string, info: RequestInfo): void {
-    const span = trace.getActiveSpan();
+  annotateRequest(info: RequestInfo): void {
+    // why: the active span may be express's handler span; the request's own is the http server span.
+    const rpc = getRPCMetadata(context.active());
+    const span = rpc?.span ?? trace.getActiveSpan();
     if (span === undefined) return;
-    span.updateName(`${method} ${route}`);
-    span.setAttribute(HTTP_ROUTE, route);
-    span.setAttribute(APP_ID, info.appId);
+    if (info.route !== undefined) {
+      if (rpc?.type === RPCType.HTTP) rpc.route = info.route;
+      span.updateName(`${info.method ?? 'HTTP'} ${info.route}`);
+      span.setAttribute(HTTP_ROUTE, info.route);
+    }
+    if (info.appId !== undefined) span.setAttribute(APP_ID, info.appId);
     if (info.channels !== undefined) span.setAttribute('sockudo.channel_count', info.channels);
   }
 

@@ -19,10 +19,13 @@ export interface DeliverySpan {
 /** TraceScope is a trace context captured now and resumed later (opaque). */
 export type TraceScope = { readonly __traceScope: unique symbol };
 
-/** RequestInfo is what the HTTP API adds to its request's server span. */
+/** RequestInfo is what the HTTP API adds to its request's server span; each field is set when given. */
 export interface RequestInfo {
-  appId: AppId;
-  /** channels is how many channels the request names (0 when it names none). */
+  /** method and route name the span (`POST /apps/:appId/events`). */
+  method?: string;
+  route?: string;
+  appId?: AppId;
+  /** channels is how many channels the request publishes to. */
   channels?: number;
 }
 
@@ -42,7 +45,7 @@ export interface Tracing {
   /** clientEvent runs a gateway's handling of a client event in a new server span: the trace starts there. */
   clientEvent<T>(appId: AppId, channel: ChannelName | undefined, event: string, handle: () => Promise<T>): Promise<T>;
   /** annotateRequest names the active HTTP server span after its route and adds the app id and channel count. */
-  annotateRequest(method: string, route: string, info: RequestInfo): void;
+  annotateRequest(info: RequestInfo): void;
   /** capture returns the active context, for work that runs later on its behalf (a webhook queued later). */
   capture(): TraceScope;
   /**

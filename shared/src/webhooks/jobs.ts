@@ -20,6 +20,8 @@ export interface DeliverJob {
   url: string;
   headers: Record<string, string>;
   event: WebhookEvent;
+  /** traceparent is the W3C context of the span that queued the job (tracing on), continued by its delivery. */
+  traceparent?: string;
 }
 
 /**
@@ -32,6 +34,8 @@ export interface ReleaseJob {
   kind: 'release';
   app_id: AppId;
   event: WebhookEvent;
+  /** traceparent is the W3C context of the span that queued the job (tracing on). */
+  traceparent?: string;
 }
 
 /** WebhookJob is a job on the `webhooks` queue: plain JSON with a version field. */

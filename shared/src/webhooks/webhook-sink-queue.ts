@@ -1,9 +1,10 @@
 import type { AppStore } from '../apps/app-store.js';
 import type { AppId } from '../ids.js';
-import type { JobQueue } from '../queue/job-queue.js';
+import type { JobOptions, JobQueue } from '../queue/job-queue.js';
 import type { Logger } from '../telemetry/logger.js';
+import { activeTracing, type TraceScope } from '../telemetry/tracing.js';
 import type { WebhookEvent, WebhookSink } from './events.js';
-import { deliverJobs, endpointWants, heldJobId, WEBHOOK_JOB_VERSION, type WebhookJob } from './jobs.js';
+import { deliverJobs, endpointWants, heldJobId, WEBHOOK_JOB_VERSION, WEBHOOK_QUEUE, type WebhookJob } from './jobs.js';
 
 /** QueueWebhookSinkOptions tune the sink; every field has a default. */
 export interface QueueWebhookSinkOptions {
@@ -37,9 +38,11 @@ export class QueueWebhookSink implements WebhookSink {
   }
 
   emit(appId: AppId, event: WebhookEvent): void {
+    // why: the event is queued later, behind the app's earlier events; its trace is the one active now.
+    const scope = activeTracing()?.capture();
     const previous = this.chains.get(appId) ?? Promise.resolve();
     const next = previous
-      .then(() => this.enqueue(appId, event))
+      .then(() => this.enqueue(appId, event, scope))
       .catch((err: unknown) => this.logger?.error({ err, app_id: appId, event: event.name }, 'webhook event could not be queued'));
     this.chains.set(appId, next);
     void next.then(() => {
@@ -52,21 +55,31 @@ export class QueueWebhookSink implements WebhookSink {
     await Promise.all([...this.chains.values()]);
   }
 
-  private async enqueue(appId: AppId, event: WebhookEvent): Promise<void> {
+  private async enqueue(appId: AppId, event: WebhookEvent, scope: TraceScope | undefined): Promise<void> {
     const app = await this.apps.byId(appId);
     if (app === undefined || app.webhooks.length === 0) return;
     const held = heldJobId(appId, event);
     if (held !== undefined && this.vacateDelayMs > 0) {
       if (event.name === 'channel_vacated' || event.name === 'member_removed') {
         if (!app.webhooks.some((endpoint) => endpointWants(endpoint, event))) return;
-        await this.queue.add({ v: WEBHOOK_JOB_VERSION, kind: 'release', app_id: appId, event }, { jobId: held, delayMs: this.vacateDelayMs });
+        await this.add(scope, { v: WEBHOOK_JOB_VERSION, kind: 'release', app_id: appId, event }, { jobId: held, delayMs: this.vacateDelayMs });
         return;
       }
       // why: a cancelled vacate/removal means the receiver never learned the channel emptied (or the member
       // left), so telling it the channel filled again (or the member came) would be a lie.
       if (app.webhooks.some((endpoint) => endpointWants(endpoint, heldCounterpart(event))) && (await this.queue.cancel(held))) return;
     }
-    for (const job of deliverJobs(app, event)) await this.queue.add(job);
+    for (const job of deliverJobs(app, event)) await this.add(scope, job);
+  }
+
+  /** add queues a job; with tracing on, in a producer span whose context the job carries to its delivery. */
+  private add(scope: TraceScope | undefined, job: WebhookJob, options?: JobOptions): Promise<void> {
+    const tracing = activeTracing();
+    if (tracing === undefined) return this.queue.add(job, options);
+    return tracing.enqueue(scope, WEBHOOK_QUEUE, job.event.name, (traceparent) => {
+      if (traceparent !== undefined) job.traceparent = traceparent;
+      return this.queue.add(job, options);
+    });
   }
 }
 

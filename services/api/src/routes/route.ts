@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Router } from 'express';
-import { badRequest, HttpError, type App } from '@sockudo-ts/shared';
+import { activeTracing, badRequest, HttpError, type App } from '@sockudo-ts/shared';
 import type { ApiDeps } from '../deps.js';
 import type { Query } from '../middleware/query.js';
 import { decodeSegment, routePathOf } from '../paths.js';
@@ -78,6 +78,7 @@ export class ApiRouter {
       state.route = name;
       const app = state.app;
       if (app === undefined) throw new Error(`route ${name} reached without the signature middleware`);
+      activeTracing()?.annotateRequest({ method, route: APP_PATH + path, appId: app.id });
       const body = state.body.length > 0 ? parseJson(state.body) : undefined;
       const trace = req.headers.traceparent;
       const traceparent = typeof trace === 'string' && TRACEPARENT.test(trace) ? trace : undefined;

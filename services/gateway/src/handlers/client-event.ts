@@ -1,12 +1,21 @@
-import { CloseCode, asChannelName, channelType, payloadToString, type ClientFrame } from '@sockudo-ts/shared';
+import { CloseCode, activeTracing, asChannelName, channelType, payloadToString, type ClientFrame } from '@sockudo-ts/shared';
 import type { GatewayContext } from '../context.js';
 import type { Connection } from '../connection.js';
 
 /**
  * handleClientEvent relays a `client-*` event to the channel's other subscribers cluster-wide
  * (PROTOCOL.md §5): app switch, private/presence only, subscribed sender, size limits, rate limit 4301.
+ * With tracing on, its trace starts here (a server span around the relay, its publish and its webhook).
  */
-export async function handleClientEvent(ctx: GatewayContext, conn: Connection, frame: ClientFrame): Promise<void> {
+export function handleClientEvent(ctx: GatewayContext, conn: Connection, frame: ClientFrame): Promise<void> {
+  const tracing = activeTracing();
+  if (tracing === undefined) return relay(ctx, conn, frame);
+  const channel = frame.channel === undefined ? undefined : asChannelName(frame.channel);
+  return tracing.clientEvent(conn.app.id, channel, frame.event, () => relay(ctx, conn, frame));
+}
+
+/** relay checks a client event and relays it; the trace of a traced client event is active around it. */
+async function relay(ctx: GatewayContext, conn: Connection, frame: ClientFrame): Promise<void> {
   const { app } = conn;
   const channel = frame.channel === undefined ? undefined : asChannelName(frame.channel);
   const reject = (message: string): void => conn.sendError(CloseCode.ClientEventRejected, message, channel);
