@@ -27,4 +27,5 @@ export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bu
 export { RedisPublishStatusStore, type RedisPublishStatusStoreOptions } from './push/publish-status-store-redis.js';
 export { PrismaDeviceStore } from './push/device-store-prisma.js';
 export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
+export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';

@@ -25,13 +25,16 @@ export interface ClusterOptions {
   /** app fields merged into the generated app. */
   app?: Partial<App>;
   /**
-   * bus is the cluster's bus driver: `nats` (NATS core) or `redis` (Redis pub/sub on `busRedisUrl`). Default:
+   * bus is the cluster's bus driver: `nats` (NATS core), `redis` (Redis pub/sub on `busRedisUrl`) or
+   * `redis-cluster` (sharded pub/sub on `busClusterNodes`). Default:
    * the ADAPTER_DRIVER of the test run when it names one of them, else `nats`, so that
    * `ADAPTER_DRIVER=redis npx vitest run tests/cluster` runs the cluster suite on the Redis bus.
    */
   bus?: ClusterBus;
   /** busRedisUrl is the Redis of the `redis` bus. Default: redisUrl. */
   busRedisUrl?: string;
+  /** busClusterNodes are the seed node URLs of the `redis-cluster` bus (required for it). */
+  busClusterNodes?: string[];
   /** natsUrl / redisUrl default to the machine's servers (ENVIRONMENT.md). */
   natsUrl?: string;
   redisUrl?: string;
@@ -47,7 +50,7 @@ export interface ClusterOptions {
 }
 
 /** ClusterBus is a bus driver a test cluster can run on. */
-export type ClusterBus = 'nats' | 'redis';
+export type ClusterBus = 'nats' | 'redis' | 'redis-cluster';
 
 /** defaultClusterBus is the bus of a cluster that names none: the test run's ADAPTER_DRIVER, else `nats`. */
 export function defaultClusterBus(): ClusterBus {
@@ -110,6 +113,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         driver: bus,
         nats: { servers: [natsUrl], prefix: tag },
         redis: { prefix: `${tag}:bus:`, redis_pub_options: { url: options.busRedisUrl ?? redisUrl }, redis_sub_options: { url: options.busRedisUrl ?? redisUrl } },
+        cluster: { nodes: options.busClusterNodes ?? [], prefix: `${tag}:bus:` },
         cluster_health: { heartbeat_interval_ms: options.heartbeatIntervalMs ?? 300, node_timeout_ms: options.nodeTimeoutMs ?? 1500 },
       },
       database: { redis: { url: redisUrl, key_prefix: redisPrefix } },

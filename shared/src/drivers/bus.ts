@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/bus-memory.js';
-import type { DriverSettings, ServerSettings } from '../config/config.js';
+import { ConfigError, type DriverSettings, type ServerSettings } from '../config/config.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Opened } from './opened.js';
 
@@ -11,7 +11,8 @@ export interface BusDriverOptions {
 
 /**
  * openBus opens the fan-out bus `adapter.driver` names: `local` is the in-process MemoryBus, `nats` a NatsBus,
- * `redis` a RedisBus (each loaded only then, with a readiness probe). Pass `driver` to force one: the embedded
+ * `redis` a RedisBus, `redis-cluster` (or `redis` with adapter.redis.cluster_mode) a RedisClusterBus (each
+ * loaded only then, with a readiness probe). Pass `driver` to force one: the embedded
  * server is always `local`. Fails with DependencyUnavailable when the bus's server does not answer.
  */
 export async function openBus(
@@ -24,6 +25,13 @@ export async function openBus(
   if (driver === 'local') {
     const bus = new MemoryBus();
     return { port: bus, close: () => bus.close() };
+  }
+  if (driver === 'redis-cluster' || (driver === 'redis' && adapter.redis.cluster_mode)) {
+    const { RedisClusterBus } = await import('../bus/bus-redis-cluster.js');
+    const nodes = adapter.cluster.nodes.length > 0 ? adapter.cluster.nodes : config.database.redis.cluster.nodes;
+    if (nodes.length === 0) throw new ConfigError('adapter.cluster.nodes: the redis-cluster bus needs the seed nodes of the Redis Cluster (or database.redis.cluster.nodes, REDIS_CLUSTER_NODES)');
+    const bus = await RedisClusterBus.connect({ nodes, prefix: adapter.cluster.prefix, nodeId, logger: options.logger, commandTimeoutMs: adapter.cluster.request_timeout_ms });
+    return { port: bus, probe: { name: 'redis-bus', ready: () => bus.isConnected() }, close: () => bus.close() };
   }
   if (driver === 'redis') {
     const { RedisBus } = await import('../bus/bus-redis.js');
