@@ -116,11 +116,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         cluster: { nodes: options.busClusterNodes ?? [], prefix: `${tag}:bus:` },
         cluster_health: { heartbeat_interval_ms: options.heartbeatIntervalMs ?? 300, node_timeout_ms: options.nodeTimeoutMs ?? 1500 },
       },
-      database: { redis: { url: redisUrl, key_prefix: redisPrefix } },
       presence: { grpc_url: `127.0.0.1:${grpcPort}`, grpc_host: '127.0.0.1', grpc_port: grpcPort, grpc_deadline_ms: 1000 },
       queue: { redis: { prefix: `${tag}:queue` } },
       app_manager: { driver: 'memory', array: { apps: [app] } },
       ...options.config,
+      // why: a test's database keys (a PostgreSQL url) join the cluster's Redis settings instead of replacing them.
+      database: { ...(options.config?.database as object | undefined), redis: { url: redisUrl, key_prefix: redisPrefix } },
     }),
   );
   const metricsPorts: Record<string, number> = {};
