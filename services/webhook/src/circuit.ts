@@ -5,7 +5,7 @@
  * zero turns the breakers off. Circuits of endpoints that work again are forgotten.
  */
 export class CircuitBreakers {
-  private readonly circuits = new Map<string, { failures: number; openUntil: number; trial: boolean }>();
+  private readonly circuits = new Map<string, { failures: number; openUntil: number; trial: boolean; reason: string }>();
 
   constructor(
     private readonly threshold: number,
@@ -28,16 +28,22 @@ export class CircuitBreakers {
   }
 
   /** failed counts a failed request; at the threshold (or a failed trial) the circuit opens for a cooldown. */
-  failed(endpoint: string): void {
+  failed(endpoint: string, reason = ''): void {
     if (this.threshold <= 0) return;
     let c = this.circuits.get(endpoint);
     if (c === undefined) {
-      c = { failures: 0, openUntil: 0, trial: false };
+      c = { failures: 0, openUntil: 0, trial: false, reason };
       this.circuits.set(endpoint, c);
     }
+    c.reason = reason;
     c.failures++;
     c.trial = false;
     if (c.failures >= this.threshold) c.openUntil = this.now() + this.cooldownMs;
+  }
+
+  /** lastFailure is the reason of the endpoint's last failed request ('' when none is on record). */
+  lastFailure(endpoint: string): string {
+    return this.circuits.get(endpoint)?.reason ?? '';
   }
 
   /** isOpen is true while the endpoint's calls are refused (metrics, tests). */

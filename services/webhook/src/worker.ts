@@ -112,7 +112,7 @@ export class WebhookWorker {
     }
     if (!this.circuits.allow(url)) {
       this.options.metrics?.defer(app.id, 'circuit_open', events.length);
-      throw new WebhookFailure(`${safeUrl(url)}: circuit open after repeated failures; retried later`);
+      throw new WebhookFailure(`${safeUrl(url)}: circuit open after repeated failures (last: ${this.circuits.lastFailure(url)}); retried later`);
     }
     const request = signedRequest(app, events, batch.headers);
     const started = process.hrtime.bigint();
@@ -128,7 +128,7 @@ export class WebhookWorker {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.options.metrics?.record(app.id, outcome.kind, events.length, seconds);
     // why: an endpoint that answers (even 4xx) is up; only timeouts, 5xx and connection errors trip its circuit.
-    if (outcome.kind === 'retry') this.circuits.failed(url);
+    if (outcome.kind === 'retry') this.circuits.failed(url, outcome.reason);
     else this.circuits.succeeded(url);
     if (outcome.kind === 'delivered') return;
     const where = safeUrl(url);
