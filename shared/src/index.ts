@@ -260,4 +260,4 @@ export {
   type RunningProcess,
 } from './service/process.js';
 export { defineService, type Service, type ServiceHooks } from './service/service.js';
-export { openClusterPorts, type ClusterPorts } from './service/cluster-ports.js';
+export { openClusterPorts, type ClusterPorts, type ClusterRecovery } from './service/cluster-ports.js';

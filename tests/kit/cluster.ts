@@ -43,6 +43,8 @@ export interface ClusterOptions {
   nodeTimeoutMs?: number;
   /** webhookWorker also starts the webhook service (services/webhook), which delivers queued webhooks. */
   webhookWorker?: boolean;
+  /** pushWorker also starts the push service (services/push); it needs `push.storage_driver = "postgres"` in `config`. */
+  pushWorker?: boolean;
   /** config keys (nested) merged into the cluster's config file, e.g. `{ webhooks: { vacate_delay_ms: 0 } }`. */
   config?: Record<string, unknown>;
 }
@@ -66,6 +68,8 @@ export interface TestCluster {
   api: ChildService;
   /** webhook is the webhook service, when `webhookWorker` was asked for. */
   webhook?: ChildService;
+  /** push is the push service, when `pushWorker` was asked for. */
+  push?: ChildService;
   /** gateway returns the endpoint of gateway `i` (for pusherClient / rawClient). */
   gateway(i: number): Endpoint;
   /** apiEndpoint is the endpoint of the api (for apiClient). */
@@ -112,11 +116,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         cluster: { nodes: options.busClusterNodes ?? [], prefix: `${tag}:bus:` },
         cluster_health: { heartbeat_interval_ms: options.heartbeatIntervalMs ?? 300, node_timeout_ms: options.nodeTimeoutMs ?? 1500 },
       },
-      database: { redis: { url: redisUrl, key_prefix: redisPrefix } },
       presence: { grpc_url: `127.0.0.1:${grpcPort}`, grpc_host: '127.0.0.1', grpc_port: grpcPort, grpc_deadline_ms: 1000 },
       queue: { redis: { prefix: `${tag}:queue` } },
       app_manager: { driver: 'memory', array: { apps: [app] } },
       ...options.config,
+      // why: a test's database keys (a PostgreSQL url) join the cluster's Redis settings instead of replacing them.
+      database: { ...(options.config?.database as object | undefined), redis: { url: redisUrl, key_prefix: redisPrefix } },
     }),
   );
   const metricsPorts: Record<string, number> = {};
@@ -137,7 +142,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const webhook = options.webhookWorker
     ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics), ADAPTER_DRIVER: bus }, ROOT)
     : undefined;
-  const all = [presence, ...gateways, api, ...(webhook ? [webhook] : [])];
+  const pushMetrics = await freePort();
+  if (options.pushWorker) metricsPorts.push = pushMetrics;
+  const push = options.pushWorker
+    ? new ChildService('push', pushMetrics, process.execPath, ['services/push/dist/main.js', '--config', configFile], { METRICS_PORT: String(pushMetrics), ADAPTER_DRIVER: bus }, ROOT)
+    : undefined;
+  const all = [presence, ...gateways, api, ...(webhook ? [webhook] : []), ...(push ? [push] : [])];
   const stop = async (): Promise<void> => {
     await Promise.all(all.map((s) => s.kill('SIGTERM')));
     rmSync(dir, { recursive: true, force: true });
@@ -145,13 +155,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   };
   try {
     await presence.start();
-    await Promise.all([...gateways, api, ...(webhook ? [webhook] : [])].map((s) => s.start()));
+    await Promise.all([...gateways, api, ...(webhook ? [webhook] : []), ...(push ? [push] : [])].map((s) => s.start()));
   } catch (err) {
     await stop();
     throw err;
   }
   const endpoint = (s: ChildService): Endpoint => ({ host: '127.0.0.1', port: s.port, app });
-  return { app, presence, gateways, api, webhook, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, stop };
+  return { app, presence, gateways, api, webhook, push, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, stop };
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */

@@ -22,10 +22,10 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
   let heartbeat: NodeHeartbeat | undefined;
   // why: a presence call that failed may have lost a leave; the next heartbeat registers the whole node again.
   const ports = await openClusterPorts(ctx, { onUnavailable: () => heartbeat?.markDirty() });
-  const { apps, bus, presence, publisher, webhooks } = ports;
+  const { apps, bus, presence, publisher, webhooks, recovery } = ports;
   heartbeat = new NodeHeartbeat(presence, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
-  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits });
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'gateway',
