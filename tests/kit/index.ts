@@ -7,3 +7,4 @@ export * from './processes.js';
 export * from './services.js';
 export * from './tcp-proxy.js';
 export * from './tls.js';
+export * from './nginx.js';

@@ -47,7 +47,8 @@ export class ListenError extends Error {
   ) {
     const code = (cause as { code?: string }).code;
     const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : (cause as Error).message;
-    super(`cannot listen on ${host}:${port} (config key ${key}): ${reason}`, { cause });
+    const where = host.startsWith('/') ? host : `${host}:${port}`;
+    super(`cannot listen on ${where} (config key ${key}): ${reason}`, { cause });
     this.name = 'ListenError';
   }
 }
