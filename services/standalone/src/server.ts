@@ -8,6 +8,7 @@ import {
   anyRecovery,
   WebhookDeadLetters,
   createListener,
+  listenerSettings,
   defineService,
   healthRoutes,
   openAppStore,
@@ -67,7 +68,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'http',
-    { host: config.host, port: config.port, key: 'port' },
+    listenerSettings(config),
     {
       serverOptions: api.serverOptions,
       request: (req, res) => {
@@ -77,6 +78,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
       upgrade: (req, socket, head) => gateway.handleUpgrade(req, socket, head),
     },
     logger,
+    config,
   );
   return {
     apps,
@@ -91,7 +93,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
       gateway,
     ],
     announce: (metricsPort) => ({
-      msg: `sockudo-ts listening on ${config.host}:${http.port}`,
+      msg: `sockudo-ts listening on ${http.address}`,
       fields: { host: config.host, port: http.port, metrics_port: metricsPort, apps: config.app_manager.array.apps.map((a) => a.id) },
       stopping: 'shutting down: closing sockets with 4200',
     }),

@@ -98,6 +98,16 @@ export class NatsBus implements Bus {
     this.controlHandlers.push(handler);
   }
 
+  /** connection is the NATS connection, for a layer that shares it (JetStreamBus). */
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
+  /** nodeId is this process's node id, as written into every envelope. */
+  get nodeId(): NodeId {
+    return this.options.nodeId;
+  }
+
   /** isConnected is false while the client is reconnecting (health checks). */
   isConnected(): boolean {
     return this.connected && !this.nc.isClosed();
