@@ -1,4 +1,4 @@
-import { createListener, healthRoutes, openClusterPorts, openPushStores, openRateLimits, sendJson, type Composition, type ProcessContext } from '@sockudo-ts/shared';
+import { createListener, healthRoutes, listenerSettings, openClusterPorts, openPushStores, openRateLimits, sendJson, type Composition, type ProcessContext } from '@sockudo-ts/shared';
 import { HttpApi } from './api.js';
 import { PushApi } from './push/push-api.js';
 
@@ -20,7 +20,7 @@ export async function composeApi(ctx: ProcessContext): Promise<Composition> {
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'api',
-    { host: config.host, port: config.port, key: 'port' },
+    listenerSettings(config),
     {
       serverOptions: api.serverOptions,
       request: (req, res) => {
@@ -29,6 +29,7 @@ export async function composeApi(ctx: ProcessContext): Promise<Composition> {
       },
     },
     logger,
+    config,
   );
-  return { apps, services: [http], announce: () => ({ msg: `api listening on ${config.host}:${http.port}`, fields: { port: http.port } }) };
+  return { apps, services: [http], announce: () => ({ msg: `api listening on ${http.address}`, fields: { port: http.port } }) };
 }

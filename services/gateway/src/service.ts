@@ -1,5 +1,6 @@
 import {
   createListener,
+  listenerSettings,
   defineService,
   healthRoutes,
   openClusterPorts,
@@ -28,7 +29,7 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'gateway',
-    { host: config.host, port: config.port, key: 'port' },
+    listenerSettings(config),
     {
       request: (req, res) => {
         if (health(req, res)) return;
@@ -37,6 +38,7 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
       upgrade: (req, socket, head) => gateway.handleUpgrade(req, socket, head),
     },
     logger,
+    config,
   );
   const beat = heartbeat;
   return {
@@ -47,6 +49,6 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
       gateway,
       defineService('node-heartbeat', { start: () => beat.start(() => gateway.snapshot()), stop: () => beat.stop() }),
     ],
-    announce: () => ({ msg: `gateway listening on ${config.host}:${http.port}`, fields: { port: http.port } }),
+    announce: () => ({ msg: `gateway listening on ${http.address}`, fields: { port: http.port } }),
   };
 }

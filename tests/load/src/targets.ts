@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Options, ScenarioName } from './options.js';
 import { waitForPort } from './proc.js';
+import { startPushSinks, type PushSinks } from './push-sinks.js';
 import { freePort, ServerProcess, sumMemory, type MemorySample } from './server-process.js';
 
 /** ROOT is the repository root; SCRATCH holds installs, configs and logs (outside git). */
@@ -68,13 +69,13 @@ async function startOne(name: string, script: string, args: string[], env: Recor
 }
 
 /** sockudoConfig writes the TOML config of the sockudo-ts targets and returns its path. */
-function sockudoConfig(): string {
+function sockudoConfig(push = ''): string {
   mkdirSync(SCRATCH, { recursive: true });
-  const file = join(SCRATCH, 'sockudo-bench.toml');
+  const file = join(SCRATCH, push === '' ? 'sockudo-bench.toml' : 'sockudo-bench-push.toml');
   writeFileSync(
     file,
     `log_level = "warn"\n[metrics]\nenabled = false\n[[app_manager.array.apps]]\nid = "${APP.appId}"\nkey = "${APP.key}"\n` +
-      `secret = "${APP.secret}"\nmax_presence_members_per_channel = 1000\n`,
+      `secret = "${APP.secret}"\nmax_presence_members_per_channel = 1000\n` + (push === '' ? '' : `[push]\nmax_recipients_per_publish = 0\n${push}`),
   );
   return file;
 }
@@ -116,27 +117,30 @@ const baselineExpress = scriptTarget(
  * embeddedTarget is the embedded server of the checkout at `root` (this one, or a `--ref` build); `extraEnv`
  * adds settings (RECOVERY_ENABLED for the serial path).
  */
-function embeddedTarget(name: string, root: string, extraEnv: Record<string, string> = {}, note?: string): Target {
+function embeddedTarget(name: string, root: string, withPush: boolean, extraEnv: Record<string, string> = {}, note?: string): Target {
   const script = join(root, 'services/standalone/dist/main.js');
   return {
     name,
-    scenarios: ALL,
+    scenarios: withPush ? [...ALL, 'push'] : ALL,
     ...(note === undefined ? {} : { note }),
     prepare: async () => (existsSync(script) ? undefined : `${script} missing: run \`npm ci && npx tsc -b\` there`),
     async start(options) {
       const port = await freePort();
       const env = { HOST: '127.0.0.1', PORT: String(port), ...extraEnv };
-      const server = await startOne(name, script, ['--config', sockudoConfig()], env, port, profileArgs(options, name), root);
+      // why: a --ref checkout may predate the [push] section, which its config loader would refuse.
+      const config = withPush && options.scenarios.includes('push') ? sockudoConfig((await pushSinks()).toml) : sockudoConfig();
+      const server = await startOne(name, script, ['--config', config], env, port, profileArgs(options, name), root);
       return running([server], [port], port);
     },
   };
 }
 
-const embedded = embeddedTarget('sockudo-ts', ROOT);
+const embedded = embeddedTarget('sockudo-ts', ROOT, true);
 
 const embeddedSerials = embeddedTarget(
   'sockudo-ts-serials',
   ROOT,
+  false,
   { RECOVERY_ENABLED: 'true' },
   'sockudo-ts-serials: the embedded server with [recovery] enabled: every event gets a serial and is kept in the in-memory recovery buffer (100 per channel).',
 );
@@ -277,5 +281,18 @@ export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedS
  * `sockudo-ts@ref`, side by side with this one: the before/after of a hot-path change in one run.
  */
 export function refTarget(dir: string): Target {
-  return embeddedTarget('sockudo-ts@ref', dir);
+  return embeddedTarget('sockudo-ts@ref', dir, false);
+}
+
+let sinks: Promise<PushSinks> | undefined;
+
+/** pushSinks starts the push scenario's provider sinks once per run (the embedded targets' config points at them). */
+export function pushSinks(): Promise<PushSinks> {
+  sinks ??= startPushSinks(join(SCRATCH, 'push'));
+  return sinks;
+}
+
+/** closePushSinks stops the sinks when they were started. */
+export async function closePushSinks(): Promise<void> {
+  if (sinks !== undefined) await (await sinks).close();
 }
