@@ -128,6 +128,8 @@ export {
   retryDelay,
   type DeadLetter,
   type DeadLetterCounter,
+  type DeadLetterWriter,
+  type GroupedQueue,
   type JobContext,
   type JobHandler,
   type JobOptions,

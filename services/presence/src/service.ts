@@ -19,14 +19,14 @@ import { Reaper } from './reaper.js';
  * with the dead-gateway reaper. Fails with DependencyUnavailable when Redis or NATS cannot be reached at start.
  */
 export async function composePresence(ctx: ProcessContext): Promise<Composition> {
-  const { config, logger, drivers } = ctx;
+  const { config, logger, drivers, metrics } = ctx;
   const health = config.adapter.cluster_health;
   const apps = await drivers.open(openAppStore(config, logger));
   const store = await drivers.open(openPresenceStore(config, 'redis'));
   // why: no publish buffering here: LocalPresence keeps what NATS refused and announces it once NATS is back.
   const bus = await drivers.open(openBus(config, { logger }));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));
-  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
+  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   const nodes = new LocalNodeRegistry(store, presence);
   const server = new GrpcPresenceServer(presence, nodes, logger);

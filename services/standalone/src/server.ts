@@ -55,7 +55,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const cache = await drivers.open(openCache(config));
   const queue = await drivers.open(openWebhookQueue(config));
   const store = await drivers.open(openPresenceStore(config, 'memory'));
-  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
+  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));
   const push = config.push.enabled ? await openPushStores(config, drivers) : undefined;
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   // why: serials are assigned in this process, so the in-memory log is the whole cluster's (see issue 11).

@@ -42,7 +42,7 @@ export interface ClusterRecovery {
  * DependencyUnavailable when the bus or Redis does not answer (the presence client connects lazily).
  */
 export async function openClusterPorts(ctx: ProcessContext, presenceOptions: RemotePresenceOptions = {}): Promise<ClusterPorts> {
-  const { config, logger, drivers, role } = ctx;
+  const { config, logger, drivers, role, metrics } = ctx;
   if (config.adapter.driver === 'local') {
     throw new ConfigError(`adapter.driver: a separate ${role} process needs a shared bus, \`nats\` or \`redis\` (ADAPTER_DRIVER=nats); with \`local\` it would work per node`);
   }
@@ -59,7 +59,7 @@ export async function openClusterPorts(ctx: ProcessContext, presenceOptions: Rem
   const recovery = sequenced && typeof reader.readAfter === 'function' ? { enabled: (appId: AppId) => policy(appId).enabled, reader: reader as RecoveryReader } : undefined;
   const cache = await drivers.open(openCache(config, 'redis'));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));
-  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
+  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));
   const presence = await drivers.open(openRemotePresence(config, presenceOptions));
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
   return { apps, bus, cache, publisher, presence, webhooks, webhookDeadLetters: new WebhookDeadLetters(queue), ...(recovery === undefined ? {} : { recovery }) };

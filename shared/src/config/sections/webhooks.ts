@@ -10,6 +10,14 @@ export const WEBHOOKS = {
       max_delay_ms: setting.int(60000, { aliases: ['webhooks.retry.max_backoff_ms'], env: ['WEBHOOKS_RETRY_MAX_DELAY_MS'], min: 1, unit: 'ms', doc: 'Largest delay between two attempts of one webhook.' }),
       max_elapsed_ms: setting.int(300000, { aliases: ['webhooks.retry.max_elapsed_time_ms'], env: ['WEBHOOKS_RETRY_MAX_ELAPSED_MS'], min: 0, unit: 'ms', doc: 'A webhook still failing this long after its first attempt becomes a dead letter.' }),
     },
+    max_queued_per_app: setting.int(10000, { env: ['WEBHOOKS_MAX_QUEUED_PER_APP'], min: 0, doc: 'Webhook jobs of one app waiting in the in-memory queue before its new events become dead letters (counted in webhooks_dropped_total); zero means no limit.' }),
+    max_queued: setting.int(100000, { env: ['WEBHOOKS_MAX_QUEUED'], min: 0, doc: 'Webhook jobs waiting in the queue (any driver, all apps; read at most once a second) before new events are dropped and counted; zero means no limit.' }),
+    enqueue_timeout_ms: setting.int(2000, { env: ['WEBHOOKS_ENQUEUE_TIMEOUT_MS'], min: 1, unit: 'ms', doc: 'Longest wait to put one event on the queue (Redis down); past it the event is dropped and counted, and the next ones go on.' }),
+    max_concurrent_per_app: setting.int(2, { env: ['WEBHOOKS_MAX_CONCURRENT_PER_APP'], min: 0, doc: 'Webhook requests of one app in flight at once per worker; more are put back with back-off, so one slow receiver cannot hold every slot. Zero means no limit.' }),
+    circuit_breaker: {
+      failure_threshold: setting.int(5, { env: ['WEBHOOKS_CIRCUIT_BREAKER_FAILURE_THRESHOLD'], min: 0, doc: 'Failed requests in a row (timeouts, 5xx, connection errors) after which an endpoint is not called for cooldown_ms; its jobs are put back with back-off. Zero turns the breaker off.' }),
+      cooldown_ms: setting.int(30000, { env: ['WEBHOOKS_CIRCUIT_BREAKER_COOLDOWN_MS'], min: 1, unit: 'ms', doc: 'How long an open circuit refuses calls before one trial request is let through.' }),
+    },
     batching: {
       enabled: setting.bool(false, { aliases: ['webhooks.batching_enabled'], env: ['WEBHOOKS_BATCHING_ENABLED'], doc: 'Send several events of one app to one endpoint in one request.' }),
       duration: setting.int(50, { aliases: ['webhooks.flush_interval_ms'], env: ['WEBHOOKS_BATCHING_DURATION'], min: 1, unit: 'ms', doc: 'How long a batch collects events before it is sent.' }),
