@@ -1,6 +1,6 @@
 import type { AppStore } from '../apps/app-store.js';
 import { ConfigError, type ServerConfig } from '../config/config.js';
-import { loadConfig } from '../config/load.js';
+import { configWarnings, loadConfig } from '../config/load.js';
 import { DriverSet } from '../drivers/opened.js';
 import { operatorMessage } from '../errors/dependency-unavailable.js';
 import { healthRoutes } from '../http/health.js';
@@ -164,7 +164,9 @@ export function bootConfig(service: ProcessRole): { config: ServerConfig; logger
     const config = loadConfig();
     const level = config.debug ? 'debug' : config.log_level;
     const traceFields = tracingEnabled(config.tracing) ? () => activeTracing()?.logFields() ?? {} : undefined;
-    return { config, logger: createLogger({ level, service, traceFields }) };
+    const logger = createLogger({ level, service, traceFields });
+    for (const warning of configWarnings(config)) logger.warn(warning);
+    return { config, logger };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`sockudo-ts ${service}: configuration error: ${err.message}\n`);
