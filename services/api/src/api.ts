@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
-import express, { type Express, type Request } from 'express';
-import type { Logger } from '@sockudo-ts/shared';
+import express, { type Express, type NextFunction, type Request } from 'express';
+import { ConfigError, type Logger } from '@sockudo-ts/shared';
+import { BEAMS_PREFIXES, beamsRouter } from './beams/beams-routes.js';
 import type { ApiDeps } from './deps.js';
 import { expressServerOptions } from './express-server.js';
 import { errorHandler, unknownRoute } from './middleware/errors.js';
+import { rateLimit } from './middleware/limits.js';
 import { signature } from './middleware/signature.js';
 import { routablePath } from './paths.js';
 import { newRequestState, Responder, type ApiResponse, type RequestState } from './respond.js';
@@ -26,6 +28,9 @@ export class HttpApi {
   private readonly app: Express;
   private readonly responder: Responder;
   private readonly logger: Logger;
+  private readonly maxInFlight: number;
+  private readonly refuseBusy: () => void;
+  private inFlight = 0;
 
   constructor(deps: ApiDeps) {
     this.logger = deps.logger;
@@ -40,9 +45,22 @@ export class HttpApi {
     app.set('query parser', false);
     app.enable('case sensitive routing');
     app.enable('strict routing');
-    const admit = signature({ apps: deps.apps, bodyLimit, metrics: deps.metrics });
+    this.maxInFlight = deps.config.http_api.max_in_flight;
+    this.refuseBusy = () => deps.metrics.limited.inc({ limit: 'api_in_flight' });
+    const limit = rateLimit(deps.limits);
+    const verify = signature({ apps: deps.apps, bodyLimit, metrics: deps.metrics });
+    // why: the address is counted first: a flood is refused before any app lookup, signature or body.
+    const admit = deps.limits === undefined ? verify : async (req: Request, res: ApiResponse, next: NextFunction): Promise<void> => {
+      await limit(req, res);
+      await verify(req, res, next);
+    };
     const routes = new ApiRouter(app.router, admit, this.responder);
     for (const mount of ROUTES) mount(routes, deps);
+    const { push } = deps.config;
+    if (push.enabled) {
+      const vapidPublicKey = push.providers.webpush.enabled ? push.providers.webpush.vapid_public_key : '';
+      app.use(beamsRouter({ apps: deps.apps, push: deps.push, limit, instances: beamsInstances(push.beams.instances), vapidPublicKey, bodyLimit, responder: this.responder, logger: deps.logger }));
+    }
     // why: an unknown route under an app is 404 only for a verified request, as before express.
     app.use(APP_PATH, admit, unknownRoute());
     app.use(unknownRoute());
@@ -51,18 +69,32 @@ export class HttpApi {
     this.serverOptions = expressServerOptions(app);
   }
 
-  /** handle serves a request whose path starts with `/apps/`; returns false for any other path. */
+  /** handle serves a request whose path starts with `/apps/` (or a Pusher Beams API's); returns false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/';
-    if (!url.startsWith('/apps/')) return false;
+    if (!url.startsWith('/apps/') && !BEAMS_PREFIXES.some((prefix) => url.startsWith(prefix))) return false;
     // why: express keeps a `res.locals` it finds; the request's state starts before routing.
     const state = newRequestState(url);
     (res as ServerResponse & { locals: RequestState }).locals = state;
+    if (this.maxInFlight > 0) {
+      if (this.inFlight >= this.maxInFlight) {
+        this.refuseBusy();
+        this.responder.send(req as Request, res as ApiResponse, 503, { error: 'Server busy: too many requests in flight, retry later' }, { 'Retry-After': '1' });
+        return true;
+      }
+      this.inFlight++;
+      res.once('close', this.settle);
+    }
     // why: the router needs the path only (the signature middleware reads the query from the state).
     req.url = routablePath(state.path);
     this.app(req as Request, res as ApiResponse, (err?: unknown) => this.unhandled(req, res, err));
     return true;
   }
+
+  /** settle ends a request's in-flight slot (its response closed or finished). */
+  private readonly settle = (): void => {
+    this.inFlight--;
+  };
 
   /** unhandled is express's last resort, reached only when the error handler itself failed. */
   private unhandled(req: IncomingMessage, res: ServerResponse, err: unknown): void {
@@ -70,4 +102,15 @@ export class HttpApi {
     if (res.headersSent) res.destroy();
     else this.responder.send(req as Request, res as ApiResponse, 500, { error: 'Internal server error' });
   }
+}
+
+/** beamsInstances reads `push.beams.instances` (`instance_id=app_id` entries) into a map. */
+function beamsInstances(entries: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at <= 0 || at === entry.length - 1) throw new ConfigError(`push.beams.instances: "${entry.slice(0, 80)}" is not instance_id=app_id`);
+    map.set(entry.slice(0, at).trim(), entry.slice(at + 1).trim());
+  }
+  return map;
 }

@@ -22,6 +22,8 @@ export interface RequestState {
   query: Query;
   /** body is the raw request body, read once (signature middleware); empty for GET and HEAD. */
   body: Buffer;
+  /** headers are sent with the response whatever its status (the rate limiter's X-RateLimit-* values). */
+  headers: Record<string, string> | undefined;
 }
 
 /** ApiResponse is an express response that carries the request's state. */
@@ -33,7 +35,7 @@ export function newRequestState(url: string): RequestState {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
-  return { started, path, rawQuery, route: 'unknown', app: undefined, query: EMPTY_QUERY, body: EMPTY_BODY };
+  return { started, path, rawQuery, route: 'unknown', app: undefined, query: EMPTY_QUERY, body: EMPTY_BODY, headers: undefined };
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -59,6 +61,8 @@ export class Responder {
     const text = JSON.stringify(body);
     const length = Buffer.byteLength(text);
     const head: Array<string | number> = ['Content-Type', 'application/json', 'Content-Length', length];
+    const always = res.locals.headers;
+    if (always !== undefined) for (const name of Object.keys(always)) if (headers?.[name] === undefined) head.push(name, always[name]!);
     if (headers !== undefined) for (const name of Object.keys(headers)) head.push(name, headers[name]!);
     // why: a flat name/value list is written as it is; an object is walked key by key.
     res.writeHead(status, head);

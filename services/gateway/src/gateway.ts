@@ -9,6 +9,7 @@ import {
   encodeInternal,
   newSocketId,
   originAllowed,
+  retryAfterSeconds,
   parseClientFrame,
   type App,
   type AppStore,
@@ -20,6 +21,7 @@ import {
   type NodeId,
   type NodeSnapshot,
   type Presence,
+  type RateLimits,
   type Service,
   type WebhookSink,
 } from '@sockudo-ts/shared';
@@ -42,6 +44,8 @@ export interface GatewayDeps {
   nodeId: NodeId;
   /** publisher sends client events to their channels and reads cache channels (one pipeline with the HTTP API). */
   publisher: ChannelPublisher;
+  /** limits are the rate limiter's connect and per-address limits; absent while the rate limiter is off. */
+  limits?: RateLimits;
   /** recovery answers resume and rewind; without it V2 sockets get no replays. */
   recovery?: GatewayRecovery;
 }
@@ -182,11 +186,13 @@ export class Gateway implements Service {
   }
 
   private async admit(req: IncomingMessage, ws: WebSocket): Promise<void> {
-    const { apps, config, metrics } = this.deps;
+    const { apps, config, metrics, limits } = this.deps;
     let app: App | undefined;
     let protocol = 7;
+    let release: (() => void) | undefined;
     try {
       if (this.stopping) throw new PusherError(CloseCode.ReconnectNow, 'Server is shutting down');
+      if (limits !== undefined) release = await this.holdAddress(limits, req);
       const handshake = parseHandshake(req.url ?? '/');
       const { appKey } = handshake;
       protocol = handshake.protocol;
@@ -197,6 +203,7 @@ export class Gateway implements Service {
       const cap = config.websocket.max_connections;
       if (cap > 0 && this.connections.size + this.admitting >= cap) throw new PusherError(CloseCode.OverCapacity, 'Server over capacity');
     } catch (err) {
+      release?.();
       if (!(err instanceof PusherError)) throw err;
       metrics.refusals.inc({ code: String(err.code) });
       refuse(ws, err.code, err.message);
@@ -204,14 +211,32 @@ export class Gateway implements Service {
     }
     // why: presence.connect may await a remote store; hold the node slot meanwhile so a burst cannot overshoot the cap.
     this.admitting++;
+    let opened = false;
     try {
-      await this.open(app, ws, protocol);
+      opened = await this.open(app, ws, protocol, release);
     } finally {
       this.admitting--;
+      if (!opened) release?.();
     }
   }
 
-  private async open(app: App, ws: WebSocket, protocol: number): Promise<void> {
+  /**
+   * holdAddress applies the rate limiter to a handshake: the connect rate of its client address (4100 with
+   * the seconds to wait) and the sockets that address holds here (4100). Returns the held slot's release.
+   */
+  private async holdAddress(limits: RateLimits, req: IncomingMessage): Promise<() => void> {
+    const address = limits.socketAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    const decision = await limits.socketConnect(address);
+    if (decision !== undefined && !decision.allowed) {
+      throw new PusherError(CloseCode.OverCapacity, `Too many connections from your address; retry in ${retryAfterSeconds(decision)} s`);
+    }
+    const release = limits.holdConnection(address);
+    if (release === undefined) throw new PusherError(CloseCode.OverCapacity, 'Too many open connections from your address');
+    return release;
+  }
+
+  /** open admits the socket (app quota, socket id) and serves it; false when it was refused or already gone. */
+  private async open(app: App, ws: WebSocket, protocol: number, release: (() => void) | undefined): Promise<boolean> {
     const { config, presence, metrics, nodeId } = this.deps;
     let socketId = newSocketId();
     let admitted = await presence.connect(app.id, socketId, nodeId);
@@ -220,11 +245,11 @@ export class Gateway implements Service {
     if (admitted !== 'added') {
       metrics.refusals.inc({ code: String(CloseCode.AppOverQuota) });
       refuse(ws, CloseCode.AppOverQuota, 'App over connection quota');
-      return;
+      return false;
     }
     if (ws.readyState !== ws.OPEN) {
       await presence.disconnect(app.id, socketId);
-      return;
+      return false;
     }
     const m = metrics.app(app.id);
     const conn = new Connection(socketId, app, ws, m, this.batcher, this.failed, protocol);
@@ -236,9 +261,13 @@ export class Gateway implements Service {
     ws.on('ping', touch);
     ws.on('pong', touch);
     ws.on('error', ignore);
-    ws.on('close', () => this.onClose(conn));
+    ws.on('close', () => {
+      release?.();
+      this.onClose(conn);
+    });
     conn.send(encodeInternal('pusher:connection_established', { socket_id: socketId, activity_timeout: config.activity_timeout }));
     ws.resume();
+    return true;
   }
 
   /**

@@ -44,6 +44,7 @@ export type ApplicationWrite = Omit<ApplicationRow, 'created_at' | 'updated_at' 
 
 /** NULLABLE_FIELDS are the App fields stored in nullable columns: NULL means APP_DEFAULTS' value. */
 const NULLABLE_FIELDS = [
+  'max_backend_events_per_second',
   'max_presence_members_per_channel',
   'max_presence_member_size_in_kb',
   'max_channel_name_length',
@@ -89,7 +90,7 @@ export function appFromRow(row: ApplicationRow): App | string {
 
 /**
  * rowFromApp is the table data for an app: every column written explicitly (App's fields share the columns'
- * names), NULL only in Sockudo's rate columns that sockudo-ts does not use.
+ * names), NULL only in max_read_requests_per_second, which sockudo-ts does not use.
  */
 export function rowFromApp(app: App): ApplicationWrite {
   // why: WebhookConfig is an interface (no index signature), so TypeScript cannot see it is plain JSON; it is.
@@ -97,7 +98,7 @@ export function rowFromApp(app: App): ApplicationWrite {
   // why: the table has Sockudo's columns only; fields without a column take their default when read back, and
   // the recovery override lives in the config file only.
   const { max_subscriptions_per_connection: _notStored, recovery: _recovery, ...stored } = app;
-  return { ...stored, webhooks, max_backend_events_per_second: null, max_read_requests_per_second: null };
+  return { ...stored, webhooks, max_read_requests_per_second: null };
 }
 
 /**

@@ -44,6 +44,11 @@ export interface App {
    * beyond it gets `pusher:error` 4300 on that channel. Zero means no limit. Default 100.
    */
   max_subscriptions_per_connection: number;
+  /**
+   * max_backend_events_per_second caps the events the HTTP API accepts for the app per second (one per
+   * channel of a trigger), while the rate limiter is enabled; zero means no limit. Default 0.
+   */
+  max_backend_events_per_second: number;
   /** max_presence_members_per_channel, default 100. */
   max_presence_members_per_channel: number;
   /** max_presence_member_size_in_kb is the size limit of one member's user_info, default 1 KB. */
@@ -85,6 +90,7 @@ export const APP_DEFAULTS: Omit<App, 'id' | 'key' | 'secret'> = {
   enable_authorized_connections: false,
   max_client_events_per_second: 10,
   max_subscriptions_per_connection: 100,
+  max_backend_events_per_second: 0,
   max_presence_members_per_channel: 100,
   max_presence_member_size_in_kb: 1,
   max_presence_user_id_length: 128,

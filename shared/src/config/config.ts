@@ -4,8 +4,10 @@ import type { API } from './sections/api.js';
 import type { CHANNELS } from './sections/channels.js';
 import type { DRIVERS } from './sections/drivers.js';
 import type { GATEWAY } from './sections/gateway.js';
+import type { LISTENER } from './sections/listener.js';
 import type { PRESENCE } from './sections/presence.js';
 import type { PUSH } from './sections/push.js';
+import type { RATE_LIMITER } from './sections/rate-limiter.js';
 import type { RECOVERY } from './sections/recovery.js';
 import type { SERVER } from './sections/server.js';
 import type { TRACING } from './sections/tracing.js';
@@ -25,6 +27,8 @@ export type ServerConfig = ServerConfigKeys & {
 
 /** ServerSettings are the process-wide keys: listener, logging, node id, metrics, shutdown. */
 export type ServerSettings = ConfigOf<typeof SERVER>;
+/** ListenerConfig are the keys of the client-facing listener's transport: `ssl` and `unix_socket`. */
+export type ListenerConfig = ConfigOf<typeof LISTENER>;
 /** GatewaySettings are the gateway's keys: liveness timeouts and WebSocket limits. */
 export type GatewaySettings = ConfigOf<typeof GATEWAY>;
 /** ApiSettings are the HTTP API's keys. */
@@ -37,6 +41,8 @@ export type WebhookSettings = ConfigOf<typeof WEBHOOKS>;
 export type PresenceSettings = ConfigOf<typeof PRESENCE>;
 /** PushSettings are the keys of push notifications: the push APIs, the worker and its providers. */
 export type PushSettings = ConfigOf<typeof PUSH>;
+/** RateLimiterSettings are the keys of the rate limiter (`rate_limiter.*`). */
+export type RateLimiterSettings = ConfigOf<typeof RATE_LIMITER>['rate_limiter'];
 /** RecoveryConfig is the `[recovery]` section: serials and the hot recovery buffer. */
 export type RecoveryConfig = ConfigOf<typeof RECOVERY>['recovery'];
 /** TracingSettings are the OpenTelemetry keys (the OTEL_* environment variables). */

@@ -3,8 +3,10 @@ import { API } from './sections/api.js';
 import { CHANNELS } from './sections/channels.js';
 import { DRIVERS } from './sections/drivers.js';
 import { GATEWAY } from './sections/gateway.js';
+import { LISTENER } from './sections/listener.js';
 import { PRESENCE } from './sections/presence.js';
 import { PUSH } from './sections/push.js';
+import { RATE_LIMITER } from './sections/rate-limiter.js';
 import { RECOVERY } from './sections/recovery.js';
 import { SERVER } from './sections/server.js';
 import { TRACING } from './sections/tracing.js';
@@ -16,7 +18,7 @@ import { fieldsOf, type Field } from './setting.js';
  * grouped in one section per owner. The config type (`ServerConfig`), the loader and the README's config
  * tables all come from it.
  */
-export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...PUSH, ...DRIVERS, ...TRACING } as const;
+export const SCHEMA = { ...SERVER, ...LISTENER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...PUSH, ...DRIVERS, ...TRACING, ...RATE_LIMITER } as const;
 
 /** FIELDS lists every setting of SCHEMA with its dotted path, in declaration order. */
 export const FIELDS: readonly Field[] = fieldsOf(SCHEMA);
@@ -52,6 +54,7 @@ export const APP_FIELD_DOCS: Record<keyof App, string> = {
   enable_authorized_connections: 'Close sockets that neither sign in nor subscribe privately within user_authentication_timeout (4009).',
   max_client_events_per_second: 'Client events per socket per second before 4301; zero means no limit.',
   max_subscriptions_per_connection: 'Channels one socket may be subscribed to at once; a subscribe beyond it gets 4300 on that channel. Zero means no limit. Not stored in the apps database (the default applies there).',
+  max_backend_events_per_second: 'Events the HTTP API accepts for this app per second (one per channel of a trigger), cluster-wide with the redis rate limiter; 429 beyond it. Applies while rate_limiter.enabled; zero means no limit.',
   max_presence_members_per_channel: 'Members of one presence channel.',
   max_presence_member_size_in_kb: 'Size of one presence member\'s user_info, in KB.',
   max_presence_user_id_length: 'Length of a presence or signin user id, in characters.',

@@ -28,3 +28,5 @@ export const notFound = (message: string): HttpError => new HttpError(404, 'not_
 export const payloadTooLarge = (message: string): HttpError => new HttpError(413, 'payload_too_large', message);
 /** unavailable is a 503 while a dependency the request needs is down. */
 export const unavailable = (message: string): HttpError => new HttpError(503, 'unavailable', message);
+/** tooManyRequests is a 429 from a rate limit; `headers` carry Retry-After and the X-RateLimit-* values. */
+export const tooManyRequests = (message: string, headers: Record<string, string>): HttpError => new HttpError(429, 'rate_limited', message, headers);

@@ -68,6 +68,19 @@ export interface DeadLetterCounter {
   deadLetterCount(): Promise<number>;
 }
 
+/**
+ * GroupedQueue is the optional ability to count the jobs of one group (an app) waiting or delayed, so that a
+ * producer can cap each group's backlog; `group` comes from the job (the queue's `groupOf`).
+ */
+export interface GroupedQueue {
+  groupDepth(group: string): Promise<number>;
+}
+
+/** DeadLetterWriter is the optional ability to file a job straight into the dead letters (a refused job). */
+export interface DeadLetterWriter<T> {
+  bury(job: T, error: string): Promise<void>;
+}
+
 /** DEFAULT_RETRY is the webhook retry policy of PROTOCOL.md §9. */
 export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, maxElapsedMs: 300_000 };
 

@@ -30,6 +30,17 @@ const TIMESTAMP = /^\d{1,12}$/;
  * constant time. `rawQuery` is the query string without `?`; `path` is the raw (undecoded) path.
  */
 export function verifyRequest(app: App, method: string, path: string, rawQuery: string, body: Buffer, nowS = Date.now() / 1000): Query {
+  const query = verifySignedQuery(app, method, path, rawQuery, nowS);
+  verifyBody(query, body);
+  return query;
+}
+
+/**
+ * verifySignedQuery checks everything of a signed request but its body: key, timestamp, version and the
+ * signature over the query (which covers `body_md5`). The body can then be read knowing the caller holds
+ * the secret, and checked with `verifyBody`.
+ */
+export function verifySignedQuery(app: App, method: string, path: string, rawQuery: string, nowS = Date.now() / 1000): Query {
   const query = parseQuery(rawQuery);
   const key = query.get('auth_key');
   if (key === undefined) throw unauthorized('Missing auth_key');
@@ -41,15 +52,18 @@ export function verifyRequest(app: App, method: string, path: string, rawQuery: 
   }
   const version = query.get('auth_version');
   if (version !== undefined && version !== '1.0') throw unauthorized('auth_version must be 1.0');
-  if (body.length > 0) {
-    const bodyMd5 = query.get('body_md5');
-    if (bodyMd5 === undefined) throw unauthorized('Missing body_md5 for a request with a body');
-    if (!hexDigestEquals(bodyMd5, md5(body))) throw unauthorized('body_md5 does not match the body');
-  }
   const signature = query.get('auth_signature');
   if (signature === undefined) throw unauthorized('Missing auth_signature');
   if (!hexDigestEquals(signature, hmacSha256(app.secret, httpStringToSign(method, path, query)))) throw unauthorized('Invalid auth_signature');
   return query;
+}
+
+/** verifyBody checks a request body against the signed query's `body_md5` (required for a non-empty body). */
+export function verifyBody(query: Query, body: Buffer): void {
+  if (body.length === 0) return;
+  const bodyMd5 = query.get('body_md5');
+  if (bodyMd5 === undefined) throw unauthorized('Missing body_md5 for a request with a body');
+  if (!hexDigestEquals(bodyMd5, md5(body))) throw unauthorized('body_md5 does not match the body');
 }
 
 /** SignatureOptions are what the signature middleware needs: the apps, the body limit and the metrics. */
@@ -62,8 +76,10 @@ export interface SignatureOptions {
 
 /**
  * signature returns the middleware that admits a request under `/apps/{app_id}`: it finds the app (404
- * unknown), reads the raw body once (413 over the limit), verifies the signature over the query parsed
- * once (401), refuses a disabled app (403), and leaves app, query and body in `res.locals` for the routes.
+ * unknown), verifies the signature over the query parsed once (401) BEFORE reading any body, so that an
+ * unsigned caller never makes the server buffer a body; then reads the raw body once (413 over the limit)
+ * and checks it against the signed body_md5 (401), refuses a disabled app (403), and leaves app, query and
+ * body in `res.locals` for the routes.
  */
 export function signature(options: SignatureOptions): (req: Request, res: ApiResponse, next: NextFunction) => Promise<void> {
   const { apps, bodyLimit, metrics } = options;
@@ -75,11 +91,23 @@ export function signature(options: SignatureOptions): (req: Request, res: ApiRes
     if (app === undefined) throw notFound(`Unknown app ${segment.slice(0, 64)}`);
     state.app = app;
     const method = req.method;
-    const body = method === 'GET' || method === 'HEAD' ? state.body : await readBody(req, bodyLimit);
+    const query = verifySignedQuery(app, method, state.path, state.rawQuery);
+    const readsBody = method !== 'GET' && method !== 'HEAD';
+    // why: a body announced without a body_md5 cannot pass; refuse it before reading a byte of it.
+    if (readsBody && query.get('body_md5') === undefined && announcesBody(req)) throw unauthorized('Missing body_md5 for a request with a body');
+    const body = readsBody ? await readBody(req, bodyLimit) : state.body;
     metrics.app(app.id).httpBytesReceived.inc(body.length);
-    state.query = verifyRequest(app, method, state.path, state.rawQuery, body);
+    verifyBody(query, body);
+    state.query = query;
     if (!app.enabled) throw forbidden('App is disabled');
     state.body = body;
     next();
   };
+}
+
+/** announcesBody is true when a request's headers promise a non-empty body (length or chunked). */
+function announcesBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
 }

