@@ -59,7 +59,7 @@ export { DependencyUnavailable, operatorMessage } from './errors/dependency-unav
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
 export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type PushSettings, type RateLimiterSettings, type RecoveryConfig, type ListenerConfig, type ServerConfig, type ServerSettings, type TracingSettings, type WebhookSettings } from './config/config.js';
-export { buildConfig, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
+export { buildConfig, configWarnings, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, SCHEMA } from './config/schema.js';
 export { Setting, setting, type ConfigOf, type Field, type FieldKind, type Section } from './config/setting.js';
 export { configReference } from './config/docs.js';

@@ -59,7 +59,7 @@ export class HttpApi {
     const { push } = deps.config;
     if (push.enabled) {
       const vapidPublicKey = push.providers.webpush.enabled ? push.providers.webpush.vapid_public_key : '';
-      app.use(beamsRouter({ apps: deps.apps, push: deps.push, instances: beamsInstances(push.beams.instances), vapidPublicKey, bodyLimit, responder: this.responder, logger: deps.logger }));
+      app.use(beamsRouter({ apps: deps.apps, push: deps.push, limit, instances: beamsInstances(push.beams.instances), vapidPublicKey, bodyLimit, responder: this.responder, logger: deps.logger }));
     }
     // why: an unknown route under an app is 404 only for a verified request, as before express.
     app.use(APP_PATH, admit, unknownRoute());

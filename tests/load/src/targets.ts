@@ -113,16 +113,20 @@ const baselineExpress = scriptTarget(
   "baseline-express: baseline's HTTP handler as one express 5 route (no auth, no validation); its CPU per trigger over baseline's is what express itself costs.",
 );
 
-/** embeddedTarget is the embedded server of the checkout at `root` (this one, or a `--ref` build). */
-function embeddedTarget(name: string, root: string, withPush: boolean): Target {
+/**
+ * embeddedTarget is the embedded server of the checkout at `root` (this one, or a `--ref` build); `extraEnv`
+ * adds settings (RECOVERY_ENABLED for the serial path).
+ */
+function embeddedTarget(name: string, root: string, withPush: boolean, extraEnv: Record<string, string> = {}, note?: string): Target {
   const script = join(root, 'services/standalone/dist/main.js');
   return {
     name,
     scenarios: withPush ? [...ALL, 'push'] : ALL,
+    ...(note === undefined ? {} : { note }),
     prepare: async () => (existsSync(script) ? undefined : `${script} missing: run \`npm ci && npx tsc -b\` there`),
     async start(options) {
       const port = await freePort();
-      const env = { HOST: '127.0.0.1', PORT: String(port) };
+      const env = { HOST: '127.0.0.1', PORT: String(port), ...extraEnv };
       // why: a --ref checkout may predate the [push] section, which its config loader would refuse.
       const config = withPush && options.scenarios.includes('push') ? sockudoConfig((await pushSinks()).toml) : sockudoConfig();
       const server = await startOne(name, script, ['--config', config], env, port, profileArgs(options, name), root);
@@ -132,6 +136,14 @@ function embeddedTarget(name: string, root: string, withPush: boolean): Target {
 }
 
 const embedded = embeddedTarget('sockudo-ts', ROOT, true);
+
+const embeddedSerials = embeddedTarget(
+  'sockudo-ts-serials',
+  ROOT,
+  false,
+  { RECOVERY_ENABLED: 'true' },
+  'sockudo-ts-serials: the embedded server with [recovery] enabled: every event gets a serial and is kept in the in-memory recovery buffer (100 per channel).',
+);
 
 const CLUSTER_ENTRIES = ['services/gateway/dist/main.js', 'services/api/dist/main.js', 'services/presence/dist/main.js'];
 
@@ -143,10 +155,12 @@ function reachable(port: number): Promise<boolean> {
   });
 }
 
-const cluster: Target = {
-  name: 'sockudo-ts-cluster',
+/** clusterTarget is the distributed shape on the machine's NATS and Redis; `extraEnv` adds settings. */
+function clusterTarget(name: string, note: string, extraEnv: Record<string, string> = {}): Target {
+  return {
+  name,
   scenarios: ['fanout'],
-  note: 'sockudo-ts-cluster: presence service + 2 gateways + 1 api over NATS (127.0.0.1:4222) and Redis; sockets alternate between the gateways; CPU and RSS are summed over the four processes (NATS and Redis not counted).',
+  note,
   async prepare() {
     const missing = CLUSTER_ENTRIES.filter((p) => !existsSync(join(ROOT, p)));
     if (missing.length > 0) return `cluster entry points not on this branch (${missing.join(', ')}): the cluster mode is not merged into main yet`;
@@ -167,6 +181,7 @@ const cluster: Target = {
       REDIS_KEY_PREFIX: `${run}:`,
       PRESENCE_GRPC_URL: `127.0.0.1:${grpc}`,
       METRICS_ENABLED: 'false',
+      ...extraEnv,
     };
     const one = (name: string, entry: string, port: number, extra: Record<string, string>): Promise<ServerProcess> =>
       startOne(`cluster-${name}`, join(ROOT, entry), ['--config', config], { ...env, INSTANCE_PROCESS_ID: `${run}-${name}`, ...extra }, port, profileArgs(options, name));
@@ -180,9 +195,38 @@ const cluster: Target = {
       await Promise.all(servers.map((s) => s.stop()));
       throw err;
     }
-    return running(servers, [g1, g2], api);
+    const target = running(servers, [g1, g2], api);
+    if (extraEnv.RECOVERY_ENABLED !== 'true') return target;
+    // why: the serial path leaves a JetStream stream named after the run's prefix on the shared NATS.
+    return { ...target, stop: async () => (await target.stop(), await deleteStream(`${run}_channels`)) };
   },
-};
+  };
+}
+
+/** deleteStream removes a JetStream stream from the machine's NATS (best effort). */
+async function deleteStream(name: string): Promise<void> {
+  const { connect: connectNats } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connectNats({ servers: 'nats://127.0.0.1:4222' });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(name);
+  } catch {
+    // the stream may not exist (the run failed before creating it)
+  } finally {
+    await nc.close();
+  }
+}
+
+const cluster = clusterTarget(
+  'sockudo-ts-cluster',
+  'sockudo-ts-cluster: presence service + 2 gateways + 1 api over NATS (127.0.0.1:4222) and Redis; sockets alternate between the gateways; CPU and RSS are summed over the four processes (NATS and Redis not counted).',
+);
+
+const clusterSerials = clusterTarget(
+  'sockudo-ts-cluster-serials',
+  'sockudo-ts-cluster-serials: the cluster with [recovery] enabled: events go through a JetStream stream (file storage) that republishes them with their serial; the api waits for the stream\'s ack.',
+  { RECOVERY_ENABLED: 'true' },
+);
 
 const SOKETI_DIR = join(ROOT, '.scratch', 'soketi');
 const SOKETI_BIN = join(SOKETI_DIR, 'node_modules/@soketi/soketi/bin/server.js');
@@ -230,7 +274,7 @@ const soketi: Target = {
 };
 
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, baselineExpress, embedded, cluster, soketi];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterSerials, soketi];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as

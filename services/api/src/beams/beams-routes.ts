@@ -34,6 +34,8 @@ export const BEAMS_PREFIXES = ['/publish_api/v1/instances/', '/user_api/v1/insta
 export interface BeamsOptions {
   apps: AppStore;
   push: PushApi | undefined;
+  /** limit refuses an address over the HTTP API's rate limit (429), as for the signed routes. */
+  limit?: (req: Request, res: ApiResponse) => Promise<void> | undefined;
   /** instances maps a Beams instance id to its app id (`push.beams.instances`); unmapped ids are app ids. */
   instances: ReadonlyMap<string, string>;
   /** vapidPublicKey is what `web-vapid-public-key` answers (browsers subscribe with it); empty: 404. */
@@ -83,6 +85,7 @@ export function beamsRouter(options: BeamsOptions): Router {
     const device = req.params.api === 'device_api';
     const headers = device ? CORS : undefined;
     try {
+      await options.limit?.(req, res);
       const instance = decodeSegment(String(req.params.instance));
       const app = await options.apps.byId(asAppId(options.instances.get(instance) ?? instance));
       if (app === undefined) throw notFound(`Unknown instance ${instance.slice(0, 64)}`);
