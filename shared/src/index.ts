@@ -125,6 +125,7 @@ export {
 export {
   DEFAULT_RETRY,
   PermanentFailure,
+  Deferred,
   retryDelay,
   type DeadLetter,
   type DeadLetterCounter,

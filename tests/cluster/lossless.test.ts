@@ -211,6 +211,8 @@ describe.skipIf(!up)('cluster: lossless channels over JetStream (issue 11)', () 
     expect(JSON.parse(failed.data!)).toMatchObject({ code: 'position_expired' });
     const success = await c.event('sockudo:resume_success');
     expect(JSON.parse(success.data!)).toMatchObject({ recovered: [], failed: [{ channel, code: 'position_expired' }] });
+    c.send({ event: 'sockudo:resume', data: { channel_positions: { [channel]: { serial: first.serial! + 1_000_000, stream_id: first.stream_id } } } });
+    await c.waitFrame((f) => f.event === 'sockudo:resume_failed' && (JSON.parse(f.data!) as { code: string }).code === 'continuity_unverifiable');
     c.send({ event: 'sockudo:resume', data: { channel_positions: { [channel]: { serial: first.serial, stream_id: 'another-stream' } } } });
     await c.waitFrame((f) => f.event === 'sockudo:resume_failed' && (JSON.parse(f.data!) as { code: string }).code === 'stream_reset');
   });

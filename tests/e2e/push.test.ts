@@ -34,6 +34,14 @@ describe.skipIf(!up)('push in the embedded server (in-process queue, memory devi
 
   pushScenarios(() => ({ api: server, fakes }));
 
+  it('counts notifications per provider and outcome on the metrics port', async () => {
+    const text = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`).then((r) => r.text());
+    for (const provider of ['apns', 'fcm', 'web']) expect(text).toMatch(new RegExp(`sockudo_push_notifications_total\\{provider="${provider}",outcome="delivered"\\} [1-9]`));
+    expect(text).toMatch(/sockudo_push_notifications_total\{provider="web",outcome="invalid_token"\} [1-9]/);
+    expect(text).toMatch(/sockudo_push_notifications_total\{provider="apns",outcome="rejected"\} [1-9]/);
+    expect(text).toContain('sockudo_push_queue_depth');
+  });
+
   it('maps a Beams instance id to its app (push.beams.instances) and refuses an unknown one', async () => {
     const device = await fetch(`http://${server.host}:${server.port}/device_api/v1/instances/${instanceId}/devices/web`, {
       method: 'POST',

@@ -45,6 +45,8 @@ export interface ClusterOptions {
   webhookWorker?: boolean;
   /** pushWorker also starts the push service (services/push); it needs `push.storage_driver = "postgres"` in `config`. */
   pushWorker?: boolean;
+  /** env is added to every process's environment, after the kit's own variables (credentials, ENVIRONMENT). */
+  env?: Record<string, string>;
   /** config keys (nested) merged into the cluster's config file, e.g. `{ webhooks: { vacate_delay_ms: 0 } }`. */
   config?: Record<string, unknown>;
 }
@@ -130,7 +132,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     // why: ADAPTER_DRIVER of the test run chose `bus` already; the config file must decide, not the inherited variable.
     const env: Record<string, string> = { INSTANCE_PROCESS_ID: `${tag}-${name}`, METRICS_PORT: String(metricsPorts[name]), ADAPTER_DRIVER: bus };
     if (kind !== 'presence') env.PORT = String(port);
-    return new ChildService(name, port, process.execPath, [`services/${kind}/dist/main.js`, '--config', configFile], env, ROOT);
+    return new ChildService(name, port, process.execPath, [`services/${kind}/dist/main.js`, '--config', configFile], { ...env, ...options.env }, ROOT);
   };
   const presence = await service('presence', 'presence', grpcPort);
   const gateways: ChildService[] = [];
@@ -140,12 +142,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const webhookMetrics = await freePort();
   if (options.webhookWorker) metricsPorts.webhook = webhookMetrics;
   const webhook = options.webhookWorker
-    ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics), ADAPTER_DRIVER: bus }, ROOT)
+    ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics), ADAPTER_DRIVER: bus, ...options.env }, ROOT)
     : undefined;
   const pushMetrics = await freePort();
   if (options.pushWorker) metricsPorts.push = pushMetrics;
   const push = options.pushWorker
-    ? new ChildService('push', pushMetrics, process.execPath, ['services/push/dist/main.js', '--config', configFile], { METRICS_PORT: String(pushMetrics), ADAPTER_DRIVER: bus }, ROOT)
+    ? new ChildService('push', pushMetrics, process.execPath, ['services/push/dist/main.js', '--config', configFile], { METRICS_PORT: String(pushMetrics), ADAPTER_DRIVER: bus, ...options.env }, ROOT)
     : undefined;
   const all = [presence, ...gateways, api, ...(webhook ? [webhook] : []), ...(push ? [push] : [])];
   const stop = async (): Promise<void> => {

@@ -1,4 +1,5 @@
 import {
+  Deferred,
   PermanentFailure,
   WEBHOOK_QUEUE,
   activeTracing,
@@ -47,6 +48,9 @@ export class WebhookFailure extends Error {
  * completes the job; 5xx, 408, 409, 425, 429, timeouts and connection errors are retried by the queue with
  * back-off and jitter; any other answer is a permanent failure and a dead letter.
  */
+/** DEFER_MS is how long a job of an app at its concurrency cap steps back before it is offered again. */
+const DEFER_MS = { min: 100, max: 400 };
+
 export class WebhookWorker {
   private readonly batcher?: Batcher;
   /** circuits are the endpoints' circuit breakers (keyed by URL). */
@@ -108,7 +112,9 @@ export class WebhookWorker {
     const inFlight = this.inFlight.get(app.id) ?? 0;
     if (cap > 0 && inFlight >= cap) {
       this.options.metrics?.defer(app.id, 'app_concurrency', events.length);
-      throw new WebhookFailure(`app ${app.id} has ${cap} webhook requests in flight; retried later`);
+      // why: a busy app's job is not failing; it steps back without spending its retry budget, so that a
+      // high-volume app with a healthy receiver never sees its webhooks dead-lettered for being busy.
+      throw new Deferred(DEFER_MS.min + Math.floor(Math.random() * (DEFER_MS.max - DEFER_MS.min)), `app ${app.id} has ${cap} webhook requests in flight`);
     }
     if (!this.circuits.allow(url)) {
       this.options.metrics?.defer(app.id, 'circuit_open', events.length);

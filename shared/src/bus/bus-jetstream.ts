@@ -71,7 +71,8 @@ export class JetStreamBus implements Bus, RecoveryReader {
       max_msgs_per_subject: options.bufferSize,
       max_age: options.ttlSeconds * 1_000_000_000,
       allow_direct: true,
-      duplicate_window: 120_000_000_000,
+      // why: JetStream refuses a duplicate window longer than the stream's max age.
+      duplicate_window: Math.min(120, options.ttlSeconds) * 1_000_000_000,
       republish: { src: `${options.prefix}.log.>`, dest: `${options.prefix}.ch.>` },
     };
     try {
@@ -168,6 +169,9 @@ export class JetStreamBus implements Bus, RecoveryReader {
     if (position.streamId !== this.streamId) return { ok: false, code: 'stream_reset', reason: 'stream_id_mismatch', ...bounds };
     const log = logSubject(this.options.prefix, appId, channel);
     if (position.serial > 0) {
+      const newest = await this.jsm.direct.getMessage(this.stream, { last_by_subj: log });
+      if (newest === null) return { ok: false, code: 'position_expired', reason: 'channel_history_expired', ...bounds };
+      if (position.serial > newest.seq) return { ok: false, code: 'continuity_unverifiable', reason: 'position_ahead_of_stream', ...bounds };
       // why: the stream drops a channel's oldest messages first, so while the last one the client saw is still
       // stored, every later one is too; once it is gone, some of the missed ones may be.
       const at = await this.jsm.direct.getMessage(this.stream, { seq: position.serial });

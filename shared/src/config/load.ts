@@ -239,6 +239,33 @@ function checkProduction(config: ServerConfig): void {
       `environment = production: app "${exposed.id}" uses the well-known default secret; configure your apps (app_manager.array.apps or SOCKUDO_DEFAULT_APP_SECRET) with secrets of your own`,
     );
   }
+  const open = openInternalPlanes(config);
+  if (open.length > 0 && !config.internal_plane.allow_unauthenticated) {
+    throw new ConfigError(
+      `environment = production: ${open.join('; ')}. Anyone who reaches an unauthenticated internal plane can read or forge presence and inject frames into private channels. ` +
+        'Set the credentials, or internal_plane.allow_unauthenticated = true (INTERNAL_PLANE_ALLOW_UNAUTHENTICATED) when a private network or NetworkPolicies are the only boundary you want',
+    );
+  }
+}
+
+/**
+ * openInternalPlanes names the internal links of the distributed shape that carry no authentication: the
+ * presence gRPC link (no grpc_token and no TLS) and NATS (no user/password, token, NKey, creds file, TLS or
+ * credentials in the server URLs). The embedded server (adapter `local`) has none.
+ */
+function openInternalPlanes(config: ServerConfig): string[] {
+  if (config.adapter.driver === 'local') return [];
+  const open: string[] = [];
+  const p = config.presence;
+  const grpcTls = p.grpc_tls.cert_file !== '' || p.grpc_tls.ca_file !== '';
+  if (p.grpc_token === '' && !grpcTls) open.push('the presence gRPC link has no authentication (set presence.grpc_token / PRESENCE_GRPC_TOKEN, or presence.grpc_tls)');
+  if (config.adapter.driver === 'nats') {
+    const n = config.adapter.nats;
+    const credentials = n.username !== '' || n.token !== '' || n.nkey_seed !== '' || n.creds_file !== '' || n.tls.ca_file !== '';
+    const inUrl = n.servers.every((url) => /^[a-z]+:\/\/[^/@]+@/i.test(url));
+    if (!credentials && !inUrl) open.push('NATS has no credentials (set adapter.nats.username/password, token, nkey_seed, creds_file or tls: NATS_USERNAME, NATS_TOKEN, ...)');
+  }
+  return open;
 }
 
 /**

@@ -64,7 +64,9 @@ export async function openBus(
     return { port: bus, probe: { name: 'redis-bus', ready: () => bus.isConnected() }, close: () => bus.close() };
   }
   const { NatsBus } = await import('../bus/bus-nats.js');
-  const bus = await NatsBus.connect({ servers: adapter.nats.servers, prefix: adapter.nats.prefix, nodeId, logger: options.logger });
+  const n = adapter.nats;
+  const auth = { username: n.username, password: n.password, token: n.token, nkeySeed: n.nkey_seed, credsFile: n.creds_file, tls: { caFile: n.tls.ca_file, certFile: n.tls.cert_file, keyFile: n.tls.key_file } };
+  const bus = await NatsBus.connect({ servers: n.servers, prefix: n.prefix, nodeId, logger: options.logger, auth });
   const recovery = options.recovery;
   if (recovery === undefined) return { port: bus, probe: { name: 'nats', ready: () => bus.isConnected() }, close: () => bus.close() };
   const { JetStreamBus } = await import('../bus/bus-jetstream.js');

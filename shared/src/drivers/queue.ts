@@ -8,7 +8,7 @@ export interface QueueDriverOptions {
   retry: RetryPolicy;
   /** driver overrides `queue.driver`: a worker process always consumes the shared Redis queue. */
   driver?: DriverSettings['queue']['driver'];
-  /** groupOf names a job's group (its app), for queues that count a group's backlog (the memory queue). */
+  /** groupOf names a job's group (its app), for the per-group backlog count of either queue (`groupDepth`). */
   groupOf?: (job: never) => string;
 }
 
@@ -39,6 +39,7 @@ export async function openQueue<T>(
     prefix: config.queue.redis.prefix,
     retry: options.retry,
     lockDurationMs: config.queue.redis.lock_duration_ms,
+    groupOf: options.groupOf as ((job: T) => string) | undefined,
   });
   return { port: queue, probe: { name: 'redis', ready: () => queue.isConnected() }, close: () => queue.close() };
 }

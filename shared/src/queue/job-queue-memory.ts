@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_RETRY,
+  Deferred,
   PermanentFailure,
   retryDelay,
   type DeadLetter,
@@ -208,6 +209,13 @@ export class MemoryJobQueue<T> implements JobQueue<T>, DeadLetterCounter, Groupe
     try {
       await handler(entry.job, context);
     } catch (err) {
+      if (err instanceof Deferred && !this.closed) {
+        // why: a deferral is not an attempt; the job waits its turn again with its retry budget untouched.
+        entry.attempt--;
+        this.track(entry, 1);
+        this.delay(entry, err.delayMs);
+        return;
+      }
       const next = err instanceof PermanentFailure ? undefined : retryDelay(this.retry, entry.attempt, entry.firstAttemptAt, Date.now());
       if (next === undefined || this.closed) this.bury1(entry, err);
       else {

@@ -33,6 +33,18 @@ export class PermanentFailure extends Error {
   }
 }
 
+/**
+ * Deferred, thrown by a handler, puts the job back for `delayMs` without counting an attempt: the handler
+ * could not run it now for a reason that is not the job's fault (its tenant already has its share of the
+ * workers), so the job must neither spend its retry budget nor end as a dead letter for it.
+ */
+export class Deferred extends Error {
+  constructor(readonly delayMs: number, reason: string) {
+    super(reason);
+    this.name = 'Deferred';
+  }
+}
+
 /** DeadLetter is a job that exhausted its retries, kept for inspection and replay. */
 export interface DeadLetter<T> {
   id: string;

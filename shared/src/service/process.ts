@@ -9,6 +9,7 @@ import { HttpListener } from '../http/listener.js';
 import type { NodeId } from '../ids.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import { safeEqual } from '../protocol/signing.js';
 import { activeTracing, startTracing, stopTracing, tracingEnabled, type TracingStart } from '../telemetry/tracing.js';
 import type { Service } from './service.js';
 
@@ -100,12 +101,20 @@ export async function startProcess(role: ProcessRole, config: ServerConfig, logg
 function metricsListener(ctx: ProcessContext, apps: AppStore | undefined): HttpListener {
   const { config, metrics, drivers, logger } = ctx;
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
+  const expected = config.metrics.auth_token === '' ? undefined : `Bearer ${config.metrics.auth_token}`;
   return new HttpListener(
     'metrics',
     { host: config.metrics.host, port: config.metrics.port, key: 'metrics.port' },
     {
       request: (req, res) => {
         if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+          // why: /metrics names apps and traffic; the health routes stay open for probes.
+          const given = req.headers.authorization;
+          if (expected !== undefined && (given === undefined || !safeEqual(given, expected))) {
+            res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="metrics"' });
+            res.end(JSON.stringify({ error: 'metrics.auth_token required: send Authorization: Bearer <token>' }));
+            return;
+          }
           metrics.registry.metrics().then(
             (text) => {
               res.writeHead(200, { 'Content-Type': metrics.registry.contentType });

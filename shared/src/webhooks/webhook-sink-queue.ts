@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppStore } from '../apps/app-store.js';
+import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import type { AppId } from '../ids.js';
 import type { DeadLetterWriter, GroupedQueue, JobOptions, JobQueue } from '../queue/job-queue.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -87,7 +88,11 @@ export class QueueWebhookSink implements WebhookSink {
     const queued = event;
     const next = previous
       .then(() => this.enqueue(appId, queued, scope))
-      .catch((err: unknown) => this.logger?.error({ err, app_id: appId, event: queued.name }, 'webhook event could not be queued'))
+      .catch((err: unknown) => {
+        // why: a queue that refuses at once while Redis is down (rather than holding the job in memory) loses the event
+        if (err instanceof DependencyUnavailable) this.dropped(appId, 'queue_unavailable');
+        else this.logger?.error({ err, app_id: appId, event: queued.name }, 'webhook event could not be queued');
+      })
       .finally(() => {
         const n = (this.pending.get(appId) ?? 1) - 1;
         if (n <= 0) this.pending.delete(appId);
@@ -168,7 +173,14 @@ export class QueueWebhookSink implements WebhookSink {
             if (traceparent !== undefined) job.traceparent = traceparent;
             return this.queue.add(job, options);
           });
-    const result = await withTimeout(adding.then(() => 'added' as const), this.enqueueTimeoutMs, 'timeout' as const);
+    const settled = adding.then(
+      () => 'added' as const,
+      (err: unknown) => {
+        if (err instanceof DependencyUnavailable) return 'timeout' as const;
+        throw err;
+      },
+    );
+    const result = await withTimeout(settled, this.enqueueTimeoutMs, 'timeout' as const);
     if (result === 'timeout') {
       adding.catch(() => undefined);
       this.dropped(job.app_id, 'queue_unavailable');

@@ -68,6 +68,16 @@ export const DRIVERS = {
     nats: {
       servers: setting.list(['nats://127.0.0.1:4222'], { env: ['NATS_SERVERS', 'NATS_URL'], doc: 'NATS server URLs (comma-separated in the environment).' }),
       prefix: setting.string('sockudo', { env: ['NATS_PREFIX'], doc: 'First subject token of every bus subject; clusters sharing a NATS server need different prefixes.' }),
+      username: setting.string('', { env: ['NATS_USERNAME'], doc: 'NATS user (with password); never logged.' }),
+      password: setting.string('', { env: ['NATS_PASSWORD'], doc: 'NATS password; never logged.' }),
+      token: setting.string('', { env: ['NATS_TOKEN'], doc: 'NATS authentication token; never logged.' }),
+      nkey_seed: setting.string('', { env: ['NATS_NKEY_SEED'], doc: 'NKey seed (`SU...`) to authenticate with; never logged.' }),
+      creds_file: setting.string('', { env: ['NATS_CREDS_FILE'], doc: 'Path of a NATS `.creds` file (JWT and NKey seed).' }),
+      tls: {
+        ca_file: setting.string('', { env: ['NATS_TLS_CA_FILE'], doc: 'CA certificate (PEM) that signed the NATS servers\' certificates; set to connect with TLS.' }),
+        cert_file: setting.string('', { env: ['NATS_TLS_CERT_FILE'], doc: 'Client certificate (PEM) for NATS servers that verify clients.' }),
+        key_file: setting.string('', { env: ['NATS_TLS_KEY_FILE'], doc: 'Key (PEM) of the client certificate.' }),
+      },
     },
     cluster: {
       nodes: setting.list([], { doc: 'Seed node URLs of the Redis Cluster of the `redis-cluster` bus (`redis://host:port`, `rediss://` for TLS); empty uses database.redis.cluster.nodes.' }),
