@@ -103,7 +103,7 @@ describe.skipIf(!up)('cluster: lossless channels over JetStream (issue 11)', () 
 
   beforeAll(async () => {
     js = await startJetStream();
-    cluster = await startCluster({ natsUrl: `nats://127.0.0.1:${js.nats.port}`, config: { recovery: { enabled: true, buffer_size: 5000, ttl_seconds: 600 } } });
+    cluster = await startCluster({ bus: 'nats', natsUrl: `nats://127.0.0.1:${js.nats.port}`, config: { recovery: { enabled: true, buffer_size: 5000, ttl_seconds: 600 } } });
   });
   afterAll(async () => {
     for (const c of clients) c.disconnect();

@@ -40,6 +40,9 @@ export async function openBus(
     const bus = new MemoryBus();
     return { port: bus, close: () => bus.close() };
   }
+  if (driver !== 'nats' && options.recovery !== undefined) {
+    throw new ConfigError(`adapter.driver: recovery (serials, resume) in separate processes sequences events through NATS JetStream; use \`nats\`, not \`${driver}\`, or turn recovery off`);
+  }
   if (driver === 'redis-cluster' || (driver === 'redis' && adapter.redis.cluster_mode)) {
     const { RedisClusterBus } = await import('../bus/bus-redis-cluster.js');
     const nodes = adapter.cluster.nodes.length > 0 ? adapter.cluster.nodes : config.database.redis.cluster.nodes;

@@ -180,7 +180,7 @@ function tracingStart(role: ProcessRole, config: ServerConfig): TracingStart {
   return {
     role,
     nodeId: config.instance.process_id,
-    busSystem: config.adapter.driver === 'nats' ? 'nats' : 'memory',
+    busSystem: config.adapter.driver === 'local' || role === 'standalone' ? 'memory' : config.adapter.driver === 'nats' ? 'nats' : 'redis',
     queueSystem: distributed || config.queue.driver === 'redis' ? 'bullmq' : 'memory',
   };
 }

@@ -40,7 +40,7 @@ export interface Options {
 
 /** USAGE is printed by `--help`. */
 export const USAGE = `npm run bench -- [--quick] [--subscribers N] [--rate R] [--channels N] [--idle N]
-  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-serials,soketi,sockudo-ts@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
+  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,sockudo-ts@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
   [--push-devices N] [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR] [--readme]`;
 
 /** parseOptions reads the command line; unknown flags throw. */

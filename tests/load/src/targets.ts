@@ -155,8 +155,11 @@ function reachable(port: number): Promise<boolean> {
   });
 }
 
-/** clusterTarget is the distributed shape on the machine's NATS and Redis; `extraEnv` adds settings. */
-function clusterTarget(name: string, note: string, extraEnv: Record<string, string> = {}): Target {
+/**
+ * clusterTarget is the distributed shape on the machine's NATS and Redis; `extraEnv` adds settings (given the
+ * run's unique prefix, for settings that must not collide with other runs).
+ */
+function clusterTarget(name: string, note: string, extraEnv: (run: string) => Record<string, string> = () => ({})): Target {
   return {
   name,
   scenarios: ['fanout'],
@@ -173,7 +176,7 @@ function clusterTarget(name: string, note: string, extraEnv: Record<string, stri
     const [g1, g2, api, grpc] = [await freePort(), await freePort(), await freePort(), await freePort()];
     // why: NATS and Redis are shared with tests and other clusters: every run gets its own prefixes.
     const run = `bench${Date.now().toString(36)}`;
-    const env = {
+    const env: Record<string, string> = {
       HOST: '127.0.0.1',
       ADAPTER_DRIVER: 'nats',
       NATS_SERVERS: 'nats://127.0.0.1:4222',
@@ -181,7 +184,7 @@ function clusterTarget(name: string, note: string, extraEnv: Record<string, stri
       REDIS_KEY_PREFIX: `${run}:`,
       PRESENCE_GRPC_URL: `127.0.0.1:${grpc}`,
       METRICS_ENABLED: 'false',
-      ...extraEnv,
+      ...extraEnv(run),
     };
     const one = (name: string, entry: string, port: number, extra: Record<string, string>): Promise<ServerProcess> =>
       startOne(`cluster-${name}`, join(ROOT, entry), ['--config', config], { ...env, INSTANCE_PROCESS_ID: `${run}-${name}`, ...extra }, port, profileArgs(options, name));
@@ -196,7 +199,7 @@ function clusterTarget(name: string, note: string, extraEnv: Record<string, stri
       throw err;
     }
     const target = running(servers, [g1, g2], api);
-    if (extraEnv.RECOVERY_ENABLED !== 'true') return target;
+    if (env.RECOVERY_ENABLED !== 'true') return target;
     // why: the serial path leaves a JetStream stream named after the run's prefix on the shared NATS.
     return { ...target, stop: async () => (await target.stop(), await deleteStream(`${run}_channels`)) };
   },
@@ -225,7 +228,13 @@ const cluster = clusterTarget(
 const clusterSerials = clusterTarget(
   'sockudo-ts-cluster-serials',
   'sockudo-ts-cluster-serials: the cluster with [recovery] enabled: events go through a JetStream stream (file storage) that republishes them with their serial; the api waits for the stream\'s ack.',
-  { RECOVERY_ENABLED: 'true' },
+  () => ({ RECOVERY_ENABLED: 'true' }),
+);
+
+const clusterRedis = clusterTarget(
+  'sockudo-ts-cluster-redis',
+  'sockudo-ts-cluster-redis: the cluster with ADAPTER_DRIVER=redis: the bus between the processes is Redis pub/sub (127.0.0.1:6379) instead of NATS; CPU and RSS are summed over the four processes (Redis not counted).',
+  (run) => ({ ADAPTER_DRIVER: 'redis', ADAPTER_REDIS_PREFIX: `${run}:bus:` }),
 );
 
 const SOKETI_DIR = join(ROOT, '.scratch', 'soketi');
@@ -274,7 +283,7 @@ const soketi: Target = {
 };
 
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterSerials, soketi];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as
