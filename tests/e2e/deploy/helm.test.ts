@@ -20,7 +20,7 @@ if (helm === undefined) {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type K8s = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
+type K8s = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 
 function run(args: string[]): { status: number | null; out: string } {
   const r = spawnSync(helm!, args, { cwd: ROOT, encoding: 'utf8' });
@@ -188,7 +188,7 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
         expect(service.spec.ports.map((x: { name: string }) => x.name)).toContain(to(p).backend.service.port.name);
       }
       const { config } = configOf(objs, find(objs, 'Deployment', 'rt-sockudo-ts-gateway')!, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
-      expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(config.activity_timeout);
+      expect(Number(ingress.metadata.annotations!['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(config.activity_timeout);
       if (production) expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
     });
 
