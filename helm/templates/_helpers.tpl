@@ -48,3 +48,6 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Components that serve WebSockets or the HTTP API on ports.http. */}}
 {{- define "sockudo.httpComponents" -}}gateway api{{- end -}}
+
+{{/* The components this install runs, one Deployment each: push only with push.enabled. */}}
+{{- define "sockudo.components" -}}presence gateway api webhook{{ if .Values.push.enabled }} push{{ end }}{{- end -}}

@@ -2,6 +2,7 @@
 // presence service's gRPC server. Services open drivers through the factories of the main entry point instead,
 // which load these modules only when the config asks for them.
 export { NatsBus, type NatsBusOptions } from './bus/bus-nats.js';
+export { JetStreamBus, isRecoveryReader, type JetStreamBusOptions } from './bus/bus-jetstream.js';
 export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, newMessageId, type Envelope } from './bus/envelope.js';
 export { channelSubject, controlSubject, decodeToken, encodeToken } from './bus/subjects.js';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './cache/cache-store-redis.js';
@@ -27,4 +28,5 @@ export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bu
 export { RedisPublishStatusStore, type RedisPublishStatusStoreOptions } from './push/publish-status-store-redis.js';
 export { PrismaDeviceStore } from './push/device-store-prisma.js';
 export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
+export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';

@@ -58,8 +58,8 @@ export { MemoryBus } from './bus/bus-memory.js';
 export { DependencyUnavailable, operatorMessage } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
-export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type PushSettings, type RateLimiterSettings, type RecoveryConfig, type ServerConfig, type ServerSettings, type TracingSettings, type WebhookSettings } from './config/config.js';
-export { buildConfig, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
+export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type PushSettings, type RateLimiterSettings, type RecoveryConfig, type ListenerConfig, type ServerConfig, type ServerSettings, type TracingSettings, type WebhookSettings } from './config/config.js';
+export { buildConfig, configWarnings, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, SCHEMA } from './config/schema.js';
 export { Setting, setting, type ConfigOf, type Field, type FieldKind, type Section } from './config/setting.js';
 export { configReference } from './config/docs.js';
@@ -125,9 +125,12 @@ export {
 export {
   DEFAULT_RETRY,
   PermanentFailure,
+  Deferred,
   retryDelay,
   type DeadLetter,
   type DeadLetterCounter,
+  type DeadLetterWriter,
+  type GroupedQueue,
   type JobContext,
   type JobHandler,
   type JobOptions,
@@ -240,7 +243,7 @@ export { DriverSet, type Opened, type ReadinessProbe } from './drivers/opened.js
 export { openAppStore, openSqlAppStore } from './drivers/apps.js';
 export { openBus, type BusDriverOptions } from './drivers/bus.js';
 export { openCache } from './drivers/cache.js';
-export { createListener } from './drivers/listener.js';
+export { createListener, listenerSettings, type ListenerKeys } from './drivers/listener.js';
 export { openPresenceStore, openRemotePresence, type RemotePresenceOptions } from './drivers/presence.js';
 export { openQueue, type QueueDriverOptions } from './drivers/queue.js';
 export { openDeviceStore, openPublishStatusStore, openPushStores, pushRetry, type PushStores } from './drivers/push.js';
@@ -260,4 +263,4 @@ export {
   type RunningProcess,
 } from './service/process.js';
 export { defineService, type Service, type ServiceHooks } from './service/service.js';
-export { openClusterPorts, type ClusterPorts } from './service/cluster-ports.js';
+export { openClusterPorts, type ClusterPorts, type ClusterRecovery } from './service/cluster-ports.js';

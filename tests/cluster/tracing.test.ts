@@ -48,6 +48,7 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     const app = newApp({ enable_client_messages: true });
     hooks = await startWebhookReceiver([app]);
     cluster = await startCluster({
+      bus: 'nats',
       app: { ...app, webhooks: [{ url: hooks.url(), event_types: ['client_event'], headers: {} }] },
       webhookWorker: true,
       config: { tracing: { endpoint: otlp.endpoint, protocol: 'http/json' } },

@@ -9,6 +9,7 @@ import {
   nextEvent,
   pusherClient,
   rawClient,
+  rawSubscribe,
   startServer,
   subscribed,
   waitFor,
@@ -111,5 +112,19 @@ describe('one socket cannot exhaust the server', () => {
     for (let i = 0; i < 390; i++) c.send({ event: 'pusher:ping', data: {} });
     await waitFor(() => c.frames.filter((f) => f.event === 'pusher:pong').length === 390, 10_000, '390 pongs');
     expect(c.ws.readyState).toBe(c.ws.OPEN);
+  });
+
+  it('bounds how often a socket makes the server re-send a presence member list by re-subscribing', async () => {
+    const c = await raw();
+    const id = await c.socketId();
+    rawSubscribe(server, c, id, 'presence-room', { user_id: 'spammer' });
+    await c.event('pusher_internal:subscription_succeeded', 'presence-room');
+    for (let i = 0; i < 20; i++) rawSubscribe(server, c, id, 'presence-room', { user_id: 'spammer' });
+    const answers = await framesUntilPong(c);
+    expect(answers.filter((f) => f.event === 'pusher_internal:subscription_succeeded')).toHaveLength(10);
+    const refused = answers.filter((f) => f.event === 'pusher:error');
+    expect(refused).toHaveLength(10);
+    expect(errorOf(refused[0]!)).toEqual({ code: 4300, message: expect.stringMatching(/re-subscribing to a presence channel is limited/) });
+    await bystanderStillReceives();
   });
 });

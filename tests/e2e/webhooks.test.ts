@@ -23,6 +23,8 @@ const fastWebhooks = (extra: Record<string, unknown> = {}) => ({
   vacate_delay_ms: 300,
   timeout_ms: 2000,
   retry: { base_delay_ms: 50, max_delay_ms: 400, max_elapsed_ms: 30_000 },
+  // why: an endpoint's circuit opens after 5 failures; a short cooldown lets these tests see recovery soon.
+  circuit_breaker: { cooldown_ms: 500 },
   ...extra,
 });
 
@@ -276,7 +278,7 @@ describe('webhooks (embedded): signed, filtered, delayed, retried', () => {
     }, 8000, 'two dead letters');
     const down = letters.find((l) => l.url.endsWith('/down'))!;
     const gone = letters.find((l) => l.url.endsWith('/gone'))!;
-    expect(down.event).toEqual({ name: 'channel_occupied', channel: 'doomed' });
+    expect(down.event).toEqual({ name: 'channel_occupied', channel: 'doomed', id: expect.any(String) });
     expect(down.attempts).toBeGreaterThan(2);
     expect(down.error).toContain('HTTP 500');
     expect(gone.attempts).toBe(1);

@@ -25,13 +25,16 @@ export interface ClusterOptions {
   /** app fields merged into the generated app. */
   app?: Partial<App>;
   /**
-   * bus is the cluster's bus driver: `nats` (NATS core) or `redis` (Redis pub/sub on `busRedisUrl`). Default:
+   * bus is the cluster's bus driver: `nats` (NATS core), `redis` (Redis pub/sub on `busRedisUrl`) or
+   * `redis-cluster` (sharded pub/sub on `busClusterNodes`). Default:
    * the ADAPTER_DRIVER of the test run when it names one of them, else `nats`, so that
    * `ADAPTER_DRIVER=redis npx vitest run tests/cluster` runs the cluster suite on the Redis bus.
    */
   bus?: ClusterBus;
   /** busRedisUrl is the Redis of the `redis` bus. Default: redisUrl. */
   busRedisUrl?: string;
+  /** busClusterNodes are the seed node URLs of the `redis-cluster` bus (required for it). */
+  busClusterNodes?: string[];
   /** natsUrl / redisUrl default to the machine's servers (ENVIRONMENT.md). */
   natsUrl?: string;
   redisUrl?: string;
@@ -40,12 +43,16 @@ export interface ClusterOptions {
   nodeTimeoutMs?: number;
   /** webhookWorker also starts the webhook service (services/webhook), which delivers queued webhooks. */
   webhookWorker?: boolean;
+  /** pushWorker also starts the push service (services/push); it needs `push.storage_driver = "postgres"` in `config`. */
+  pushWorker?: boolean;
+  /** env is added to every process's environment, after the kit's own variables (credentials, ENVIRONMENT). */
+  env?: Record<string, string>;
   /** config keys (nested) merged into the cluster's config file, e.g. `{ webhooks: { vacate_delay_ms: 0 } }`. */
   config?: Record<string, unknown>;
 }
 
 /** ClusterBus is a bus driver a test cluster can run on. */
-export type ClusterBus = 'nats' | 'redis';
+export type ClusterBus = 'nats' | 'redis' | 'redis-cluster';
 
 /** defaultClusterBus is the bus of a cluster that names none: the test run's ADAPTER_DRIVER, else `nats`. */
 export function defaultClusterBus(): ClusterBus {
@@ -63,6 +70,8 @@ export interface TestCluster {
   api: ChildService;
   /** webhook is the webhook service, when `webhookWorker` was asked for. */
   webhook?: ChildService;
+  /** push is the push service, when `pushWorker` was asked for. */
+  push?: ChildService;
   /** gateway returns the endpoint of gateway `i` (for pusherClient / rawClient). */
   gateway(i: number): Endpoint;
   /** apiEndpoint is the endpoint of the api (for apiClient). */
@@ -106,13 +115,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         driver: bus,
         nats: { servers: [natsUrl], prefix: tag },
         redis: { prefix: `${tag}:bus:`, redis_pub_options: { url: options.busRedisUrl ?? redisUrl }, redis_sub_options: { url: options.busRedisUrl ?? redisUrl } },
+        cluster: { nodes: options.busClusterNodes ?? [], prefix: `${tag}:bus:` },
         cluster_health: { heartbeat_interval_ms: options.heartbeatIntervalMs ?? 300, node_timeout_ms: options.nodeTimeoutMs ?? 1500 },
       },
-      database: { redis: { url: redisUrl, key_prefix: redisPrefix } },
       presence: { grpc_url: `127.0.0.1:${grpcPort}`, grpc_host: '127.0.0.1', grpc_port: grpcPort, grpc_deadline_ms: 1000 },
       queue: { redis: { prefix: `${tag}:queue` } },
       app_manager: { driver: 'memory', array: { apps: [app] } },
       ...options.config,
+      // why: a test's database keys (a PostgreSQL url) join the cluster's Redis settings instead of replacing them.
+      database: { ...(options.config?.database as object | undefined), redis: { url: redisUrl, key_prefix: redisPrefix } },
     }),
   );
   const metricsPorts: Record<string, number> = {};
@@ -121,7 +132,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     // why: ADAPTER_DRIVER of the test run chose `bus` already; the config file must decide, not the inherited variable.
     const env: Record<string, string> = { INSTANCE_PROCESS_ID: `${tag}-${name}`, METRICS_PORT: String(metricsPorts[name]), ADAPTER_DRIVER: bus };
     if (kind !== 'presence') env.PORT = String(port);
-    return new ChildService(name, port, process.execPath, [`services/${kind}/dist/main.js`, '--config', configFile], env, ROOT);
+    return new ChildService(name, port, process.execPath, [`services/${kind}/dist/main.js`, '--config', configFile], { ...env, ...options.env }, ROOT);
   };
   const presence = await service('presence', 'presence', grpcPort);
   const gateways: ChildService[] = [];
@@ -131,9 +142,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const webhookMetrics = await freePort();
   if (options.webhookWorker) metricsPorts.webhook = webhookMetrics;
   const webhook = options.webhookWorker
-    ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics), ADAPTER_DRIVER: bus }, ROOT)
+    ? new ChildService('webhook', webhookMetrics, process.execPath, ['services/webhook/dist/main.js', '--config', configFile], { METRICS_PORT: String(webhookMetrics), ADAPTER_DRIVER: bus, ...options.env }, ROOT)
     : undefined;
-  const all = [presence, ...gateways, api, ...(webhook ? [webhook] : [])];
+  const pushMetrics = await freePort();
+  if (options.pushWorker) metricsPorts.push = pushMetrics;
+  const push = options.pushWorker
+    ? new ChildService('push', pushMetrics, process.execPath, ['services/push/dist/main.js', '--config', configFile], { METRICS_PORT: String(pushMetrics), ADAPTER_DRIVER: bus, ...options.env }, ROOT)
+    : undefined;
+  const all = [presence, ...gateways, api, ...(webhook ? [webhook] : []), ...(push ? [push] : [])];
   const stop = async (): Promise<void> => {
     await Promise.all(all.map((s) => s.kill('SIGTERM')));
     rmSync(dir, { recursive: true, force: true });
@@ -141,13 +157,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   };
   try {
     await presence.start();
-    await Promise.all([...gateways, api, ...(webhook ? [webhook] : [])].map((s) => s.start()));
+    await Promise.all([...gateways, api, ...(webhook ? [webhook] : []), ...(push ? [push] : [])].map((s) => s.start()));
   } catch (err) {
     await stop();
     throw err;
   }
   const endpoint = (s: ChildService): Endpoint => ({ host: '127.0.0.1', port: s.port, app });
-  return { app, presence, gateways, api, webhook, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, stop };
+  return { app, presence, gateways, api, webhook, push, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, stop };
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */

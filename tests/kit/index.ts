@@ -6,3 +6,5 @@ export * from './cluster.js';
 export * from './processes.js';
 export * from './services.js';
 export * from './tcp-proxy.js';
+export * from './tls.js';
+export * from './nginx.js';

@@ -1,5 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NATS_SERVER_BINARY, REDIS_SERVER_BINARY, reachable } from './services.js';
 
 /** LOW_PORTS is where freePort picks from: below the kernel's ephemeral range (32768-60999 here). */
@@ -124,3 +127,79 @@ export async function startRedisServer(): Promise<ChildService> {
   await redis.start();
   return redis;
 }
+
+/** RedisClusterUnderTest is a private Redis Cluster of masters: its node processes and seed URLs. */
+export interface RedisClusterUnderTest {
+  nodes: ChildService[];
+  /** urls are `redis://127.0.0.1:<port>` of every master. */
+  urls: string[];
+  /** restart kills node `i` (SIGKILL) and starts it again; it rejoins with its slots (nodes.conf is kept). */
+  restart(i: number): Promise<void>;
+  /** waitHealthy resolves once every node reports cluster_state:ok. */
+  waitHealthy(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * startRedisCluster starts `masters` (default 3) memory-only redis-server processes with cluster-enabled yes on
+ * free ports (their cluster bus ports too), joins them with `redis-cli --cluster create` (no replicas) and waits
+ * until the cluster state is ok on every node.
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'sockudo-redis-cluster-'));
+  const nodes: ChildService[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((n) => n.kill('SIGKILL')));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await freePort();
+      const busPort = await freePort();
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+      args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(busPort), '--cluster-node-timeout', '2000');
+      const node = new ChildService(`redis-cluster-${i + 1}`, port, REDIS_SERVER_BINARY.path, args);
+      nodes.push(node);
+      await node.start();
+    }
+    const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
+    execFileSync(REDIS_CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'pipe', timeout: 30_000 });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const waitHealthy = async (): Promise<void> => {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      const states = nodes.map((n) => {
+        try {
+          return execFileSync(REDIS_CLI, ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8', timeout: 5000 });
+        } catch {
+          return '';
+        }
+      });
+      if (states.every((s) => s.includes('cluster_state:ok'))) return;
+      if (Date.now() > deadline) throw new Error(`the Redis Cluster is not ok after ${START_TIMEOUT_MS} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  try {
+    await waitHealthy();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    nodes,
+    urls: nodes.map((n) => `redis://127.0.0.1:${n.port}`),
+    restart: async (i) => {
+      await nodes[i]!.kill('SIGKILL');
+      await nodes[i]!.start();
+    },
+    waitHealthy,
+    stop,
+  };
+}
+
+/** REDIS_CLI is redis-cli, which joins the nodes of a test Redis Cluster. */
+const REDIS_CLI = '/usr/bin/redis-cli';

@@ -21,7 +21,10 @@ export interface ReceivedWebhook {
   /** appId is the test app whose key the request carried (undefined for an unknown key). */
   appId?: string;
   timeMs?: number;
+  /** events are the body's events without their `id` (tests compare the Pusher fields). */
   events: ReceivedEvent[];
+  /** ids are the events' ids, index-aligned with `events` (the de-duplication key; undefined when absent). */
+  ids: Array<string | undefined>;
   /** status is what the receiver answered. */
   status: number;
   at: number;
@@ -78,16 +81,18 @@ export class WebhookReceiver {
         const known = this.sdks.get(key);
         const valid = known !== undefined && known.sdk.webhook({ headers: req.headers as Record<string, string>, rawBody }).isValid();
         let events: ReceivedEvent[] = [];
+        let ids: Array<string | undefined> = [];
         let timeMs: number | undefined;
         try {
           const body = JSON.parse(rawBody) as { time_ms?: number; events?: ReceivedEvent[] };
-          events = body.events ?? [];
+          ids = (body.events ?? []).map((e) => (typeof e.id === 'string' ? e.id : undefined));
+          events = (body.events ?? []).map(({ id: _id, ...fields }) => fields as ReceivedEvent);
           timeMs = body.time_ms;
         } catch {
           events = [];
         }
         const status = this.respond(path, index);
-        this.requests.push({ path, headers: req.headers, rawBody, valid, appId: known?.app.id, timeMs, events, status, at: Date.now() });
+        this.requests.push({ path, headers: req.headers, rawBody, valid, appId: known?.app.id, timeMs, events, ids, status, at: Date.now() });
         if (status === 0) {
           this.onHold?.(() => res.destroy());
           return;

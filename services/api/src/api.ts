@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request } from 'express';
-import type { Logger } from '@sockudo-ts/shared';
+import { ConfigError, type Logger } from '@sockudo-ts/shared';
+import { BEAMS_PREFIXES, beamsRouter } from './beams/beams-routes.js';
 import type { ApiDeps } from './deps.js';
 import { expressServerOptions } from './express-server.js';
 import { errorHandler, unknownRoute } from './middleware/errors.js';
@@ -55,6 +56,11 @@ export class HttpApi {
     };
     const routes = new ApiRouter(app.router, admit, this.responder);
     for (const mount of ROUTES) mount(routes, deps);
+    const { push } = deps.config;
+    if (push.enabled) {
+      const vapidPublicKey = push.providers.webpush.enabled ? push.providers.webpush.vapid_public_key : '';
+      app.use(beamsRouter({ apps: deps.apps, push: deps.push, limit, instances: beamsInstances(push.beams.instances), vapidPublicKey, bodyLimit, responder: this.responder, logger: deps.logger }));
+    }
     // why: an unknown route under an app is 404 only for a verified request, as before express.
     app.use(APP_PATH, admit, unknownRoute());
     app.use(unknownRoute());
@@ -63,10 +69,10 @@ export class HttpApi {
     this.serverOptions = expressServerOptions(app);
   }
 
-  /** handle serves a request whose path starts with `/apps/`; returns false for any other path. */
+  /** handle serves a request whose path starts with `/apps/` (or a Pusher Beams API's); returns false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/';
-    if (!url.startsWith('/apps/')) return false;
+    if (!url.startsWith('/apps/') && !BEAMS_PREFIXES.some((prefix) => url.startsWith(prefix))) return false;
     // why: express keeps a `res.locals` it finds; the request's state starts before routing.
     const state = newRequestState(url);
     (res as ServerResponse & { locals: RequestState }).locals = state;
@@ -96,4 +102,15 @@ export class HttpApi {
     if (res.headersSent) res.destroy();
     else this.responder.send(req as Request, res as ApiResponse, 500, { error: 'Internal server error' });
   }
+}
+
+/** beamsInstances reads `push.beams.instances` (`instance_id=app_id` entries) into a map. */
+function beamsInstances(entries: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at <= 0 || at === entry.length - 1) throw new ConfigError(`push.beams.instances: "${entry.slice(0, 80)}" is not instance_id=app_id`);
+    map.set(entry.slice(0, at).trim(), entry.slice(at + 1).trim());
+  }
+  return map;
 }

@@ -10,6 +10,7 @@ import type {
   ServerConfig,
   WebhookDeadLetters,
 } from '@sockudo-ts/shared';
+import type { PushApi } from './push/push-api.js';
 
 /** ApiDeps are the ports and settings the HTTP API is composed from. */
 export interface ApiDeps {
@@ -24,6 +25,8 @@ export interface ApiDeps {
   publisher: ChannelPublisher;
   /** webhookDeadLetters serves the dead-letter routes; without it they answer 404. */
   webhookDeadLetters?: WebhookDeadLetters;
+  /** push serves the push routes and the Pusher Beams APIs; without it they answer 404. */
+  push?: PushApi;
   /** limits are the rate limiter's limits; absent while the rate limiter is off. */
   limits?: RateLimits;
 }

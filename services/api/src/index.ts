@@ -6,3 +6,5 @@ export { parseQuery, type Query } from './middleware/query.js';
 export { parseEvent, parseInfo, Publisher, type EventRequest } from './publish.js';
 export { composeApi } from './service.js';
 export type { ApiCall, ApiRouter, RouteHandler, RouteModule } from './routes/route.js';
+export { PushApi, type PushLimits } from './push/push-api.js';
+export { verifyBeamsToken } from './beams/beams-token.js';

@@ -19,13 +19,15 @@ export interface EventRequest {
   channels: ChannelName[];
   socketId?: SocketId;
   info: ReadonlySet<string>;
+  /** idempotencyKey makes a retried publish land once (Sockudo's `idempotency_key`; sequenced channels). */
+  idempotencyKey?: string;
 }
 
 /** parseEvent validates one event of `/events` or `/batch_events`; errors name the field. */
 export function parseEvent(app: App, raw: unknown, where = ''): EventRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest(`${where}body must be a JSON object`);
   const body = raw as Record<string, unknown>;
-  const { name, data, channels, channel, socket_id: socketId, info } = body;
+  const { name, data, channels, channel, socket_id: socketId, info, idempotency_key: idempotencyKey } = body;
   if (typeof name !== 'string' || name === '') throw badRequest(`${where}name is required and must be a string`);
   if (name.length > app.max_event_name_length) throw badRequest(`${where}name is longer than ${app.max_event_name_length} characters`);
   if (data === undefined) throw badRequest(`${where}data is required`);
@@ -51,7 +53,12 @@ export function parseEvent(app: App, raw: unknown, where = ''): EventRequest {
     if (problem !== undefined) throw badRequest(`${where}channels: ${JSON.stringify(ch)}: ${problem}`);
   }
   if (socketId !== undefined && !isSocketId(socketId)) throw badRequest(`${where}socket_id must look like "123.456"`);
-  return { name, data: text, channels: (list as string[]).map(asChannelName), socketId, info: parseInfo(info, `${where}info`) };
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey === '' || idempotencyKey.length > 200)) {
+    throw badRequest(`${where}idempotency_key must be a string of 1 to 200 characters`);
+  }
+  const parsed: EventRequest = { name, data: text, channels: (list as string[]).map(asChannelName), socketId, info: parseInfo(info, `${where}info`) };
+  if (idempotencyKey !== undefined) parsed.idempotencyKey = idempotencyKey;
+  return parsed;
 }
 
 const NO_INFO: ReadonlySet<string> = new Set();
@@ -69,7 +76,7 @@ export class Publisher {
 
   /** publish hands the event to every channel it names, with the caller's trace context. */
   async publish(app: App, event: EventRequest, traceparent?: string): Promise<void> {
-    const options = { except: event.socketId, traceparent };
+    const options = { except: event.socketId, traceparent, idempotencyKey: event.idempotencyKey };
     await Promise.all(event.channels.map((channel) => this.channels.publish(app.id, { channel, name: event.name, data: event.data }, options)));
   }
 

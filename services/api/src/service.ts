@@ -1,20 +1,26 @@
-import { createListener, healthRoutes, openClusterPorts, openRateLimits, sendJson, type Composition, type ProcessContext } from '@sockudo-ts/shared';
+import { createListener, healthRoutes, listenerSettings, openClusterPorts, openPushStores, openRateLimits, sendJson, type Composition, type ProcessContext } from '@sockudo-ts/shared';
 import { HttpApi } from './api.js';
+import { PushApi } from './push/push-api.js';
 
 /**
  * composeApi composes the distributed HTTP API: `/apps/*` on `port`, publishing over NATS, counts and members
- * from the presence service over gRPC, cache channels and webhook dead letters in Redis. Health on the same
+ * from the presence service over gRPC, cache channels and webhook dead letters in Redis, and (with
+ * `push.storage_driver = "postgres"`) the push APIs over the push queue, Redis statuses and PostgreSQL devices. Health on the same
  * port: `GET /`, `/up`, `/up/{app_id}`, and `/ready` (503 while NATS or Redis is unreachable).
  */
 export async function composeApi(ctx: ProcessContext): Promise<Composition> {
   const { config, logger, metrics, drivers } = ctx;
   const { apps, bus, cache, presence, publisher, webhookDeadLetters } = await openClusterPorts(ctx);
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher, limits });
+  // why: devices must be where the push workers read them; an api process's memory is not.
+  const pushServed = config.push.enabled && config.push.storage_driver === 'postgres';
+  if (config.push.enabled && !pushServed) logger.warn('push APIs answer 404: the distributed api needs push.storage_driver = "postgres"');
+  const push = pushServed ? new PushApi(await openPushStores(config, drivers, 'redis'), config.push) : undefined;
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher, limits, ...(push !== undefined ? { push } : {}) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'api',
-    { host: config.host, port: config.port, key: 'port' },
+    listenerSettings(config),
     {
       serverOptions: api.serverOptions,
       request: (req, res) => {
@@ -23,6 +29,7 @@ export async function composeApi(ctx: ProcessContext): Promise<Composition> {
       },
     },
     logger,
+    config,
   );
-  return { apps, services: [http], announce: () => ({ msg: `api listening on ${config.host}:${http.port}`, fields: { port: http.port } }) };
+  return { apps, services: [http], announce: () => ({ msg: `api listening on ${http.address}`, fields: { port: http.port } }) };
 }

@@ -81,6 +81,7 @@ export class Connection {
   /** frameTokens and frameRefilledAt are the token bucket of `takeFrameToken`; NaN until the first frame. */
   private frameTokens = Number.NaN;
   private frameRefilledAt = 0;
+  private resubscribes = 0;
   private closed = false;
   private paused = false;
   private readonly work: SerialQueue<Connection>;
@@ -265,6 +266,13 @@ export class Connection {
     this.frameRefilledAt = now;
     if (this.frameTokens < 1) return false;
     this.frameTokens -= 1;
+    return true;
+  }
+
+  /** takeResubscribe counts one re-subscribe to a presence channel; false once `limit` were taken. */
+  takeResubscribe(limit: number): boolean {
+    if (this.resubscribes >= limit) return false;
+    this.resubscribes++;
     return true;
   }
 

@@ -226,6 +226,8 @@ export class Gateway implements Service {
    */
   private async holdAddress(limits: RateLimits, req: IncomingMessage): Promise<() => void> {
     const address = limits.socketAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    // why: a unix socket peer without a trusted X-Forwarded-For names no client; counting all of them as one would cap the server.
+    if (address === undefined) return noRelease;
     const decision = await limits.socketConnect(address);
     if (decision !== undefined && !decision.allowed) {
       throw new PusherError(CloseCode.OverCapacity, `Too many connections from your address; retry in ${retryAfterSeconds(decision)} s`);
@@ -362,6 +364,9 @@ export class Gateway implements Service {
 function destroyOnError(this: Duplex): void {
   this.destroy();
 }
+
+/** noRelease is the release of a socket that holds no per-address slot. */
+function noRelease(): void {}
 
 /** ignore is the `error` listener of open sockets: `close` follows and cleans up. */
 function ignore(): void {}

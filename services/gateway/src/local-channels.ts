@@ -39,6 +39,8 @@ interface LocalChannel {
   readonly pending: Map<Connection, MissedFrame[]>;
   /** held holds live sockets being replayed to (resume), with the frames that arrived meanwhile. */
   held?: Map<Connection, MissedFrame[]>;
+  /** floors holds, per replayed socket, the last serial its replay wrote; events up to it are not sent again. */
+  floors?: Map<Connection, { serial: number; streamId: string }>;
   /** ready resolves once the bus delivers this channel to this node. */
   ready: Promise<void>;
   sub?: Subscription;
@@ -114,7 +116,7 @@ export class LocalChannels {
     if (history === undefined && replay !== undefined && !missed.some((m) => m.message.frame === replay)) {
       missed.unshift({ frame: encodeTextFrame(replay), message: { frame: replay } });
     }
-    return this.writeReplay(appId, conn, history, missed);
+    return this.writeReplay(appId, local, conn, history, missed);
   }
 
   /**
@@ -138,11 +140,15 @@ export class LocalChannels {
     if (local === undefined || held === undefined) return { history: 0, live: 0 };
     local.held!.delete(conn);
     if (local.held!.size === 0) local.held = undefined;
-    return this.writeReplay(appId, conn, history, held);
+    return this.writeReplay(appId, local, conn, history, held);
   }
 
-  /** writeReplay writes logged events, then live frames whose serial is past the last logged one. */
-  private writeReplay(appId: AppId, conn: Connection, history: ChannelHistory | undefined, live: MissedFrame[]): Written {
+  /**
+   * writeReplay writes logged events, then live frames whose serial is past the last logged one, and keeps that
+   * serial as the socket's floor until a later one is delivered: a gap fill still under way on this node may
+   * deliver events the replay already gave it.
+   */
+  private writeReplay(appId: AppId, local: LocalChannel, conn: Connection, history: ChannelHistory | undefined, live: MissedFrame[]): Written {
     let bytes = 0;
     let frames = 0;
     let last = 0;
@@ -165,6 +171,7 @@ export class LocalChannels {
       frames++;
     }
     if (frames > 0) this.counted(appId, frames, bytes);
+    if (last > 0) (local.floors ??= new Map()).set(conn, { serial: last, streamId: history!.streamId });
     return { history: written, live: frames - written };
   }
 
@@ -176,6 +183,7 @@ export class LocalChannels {
     local.sockets.delete(conn);
     local.pending.delete(conn);
     local.held?.delete(conn);
+    local.floors?.delete(conn);
     if (local.sockets.size > 0 || local.pending.size > 0) return;
     channels!.delete(channel);
     if (channels!.size === 0) this.apps.delete(appId);
@@ -202,6 +210,7 @@ export class LocalChannels {
     const except = message.except;
     const serial = message.serial;
     const held = local.held;
+    const floors = local.floors;
     // why: the V2 form (with serial, stream_id, message_id) is built once, on the first V2 socket.
     let v2: Buffer | undefined;
     let frames = 0;
@@ -213,6 +222,13 @@ export class LocalChannels {
         if (kept !== undefined) {
           kept.push({ frame, message });
           continue;
+        }
+      }
+      if (floors !== undefined && serial !== undefined) {
+        const floor = floors.get(conn);
+        if (floor !== undefined) {
+          if (serial <= floor.serial && message.streamId === floor.streamId) continue;
+          floors.delete(conn);
         }
       }
       const out = serial !== undefined && conn.isV2 ? (v2 ??= encodeTextFrame(v2Text(message))) : frame;

@@ -9,6 +9,8 @@ import type { Logger, NodeId, NodeRegistry, NodeSnapshot } from '@sockudo-ts/sha
 export class NodeHeartbeat {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** keepAlive is a plain heartbeat sent while a registration is still running. */
+  private keepAlive?: Promise<void>;
   /** dirty means presence may not hold exactly what this node holds; the next beat registers. */
   private dirty = true;
   private failing = false;
@@ -33,7 +35,7 @@ export class NodeHeartbeat {
   /** stop ends the heartbeats; the presence service times this node out if it still holds sockets. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await Promise.all([this.running, this.keepAlive]);
   }
 
   /** markDirty says presence may have lost some of this node's state: the next beat registers it all. */
@@ -41,9 +43,21 @@ export class NodeHeartbeat {
     this.dirty = true;
   }
 
-  /** beat runs one heartbeat (or registration) now; the timer calls it every interval. */
+  /**
+   * beat runs one heartbeat (or registration) now; the timer calls it every interval. While a registration
+   * is still running it sends a plain heartbeat instead. why: registering a large snapshot can take longer
+   * than the node timeout; without heartbeats meanwhile presence would take this node for dead and send
+   * member_removed for all its users.
+   */
   beat(): Promise<void> {
-    this.running ??= this.beatOnce().finally(() => (this.running = undefined));
+    if (this.running !== undefined) {
+      this.keepAlive ??= this.registry.heartbeat(this.nodeId).then(
+        () => undefined,
+        () => undefined,
+      ).finally(() => (this.keepAlive = undefined));
+      return this.keepAlive;
+    }
+    this.running = this.beatOnce().finally(() => (this.running = undefined));
     return this.running;
   }
 

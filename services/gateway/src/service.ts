@@ -1,5 +1,6 @@
 import {
   createListener,
+  listenerSettings,
   defineService,
   healthRoutes,
   openClusterPorts,
@@ -21,14 +22,14 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
   let heartbeat: NodeHeartbeat | undefined;
   // why: a presence call that failed may have lost a leave; the next heartbeat registers the whole node again.
   const ports = await openClusterPorts(ctx, { onUnavailable: () => heartbeat?.markDirty() });
-  const { apps, bus, presence, publisher, webhooks } = ports;
+  const { apps, bus, presence, publisher, webhooks, recovery } = ports;
   heartbeat = new NodeHeartbeat(presence, nodeId, config.adapter.cluster_health.heartbeat_interval_ms, logger);
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
-  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits });
+  const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'gateway',
-    { host: config.host, port: config.port, key: 'port' },
+    listenerSettings(config),
     {
       request: (req, res) => {
         if (health(req, res)) return;
@@ -37,6 +38,7 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
       upgrade: (req, socket, head) => gateway.handleUpgrade(req, socket, head),
     },
     logger,
+    config,
   );
   const beat = heartbeat;
   return {
@@ -47,6 +49,6 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
       gateway,
       defineService('node-heartbeat', { start: () => beat.start(() => gateway.snapshot()), stop: () => beat.stop() }),
     ],
-    announce: () => ({ msg: `gateway listening on ${config.host}:${http.port}`, fields: { port: http.port } }),
+    announce: () => ({ msg: `gateway listening on ${http.address}`, fields: { port: http.port } }),
   };
 }

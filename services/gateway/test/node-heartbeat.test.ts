@@ -64,4 +64,29 @@ describe('NodeHeartbeat', () => {
     expect(await store.connectionCount('a')).toBe(1);
     await heartbeat.stop();
   });
+
+  it('keeps heartbeating while a long registration is still running', async () => {
+    let release!: () => void;
+    const registering = new Promise<void>((r) => (release = r));
+    let heartbeats = 0;
+    let registrations = 0;
+    const registry = {
+      heartbeat: async () => {
+        heartbeats++;
+        return true;
+      },
+      register: async () => {
+        registrations++;
+        await registering;
+      },
+    };
+    const heartbeat = new NodeHeartbeat(registry, 'g1', 60_000, logger);
+    const started = heartbeat.start(() => snapshot);
+    for (let i = 0; i < 3; i++) await heartbeat.beat();
+    expect(registrations).toBe(1);
+    expect(heartbeats).toBe(3);
+    release();
+    await started;
+    await heartbeat.stop();
+  });
 });

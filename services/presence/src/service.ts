@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   LocalNodeRegistry,
   LocalPresence,
@@ -19,17 +20,19 @@ import { Reaper } from './reaper.js';
  * with the dead-gateway reaper. Fails with DependencyUnavailable when Redis or NATS cannot be reached at start.
  */
 export async function composePresence(ctx: ProcessContext): Promise<Composition> {
-  const { config, logger, drivers } = ctx;
+  const { config, logger, drivers, metrics } = ctx;
   const health = config.adapter.cluster_health;
   const apps = await drivers.open(openAppStore(config, logger));
   const store = await drivers.open(openPresenceStore(config, 'redis'));
   // why: no publish buffering here: LocalPresence keeps what NATS refused and announces it once NATS is back.
   const bus = await drivers.open(openBus(config, { logger }));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));
-  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
+  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   const nodes = new LocalNodeRegistry(store, presence);
-  const server = new GrpcPresenceServer(presence, nodes, logger);
+  const t = config.presence.grpc_tls;
+  const tls = t.cert_file === '' ? undefined : { cert: readFileSync(t.cert_file), key: readFileSync(t.key_file), ...(t.ca_file ? { ca: readFileSync(t.ca_file) } : {}) };
+  const server = new GrpcPresenceServer(presence, nodes, logger, { apps, token: config.presence.grpc_token, ...(tls === undefined ? {} : { tls }) });
   // why: sweeping at a tenth of the timeout removes a dead gateway's users close to node_timeout_ms after its
   // last heartbeat, not up to a whole heartbeat interval later.
   const sweepMs = Math.max(50, Math.min(health.heartbeat_interval_ms, Math.floor(health.node_timeout_ms / 10)));

@@ -1,4 +1,7 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { makeCertificates } from '../../../tests/kit/tls.js';
 import { GrpcPresenceServer } from '@sockudo-ts/presence';
 import { GrpcPresence } from '@sockudo-ts/shared/implementations';
 import {
@@ -18,14 +21,16 @@ import { describePresenceContract, PRESENCE_CONTRACT_APP } from '../../../shared
 const logger = createLogger({ level: 'silent', service: 'test' });
 
 /** served starts a GrpcPresenceServer over LocalPresence and a memory store, and a GrpcPresence client of it. */
-async function served(wrap: (local: LocalPresence) => Presence = (local) => local) {
+async function served(wrap: (local: LocalPresence) => Presence = (local) => local, secure?: { token: string; clientToken?: string }) {
   const bus = new MemoryBus();
   const store = new MemoryPresenceStore();
-  const local = new LocalPresence(store, bus, new MemoryAppStore([PRESENCE_CONTRACT_APP]), NullWebhookSink);
-  const server = new GrpcPresenceServer(wrap(local), new LocalNodeRegistry(store, local), logger);
+  const apps = new MemoryAppStore([PRESENCE_CONTRACT_APP]);
+  const local = new LocalPresence(store, bus, apps, NullWebhookSink);
+  const server = new GrpcPresenceServer(wrap(local), new LocalNodeRegistry(store, local), logger, secure === undefined ? undefined : { apps, token: secure.token });
   const port = await server.listen('127.0.0.1', 0);
   const told: DependencyUnavailable[] = [];
-  const client = new GrpcPresence({ url: `127.0.0.1:${port}`, deadlineMs: 2000, onUnavailable: (err) => told.push(err) });
+  const token = secure?.clientToken ?? secure?.token;
+  const client = new GrpcPresence({ url: `127.0.0.1:${port}`, deadlineMs: 2000, onUnavailable: (err) => told.push(err), ...(token === undefined ? {} : { token }) });
   return {
     client,
     bus,
@@ -40,6 +45,11 @@ async function served(wrap: (local: LocalPresence) => Presence = (local) => loca
 
 describePresenceContract('GrpcPresence -> GrpcPresenceServer', async () => {
   const s = await served();
+  return { presence: s.client, bus: s.bus, dispose: s.dispose };
+});
+
+describePresenceContract('GrpcPresence -> GrpcPresenceServer with a token and argument checks', async () => {
+  const s = await served(undefined, { token: 't0ken' });
   return { presence: s.client, bus: s.bus, dispose: s.dispose };
 });
 
@@ -71,6 +81,61 @@ describe('GrpcPresenceServer errors', () => {
       expect(s.told).toEqual([down]);
     } finally {
       await s.dispose();
+    }
+  });
+});
+
+describe('GrpcPresenceServer is not an open door', () => {
+  it('refuses calls without the shared token, or with another one', async () => {
+    for (const clientToken of ['', 'wrong']) {
+      const s = await served(undefined, { token: 't0ken', clientToken });
+      try {
+        const refused = await s.client.counts('pa', 'c').catch((e: unknown) => e);
+        expect(refused).not.toBeInstanceOf(DependencyUnavailable);
+        expect((refused as Error).message).toMatch(/channelCounts failed: presence service: missing or wrong token/);
+        const wipe = await s.client.register({ nodeId: 'victim' as never, sockets: [] }).catch((e: unknown) => e);
+        expect((wipe as Error).message).toMatch(/missing or wrong token/);
+      } finally {
+        await s.dispose();
+      }
+    }
+  });
+
+  it('checks every argument: unknown apps, bad socket ids, channel names and oversized members are refused', async () => {
+    const s = await served(undefined, { token: 't0ken' });
+    try {
+      const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e as Error).message);
+      expect(await refusal(s.client.channels('other-app' as never))).toMatch(/app: unknown app/);
+      expect(await refusal(s.client.connect('pa' as never, 'not-a-socket' as never, 'n1' as never))).toMatch(/socketId: not a socket id/);
+      expect(await refusal(s.client.subscribe('pa' as never, 'bad channel!' as never, '1.2' as never))).toMatch(/channel:/);
+      expect(await refusal(s.client.subscribe('pa' as never, 'presence-x' as never, '1.2' as never, { id: 'u' as never, info: 'x'.repeat(70_000) }))).toMatch(/too large/);
+      expect(await refusal(s.client.register({ nodeId: 'n1' as never, sockets: [{ appId: 'other-app' as never, socketId: '1.2' as never, channels: [] }] }))).toMatch(/unknown app/);
+      expect(await s.client.channels('pa' as never)).toEqual(new Map());
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  it('serves over TLS only, to clients that trust its CA', async () => {
+    const certs = makeCertificates();
+    const bus = new MemoryBus();
+    const store = new MemoryPresenceStore();
+    const apps = new MemoryAppStore([PRESENCE_CONTRACT_APP]);
+    const local = new LocalPresence(store, bus, apps, NullWebhookSink);
+    const key = createPrivateKey({ key: readFileSync(certs.keyPath), passphrase: certs.passphrase }).export({ type: 'pkcs8', format: 'pem' }) as string;
+    const server = new GrpcPresenceServer(local, new LocalNodeRegistry(store, local), logger, { apps, token: 't', tls: { cert: readFileSync(certs.certPath), key: Buffer.from(key) } });
+    const port = await server.listen('127.0.0.1', 0);
+    const secure = new GrpcPresence({ url: `localhost:${port}`, deadlineMs: 2000, token: 't', tls: { ca: certs.ca } });
+    const plain = new GrpcPresence({ url: `localhost:${port}`, deadlineMs: 500, token: 't' });
+    try {
+      expect(await secure.channels('pa' as never)).toEqual(new Map());
+      await expect(plain.channels('pa' as never)).rejects.toBeInstanceOf(DependencyUnavailable);
+    } finally {
+      secure.close();
+      plain.close();
+      await server.stop(100);
+      await local.close();
+      certs.remove();
     }
   });
 });

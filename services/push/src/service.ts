@@ -1,4 +1,4 @@
-import { PUSH_QUEUE, defineService, openPushStores, type Composition, type ProcessContext, type PushStores, type Service } from '@sockudo-ts/shared';
+import { ConfigError, PUSH_QUEUE, defineService, openPushStores, type Composition, type ProcessContext, type PushStores, type Service } from '@sockudo-ts/shared';
 import { PushMetrics } from './metrics.js';
 import { providersFromConfig, workerOptionsFromConfig } from './settings.js';
 import { PushWorker } from './worker.js';
@@ -28,6 +28,7 @@ export function pushWorkerService(ctx: ProcessContext, stores: PushStores): Serv
  */
 export async function composePush(ctx: ProcessContext): Promise<Composition> {
   const { config, drivers } = ctx;
+  if (config.push.storage_driver !== 'postgres') throw new ConfigError('push.storage_driver: the push service reads devices from PostgreSQL; set it to "postgres" (memory is for the embedded server)');
   const stores = await openPushStores(config, drivers, 'redis');
   return {
     services: [pushWorkerService(ctx, stores)],

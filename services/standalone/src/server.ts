@@ -1,4 +1,4 @@
-import { HttpApi } from '@sockudo-ts/api';
+import { HttpApi, PushApi } from '@sockudo-ts/api';
 import { Gateway } from '@sockudo-ts/gateway';
 import {
   ChannelPublisher,
@@ -8,6 +8,7 @@ import {
   anyRecovery,
   WebhookDeadLetters,
   createListener,
+  listenerSettings,
   defineService,
   healthRoutes,
   openAppStore,
@@ -54,7 +55,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const cache = await drivers.open(openCache(config));
   const queue = await drivers.open(openWebhookQueue(config));
   const store = await drivers.open(openPresenceStore(config, 'memory'));
-  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
+  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));
   const push = config.push.enabled ? await openPushStores(config, drivers) : undefined;
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   // why: serials are assigned in this process, so the in-memory log is the whole cluster's (see issue 11).
@@ -63,11 +64,11 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
   const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits, ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'http',
-    { host: config.host, port: config.port, key: 'port' },
+    listenerSettings(config),
     {
       serverOptions: api.serverOptions,
       request: (req, res) => {
@@ -77,6 +78,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
       upgrade: (req, socket, head) => gateway.handleUpgrade(req, socket, head),
     },
     logger,
+    config,
   );
   return {
     apps,
@@ -91,7 +93,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
       gateway,
     ],
     announce: (metricsPort) => ({
-      msg: `sockudo-ts listening on ${config.host}:${http.port}`,
+      msg: `sockudo-ts listening on ${http.address}`,
       fields: { host: config.host, port: http.port, metrics_port: metricsPort, apps: config.app_manager.array.apps.map((a) => a.id) },
       stopping: 'shutting down: closing sockets with 4200',
     }),

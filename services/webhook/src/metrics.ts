@@ -15,6 +15,8 @@ export class WebhookMetrics {
   readonly events: Counter<'app_id' | 'outcome'>;
   /** latency is the time from sending a request to its answer (or failure), in seconds. */
   readonly latency: Histogram<'app_id'>;
+  /** deferred counts events put back without a request: app at its concurrency cap, or endpoint circuit open. */
+  readonly deferred: Counter<'app_id' | 'reason'>;
 
   constructor(registry: Registry, prefix: string, queue: JobQueue<unknown>) {
     const registers = [registry];
@@ -37,7 +39,18 @@ export class WebhookMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.deferred = new Counter({
+      name: `${prefix}webhook_deferred_total`,
+      help: 'Webhook events put back without a request, by app and reason (app_concurrency, circuit_open)',
+      labelNames: ['app_id', 'reason'],
+      registers,
+    });
     registerQueueGauges(registry, prefix, 'webhook', 'Webhook', queue);
+  }
+
+  /** defer counts events put back without a request. */
+  defer(appId: string, reason: 'app_concurrency' | 'circuit_open', events: number): void {
+    this.deferred.labels(appId, reason).inc(events);
   }
 
   /** record counts one request's outcome for its events and observes its latency. */

@@ -1,4 +1,5 @@
 import {
+  Deferred,
   PermanentFailure,
   WEBHOOK_QUEUE,
   activeTracing,
@@ -11,6 +12,7 @@ import {
   type WebhookJob,
 } from '@sockudo-ts/shared';
 import { Batcher, type Batch } from './batcher.js';
+import { CircuitBreakers } from './circuit.js';
 import { postWebhook, safeUrl, signedRequest } from './delivery.js';
 import type { WebhookMetrics } from './metrics.js';
 
@@ -26,6 +28,10 @@ export interface WebhookWorkerOptions {
   concurrency: number;
   /** batching, when enabled, sends up to `size` events per request after collecting for `durationMs`. */
   batching: { enabled: boolean; durationMs: number; size: number };
+  /** maxConcurrentPerApp caps one app's requests in flight; more are put back with back-off. Zero means no limit. */
+  maxConcurrentPerApp?: number;
+  /** circuit opens an endpoint's circuit after `threshold` failures in a row, for `cooldownMs`. Threshold zero: off. */
+  circuit?: { threshold: number; cooldownMs: number };
 }
 
 /** WebhookFailure is a failed delivery attempt; the queue retries it (unless it is a PermanentFailure). */
@@ -42,12 +48,20 @@ export class WebhookFailure extends Error {
  * completes the job; 5xx, 408, 409, 425, 429, timeouts and connection errors are retried by the queue with
  * back-off and jitter; any other answer is a permanent failure and a dead letter.
  */
+/** DEFER_MS is how long a job of an app at its concurrency cap steps back before it is offered again. */
+const DEFER_MS = { min: 100, max: 400 };
+
 export class WebhookWorker {
   private readonly batcher?: Batcher;
+  /** circuits are the endpoints' circuit breakers (keyed by URL). */
+  readonly circuits: CircuitBreakers;
+  /** inFlight counts each app's requests in flight. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly options: WebhookWorkerOptions) {
     const { batching } = options;
     if (batching.enabled) this.batcher = new Batcher(batching.durationMs, batching.size, (b) => this.send(b));
+    this.circuits = new CircuitBreakers(options.circuit?.threshold ?? 5, options.circuit?.cooldownMs ?? 30_000);
   }
 
   /** start begins consuming; with batching, each delivery slot may hold a whole batch of jobs. */
@@ -86,13 +100,42 @@ export class WebhookWorker {
     await this.send({ app, url: job.url, headers: job.headers, events: [job.event] }, context);
   }
 
+  /**
+   * send posts one batch, unless its app already has maxConcurrentPerApp requests in flight or its
+   * endpoint's circuit is open: then the jobs fail at once, without a request, and the queue retries them
+   * with back-off. why: a receiver that hangs would otherwise hold every delivery slot for timeoutMs each,
+   * stalling the webhooks of every other app.
+   */
   private async send(batch: Batch, context?: JobContext): Promise<void> {
     const { app, url, events } = batch;
+    const cap = this.options.maxConcurrentPerApp ?? 0;
+    const inFlight = this.inFlight.get(app.id) ?? 0;
+    if (cap > 0 && inFlight >= cap) {
+      this.options.metrics?.defer(app.id, 'app_concurrency', events.length);
+      // why: a busy app's job is not failing; it steps back without spending its retry budget, so that a
+      // high-volume app with a healthy receiver never sees its webhooks dead-lettered for being busy.
+      throw new Deferred(DEFER_MS.min + Math.floor(Math.random() * (DEFER_MS.max - DEFER_MS.min)), `app ${app.id} has ${cap} webhook requests in flight`);
+    }
+    if (!this.circuits.allow(url)) {
+      this.options.metrics?.defer(app.id, 'circuit_open', events.length);
+      throw new WebhookFailure(`${safeUrl(url)}: circuit open after repeated failures (last: ${this.circuits.lastFailure(url)}); retried later`);
+    }
     const request = signedRequest(app, events, batch.headers);
     const started = process.hrtime.bigint();
-    const outcome = await postWebhook(url, request, this.options.timeoutMs);
+    this.inFlight.set(app.id, inFlight + 1);
+    let outcome;
+    try {
+      outcome = await postWebhook(url, request, this.options.timeoutMs);
+    } finally {
+      const n = (this.inFlight.get(app.id) ?? 1) - 1;
+      if (n <= 0) this.inFlight.delete(app.id);
+      else this.inFlight.set(app.id, n);
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.options.metrics?.record(app.id, outcome.kind, events.length, seconds);
+    // why: an endpoint that answers (even 4xx) is up; only timeouts, 5xx and connection errors trip its circuit.
+    if (outcome.kind === 'retry') this.circuits.failed(url, outcome.reason);
+    else this.circuits.succeeded(url);
     if (outcome.kind === 'delivered') return;
     const where = safeUrl(url);
     const log = { app_id: app.id, url: where, events: events.length, reason: outcome.reason, attempt: context?.attempt };

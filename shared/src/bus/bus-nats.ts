@@ -1,4 +1,5 @@
-import { connect } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../telemetry/logger.js';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
@@ -12,6 +13,8 @@ import { channelSubject, controlSubject } from './subjects.js';
 export interface NatsBusOptions {
   /** servers are NATS URLs, e.g. `nats://127.0.0.1:4222`. */
   servers: string[];
+  /** auth are the credentials and TLS files the connection presents (all optional). */
+  auth?: NatsAuth;
   /** prefix is the first token of every subject (clusters sharing a NATS server use different ones). */
   prefix: string;
   /** node is this process's node id, written into every envelope. */
@@ -46,6 +49,7 @@ export class NatsBus implements Bus {
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
     try {
       const nc = await connect({
+        ...natsAuthOptions(options.auth ?? {}),
         servers: options.servers,
         name: `sockudo-${options.nodeId}`,
         maxReconnectAttempts: -1,
@@ -96,6 +100,16 @@ export class NatsBus implements Bus {
 
   onControl(handler: (message: ControlMessage) => void): void {
     this.controlHandlers.push(handler);
+  }
+
+  /** connection is the NATS connection, for a layer that shares it (JetStreamBus). */
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
+  /** nodeId is this process's node id, as written into every envelope. */
+  get nodeId(): NodeId {
+    return this.options.nodeId;
   }
 
   /** isConnected is false while the client is reconnecting (health checks). */
@@ -159,4 +173,32 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** NatsAuth are the ways a NATS connection authenticates and encrypts: any combination the server accepts. */
+export interface NatsAuth {
+  username?: string;
+  password?: string;
+  token?: string;
+  /** nkeySeed is an NKey seed (`SU...`): the client signs the server's nonce with it. */
+  nkeySeed?: string;
+  /** credsFile is a `.creds` file (user JWT and NKey seed). */
+  credsFile?: string;
+  /** tls: connect with TLS, trusting `caFile`, presenting `certFile` / `keyFile` when given. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+/** natsAuthOptions turns NatsAuth into nats.js connection options (empty fields are left out). */
+export function natsAuthOptions(auth: NatsAuth): Partial<ConnectionOptions> {
+  const out: Partial<ConnectionOptions> = {};
+  if (auth.username) out.user = auth.username;
+  if (auth.password) out.pass = auth.password;
+  if (auth.token) out.token = auth.token;
+  if (auth.credsFile) out.authenticator = credsAuthenticator(readFileSync(auth.credsFile));
+  else if (auth.nkeySeed) out.authenticator = nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed));
+  const tls = auth.tls;
+  if (tls !== undefined && (tls.caFile || tls.certFile || tls.keyFile)) {
+    out.tls = { ...(tls.caFile ? { caFile: tls.caFile } : {}), ...(tls.certFile ? { certFile: tls.certFile } : {}), ...(tls.keyFile ? { keyFile: tls.keyFile } : {}) };
+  }
+  return out;
 }

@@ -16,6 +16,11 @@ export interface BusMessage {
   serial?: number;
   /** streamId names the channel's stream the serial belongs to. */
   streamId?: string;
+  /**
+   * sequenced asks a bus that assigns serials (JetStreamBus) to store the message and give it one; notices
+   * (members, counts) leave it unset and travel unsequenced.
+   */
+  sequenced?: boolean;
 }
 
 /**

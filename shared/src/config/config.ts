@@ -4,6 +4,7 @@ import type { API } from './sections/api.js';
 import type { CHANNELS } from './sections/channels.js';
 import type { DRIVERS } from './sections/drivers.js';
 import type { GATEWAY } from './sections/gateway.js';
+import type { LISTENER } from './sections/listener.js';
 import type { PRESENCE } from './sections/presence.js';
 import type { PUSH } from './sections/push.js';
 import type { RATE_LIMITER } from './sections/rate-limiter.js';
@@ -26,6 +27,8 @@ export type ServerConfig = ServerConfigKeys & {
 
 /** ServerSettings are the process-wide keys: listener, logging, node id, metrics, shutdown. */
 export type ServerSettings = ConfigOf<typeof SERVER>;
+/** ListenerConfig are the keys of the client-facing listener's transport: `ssl` and `unix_socket`. */
+export type ListenerConfig = ConfigOf<typeof LISTENER>;
 /** GatewaySettings are the gateway's keys: liveness timeouts and WebSocket limits. */
 export type GatewaySettings = ConfigOf<typeof GATEWAY>;
 /** ApiSettings are the HTTP API's keys. */

@@ -120,11 +120,16 @@ export function buildConfig(sources: readonly ConfigSource[], env: Record<string
   const out: Tree = {};
   for (const field of FIELDS) setPath(out, field.path, field.default);
   let apps: App[] | undefined;
+  const warnings: string[] = [];
   for (const source of sources) {
+    refuseUnsupported(source);
     for (const field of FIELDS) {
-      const raw = getPath(source.values, field.path);
-      if (raw !== undefined) setPath(out, field.path, coerce(field, raw, source.name, false));
+      // why: Sockudo's files write null for "not set" (passphrase, ca_path, url_override, ...).
+      const path = [field.path, ...(field.aliases ?? [])].find((p) => getPath(source.values, p) != null);
+      if (path !== undefined) setPath(out, field.path, coerce(field, getPath(source.values, path), source.name, false));
     }
+    const unknown = unknownKeys(source.values);
+    if (unknown.length > 0) warnings.push(`${source.name}: unknown keys, ignored (a typo?): ${unknown.join(', ')}`);
     const fileApps = getPath(source.values, 'app_manager.array.apps');
     if (fileApps !== undefined) apps = parseApps(fileApps, source.name);
   }
@@ -143,7 +148,76 @@ export function buildConfig(sources: readonly ConfigSource[], env: Record<string
   if (config.app_manager.driver === 'array') config.app_manager.driver = 'memory';
   if (config.database.redis.url === '') config.database.redis.url = redisUrlOf(config.database.redis);
   if (config.environment === 'production') checkProduction(config);
+  WARNINGS.set(config, warnings);
   return config;
+}
+
+const WARNINGS = new WeakMap<ServerConfig, readonly string[]>();
+
+/** configWarnings lists what loading a config found worth a warning (unknown keys, by source), for the process to log. */
+export function configWarnings(config: ServerConfig): readonly string[] {
+  return WARNINGS.get(config) ?? [];
+}
+
+/** UNSUPPORTED are Sockudo keys whose meaning this server cannot honour: a file with them does not start. */
+const UNSUPPORTED: Record<string, string> = {
+  'metrics.tcp_exporter': 'not supported: sockudo-ts serves Prometheus metrics over HTTP on metrics.port (GET /metrics); remove [metrics.tcp_exporter]',
+};
+
+function refuseUnsupported(source: ConfigSource): void {
+  for (const [path, reason] of Object.entries(UNSUPPORTED)) {
+    if (getPath(source.values, path) != null) throw new ConfigError(`${source.name}: ${path}: ${reason}`);
+  }
+}
+
+/** KNOWN_PATHS are every key a file may set: the schema's paths and their aliases. */
+const KNOWN_PATHS = new Set(FIELDS.flatMap((f) => [f.path, ...(f.aliases ?? [])]));
+/** KNOWN_PREFIXES are the sections those keys live in (a key under one of them may still be unknown). */
+const KNOWN_SECTIONS = new Set([...KNOWN_PATHS].flatMap((p) => p.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
+
+/**
+ * IGNORED are Sockudo settings this server has no use for (other brokers and databases, features it does not
+ * have, tuning of Sockudo's own runtime): a Sockudo file loads with them and they are not reported as typos.
+ */
+const IGNORED = [
+  'mode', 'path_prefix', 'debug_mode', 'websocket_max_payload_kb', 'user_authentication_timeout', 'activity_timeout',
+  'adapter.buffer_multiplier_per_cpu', 'adapter.enable_socket_counting', 'adapter.fallback_to_local',
+  'adapter.nats.request_timeout_ms', 'adapter.nats.connection_timeout_ms', 'adapter.nats.username', 'adapter.nats.password', 'adapter.nats.token',
+  'adapter.nats.nodes_number', 'adapter.nats.discovery_max_wait_ms', 'adapter.nats.discovery_idle_wait_ms',
+  'adapter.pulsar', 'adapter.rabbitmq', 'adapter.google_pubsub', 'adapter.kafka', 'adapter.iggy',
+  'adapter.cluster_health.enabled', 'adapter.cluster_health.cleanup_interval_ms', 'cluster_health.enabled', 'cluster_health.cleanup_interval_ms',
+  'presence.max_members_per_channel', 'presence.max_member_size_in_kb', 'channel_limits.max_name_length',
+  'app_manager.scylladb', 'app_manager.dynamodb',
+  'cache.redis', 'cache.memory', 'cors', 'database_pooling', 'database.dynamodb', 'database.scylladb', 'database.surrealdb',
+  'database.mysql.table_name', 'database.mysql.connection_pool_size', 'database.mysql.pool_min', 'database.mysql.pool_max',
+  'database.mysql.cache_ttl', 'database.mysql.cache_cleanup_interval', 'database.mysql.cache_max_capacity',
+  'database.postgres.table_name', 'database.postgres.connection_pool_size', 'database.postgres.pool_min', 'database.postgres.pool_max',
+  'database.postgres.cache_ttl', 'database.postgres.cache_cleanup_interval', 'database.postgres.cache_max_capacity',
+  'database.redis.sentinels', 'database.redis.sentinel_password', 'database.redis.name', 'database.redis.cluster_nodes',
+  'database.redis.cluster.username', 'database.redis.cluster.password', 'database.redis.cluster.use_tls',
+  'event_limits', 'http_api', 'logging', 'metrics.driver', 'queue.redis.cluster_mode', 'queue.redis_cluster', 'queue.sqs', 'queue.iggy',
+  'webhooks.retry.enabled', 'webhooks.retry.max_attempts', 'cleanup', 'delta_compression', 'tag_filtering', 'versioned_messages', 'annotations',
+  'rate_limiter.api_rate_limit.identifier', 'rate_limiter.websocket_rate_limit.identifier', 'rate_limiter.redis.url_override', 'rate_limiter.redis.cluster_mode',
+  'idempotency', 'ephemeral', 'echo_control', 'event_name_filtering', 'connection_recovery', 'history', 'websocket',
+];
+
+/** IGNORED_PUSH are the keys of Sockudo's own push pipeline (workers, shards, quotas) that ours has no use for. */
+const IGNORED_PUSH = /^push\.(\w+_worker_count|(fcm|apns|webpush|hms|wns)_enabled|queue_driver|queue_partition_count|channel_shard_count|fanout_\w+|backpressure_lag_threshold_secs|publish_status_ttl_days|stale_device_max_age_days|dry_run|analytics_\w+|scheduler_interval_secs|retry|circuit_breaker|default_quotas|payload_redaction)(\.|$)/;
+
+/** unknownKeys lists the dotted keys of a file that are neither settings, their sections, apps, nor IGNORED. */
+function unknownKeys(tree: Tree, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(tree)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (path === 'app_manager.array.apps' || IGNORED_PUSH.test(path) || IGNORED.some((p) => path === p || path.startsWith(`${p}.`))) continue;
+    if (KNOWN_PATHS.has(path)) continue;
+    if ((KNOWN_SECTIONS.has(path) || path === 'app_manager.array') && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      out.push(...unknownKeys(value as Tree, path));
+      continue;
+    }
+    out.push(path);
+  }
+  return out;
 }
 
 /** redisUrlOf builds the Redis URL from database.redis's host, port, db, username and password. */
@@ -165,6 +239,33 @@ function checkProduction(config: ServerConfig): void {
       `environment = production: app "${exposed.id}" uses the well-known default secret; configure your apps (app_manager.array.apps or SOCKUDO_DEFAULT_APP_SECRET) with secrets of your own`,
     );
   }
+  const open = openInternalPlanes(config);
+  if (open.length > 0 && !config.internal_plane.allow_unauthenticated) {
+    throw new ConfigError(
+      `environment = production: ${open.join('; ')}. Anyone who reaches an unauthenticated internal plane can read or forge presence and inject frames into private channels. ` +
+        'Set the credentials, or internal_plane.allow_unauthenticated = true (INTERNAL_PLANE_ALLOW_UNAUTHENTICATED) when a private network or NetworkPolicies are the only boundary you want',
+    );
+  }
+}
+
+/**
+ * openInternalPlanes names the internal links of the distributed shape that carry no authentication: the
+ * presence gRPC link (no grpc_token and no TLS) and NATS (no user/password, token, NKey, creds file, TLS or
+ * credentials in the server URLs). The embedded server (adapter `local`) has none.
+ */
+function openInternalPlanes(config: ServerConfig): string[] {
+  if (config.adapter.driver === 'local') return [];
+  const open: string[] = [];
+  const p = config.presence;
+  const grpcTls = p.grpc_tls.cert_file !== '' || p.grpc_tls.ca_file !== '';
+  if (p.grpc_token === '' && !grpcTls) open.push('the presence gRPC link has no authentication (set presence.grpc_token / PRESENCE_GRPC_TOKEN, or presence.grpc_tls)');
+  if (config.adapter.driver === 'nats') {
+    const n = config.adapter.nats;
+    const credentials = n.username !== '' || n.token !== '' || n.nkey_seed !== '' || n.creds_file !== '' || n.tls.ca_file !== '';
+    const inUrl = n.servers.every((url) => /^[a-z]+:\/\/[^/@]+@/i.test(url));
+    if (!credentials && !inUrl) open.push('NATS has no credentials (set adapter.nats.username/password, token, nkey_seed, creds_file or tls: NATS_USERNAME, NATS_TOKEN, ...)');
+  }
+  return open;
 }
 
 /**
@@ -295,7 +396,8 @@ function coerce(field: Field, raw: unknown, source: string, fromString: boolean)
   };
   switch (field.kind) {
     case 'string': {
-      const v = typeof raw === 'number' ? String(raw) : raw;
+      let v = typeof raw === 'number' ? String(raw) : raw;
+      if (typeof v === 'string' && field.valueAliases?.[v] !== undefined) v = field.valueAliases[v];
       if (typeof v !== 'string') fail('a string');
       if (field.choices && !field.choices.includes(v as string)) fail(`one of ${field.choices.join(', ')}`);
       return v;

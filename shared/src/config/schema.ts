@@ -3,6 +3,7 @@ import { API } from './sections/api.js';
 import { CHANNELS } from './sections/channels.js';
 import { DRIVERS } from './sections/drivers.js';
 import { GATEWAY } from './sections/gateway.js';
+import { LISTENER } from './sections/listener.js';
 import { PRESENCE } from './sections/presence.js';
 import { PUSH } from './sections/push.js';
 import { RATE_LIMITER } from './sections/rate-limiter.js';
@@ -17,7 +18,7 @@ import { fieldsOf, type Field } from './setting.js';
  * grouped in one section per owner. The config type (`ServerConfig`), the loader and the README's config
  * tables all come from it.
  */
-export const SCHEMA = { ...SERVER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...PUSH, ...DRIVERS, ...TRACING, ...RATE_LIMITER } as const;
+export const SCHEMA = { ...SERVER, ...LISTENER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...PUSH, ...DRIVERS, ...TRACING, ...RATE_LIMITER } as const;
 
 /** FIELDS lists every setting of SCHEMA with its dotted path, in declaration order. */
 export const FIELDS: readonly Field[] = fieldsOf(SCHEMA);

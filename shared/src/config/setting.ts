@@ -15,6 +15,10 @@ export interface SettingOptions {
   unit?: string;
   /** doc is the one-line meaning shown in the README and the Helm values. */
   doc: string;
+  /** aliases are other dotted file keys that set this key (Sockudo's names); the key's own name wins. */
+  aliases?: readonly string[];
+  /** valueAliases map other accepted values of a choice to one of its choices (Sockudo's `none` -> `memory`). */
+  valueAliases?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { DriverSettings, PresenceSettings } from '../config/config.js';
 import type { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import type { NodeRegistry } from '../presence/node-registry.js';
@@ -29,13 +30,17 @@ export interface RemotePresenceOptions {
 
 /**
  * openRemotePresence opens the client of the presence service (gRPC, loaded only then) at
- * `presence.grpc_url`, for gateways and api replicas. It connects lazily: each call reports its own failure.
+ * `presence.grpc_url`, for gateways and api replicas, with the shared token and TLS files of `presence.grpc_*`. It
+ * connects lazily: each call reports its own failure.
  */
 export async function openRemotePresence(
   config: Pick<PresenceSettings, 'presence'>,
   options: RemotePresenceOptions = {},
 ): Promise<Opened<Presence & NodeRegistry>> {
   const { GrpcPresence } = await import('../presence/presence-grpc.js');
-  const client = new GrpcPresence({ url: config.presence.grpc_url, deadlineMs: config.presence.grpc_deadline_ms, ...options });
+  const p = config.presence;
+  const t = p.grpc_tls;
+  const tls = t.ca_file === '' ? undefined : { ca: readFileSync(t.ca_file), ...(t.client_cert_file ? { cert: readFileSync(t.client_cert_file) } : {}), ...(t.client_key_file ? { key: readFileSync(t.client_key_file) } : {}) };
+  const client = new GrpcPresence({ url: p.grpc_url, deadlineMs: p.grpc_deadline_ms, token: p.grpc_token, ...(tls === undefined ? {} : { tls }), ...options });
   return { port: client, close: async () => client.close() };
 }

@@ -8,6 +8,8 @@ export interface QueueDriverOptions {
   retry: RetryPolicy;
   /** driver overrides `queue.driver`: a worker process always consumes the shared Redis queue. */
   driver?: DriverSettings['queue']['driver'];
+  /** groupOf names a job's group (its app), for the per-group backlog count of either queue (`groupDepth`). */
+  groupOf?: (job: never) => string;
 }
 
 /** queueRedisUrl is the Redis URL of the job queues: `queue.redis.url_override`, else `database.redis.url`. */
@@ -27,7 +29,7 @@ export async function openQueue<T>(
 ): Promise<Opened<JobQueue<T> & DeadLetterCounter>> {
   const driver = options.driver ?? config.queue.driver;
   if (driver === 'memory') {
-    const queue = new MemoryJobQueue<T>(options.retry);
+    const queue = new MemoryJobQueue<T>({ retry: options.retry, groupOf: options.groupOf as ((job: T) => string) | undefined });
     return { port: queue, close: () => queue.close() };
   }
   const { BullMqJobQueue } = await import('../queue/job-queue-bullmq.js');
@@ -37,6 +39,7 @@ export async function openQueue<T>(
     prefix: config.queue.redis.prefix,
     retry: options.retry,
     lockDurationMs: config.queue.redis.lock_duration_ms,
+    groupOf: options.groupOf as ((job: T) => string) | undefined,
   });
   return { port: queue, probe: { name: 'redis', ready: () => queue.isConnected() }, close: () => queue.close() };
 }

@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Service } from '../service/service.js';
 import type { Logger } from '../telemetry/logger.js';
 import { answerClientError, sendJson } from './http.js';
+import { readTls, watchTls, type TlsFiles } from './tls-files.js';
+import { chmodSocket, removeStaleSocket, unlinkSocket, type UnixSocketSettings } from './unix-socket.js';
 
 /** ListenerSettings say where a listener binds and which config key names its port (for start-up errors). */
 export interface ListenerSettings {
@@ -12,6 +15,12 @@ export interface ListenerSettings {
   port: number;
   /** key is the config key of the port, e.g. `port` or `metrics.port`. */
   key: string;
+  /** tls serves HTTPS (and WSS) from these PEM files, reloaded when they change on disk. */
+  tls?: TlsFiles;
+  /** redirectHttpPort, with tls, also listens there with plain HTTP and answers 301 to the HTTPS URL. */
+  redirectHttpPort?: number;
+  /** unixSocket binds this socket file instead of host:port. */
+  unixSocket?: UnixSocketSettings;
 }
 
 /** UpgradeListener takes an HTTP upgrade request (WebSockets). */
@@ -38,7 +47,8 @@ export class ListenError extends Error {
   ) {
     const code = (cause as { code?: string }).code;
     const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : (cause as Error).message;
-    super(`cannot listen on ${host}:${port} (config key ${key}): ${reason}`, { cause });
+    const where = host.startsWith('/') ? host : `${host}:${port}`;
+    super(`cannot listen on ${where} (config key ${key}): ${reason}`, { cause });
     this.name = 'ListenError';
   }
 }
@@ -50,15 +60,17 @@ export class ListenError extends Error {
  * instead of taking the process down.
  */
 export class HttpListener implements Service {
-  private readonly server: Server;
+  private readonly server: Server | HttpsServer;
+  private readonly redirect?: Server;
+  private unwatch?: () => void;
 
   constructor(
     readonly name: string,
     private readonly settings: ListenerSettings,
     handlers: ListenerHandlers,
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
-    this.server = createServer(handlers.serverOptions ?? {}, (req, res) => {
+    const serve: RequestListener = (req, res) => {
       try {
         handlers.request(req, res);
       } catch (err) {
@@ -67,7 +79,13 @@ export class HttpListener implements Service {
         if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
         else res.destroy();
       }
-    });
+    };
+    const options = handlers.serverOptions ?? {};
+    this.server = settings.tls === undefined ? createServer(options, serve) : createHttpsServer({ ...options, ...readTls(settings.tls) }, serve);
+    if (settings.tls !== undefined && settings.redirectHttpPort !== undefined) {
+      this.redirect = createServer(redirectToHttps(() => this.port));
+      this.redirect.on('clientError', answerClientError);
+    }
     // why: clients and proxies keep connections open for 60 s; the server must not close them first.
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 66_000;
@@ -80,20 +98,47 @@ export class HttpListener implements Service {
     return (this.server.address() as AddressInfo | null)?.port ?? this.settings.port;
   }
 
-  start(): Promise<void> {
-    const { host, port, key } = this.settings;
-    return new Promise((resolve, reject) => {
-      const fail = (err: unknown): void => reject(new ListenError(key, host, port, err));
-      this.server.once('error', fail);
-      this.server.listen(port, host, () => {
-        this.server.off('error', fail);
-        resolve();
-      });
-    });
+  /** address says where the listener is, for start-up lines: `host:port`, or the socket file's path. */
+  get address(): string {
+    return this.settings.unixSocket?.path ?? `${this.settings.host}:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const { host, port, key, unixSocket, tls } = this.settings;
+    if (unixSocket !== undefined) {
+      try {
+        await removeStaleSocket(unixSocket.path);
+      } catch (err) {
+        throw new ListenError('unix_socket.path', unixSocket.path, 0, err);
+      }
+      await bind(this.server, (done) => this.server.listen(unixSocket.path, done), (err) => new ListenError('unix_socket.path', unixSocket.path, 0, err));
+      chmodSocket(unixSocket);
+    } else {
+      await bind(this.server, (done) => this.server.listen(port, host, done), (err) => new ListenError(key, host, port, err));
+    }
+    if (tls !== undefined) this.unwatch = watchTls(tls, (options) => (this.server as HttpsServer).setSecureContext(options), this.logger);
+    if (this.redirect !== undefined) {
+      const redirectPort = this.settings.redirectHttpPort!;
+      await bind(this.redirect, (done) => this.redirect!.listen(redirectPort, host, done), (err) => new ListenError('ssl.http_port', host, redirectPort, err));
+    }
+  }
+
+  /** redirectPort is the bound port of the HTTP-to-HTTPS redirect server, when there is one. */
+  get redirectPort(): number | undefined {
+    return (this.redirect?.address() as AddressInfo | null)?.port;
   }
 
   async stop(graceMs: number): Promise<void> {
+    this.unwatch?.();
+    if (this.redirect?.listening) {
+      this.redirect.closeAllConnections();
+      this.redirect.close();
+    }
     if (!this.server.listening) return;
+    if (this.settings.unixSocket !== undefined) {
+      const path = this.settings.unixSocket.path;
+      this.server.once('close', () => unlinkSocket(path));
+    }
     await new Promise<void>((resolve) => {
       const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
       cut.unref();
@@ -104,4 +149,37 @@ export class HttpListener implements Service {
       this.server.closeIdleConnections();
     });
   }
+}
+
+/** bind listens and resolves once bound, or rejects with the error `wrap` makes of a failed bind. */
+function bind(server: Server | HttpsServer, listen: (done: () => void) => void, wrap: (err: unknown) => Error): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown): void => reject(wrap(err));
+    server.once('error', fail);
+    listen(() => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+}
+
+/**
+ * redirectToHttps answers every request with a 301 to the same host and path over HTTPS on the TLS listener's
+ * port (left out when it is 443). A request without a usable Host header gets 400.
+ */
+function redirectToHttps(httpsPort: () => number): RequestListener {
+  return (req, res) => {
+    const hostHeader = req.headers.host ?? '';
+    const host = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d+)?$/.exec(hostHeader)?.[1];
+    if (host === undefined) {
+      sendJson(res, 400, { error: 'Bad request: a Host header is needed to redirect to HTTPS' });
+      return;
+    }
+    const port = httpsPort();
+    // why: an absolute-form request target (`GET http://other/`) must not become part of the new URL's authority.
+    const path = req.url?.startsWith('/') ? req.url : '/';
+    const location = `https://${host}${port === 443 ? '' : `:${port}`}${path}`;
+    res.writeHead(301, { location, 'content-length': '0', connection: 'close' });
+    res.end();
+  };
 }

@@ -24,7 +24,14 @@ export interface GrpcPresenceOptions {
   deadlineMs?: number;
   /** onUnavailable is told of every call that failed because the presence service is unreachable. */
   onUnavailable?: (err: DependencyUnavailable) => void;
+  /** token is sent with every call (`authorization: Bearer <token>`) when not empty. */
+  token?: string;
+  /** tls connects with TLS, trusting `ca` (PEM), presenting `cert` / `key` when the service asks for one. */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
+
+/** PRESENCE_AUTH_KEY is the metadata key of the presence service's shared token. */
+export const PRESENCE_AUTH_KEY = 'authorization';
 
 /** PRESENCE_MAX_MESSAGE_BYTES bounds one gRPC message either way (a RegisterNode snapshot, a ListChannels reply): 64 MiB. */
 export const PRESENCE_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -53,7 +60,9 @@ export class GrpcPresence implements Presence, NodeRegistry {
   private readonly deadlineMs: number;
 
   constructor(private readonly options: GrpcPresenceOptions) {
-    this.client = new PresenceServiceClient(options.url, grpc.credentials.createInsecure(), {
+    const tls = options.tls;
+    const credentials = tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null);
+    this.client = new PresenceServiceClient(options.url, credentials, {
       // why: after a presence restart, reconnect within a second instead of grpc's default back-off of minutes.
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 1000,
@@ -61,7 +70,12 @@ export class GrpcPresence implements Presence, NodeRegistry {
       'grpc.max_receive_message_length': PRESENCE_MAX_MESSAGE_BYTES,
     });
     this.deadlineMs = options.deadlineMs ?? 2000;
+    this.metadata = new grpc.Metadata();
+    if (options.token) this.metadata.set(PRESENCE_AUTH_KEY, `Bearer ${options.token}`);
   }
+
+  /** metadata is sent with every call (the token, when set); grpc-js copies it per call. */
+  private readonly metadata: grpc.Metadata;
 
   async connect(appId: AppId, socketId: SocketId, nodeId: NodeId): Promise<ConnectResult> {
     return connectResultFromWire(await this.call('connect', { app: appId, socketId, node: nodeId }));
@@ -118,7 +132,7 @@ export class GrpcPresence implements Presence, NodeRegistry {
     // why: the generated client's methods are overloads per RPC; the compiler cannot pick one for a generic R.
     const method = this.client[rpc] as unknown as UnaryMethod<R>;
     return new Promise((resolve, reject) => {
-      method.call(this.client, request, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, reply) => {
+      method.call(this.client, request, this.metadata, { deadline: Date.now() + deadlineMs }, (err, reply) => {
         if (err === null) return resolve(reply);
         if (!UNAVAILABLE.has(err.code)) return reject(new Error(`presence service ${rpc} failed: ${err.details || err.message}`));
         // why: when the service answered, its details are its own client-safe message ("Redis is unavailable"); a

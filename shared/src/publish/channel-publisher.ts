@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Bus, BusMessage, PublishPosition } from '../bus/bus.js';
 import { newMessageId } from '../bus/envelope.js';
 import type { CacheStore } from '../cache/cache-store.js';
@@ -24,6 +25,11 @@ export interface PublishOptions {
   except?: SocketId;
   /** traceparent is the W3C trace context of the publish. */
   traceparent?: string;
+  /**
+   * idempotencyKey makes the message id a function of (app, channel, key), so that a bus that de-duplicates
+   * by id (JetStream, for 120 s) stores a retried publish once.
+   */
+  idempotencyKey?: string;
 }
 
 /** LastEvent is what a cache channel holds for a new subscriber: its last event, or a miss. */
@@ -48,7 +54,7 @@ export class ChannelPublisher {
   /** publish sends an event to a channel's subscribers cluster-wide; a cache channel keeps it as its last event. */
   async publish(appId: AppId, event: ChannelEvent, options: PublishOptions = {}): Promise<PublishPosition> {
     const frame = encodeEvent(event.name, event.channel, event.data, event.userId);
-    const position = await this.publishFrame(appId, event.channel, frame, options, this.sequencer?.enabled(appId) === true);
+    const position = await this.publishFrame(appId, event.channel, frame, options, true);
     if (isCacheChannel(event.channel)) {
       await this.cache.set(cacheKey(appId, event.channel), frame, this.cacheTtlSeconds);
       await this.cache.delete(cacheMissKey(appId, event.channel));
@@ -58,15 +64,17 @@ export class ChannelPublisher {
 
   /**
    * publishFrame sends an already encoded frame (member and count notices) to a channel's subscribers. With
-   * `sequenced`, the frame gets the channel's next serial and is kept for recovery; notices are not.
+   * `sequenced` (events), the frame gets the channel's next serial and is kept for recovery when the app has
+   * recovery on: from the in-process sequencer when there is one, else from the bus (JetStream); notices are not.
    */
   async publishFrame(appId: AppId, channel: ChannelName, frame: string, options: PublishOptions = {}, sequenced = false): Promise<PublishPosition> {
     const message: BusMessage = { frame };
     if (options.except !== undefined) message.except = options.except;
     if (options.traceparent !== undefined) message.traceparent = options.traceparent;
+    if (options.idempotencyKey !== undefined) message.id = idempotentId(appId, channel, options.idempotencyKey);
     const tracing = activeTracing();
     if (tracing === undefined) return this.send(appId, channel, message, sequenced);
-    message.id = newMessageId();
+    message.id ??= newMessageId();
     const span = tracing.startPublish(appId, channel, message);
     if (span.traceparent !== undefined) message.traceparent = span.traceparent;
     try {
@@ -80,7 +88,12 @@ export class ChannelPublisher {
   }
 
   private async send(appId: AppId, channel: ChannelName, message: BusMessage, sequenced: boolean): Promise<PublishPosition> {
-    if (!sequenced || this.sequencer === undefined) return this.bus.publish(appId, channel, message);
+    if (!sequenced) return this.bus.publish(appId, channel, message);
+    if (this.sequencer === undefined) {
+      message.sequenced = true;
+      return this.bus.publish(appId, channel, message);
+    }
+    if (!this.sequencer.enabled(appId)) return this.bus.publish(appId, channel, message);
     // why: no await between taking the serial and publishing, so events leave this process in serial order.
     const at = this.sequencer.append(appId, channel, message.frame, message.except);
     message.serial = at.serial;
@@ -99,4 +112,9 @@ export class ChannelPublisher {
     if (cached !== undefined) return { frame: cached.value };
     return { firstMiss: await this.cache.setIfAbsent(cacheMissKey(appId, channel), '1', this.cacheTtlSeconds) };
   }
+}
+
+/** idempotentId is the message id of a publish with an idempotency key: the same for a retry of it. */
+function idempotentId(appId: AppId, channel: ChannelName, key: string): string {
+  return createHash('sha256').update(`${appId}\u0000${channel}\u0000${key}`).digest('hex').slice(0, 32);
 }

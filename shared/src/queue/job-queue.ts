@@ -33,6 +33,18 @@ export class PermanentFailure extends Error {
   }
 }
 
+/**
+ * Deferred, thrown by a handler, puts the job back for `delayMs` without counting an attempt: the handler
+ * could not run it now for a reason that is not the job's fault (its tenant already has its share of the
+ * workers), so the job must neither spend its retry budget nor end as a dead letter for it.
+ */
+export class Deferred extends Error {
+  constructor(readonly delayMs: number, reason: string) {
+    super(reason);
+    this.name = 'Deferred';
+  }
+}
+
 /** DeadLetter is a job that exhausted its retries, kept for inspection and replay. */
 export interface DeadLetter<T> {
   id: string;
@@ -66,6 +78,19 @@ export interface JobQueue<T> {
 /** DeadLetterCounter is the optional ability to count dead letters without reading them (for metrics). */
 export interface DeadLetterCounter {
   deadLetterCount(): Promise<number>;
+}
+
+/**
+ * GroupedQueue is the optional ability to count the jobs of one group (an app) waiting or delayed, so that a
+ * producer can cap each group's backlog; `group` comes from the job (the queue's `groupOf`).
+ */
+export interface GroupedQueue {
+  groupDepth(group: string): Promise<number>;
+}
+
+/** DeadLetterWriter is the optional ability to file a job straight into the dead letters (a refused job). */
+export interface DeadLetterWriter<T> {
+  bury(job: T, error: string): Promise<void>;
 }
 
 /** DEFAULT_RETRY is the webhook retry policy of PROTOCOL.md §9. */

@@ -33,16 +33,18 @@ export function decide(count: number, limit: number, resetMs: number): RateDecis
  * clientAddress is the address a request is counted under. With `trustHops` = 0 it is the peer's address and
  * X-Forwarded-For is ignored (any client can write it). With N trusted proxies in front, the chain is the
  * header's entries followed by the peer, and the client is the entry N hops from the right: the address
- * the outermost trusted proxy saw. A chain shorter than that yields its leftmost entry.
+ * the outermost trusted proxy saw. A chain shorter than that yields its leftmost entry. Undefined when the
+ * client cannot be told (a unix socket peer with no trusted header): such requests are not counted per address.
  */
-export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trustHops: number): string {
-  const direct = normalizeAddress(peer ?? 'unknown');
+export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trustHops: number): string | undefined {
+  const direct = peer === undefined || peer === '' ? undefined : normalizeAddress(peer);
   if (trustHops <= 0 || forwardedFor === undefined) return direct;
   const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
-  const chain = header.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const chain: Array<string | undefined> = header.split(',').map((s) => s.trim()).filter((s) => s !== '');
   chain.push(direct);
   const at = Math.max(0, chain.length - 1 - trustHops);
-  return normalizeAddress(chain[at]!.slice(0, 64));
+  const picked = chain[at];
+  return picked === undefined ? undefined : normalizeAddress(picked.slice(0, 64));
 }
 
 /** normalizeAddress writes an IPv4-mapped IPv6 address as plain IPv4, so that one client has one key. */

@@ -20,13 +20,13 @@ export class RateLimits {
     private readonly refused: RateLimitCounter = () => undefined,
   ) {}
 
-  /** apiAddress is the address an HTTP API request is counted under (api_rate_limit.trust_hops). */
-  apiAddress(peer: string | undefined, forwardedFor: string | string[] | undefined): string {
+  /** apiAddress is the address an HTTP API request is counted under (api_rate_limit.trust_hops); undefined when unknown. */
+  apiAddress(peer: string | undefined, forwardedFor: string | string[] | undefined): string | undefined {
     return clientAddress(peer, forwardedFor, this.settings.api_rate_limit.trust_hops);
   }
 
-  /** socketAddress is the address a WebSocket handshake is counted under (websocket_rate_limit.trust_hops). */
-  socketAddress(peer: string | undefined, forwardedFor: string | string[] | undefined): string {
+  /** socketAddress is the address a WebSocket handshake is counted under (websocket_rate_limit.trust_hops); undefined when unknown. */
+  socketAddress(peer: string | undefined, forwardedFor: string | string[] | undefined): string | undefined {
     return clientAddress(peer, forwardedFor, this.settings.websocket_rate_limit.trust_hops);
   }
 

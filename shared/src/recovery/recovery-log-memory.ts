@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { RecoveryConfig } from '../config/config.js';
 import type { AppId, ChannelName, SocketId } from '../ids.js';
 import type { Appended, LoggedMessage, ReadAfter, RecoveryPolicy, RecoveryReader, Rewind, RewindRead, Sequencer, StreamPosition } from './recovery-log.js';
@@ -56,7 +56,9 @@ export class MemoryRecoveryLog implements RecoveryReader, Sequencer {
       stream = { streamId: newStreamId(), lastSerial: 0, entries: [], head: 0, bytes: 0, lastAppend: now };
       this.streams.set(k, stream);
     }
-    const entry: LoggedMessage = { serial: ++stream.lastSerial, messageId: randomUUID(), frame, at: now };
+    const serial = ++stream.lastSerial;
+    // why: stream ids are random, so stream id and serial name the event uniquely, at no cost.
+    const entry: LoggedMessage = { serial, messageId: `${stream.streamId}-${serial}`, frame, at: now };
     if (except !== undefined) entry.except = except;
     stream.entries.push(entry);
     stream.bytes += frame.length;

@@ -8,6 +8,8 @@ import { openCache } from '../drivers/cache.js';
 import { openRemotePresence, type RemotePresenceOptions } from '../drivers/presence.js';
 import type { NodeRegistry } from '../presence/node-registry.js';
 import type { Presence } from '../presence/presence.js';
+import { anyRecovery, recoveryPolicy, type RecoveryReader } from '../recovery/recovery-log.js';
+import type { AppId } from '../ids.js';
 import { ChannelPublisher } from '../publish/channel-publisher.js';
 import { WebhookDeadLetters } from '../webhooks/dead-letters.js';
 import type { WebhookSink } from '../webhooks/events.js';
@@ -23,6 +25,14 @@ export interface ClusterPorts {
   presence: Presence & NodeRegistry;
   webhooks: WebhookSink;
   webhookDeadLetters: WebhookDeadLetters;
+  /** recovery answers resume and rewind from the stream, when `[recovery]` is on for some app. */
+  recovery?: ClusterRecovery;
+}
+
+/** ClusterRecovery is a gateway's view of recovery: which apps have it, and the stream's reader. */
+export interface ClusterRecovery {
+  enabled(appId: AppId): boolean;
+  reader: RecoveryReader;
 }
 
 /**
@@ -32,16 +42,25 @@ export interface ClusterPorts {
  * DependencyUnavailable when the bus or Redis does not answer (the presence client connects lazily).
  */
 export async function openClusterPorts(ctx: ProcessContext, presenceOptions: RemotePresenceOptions = {}): Promise<ClusterPorts> {
-  const { config, logger, drivers, role } = ctx;
+  const { config, logger, drivers, role, metrics } = ctx;
   if (config.adapter.driver === 'local') {
     throw new ConfigError(`adapter.driver: a separate ${role} process needs a shared bus, \`nats\` or \`redis\` (ADAPTER_DRIVER=nats); with \`local\` it would work per node`);
   }
   const apps = await drivers.open(openAppStore(config, logger));
-  const bus = await drivers.open(openBus(config, { logger }));
+  const appList = config.app_manager.array.apps;
+  const policy = recoveryPolicy(config.recovery, appList);
+  const sequenced = anyRecovery(config.recovery, appList);
+  // why: the stream's per-channel limit is stream-wide; the largest buffer any app asks for wins.
+  const bufferSize = Math.max(config.recovery.buffer_size, ...appList.map((a) => a.recovery?.buffer_size ?? 0));
+  const ttlSeconds = Math.max(config.recovery.ttl_seconds, ...appList.map((a) => a.recovery?.ttl_seconds ?? 0));
+  const onGapsFilled = (count: number): void => ctx.metrics.gapsFilled.inc(count);
+  const bus = await drivers.open(openBus(config, sequenced ? { logger, recovery: { policy, bufferSize, ttlSeconds, onGapsFilled } } : { logger }));
+  const reader = bus as Bus & Partial<RecoveryReader>;
+  const recovery = sequenced && typeof reader.readAfter === 'function' ? { enabled: (appId: AppId) => policy(appId).enabled, reader: reader as RecoveryReader } : undefined;
   const cache = await drivers.open(openCache(config, 'redis'));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));
-  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger));
+  const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));
   const presence = await drivers.open(openRemotePresence(config, presenceOptions));
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl);
-  return { apps, bus, cache, publisher, presence, webhooks, webhookDeadLetters: new WebhookDeadLetters(queue) };
+  return { apps, bus, cache, publisher, presence, webhooks, webhookDeadLetters: new WebhookDeadLetters(queue), ...(recovery === undefined ? {} : { recovery }) };
 }

@@ -1,6 +1,6 @@
 import type { AppStore } from '../apps/app-store.js';
 import { ConfigError, type ServerConfig } from '../config/config.js';
-import { loadConfig } from '../config/load.js';
+import { configWarnings, loadConfig } from '../config/load.js';
 import { DriverSet } from '../drivers/opened.js';
 import { operatorMessage } from '../errors/dependency-unavailable.js';
 import { healthRoutes } from '../http/health.js';
@@ -9,6 +9,7 @@ import { HttpListener } from '../http/listener.js';
 import type { NodeId } from '../ids.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import { safeEqual } from '../protocol/signing.js';
 import { activeTracing, startTracing, stopTracing, tracingEnabled, type TracingStart } from '../telemetry/tracing.js';
 import type { Service } from './service.js';
 
@@ -100,12 +101,20 @@ export async function startProcess(role: ProcessRole, config: ServerConfig, logg
 function metricsListener(ctx: ProcessContext, apps: AppStore | undefined): HttpListener {
   const { config, metrics, drivers, logger } = ctx;
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
+  const expected = config.metrics.auth_token === '' ? undefined : `Bearer ${config.metrics.auth_token}`;
   return new HttpListener(
     'metrics',
     { host: config.metrics.host, port: config.metrics.port, key: 'metrics.port' },
     {
       request: (req, res) => {
         if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+          // why: /metrics names apps and traffic; the health routes stay open for probes.
+          const given = req.headers.authorization;
+          if (expected !== undefined && (given === undefined || !safeEqual(given, expected))) {
+            res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="metrics"' });
+            res.end(JSON.stringify({ error: 'metrics.auth_token required: send Authorization: Bearer <token>' }));
+            return;
+          }
           metrics.registry.metrics().then(
             (text) => {
               res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
@@ -155,7 +164,9 @@ export function bootConfig(service: ProcessRole): { config: ServerConfig; logger
     const config = loadConfig();
     const level = config.debug ? 'debug' : config.log_level;
     const traceFields = tracingEnabled(config.tracing) ? () => activeTracing()?.logFields() ?? {} : undefined;
-    return { config, logger: createLogger({ level, service, traceFields }) };
+    const logger = createLogger({ level, service, traceFields });
+    for (const warning of configWarnings(config)) logger.warn(warning);
+    return { config, logger };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`sockudo-ts ${service}: configuration error: ${err.message}\n`);
@@ -169,7 +180,7 @@ function tracingStart(role: ProcessRole, config: ServerConfig): TracingStart {
   return {
     role,
     nodeId: config.instance.process_id,
-    busSystem: config.adapter.driver === 'nats' ? 'nats' : 'memory',
+    busSystem: config.adapter.driver === 'local' || role === 'standalone' ? 'memory' : config.adapter.driver === 'nats' ? 'nats' : 'redis',
     queueSystem: distributed || config.queue.driver === 'redis' ? 'bullmq' : 'memory',
   };
 }

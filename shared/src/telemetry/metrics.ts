@@ -40,6 +40,8 @@ export class Metrics {
    * (`frame_rate`, `subscriptions`, `api_rate`, `ws_connect_rate`, `ws_concurrent`, `backend_events`, ...).
    */
   readonly limited: Counter<'limit'>;
+  /** webhooksDropped counts webhook events never queued, by app and reason (`depth_cap`, `queue_full`, `queue_unavailable`, `backlog`). */
+  readonly webhooksDropped: Counter<'app_id' | 'reason'>;
   /** httpDuration is the HTTP API latency by route and status. */
   readonly httpDuration: Histogram<'route' | 'status'>;
   /** recoveredMessages counts events replayed to resuming or rewinding sockets. */
@@ -69,6 +71,7 @@ export class Metrics {
     this.gapsFilled = new Counter({ name: `${p}recovery_gaps_filled_total`, help: 'Serial gaps filled from the stream before later events', registers: r });
     this.resumes = new Counter({ name: `${p}resumes_total`, help: 'Channel resumes by outcome', labelNames: ['outcome'], registers: r });
     this.limited = new Counter({ name: `${p}limited_total`, help: 'Requests, sockets and frames refused by an abuse limit, by limit', labelNames: ['limit'], registers: r });
+    this.webhooksDropped = new Counter({ name: `${p}webhooks_dropped_total`, help: 'Webhook events not queued (dead-lettered or dropped), by app and reason', labelNames: ['app_id', 'reason'], registers: r });
     this.httpDuration = new Histogram({
       name: `${p}http_request_duration_seconds`,
       help: 'HTTP API latency',

@@ -14,7 +14,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { BusMessage } from '../bus/bus.js';
 import type { TracingSettings } from '../config/config.js';
 import type { AppId, ChannelName } from '../ids.js';
-import { serviceName, type DeliverySpan, type PublishSpan, type RequestInfo, type TraceScope, type Tracing, type TracingStart } from './tracing.js';
+import type { DeliverySpan, PublishSpan, RequestInfo, TraceScope, Tracing, TracingStart } from './tracing.js';
 
 // why: the messaging attributes are still "incubating" in the semantic conventions package, whose authors
 // ask users to copy them rather than import that entry point.
@@ -35,11 +35,12 @@ const NOT_TRACED = /^\/(metrics|up|ready|health)(\/|\?|$)/;
 
 /**
  * startOtelTracing registers the OpenTelemetry SDK (tracer provider, W3C propagation, async context) and the
- * http, express, gRPC and ioredis instrumentations, exporting over OTLP/HTTP in batches.
+ * http, express, gRPC and ioredis instrumentations, exporting over OTLP/HTTP in batches. `defaultName` is the
+ * role's service.name (tracing.ts names it, so that this module imports nothing but types from there).
  */
-export function startOtelTracing(settings: TracingSettings, who: TracingStart): Tracing {
+export function startOtelTracing(settings: TracingSettings, who: TracingStart, defaultName: string): Tracing {
   const provider = new NodeTracerProvider({
-    resource: defaultResource().merge(resourceFromAttributes(resourceAttributes(settings, who))),
+    resource: defaultResource().merge(resourceFromAttributes(resourceAttributes(settings, who, defaultName))),
     sampler: samplerOf(settings),
     spanProcessors: [new BatchSpanProcessor(exporterOf(settings))],
   });
@@ -80,8 +81,8 @@ function patchLoaded(): void {
   syncBuiltinESMExports();
 }
 
-function resourceAttributes(settings: TracingSettings, who: TracingStart): Record<string, string> {
-  const attributes: Record<string, string> = { 'service.name': serviceName(who.role), 'service.instance.id': who.nodeId };
+function resourceAttributes(settings: TracingSettings, who: TracingStart, defaultName: string): Record<string, string> {
+  const attributes: Record<string, string> = { 'service.name': defaultName, 'service.instance.id': who.nodeId };
   Object.assign(attributes, parsePairs(settings.resource_attributes));
   if (settings.service_name !== '') attributes['service.name'] = settings.service_name;
   return attributes;

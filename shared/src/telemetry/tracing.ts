@@ -92,7 +92,7 @@ export function tracingEnabled(settings: TracingSettings): boolean {
 export async function startTracing(settings: TracingSettings, who: TracingStart): Promise<Tracing | undefined> {
   if (active !== undefined || !tracingEnabled(settings)) return active;
   const { startOtelTracing } = await import('./tracing-otel.js');
-  active = startOtelTracing(settings, who);
+  active = startOtelTracing(settings, who, serviceName(who.role));
   return active;
 }
 

@@ -1,7 +1,13 @@
 import type { AppId, ChannelName, SocketId, UserId } from '../ids.js';
 
-/** WebhookEvent is one entry of a webhook body's `events` list (PROTOCOL.md §9). */
-export type WebhookEvent =
+/**
+ * WebhookEvent is one entry of a webhook body's `events` list (PROTOCOL.md §9). `id` is given when the event
+ * is queued and kept through every retry and endpoint, so that a receiver can drop a second delivery of it.
+ */
+export type WebhookEvent = WebhookEventBody & { id?: string };
+
+/** WebhookEventBody is a webhook event's fields by name. */
+export type WebhookEventBody =
   | { name: 'channel_occupied' | 'channel_vacated' | 'cache_miss'; channel: ChannelName }
   | { name: 'member_added' | 'member_removed'; channel: ChannelName; user_id: UserId }
   | { name: 'subscription_count'; channel: ChannelName; subscription_count: number }

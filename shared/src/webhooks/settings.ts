@@ -4,6 +4,7 @@ import type { Opened } from '../drivers/opened.js';
 import { openQueue } from '../drivers/queue.js';
 import type { DeadLetterCounter, JobQueue, RetryPolicy } from '../queue/job-queue.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { WEBHOOK_QUEUE, type WebhookJob } from './jobs.js';
 import { QueueWebhookSink } from './webhook-sink-queue.js';
 
@@ -25,18 +26,27 @@ export function openWebhookQueue(
   config: Pick<DriverSettings, 'queue' | 'database'> & WebhookSettings,
   driver?: DriverSettings['queue']['driver'],
 ): Promise<Opened<WebhookQueue>> {
-  return openQueue<WebhookJob>(WEBHOOK_QUEUE, config, { retry: webhookRetryPolicy(config), driver });
+  return openQueue<WebhookJob>(WEBHOOK_QUEUE, config, { retry: webhookRetryPolicy(config), driver, groupOf: (job: WebhookJob) => job.app_id });
 }
 
 /** FLUSH_ON_CLOSE_MS bounds how long closing waits for held-back events to reach the queue (Redis may be down). */
 const FLUSH_ON_CLOSE_MS = 2000;
 
 /**
- * openWebhookSink puts a QueueWebhookSink on a webhook queue; closing it waits (at most 2 s) until the events
- * emitted so far are on the queue.
+ * openWebhookSink puts a QueueWebhookSink on a webhook queue, with the config's backlog caps and enqueue
+ * timeout (drops counted in `metrics`); closing it waits (at most 2 s) until the events emitted so far are on
+ * the queue.
  */
-export async function openWebhookSink(queue: WebhookQueue, apps: AppStore, config: WebhookSettings, logger: Logger): Promise<Opened<QueueWebhookSink>> {
-  const sink = new QueueWebhookSink(queue, apps, { vacateDelayMs: config.webhooks.vacate_delay_ms, logger });
+export async function openWebhookSink(queue: WebhookQueue, apps: AppStore, config: WebhookSettings, logger: Logger, metrics?: Metrics): Promise<Opened<QueueWebhookSink>> {
+  const w = config.webhooks;
+  const sink = new QueueWebhookSink(queue, apps, {
+    vacateDelayMs: w.vacate_delay_ms,
+    logger,
+    maxQueuedPerApp: w.max_queued_per_app,
+    maxQueued: w.max_queued,
+    enqueueTimeoutMs: w.enqueue_timeout_ms,
+    ...(metrics === undefined ? {} : { onDropped: (appId: string, reason: string) => metrics.webhooksDropped.inc({ app_id: appId, reason }) }),
+  });
   return {
     port: sink,
     close: async () => {

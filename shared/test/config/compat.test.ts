@@ -32,7 +32,20 @@ url = "redis://10.0.0.2:6379/0"
     });
     const c = loadConfig({ argv: ['--config', 'c.toml'], env: {}, cwd });
     expect(c.adapter.driver).toBe('redis');
-    expect(c.adapter.redis).toEqual({ requests_timeout: 7000, prefix: 'myapp_adapter:', redis_pub_options: { url: 'redis://10.0.0.1:6379/0' }, redis_sub_options: { url: 'redis://10.0.0.2:6379/0' } });
+    expect(c.adapter.redis).toEqual({ requests_timeout: 7000, prefix: 'myapp_adapter:', cluster_mode: false, redis_pub_options: { url: 'redis://10.0.0.1:6379/0' }, redis_sub_options: { url: 'redis://10.0.0.2:6379/0' } });
     expect(loadConfig({ argv: [], env: { ADAPTER_DRIVER: 'redis' }, cwd }).adapter.driver).toBe('redis');
+  });
+
+  it('reads [adapter.cluster] of the redis-cluster driver and REDIS_CLUSTER_NODES', () => {
+    const cwd = tempCwd({
+      'c.json': JSON.stringify({
+        adapter: { driver: 'redis-cluster', cluster: { nodes: ['redis://10.0.1.1:7000', 'redis://10.0.1.2:7001'], prefix: 'myapp_cluster_adapter:', request_timeout_ms: 10000, use_connection_manager: true } },
+      }),
+    });
+    const c = loadConfig({ argv: ['--config', 'c.json'], env: {}, cwd });
+    expect(c.adapter.driver).toBe('redis-cluster');
+    expect(c.adapter.cluster).toEqual({ nodes: ['redis://10.0.1.1:7000', 'redis://10.0.1.2:7001'], prefix: 'myapp_cluster_adapter:', request_timeout_ms: 10000, use_connection_manager: true, use_sharded_pubsub: true });
+    const env = loadConfig({ argv: [], env: { ADAPTER_DRIVER: 'redis-cluster', DATABASE_REDIS_CLUSTER_NODES: 'redis://a:7000,redis://b:7001' }, cwd });
+    expect(env.database.redis.cluster.nodes).toEqual(['redis://a:7000', 'redis://b:7001']);
   });
 });

@@ -167,7 +167,7 @@ describe('precedence: environment > --config > config/config.toml > defaults', (
       activity_timeout: 120,
       shutdown_grace_period: 3,
       user_authentication_timeout: 30,
-      metrics: { enabled: true, host: '0.0.0.0', port: 9601 },
+      metrics: { enabled: true, host: '127.0.0.1', port: 9601 },
       app_manager: { driver: 'memory' },
       http_api: { request_limit_in_mb: 1 },
       websocket: { max_buffered_bytes: 1048576 },

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentFailure, type DeadLetterCounter, type JobContext, type JobQueue, type RetryPolicy } from '@sockudo-ts/shared';
+import { Deferred, PermanentFailure, type DeadLetterCounter, type JobContext, type JobQueue, type RetryPolicy } from '@sockudo-ts/shared';
 import { sleep, waitFor } from '../../../tests/kit/clients.js';
 
 /** TestJob is the JSON job the contract suite moves through a queue. */
@@ -149,6 +149,23 @@ export function describeJobQueueContract(name: string, make: () => Promise<Queue
       await queue.add(job(1));
       await queue.add(job(2), { delayMs: 10_000 });
       expect(await queue.depth()).toBe(2);
+    });
+
+    it('puts a Deferred job back without counting an attempt or spending its retry budget', async () => {
+      const attempts: number[] = [];
+      let deferrals = 0;
+      queue.process(async (_j, context: JobContext) => {
+        if (deferrals < 3) {
+          deferrals++;
+          throw new Deferred(30, 'tenant busy');
+        }
+        attempts.push(context.attempt);
+      });
+      await queue.add(job(1));
+      await waitFor(() => attempts.length === 1, 5000, 'the job after its deferrals');
+      expect(attempts).toEqual([1]);
+      expect(deferrals).toBe(3);
+      expect(await queue.deadLetters()).toEqual([]);
     });
   });
 }

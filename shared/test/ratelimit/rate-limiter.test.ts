@@ -64,6 +64,10 @@ describe('clientAddress', () => {
     // Fewer entries than hops: the leftmost one.
     expect(clientAddress('10.0.0.1', '198.51.100.9', 5)).toBe('198.51.100.9');
     expect(clientAddress('10.0.0.1', '', 1)).toBe('10.0.0.1');
+    // A unix socket peer has no address: only a trusted header names the client.
+    expect(clientAddress(undefined, undefined, 0)).toBeUndefined();
+    expect(clientAddress(undefined, '203.0.113.7', 0)).toBeUndefined();
+    expect(clientAddress(undefined, '203.0.113.7', 1)).toBe('203.0.113.7');
   });
 
   it('writes the rate-limit headers, with Retry-After only on a refusal', () => {

@@ -44,7 +44,7 @@ describe('QueueWebhookSink', () => {
     expect(jobs).toEqual([]);
     expect(await queue.depth()).toBe(1);
     await sleep(200);
-    expect(jobs).toEqual([{ v: 1, kind: 'release', app_id: 'a', event: { name: 'channel_vacated', channel: 'c' } }]);
+    expect(jobs).toEqual([{ v: 1, kind: 'release', app_id: 'a', event: { name: 'channel_vacated', channel: 'c', id: expect.any(String) } }]);
   });
 
   it('drops a held member_removed and the member_added that cancelled it; other members are untouched', async () => {
@@ -54,7 +54,7 @@ describe('QueueWebhookSink', () => {
     sink.emit('a', { name: 'member_added', channel: 'presence-c', user_id: 'u1' });
     await sink.flush();
     await sleep(200);
-    expect(jobs.map((j) => [j.kind, j.event])).toEqual([['release', { name: 'member_removed', channel: 'presence-c', user_id: 'u2' }]]);
+    expect(jobs.map((j) => [j.kind, j.event])).toEqual([['release', { name: 'member_removed', channel: 'presence-c', user_id: 'u2', id: expect.any(String) }]]);
   });
 
   it('does not hold an event no endpoint wants, so the next occupied is sent', async () => {
@@ -65,5 +65,46 @@ describe('QueueWebhookSink', () => {
     await sleep(20);
     expect(await queue.depth()).toBe(0);
     expect(jobs.map((j) => j.kind)).toEqual(['deliver']);
+  });
+});
+
+describe('QueueWebhookSink bounds', () => {
+  const hooked = app('a', [{ url: 'http://h.test/', event_types: ALL }]);
+
+  it('waits a bounded time for a queue that does not answer (Redis down), counts the drops and goes on', async () => {
+    const stuck = new MemoryJobQueue<WebhookJob>();
+    stuck.add = () => new Promise<void>(() => undefined);
+    const dropped: string[] = [];
+    const sink = new QueueWebhookSink(stuck, new MemoryAppStore([hooked]), { vacateDelayMs: 0, enqueueTimeoutMs: 20, onDropped: (_app, reason) => dropped.push(reason) });
+    for (let i = 0; i < 3; i++) sink.emit('a', { name: 'channel_occupied', channel: `c${i}` });
+    await sink.flush();
+    expect(dropped).toEqual(['queue_unavailable', 'queue_unavailable', 'queue_unavailable']);
+    await stuck.close();
+  });
+
+  it('drops an app\'s events past maxPendingPerApp while the queue is slow', async () => {
+    const slow = new MemoryJobQueue<WebhookJob>();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    slow.add = () => gate;
+    const dropped: string[] = [];
+    const sink = new QueueWebhookSink(slow, new MemoryAppStore([hooked]), { vacateDelayMs: 0, maxPendingPerApp: 5, onDropped: (_app, reason) => dropped.push(reason) });
+    for (let i = 0; i < 8; i++) sink.emit('a', { name: 'channel_occupied', channel: `c${i}` });
+    expect(dropped).toEqual(['backlog', 'backlog', 'backlog']);
+    release();
+    await sink.flush();
+    await slow.close();
+  });
+
+  it('turns events of an app over maxQueuedPerApp into dead letters', async () => {
+    const queue = new MemoryJobQueue<WebhookJob>({ groupOf: (job) => job.app_id });
+    const dropped: string[] = [];
+    const sink = new QueueWebhookSink(queue, new MemoryAppStore([hooked]), { vacateDelayMs: 0, maxQueuedPerApp: 4, onDropped: (_app, reason) => dropped.push(reason) });
+    for (let i = 0; i < 6; i++) sink.emit('a', { name: 'channel_occupied', channel: `c${i}` });
+    await sink.flush();
+    expect(await queue.groupDepth('a')).toBe(4);
+    expect(dropped).toEqual(['depth_cap', 'depth_cap']);
+    expect((await queue.deadLetters()).map((l) => l.error)).toEqual([expect.stringMatching(/max_queued_per_app/), expect.stringMatching(/max_queued_per_app/)]);
+    await queue.close();
   });
 });

@@ -243,6 +243,21 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
     });
   });
 
+  it('adds the push Deployment, its PostgreSQL URL and the Beams paths with push.enabled', () => {
+    const secret = { APP_ID: 'a', APP_KEY: 'k', APP_SECRET: 's', DATABASE_URL: 'postgres://u:p@db:5432/sockudo' };
+    expect(find(render(), 'Deployment', 'rt-sockudo-ts-push')).toBeUndefined();
+    const objs = render('--set', 'push.enabled=true');
+    for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']) expect(find(objs, kind, 'rt-sockudo-ts-push')).toBeDefined();
+    for (const c of ['push', 'api']) {
+      const { config } = configOf(objs, find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!, secret);
+      expect(config.push).toMatchObject({ enabled: true, storage_driver: 'postgres' });
+      expect(config.database.url).toBe(secret.DATABASE_URL);
+    }
+    const ingress = objs.find((o) => o.kind === 'Ingress')!;
+    const paths = ingress.spec.rules[0].http.paths as { path: string; backend: { service: { name: string } } }[];
+    for (const path of ['/publish_api', '/user_api', '/device_api']) expect(paths.find((p) => p.path === path)?.backend.service.name).toBe('rt-sockudo-ts-api');
+  });
+
   it('uses an existing Secret instead of rendering one', () => {
     const objs = render('--set', 'app.existingSecret=mine');
     expect(objs.some((o) => o.kind === 'Secret')).toBe(false);

@@ -16,8 +16,9 @@ import { http } from './scenarios/http.js';
 import { idle } from './scenarios/idle.js';
 import { many } from './scenarios/many.js';
 import { presence } from './scenarios/presence.js';
+import { push } from './scenarios/push.js';
 import { latencySvg, type Panel } from './svg.js';
-import { refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
+import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
 
 const WANTED_FILES = 65536;
 
@@ -45,6 +46,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   idle: (h, t, o) => idle(h, t, o),
   http: (h, t, o) => http(h, t, o),
   presence: (h, t, o) => presence(h, t, o),
+  push: async (h, t, o) => push(h, t, o, await pushSinks()),
 };
 
 function machine(): RunResults['machine'] {
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
     }
   } finally {
     h.stop();
+    await closePushSinks();
   }
   results.durationS = (Date.now() - started) / 1000;
   write(results, options);

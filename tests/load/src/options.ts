@@ -1,8 +1,8 @@
-/** ScenarioName names the five scenarios of the benchmark. */
-export type ScenarioName = 'fanout' | 'many' | 'idle' | 'http' | 'presence';
+/** ScenarioName names the six scenarios of the benchmark. */
+export type ScenarioName = 'fanout' | 'many' | 'idle' | 'http' | 'presence' | 'push';
 
 /** SCENARIOS is every scenario, in run order. */
-export const SCENARIOS: ScenarioName[] = ['fanout', 'many', 'idle', 'http', 'presence'];
+export const SCENARIOS: ScenarioName[] = ['fanout', 'many', 'idle', 'http', 'presence', 'push'];
 
 /** Options are the benchmark's settings; `--quick` shrinks every size and duration. */
 export interface Options {
@@ -25,6 +25,8 @@ export interface Options {
   members: number;
   /** churners is the number of sockets joining and leaving in a loop. */
   churners: number;
+  /** pushDevices is the number of devices on the push scenario's interest (default 10,000; quick 2,000). */
+  pushDevices: number;
   targets?: string[];
   scenarios: ScenarioName[];
   /** profileDir makes sockudo-ts write a V8 CPU profile per run there (`node --cpu-prof`). */
@@ -38,8 +40,8 @@ export interface Options {
 
 /** USAGE is printed by `--help`. */
 export const USAGE = `npm run bench -- [--quick] [--subscribers N] [--rate R] [--channels N] [--idle N]
-  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-cluster,soketi,sockudo-ts@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
-  [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR] [--readme]`;
+  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,sockudo-ts@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
+  [--push-devices N] [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR] [--readme]`;
 
 /** parseOptions reads the command line; unknown flags throw. */
 export function parseOptions(argv: string[]): Options {
@@ -83,6 +85,7 @@ export function parseOptions(argv: string[]): Options {
     searchSteps: num('search-steps', 9, 8),
     members: num('members', 100, 100),
     churners: num('churners', 20, 10),
+    pushDevices: num('push-devices', 10_000, 2000),
     targets: list('targets'),
     scenarios,
     profileDir: flags.get('profile'),

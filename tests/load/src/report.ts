@@ -101,6 +101,21 @@ const COLUMNS: Record<ScenarioName, { title: string; columns: Column[] }> = {
       { header: 'load-gen CPU ms', get: (r) => r.loadgenCpuMs, digits: 0 },
     ],
   },
+  push: {
+    title: 'Push: one publish to an interest of N devices (1/3 each APNs, FCM, Web Push; providers are local sinks)',
+    columns: [
+      { header: 'devices', get: (r) => r.devices, digits: 0 },
+      { header: 'delivered devices/s', get: (r) => r.devicesPerS, digits: 0 },
+      { header: 'publish to completed s', get: (r) => r.publishMs / 1000, digits: 2 },
+      { header: 'APNs', get: (r) => r.byProvider.apns, digits: 0 },
+      { header: 'FCM', get: (r) => r.byProvider.fcm, digits: 0 },
+      { header: 'Web Push', get: (r) => r.byProvider.web, digits: 0 },
+      { header: 'failed', get: (r) => r.failed, digits: 0 },
+      { header: 'server CPU ms / 1k devices', get: (r) => r.serverCpuMsPer1000, digits: 1 },
+      { header: 'registrations/s', get: (r) => r.registerPerS, digits: 0 },
+      { header: 'server RSS MB', get: (r) => MB(r.serverRssBytes), digits: 0 },
+    ],
+  },
 };
 
 function fmt(v: number | undefined, digits = 1): string {

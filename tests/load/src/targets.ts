@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Options, ScenarioName } from './options.js';
 import { waitForPort } from './proc.js';
+import { startPushSinks, type PushSinks } from './push-sinks.js';
 import { freePort, ServerProcess, sumMemory, type MemorySample } from './server-process.js';
 
 /** ROOT is the repository root; SCRATCH holds installs, configs and logs (outside git). */
@@ -68,13 +69,13 @@ async function startOne(name: string, script: string, args: string[], env: Recor
 }
 
 /** sockudoConfig writes the TOML config of the sockudo-ts targets and returns its path. */
-function sockudoConfig(): string {
+function sockudoConfig(push = ''): string {
   mkdirSync(SCRATCH, { recursive: true });
-  const file = join(SCRATCH, 'sockudo-bench.toml');
+  const file = join(SCRATCH, push === '' ? 'sockudo-bench.toml' : 'sockudo-bench-push.toml');
   writeFileSync(
     file,
     `log_level = "warn"\n[metrics]\nenabled = false\n[[app_manager.array.apps]]\nid = "${APP.appId}"\nkey = "${APP.key}"\n` +
-      `secret = "${APP.secret}"\nmax_presence_members_per_channel = 1000\n`,
+      `secret = "${APP.secret}"\nmax_presence_members_per_channel = 1000\n` + (push === '' ? '' : `[push]\nmax_recipients_per_publish = 0\n${push}`),
   );
   return file;
 }
@@ -112,23 +113,37 @@ const baselineExpress = scriptTarget(
   "baseline-express: baseline's HTTP handler as one express 5 route (no auth, no validation); its CPU per trigger over baseline's is what express itself costs.",
 );
 
-/** embeddedTarget is the embedded server of the checkout at `root` (this one, or a `--ref` build). */
-function embeddedTarget(name: string, root: string): Target {
+/**
+ * embeddedTarget is the embedded server of the checkout at `root` (this one, or a `--ref` build); `extraEnv`
+ * adds settings (RECOVERY_ENABLED for the serial path).
+ */
+function embeddedTarget(name: string, root: string, withPush: boolean, extraEnv: Record<string, string> = {}, note?: string): Target {
   const script = join(root, 'services/standalone/dist/main.js');
   return {
     name,
-    scenarios: ALL,
+    scenarios: withPush ? [...ALL, 'push'] : ALL,
+    ...(note === undefined ? {} : { note }),
     prepare: async () => (existsSync(script) ? undefined : `${script} missing: run \`npm ci && npx tsc -b\` there`),
     async start(options) {
       const port = await freePort();
-      const env = { HOST: '127.0.0.1', PORT: String(port) };
-      const server = await startOne(name, script, ['--config', sockudoConfig()], env, port, profileArgs(options, name), root);
+      const env = { HOST: '127.0.0.1', PORT: String(port), ...extraEnv };
+      // why: a --ref checkout may predate the [push] section, which its config loader would refuse.
+      const config = withPush && options.scenarios.includes('push') ? sockudoConfig((await pushSinks()).toml) : sockudoConfig();
+      const server = await startOne(name, script, ['--config', config], env, port, profileArgs(options, name), root);
       return running([server], [port], port);
     },
   };
 }
 
-const embedded = embeddedTarget('sockudo-ts', ROOT);
+const embedded = embeddedTarget('sockudo-ts', ROOT, true);
+
+const embeddedSerials = embeddedTarget(
+  'sockudo-ts-serials',
+  ROOT,
+  false,
+  { RECOVERY_ENABLED: 'true' },
+  'sockudo-ts-serials: the embedded server with [recovery] enabled: every event gets a serial and is kept in the in-memory recovery buffer (100 per channel).',
+);
 
 const CLUSTER_ENTRIES = ['services/gateway/dist/main.js', 'services/api/dist/main.js', 'services/presence/dist/main.js'];
 
@@ -140,10 +155,15 @@ function reachable(port: number): Promise<boolean> {
   });
 }
 
-const cluster: Target = {
-  name: 'sockudo-ts-cluster',
+/**
+ * clusterTarget is the distributed shape on the machine's NATS and Redis; `extraEnv` adds settings (given the
+ * run's unique prefix, for settings that must not collide with other runs).
+ */
+function clusterTarget(name: string, note: string, extraEnv: (run: string) => Record<string, string> = () => ({})): Target {
+  return {
+  name,
   scenarios: ['fanout'],
-  note: 'sockudo-ts-cluster: presence service + 2 gateways + 1 api over NATS (127.0.0.1:4222) and Redis; sockets alternate between the gateways; CPU and RSS are summed over the four processes (NATS and Redis not counted).',
+  note,
   async prepare() {
     const missing = CLUSTER_ENTRIES.filter((p) => !existsSync(join(ROOT, p)));
     if (missing.length > 0) return `cluster entry points not on this branch (${missing.join(', ')}): the cluster mode is not merged into main yet`;
@@ -156,7 +176,7 @@ const cluster: Target = {
     const [g1, g2, api, grpc] = [await freePort(), await freePort(), await freePort(), await freePort()];
     // why: NATS and Redis are shared with tests and other clusters: every run gets its own prefixes.
     const run = `bench${Date.now().toString(36)}`;
-    const env = {
+    const env: Record<string, string> = {
       HOST: '127.0.0.1',
       ADAPTER_DRIVER: 'nats',
       NATS_SERVERS: 'nats://127.0.0.1:4222',
@@ -164,6 +184,7 @@ const cluster: Target = {
       REDIS_KEY_PREFIX: `${run}:`,
       PRESENCE_GRPC_URL: `127.0.0.1:${grpc}`,
       METRICS_ENABLED: 'false',
+      ...extraEnv(run),
     };
     const one = (name: string, entry: string, port: number, extra: Record<string, string>): Promise<ServerProcess> =>
       startOne(`cluster-${name}`, join(ROOT, entry), ['--config', config], { ...env, INSTANCE_PROCESS_ID: `${run}-${name}`, ...extra }, port, profileArgs(options, name));
@@ -177,9 +198,44 @@ const cluster: Target = {
       await Promise.all(servers.map((s) => s.stop()));
       throw err;
     }
-    return running(servers, [g1, g2], api);
+    const target = running(servers, [g1, g2], api);
+    if (env.RECOVERY_ENABLED !== 'true') return target;
+    // why: the serial path leaves a JetStream stream named after the run's prefix on the shared NATS.
+    return { ...target, stop: async () => (await target.stop(), await deleteStream(`${run}_channels`)) };
   },
-};
+  };
+}
+
+/** deleteStream removes a JetStream stream from the machine's NATS (best effort). */
+async function deleteStream(name: string): Promise<void> {
+  const { connect: connectNats } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connectNats({ servers: 'nats://127.0.0.1:4222' });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(name);
+  } catch {
+    // the stream may not exist (the run failed before creating it)
+  } finally {
+    await nc.close();
+  }
+}
+
+const cluster = clusterTarget(
+  'sockudo-ts-cluster',
+  'sockudo-ts-cluster: presence service + 2 gateways + 1 api over NATS (127.0.0.1:4222) and Redis; sockets alternate between the gateways; CPU and RSS are summed over the four processes (NATS and Redis not counted).',
+);
+
+const clusterSerials = clusterTarget(
+  'sockudo-ts-cluster-serials',
+  'sockudo-ts-cluster-serials: the cluster with [recovery] enabled: events go through a JetStream stream (file storage) that republishes them with their serial; the api waits for the stream\'s ack.',
+  () => ({ RECOVERY_ENABLED: 'true' }),
+);
+
+const clusterRedis = clusterTarget(
+  'sockudo-ts-cluster-redis',
+  'sockudo-ts-cluster-redis: the cluster with ADAPTER_DRIVER=redis: the bus between the processes is Redis pub/sub (127.0.0.1:6379) instead of NATS; CPU and RSS are summed over the four processes (Redis not counted).',
+  (run) => ({ ADAPTER_DRIVER: 'redis', ADAPTER_REDIS_PREFIX: `${run}:bus:` }),
+);
 
 const SOKETI_DIR = join(ROOT, '.scratch', 'soketi');
 const SOKETI_BIN = join(SOKETI_DIR, 'node_modules/@soketi/soketi/bin/server.js');
@@ -227,12 +283,25 @@ const soketi: Target = {
 };
 
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, baselineExpress, embedded, cluster, soketi];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as
  * `sockudo-ts@ref`, side by side with this one: the before/after of a hot-path change in one run.
  */
 export function refTarget(dir: string): Target {
-  return embeddedTarget('sockudo-ts@ref', dir);
+  return embeddedTarget('sockudo-ts@ref', dir, false);
+}
+
+let sinks: Promise<PushSinks> | undefined;
+
+/** pushSinks starts the push scenario's provider sinks once per run (the embedded targets' config points at them). */
+export function pushSinks(): Promise<PushSinks> {
+  sinks ??= startPushSinks(join(SCRATCH, 'push'));
+  return sinks;
+}
+
+/** closePushSinks stops the sinks when they were started. */
+export async function closePushSinks(): Promise<void> {
+  if (sinks !== undefined) await (await sinks).close();
 }

@@ -11,6 +11,8 @@ export function rateLimit(limits: RateLimits | undefined): (req: Request, res: A
   if (limits === undefined) return () => undefined;
   return async (req, res) => {
     const address = limits.apiAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    // why: a unix socket peer without a trusted X-Forwarded-For names no client; it is not counted per address.
+    if (address === undefined) return;
     const decision = await limits.apiRequest(address);
     if (decision === undefined) return;
     const headers = rateLimitHeaders(decision);

@@ -50,6 +50,8 @@ export class ApiRouter {
     private readonly responder: Responder,
   ) {}
 
+  private readonly paths = new Map<string, { route: ReturnType<Router['route']>; methods: Set<string> }>();
+
   /** get mounts a GET route; `path` is below `/apps/:appId`. */
   get(path: string, name: string, handler: RouteHandler): void {
     this.add('GET', path, name, handler);
@@ -60,10 +62,17 @@ export class ApiRouter {
     this.add('POST', path, name, handler);
   }
 
-  private add(method: 'GET' | 'POST', path: string, name: string, handler: RouteHandler): void {
-    const refuse = (_req: Request, res: ApiResponse): never => {
-      throw new HttpError(405, 'method_not_allowed', `Use ${method} for ${routePathOf(res.locals.path)}`, { Allow: method });
-    };
+  /** put mounts a PUT route; `path` is below `/apps/:appId`. */
+  put(path: string, name: string, handler: RouteHandler): void {
+    this.add('PUT', path, name, handler);
+  }
+
+  /** delete mounts a DELETE route; `path` is below `/apps/:appId`. */
+  delete(path: string, name: string, handler: RouteHandler): void {
+    this.add('DELETE', path, name, handler);
+  }
+
+  private add(method: Method, path: string, name: string, handler: RouteHandler): void {
     const serve = async (req: Request, res: ApiResponse): Promise<void> => {
       const state = res.locals;
       state.route = name;
@@ -75,15 +84,39 @@ export class ApiRouter {
       const traceparent = typeof trace === 'string' && TRACEPARENT.test(trace) ? trace : undefined;
       const params = decodeParams(req.params as Record<string, string>);
       const result = await handler({ app, query: state.query, body, params, traceparent });
-      this.responder.send(req, res, 200, result ?? {});
+      if (result instanceof Reply) this.responder.send(req, res, result.status, result.body);
+      else this.responder.send(req, res, 200, result ?? {});
     };
-    // why: one flat route per path on the app router (no nested router): the fewest layers per request.
-    const route = this.router.route(APP_PATH + path);
-    // why: express answers HEAD with the GET handler; the API has always refused it with 405.
-    if (method === 'GET') route.head(this.admit, refuse);
-    route[method === 'GET' ? 'get' : 'post'](this.admit, serve);
-    route.all(this.admit, refuse);
+    let mounted = this.paths.get(path);
+    if (mounted === undefined) {
+      // why: one flat route per path on the app router (no nested router): the fewest layers per request.
+      const route = this.router.route(APP_PATH + path);
+      const methods = new Set<string>();
+      const allow = (): string => [...methods].join(', ');
+      const refuse = (_req: Request, res: ApiResponse): never => {
+        throw new HttpError(405, 'method_not_allowed', `Use ${allow()} for ${routePathOf(res.locals.path)}`, { Allow: allow() });
+      };
+      // why: these run first for every method and step aside for the path's own methods, so that methods
+      // mounted later on the same path are reached; any other method (HEAD included: express would answer
+      // it with the GET handler, and the API has always refused it) is verified, then refused with 405.
+      const unlessMounted = (middleware: Middleware): Middleware => (req, res, next) => (methods.has(req.method) ? next() : middleware(req, res, next));
+      route.all(unlessMounted(this.admit), unlessMounted(refuse));
+      mounted = { route, methods };
+      this.paths.set(path, mounted);
+    }
+    mounted.methods.add(method);
+    mounted.route[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](this.admit, serve);
   }
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Reply is a route handler's answer with a status other than 200 (202 for a queued publish, 201 for a registration). */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
 }
 
 /** decodeParams URL-decodes the route's path segments (the router hands them over as sent). */

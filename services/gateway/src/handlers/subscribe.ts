@@ -24,6 +24,9 @@ import type { Connection } from '../connection.js';
 import type { Written } from '../local-channels.js';
 import { MAX_REWIND, answerResume, resumeOnSubscribe, rewindOf } from './recovery.js';
 
+/** MAX_PRESENCE_RESUBSCRIBES is how often one socket may re-subscribe to presence channels it is on (each re-sends the member list). */
+export const MAX_PRESENCE_RESUBSCRIBES = 10;
+
 /**
  * handleSubscribe runs `pusher:subscribe` for every channel kind (PROTOCOL.md §4). Every subscribe gets
  * exactly one answer: `subscription_succeeded`, `subscription_error` or a `pusher:error` on the channel
@@ -41,6 +44,13 @@ export async function handleSubscribe(ctx: GatewayContext, conn: Connection, fra
   const channel = asChannelName(raw);
   const existing = conn.subscription(channel);
   if (existing !== undefined) {
+    // why: each presence re-subscribe reads and sends the whole member list (up to 100 members of 1 KB); a
+    // socket repeating it would turn one small frame into ~100 KB of reads and writes, over and over.
+    if (existing.member && !conn.takeResubscribe(MAX_PRESENCE_RESUBSCRIBES)) {
+      ctx.limited('presence_resubscribe');
+      conn.sendError(CloseCode.ChannelError, `Already subscribed to ${channel}; re-subscribing to a presence channel is limited to ${MAX_PRESENCE_RESUBSCRIBES} times per connection`, channel);
+      return;
+    }
     // why: frames are handled one at a time, so an existing subscription is always a confirmed one.
     const members = existing.member ? await ctx.presence.members(app.id, channel) : undefined;
     conn.send(encodeInternal('pusher_internal:subscription_succeeded', presenceData(members), channel));

@@ -30,6 +30,18 @@ describe('replays to one socket (LocalChannels.hold / release)', () => {
     expect(f.sent(ws).length).toBe(5);
   });
 
+  it('does not send a replayed socket again what a late gap fill delivers', async () => {
+    const f = fakes();
+    const { conn, ws } = await f.connect();
+    conn.enableV2();
+    await handleSubscribe(f.ctx, conn, frame('pusher:subscribe', { channel: 'news' }));
+    f.channels.hold(f.app.id, ch, conn);
+    f.channels.release(f.app.id, ch, conn, { streamId: 's', messages: [logged(1), logged(2), logged(3)] });
+    for (const n of [2, 3, 4]) await f.bus.publish(f.app.id, ch, { frame: text(n), serial: n, streamId: 's', id: `m${n}` });
+    expect(f.sent(ws).slice(1).map((s) => s.data)).toEqual([1, 2, 3, 4]);
+    expect(f.channels.sizes().sockets).toBe(1);
+  });
+
   it('gives a V1 socket on the same channel the plain frame', async () => {
     const f = fakes();
     const { conn, ws } = await f.connect();

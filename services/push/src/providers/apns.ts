@@ -1,3 +1,4 @@
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import type { KeyObject } from 'node:crypto';
 import { apnsBody, type ApnsNotification, type ApnsPushType } from '@sockudo-ts/shared';
@@ -48,9 +49,12 @@ export class ApnsProvider implements PushProvider {
   private readonly sessions = new Map<string, ClientHttp2Session>();
   private token?: { jwt: string; issuedAt: number };
   private closed = false;
+  /** secureContext trusts `ca`, built once rather than for every new session. */
+  private readonly secureContext?: SecureContext;
 
   constructor(private readonly options: ApnsOptions) {
     this.key = privateKeyOf(options.privateKey, 'ec', 'the APNs .p8 key');
+    if (options.ca !== undefined) this.secureContext = createSecureContext({ ca: options.ca });
     if (options.teamId === '' || options.keyId === '' || options.topic === '') throw new Error('APNs needs a team id, a key id and a topic');
   }
 
@@ -151,7 +155,7 @@ export class ApnsProvider implements PushProvider {
     const origin = this.options.endpoint ?? APNS_PRODUCTION;
     const existing = this.sessions.get(origin);
     if (existing !== undefined && !existing.closed && !existing.destroyed) return existing;
-    const session = connect(origin, this.options.ca !== undefined ? { ca: this.options.ca } : {});
+    const session = connect(origin, this.secureContext !== undefined ? { secureContext: this.secureContext } : {});
     const forget = (): void => {
       if (this.sessions.get(origin) === session) this.sessions.delete(origin);
     };

@@ -1,7 +1,14 @@
-import webpush from 'web-push';
+import { createRequire } from 'node:module';
+import type WebPushLib from 'web-push';
 import { webBody, type WebPushSubscription } from '@sockudo-ts/shared';
 import { ProviderHttp } from './http.js';
 import { DEFAULT_TIMEOUT_MS, refusal, remainingSeconds, statusOutcome, type PushProvider, type SendOutcome, type SendRequest } from './provider.js';
+
+
+// why: web-push and its dependencies cost ~0.1 s to load; a server without Web Push configured never loads them.
+const require = createRequire(import.meta.url);
+let loaded: typeof WebPushLib | undefined;
+const webpushLib = (): typeof WebPushLib => (loaded ??= require('web-push') as typeof WebPushLib);
 
 /** VapidKeys identify the application server to push services (RFC 8292); keys are base64url. */
 export interface VapidKeys {
@@ -39,7 +46,7 @@ export class WebPushProvider implements PushProvider {
     if (Buffer.from(publicKey, 'base64url').length !== 65) throw new Error('the VAPID public key must be 65 bytes, base64url');
     if (Buffer.from(privateKey, 'base64url').length !== 32) throw new Error('the VAPID private key must be 32 bytes, base64url');
     try {
-      webpush.getVapidHeaders('https://push.example', subject, publicKey, privateKey, 'aes128gcm');
+      webpushLib().getVapidHeaders('https://push.example', subject, publicKey, privateKey, 'aes128gcm');
     } catch {
       throw new Error('the VAPID keys cannot sign (is the private key on P-256?)');
     }
@@ -51,11 +58,11 @@ export class WebPushProvider implements PushProvider {
     if (refused !== undefined) return refused;
     const web = request.notification.web!;
     const { subscription } = request.device as { subscription: WebPushSubscription };
-    let details: ReturnType<typeof webpush.generateRequestDetails>;
+    let details: ReturnType<typeof WebPushLib.generateRequestDetails>;
     let authorization: string;
     try {
       authorization = this.vapidAuthorization(subscription.endpoint);
-      details = webpush.generateRequestDetails(subscription, webBody(web), {
+      details = webpushLib().generateRequestDetails(subscription, webBody(web), {
         TTL: remainingSeconds(request.expiresAt, this.now()),
         contentEncoding: 'aes128gcm',
         ...(web.urgency !== undefined ? { urgency: web.urgency } : {}),
@@ -89,7 +96,7 @@ export class WebPushProvider implements PushProvider {
     if (cached !== undefined && cached.expiresAt - now > 3_600_000) return cached.header;
     const { subject, publicKey, privateKey } = this.options.vapid;
     const exp = Math.floor(now / 1000) + 12 * 3600;
-    const header = webpush.getVapidHeaders(audience, subject, publicKey, privateKey, 'aes128gcm', exp).Authorization;
+    const header = webpushLib().getVapidHeaders(audience, subject, publicKey, privateKey, 'aes128gcm', exp).Authorization;
     // why: audiences are the few push services browsers use; the cap only guards against odd endpoints.
     if (this.vapid.size >= 1000) this.vapid.clear();
     this.vapid.set(audience, { header, expiresAt: exp * 1000 });

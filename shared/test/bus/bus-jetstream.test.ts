@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { asAppId, asChannelName, asNodeId, type Bus, type BusMessage, type RecoveryConfig } from '@sockudo-ts/shared';
+import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
+import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
+import { startTcpProxy } from '../../../tests/kit/tcp-proxy.js';
+import { waitFor } from '../../../tests/kit/clients.js';
+import { describeBusContract } from './bus-contract.js';
+
+const up = await servicesUp('JetStreamBus', NATS);
+const url = `nats://${NATS.host}:${NATS.port}`;
+const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 1000, max_buffer_bytes: 1 << 20, ttl_seconds: 120 });
+
+async function open(prefix: string, node: string, servers = [url]): Promise<JetStreamBus> {
+  const core = await NatsBus.connect({ servers, prefix, nodeId: asNodeId(node) });
+  return JetStreamBus.open(core, { prefix, policy, bufferSize: 1000, ttlSeconds: 120 });
+}
+
+async function dropStream(bus: JetStreamBus, prefix: string): Promise<void> {
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const jsm = await jetstreamManager((bus as unknown as { core: NatsBus }).core.connection);
+  await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
+}
+
+/** sequencedView makes every publish ask for a serial and hides serials from handlers (for the contract). */
+function sequencedView(bus: JetStreamBus): Bus {
+  return {
+    publish: (app, channel, message) => bus.publish(app, channel, { ...message, sequenced: true }),
+    subscribe: (app, channel, handler) =>
+      bus.subscribe(app, channel, (m) => {
+        const { serial: _s, streamId: _id, ...rest } = m;
+        handler(rest);
+      }),
+    publishControl: (m) => bus.publishControl(m),
+    onControl: (h) => bus.onControl(h),
+    close: () => bus.close(),
+  };
+}
+
+describe.skipIf(!up)('JetStreamBus', () => {
+  describeBusContract('JetStreamBus (sequenced)', async () => {
+    const prefix = uniquePrefix('jsb');
+    const a = await open(prefix, 'node-a');
+    const b = await open(prefix, 'node-b');
+    return { nodes: [sequencedView(a), sequencedView(b)], close: async () => (await dropStream(a, prefix), void (await Promise.all([a.close(), b.close()]))) };
+  });
+
+  it('gives each event a serial of one stream and delivers what a cut-off subscriber missed, in order, once it is back', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const channel = asChannelName('feed');
+    const proxy = await startTcpProxy(NATS.host, NATS.port);
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub', [`nats://127.0.0.1:${proxy.port}`]);
+    const got: BusMessage[] = [];
+    try {
+      await subscriber.subscribe(app, channel, (m) => got.push(m));
+      const first = await publisher.publish(app, channel, { frame: '1', sequenced: true });
+      expect(first).toEqual({ serial: expect.any(Number), streamId: publisher.streamId });
+      expect(subscriber.streamId).toBe(publisher.streamId);
+      await waitFor(() => got.length === 1, 3000, 'the first event');
+      await proxy.down();
+      for (let n = 2; n <= 6; n++) await publisher.publish(app, channel, { frame: String(n), sequenced: true });
+      await proxy.up();
+      await waitFor(() => got.length >= 6, 10_000, 'the missed events after the reconnect');
+      await publisher.publish(app, channel, { frame: '7', sequenced: true });
+      await waitFor(() => got.length >= 7, 3000, 'a live event after the catch-up');
+      expect(got.map((m) => m.frame)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+      const serials = got.map((m) => m.serial!);
+      expect(serials.every((s, i) => i === 0 || s > serials[i - 1]!)).toBe(true);
+      const read = await subscriber.readAfter(app, channel, { serial: serials[1]!, streamId: publisher.streamId });
+      expect(read.ok && read.messages.map((m) => m.frame)).toEqual(['3', '4', '5', '6', '7']);
+      const rewound = await subscriber.rewind(app, channel, { count: 2 });
+      expect(rewound.messages.map((m) => m.frame)).toEqual(['6', '7']);
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+      await proxy.close();
+    }
+  });
+});
