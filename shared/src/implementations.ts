@@ -10,6 +10,7 @@ export { GrpcPresence, PRESENCE_MAX_MESSAGE_BYTES, type GrpcPresenceOptions } fr
 export { PresenceServiceClient, PresenceServiceService, type PresenceServiceServer } from './grpc/gen/presence.js';
 export {
   channelsFromWire,
+  channelsPageToWire,
   channelsToWire,
   connectResultFromWire,
   countsFromWire,

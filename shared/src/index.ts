@@ -36,7 +36,7 @@ export {
   type StreamPosition,
 } from './recovery/recovery-log.js';
 export { MemoryRecoveryLog, type MemoryRecoveryLogSizes } from './recovery/recovery-log-memory.js';
-export { withPosition } from './recovery/v2-frame.js';
+export { hasV1Prefix, toV2Prefix, withPosition } from './recovery/v2-frame.js';
 export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type AppRecovery, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';

@@ -94,9 +94,10 @@ describe.skipIf(!up)('cluster: lossless channels over JetStream (issue 11)', () 
   const v2 = async (endpoint: Endpoint, channel: string): Promise<RawClient> => {
     const c = await rawClient(endpoint, `/app/${endpoint.app.key}?protocol=2`);
     raws.push(c);
-    const id = await c.socketId();
+    const established = await c.event('sockudo:connection_established');
+    const id = (JSON.parse(established.data!) as { socket_id: string }).socket_id;
     rawSubscribe({ ...endpoint, apps: [endpoint.app], logs: [] } as never, c, id, channel);
-    await c.event('pusher_internal:subscription_succeeded', channel);
+    await c.event('sockudo_internal:subscription_succeeded', channel);
     return c;
   };
 
@@ -150,6 +151,7 @@ describe.skipIf(!up)('cluster: lossless channels over JetStream (issue 11)', () 
       expect(serials.every((s, i) => i === 0 || s > serials[i - 1]!)).toBe(true);
       expect(new Set(frames.map((f) => f.stream_id)).size).toBe(1);
       expect(new Set(frames.map((f) => f.message_id)).size).toBe(total);
+      expect(r.frames.filter((f) => f.event.startsWith('pusher'))).toEqual([]);
     }
     // (d) plain pusher-js sees nothing new: only its own pusher: events and the app's
     for (const s of seen) expect(new Set(s.filter((e) => !e.startsWith('pusher:')))).toEqual(new Set(['numbered']));

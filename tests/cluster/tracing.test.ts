@@ -49,7 +49,7 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     hooks = await startWebhookReceiver([app]);
     cluster = await startCluster({
       bus: 'nats',
-      app: { ...app, webhooks: [{ url: hooks.url(), event_types: ['client_event'], headers: {} }] },
+      app: { ...app, webhooks: [{ url: hooks.url(), event_types: ['client_event', 'channel_occupied'], headers: {} }] },
       webhookWorker: true,
       config: { tracing: { endpoint: otlp.endpoint, protocol: 'http/json' } },
     });
@@ -126,8 +126,15 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     clients.push(c);
     await subscribed(c, channel);
     const isCall = (s: CollectedSpan) => s.service === 'sockudo-ts-gateway' && s.kind === 'client' && s.name.endsWith('PresenceService/Subscribe');
-    const spans = await otlp.waitFor((all) => all.some((call) => isCall(call) && all.some((s) => s.service === 'sockudo-ts-presence' && s.kind === 'client' && s.traceId === call.traceId)));
-    const call = spans.find((call) => isCall(call) && spans.some((s) => s.service === 'sockudo-ts-presence' && s.kind === 'client' && s.traceId === call.traceId))!;
+    // the subscribe that occupies a channel: its trace goes on to the channel_occupied webhook's delivery
+    const occupiedTrace = (all: CollectedSpan[]): string | undefined =>
+      all.find((s) => s.service === 'sockudo-ts-presence' && s.kind === 'producer' && s.attributes['sockudo.job'] === 'channel_occupied' && all.some((c) => isCall(c) && c.traceId === s.traceId))?.traceId;
+    await hooks.waitAccepted(event('channel_occupied', channel));
+    const spans = await otlp.waitFor((all) => {
+      const id = occupiedTrace(all);
+      return id !== undefined && all.some((s) => s.traceId === id && s.service === 'sockudo-ts-webhook' && s.kind === 'client');
+    });
+    const call = one(spans, 'gateway Subscribe call', (s) => isCall(s) && s.traceId === occupiedTrace(spans));
     const trace = spans.filter((s) => s.traceId === call.traceId);
     const served = one(trace, 'presence server span', (s) => s.service === 'sockudo-ts-presence' && s.kind === 'server');
     expect(served.parentSpanId).toBe(call.spanId);
@@ -135,6 +142,11 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     const redis = trace.filter((s) => s.service === 'sockudo-ts-presence' && s.kind === 'client');
     expect(redis.length).toBeGreaterThan(0);
     for (const r of redis) expect(descends(trace, r, served)).toBe(true);
+    const send = one(trace, 'channel_occupied enqueue', (s) => s.kind === 'producer' && s.attributes['sockudo.job'] === 'channel_occupied');
+    expect(send.service).toBe('sockudo-ts-presence');
+    expect(descends(trace, send, served)).toBe(true);
+    const consume = one(trace, 'channel_occupied delivery', (s) => s.kind === 'consumer' && s.service === 'sockudo-ts-webhook');
+    expect(consume.parentSpanId).toBe(send.spanId);
     // why: node heartbeats are left out; they would be most of the traces.
     expect(spans.some((s) => s.name.endsWith('/Heartbeat'))).toBe(false);
   });

@@ -29,15 +29,18 @@ describe('lossless channels on the embedded server: serials, resume, rewind (iss
   const raws: RawClient[] = [];
   const clients: PusherClient[] = [];
   const channelName = (): string => `lossless-${randomBytes(4).toString('hex')}`;
-  const v2 = async (app: TestApp = server.app, path = `/app/${app.key}?protocol=2`): Promise<{ c: RawClient; id: string }> => {
+  /** v2 opens a raw socket: native V2 (`?protocol=2`, Sockudo's event names) unless `path` says otherwise. */
+  const v2 = async (app: TestApp = server.app, path = `/app/${app.key}?protocol=2`): Promise<{ c: RawClient; id: string; native: boolean }> => {
     const c = await rawClient(server, path);
     raws.push(c);
-    return { c, id: await c.socketId() };
+    const native = path.includes('protocol=2');
+    const established = await c.event(native ? 'sockudo:connection_established' : 'pusher:connection_established');
+    return { c, id: (JSON.parse(established.data!) as { socket_id: string }).socket_id, native };
   };
-  const subscribe = async (s: { c: RawClient; id: string }, channel: string, extra: Record<string, unknown> = {}, app: TestApp = server.app): Promise<void> => {
+  const subscribe = async (s: { c: RawClient; id: string; native: boolean }, channel: string, extra: Record<string, unknown> = {}, app: TestApp = server.app): Promise<void> => {
     if (Object.keys(extra).length === 0) rawSubscribe(server, s.c, s.id, channel, undefined, app);
-    else s.c.send({ event: 'pusher:subscribe', data: { channel, ...extra } });
-    await s.c.event('pusher_internal:subscription_succeeded', channel);
+    else s.c.send({ event: s.native ? 'sockudo:subscribe' : 'pusher:subscribe', data: { channel, ...extra } });
+    await s.c.event(s.native ? 'sockudo_internal:subscription_succeeded' : 'pusher_internal:subscription_succeeded', channel);
   };
   const publish = async (channel: string, from: number, to: number, app: TestApp = server.app): Promise<void> => {
     const api = apiClient(server, app);
@@ -72,6 +75,10 @@ describe('lossless channels on the embedded server: serials, resume, rewind (iss
     expect(new Set(got.map((f) => f.message_id)).size).toBe(3);
     for (const f of events(b.c, channel)) expect(Object.keys(f).sort()).toEqual(['channel', 'data', 'event']);
     expect(b.c.frames.some((f) => f.event.startsWith('sockudo'))).toBe(false);
+    // a native V2 socket speaks Sockudo's event names: sockudo:* and sockudo_internal:*, never pusher:*
+    a.c.send({ event: 'sockudo:ping', data: {} });
+    await a.c.event('sockudo:pong');
+    expect(a.c.frames.filter((f) => f.event.startsWith('pusher'))).toEqual([]);
   });
 
   it('resumes a subscribed channel: the missed events in order, then resume_success', async () => {
@@ -180,7 +187,7 @@ describe('lossless channels on the embedded server: serials, resume, rewind (iss
     await waitFor(() => events(s.c, channel).length === 1);
     expect(events(s.c, channel)[0]!.serial).toBeUndefined();
     s.c.send({ event: 'sockudo:resume', data: { channel_positions: { [channel]: { serial: 0, stream_id: 'x' } } } });
-    const error = await s.c.event('pusher:error');
+    const error = await s.c.event('sockudo:error');
     expect(JSON.parse(error.data!)).toEqual({ code: 4301, message: 'Connection recovery is not enabled' });
   });
 

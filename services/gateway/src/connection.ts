@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { App, AppMetrics, ChannelName, Member, SocketId, SocketSnapshot, StreamPosition, UserId } from '@sockudo-ts/shared';
-import { encodeError } from '@sockudo-ts/shared';
+import { encodeError, toV2Prefix } from '@sockudo-ts/shared';
 import { closeReason, encodeTextFrame } from './frame.js';
 import { SerialQueue, type SerialTask } from './serial-queue.js';
 
@@ -102,7 +102,7 @@ export class Connection {
     onTaskError: (conn: Connection, err: unknown) => void,
     protocol = 7,
   ) {
-    this.v2 = protocol === 2;
+    this.v2 = this.nativeV2 = protocol === 2;
     this.raw = (ws as unknown as { _socket: Socket })._socket;
     this.connectedAt = this.lastActivity = Date.now();
     this.work = new SerialQueue<Connection>(this, onTaskError, readAgain);
@@ -132,10 +132,10 @@ export class Connection {
     this.raw.write(rest === undefined ? head : join(head, rest));
   }
 
-  /** send writes one frame built from text and counts it. */
+  /** send writes one frame built from text and counts it (with V2 event names on a native V2 socket). */
   send(text: string): void {
     if (this.closed) return;
-    const frame = encodeTextFrame(text);
+    const frame = encodeTextFrame(this.nativeV2 ? toV2Prefix(text) : text);
     this.writeFrame(frame);
     this.metrics.messagesSent.inc();
     this.metrics.bytesSent.inc(frame.length);
@@ -351,6 +351,13 @@ export class Connection {
     this.heldNotices = undefined;
     for (const text of held ?? []) this.send(text);
   }
+
+  /**
+   * nativeV2 is true for a socket that connected with `?protocol=2`: it gets Sockudo's V2 event names
+   * (`sockudo:*`, `sockudo_internal:*`) instead of Pusher's. A socket that opted in with `sockudo:enable_v2`
+   * (pusher-js) keeps Pusher's names.
+   */
+  readonly nativeV2: boolean;
 
   /** isV2 is true for a socket that speaks Sockudo's V2 (`?protocol=2`, or opted in with `sockudo:enable_v2`). */
   get isV2(): boolean {

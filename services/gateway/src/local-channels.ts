@@ -1,4 +1,4 @@
-import { activeTracing, withPosition, type AppId, type Bus, type BusMessage, type ChannelName, type LoggedMessage, type Subscription } from '@sockudo-ts/shared';
+import { activeTracing, hasV1Prefix, toV2Prefix, withPosition, type AppId, type Bus, type BusMessage, type ChannelName, type LoggedMessage, type Subscription } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import { encodeTextFrame } from './frame.js';
 
@@ -165,7 +165,7 @@ export class LocalChannels {
     const written = frames;
     for (const { frame, message } of live) {
       if (message.serial !== undefined && message.serial <= last && message.streamId === history?.streamId) continue;
-      const out = conn.isV2 && message.serial !== undefined ? encodeTextFrame(v2Text(message)) : frame;
+      const out = conn.isV2 && message.serial !== undefined ? encodeTextFrame(v2Text(message)) : conn.nativeV2 && hasV1Prefix(message.frame) ? encodeTextFrame(toV2Prefix(message.frame)) : frame;
       conn.writeFrame(out);
       bytes += out.length;
       frames++;
@@ -213,6 +213,7 @@ export class LocalChannels {
     const floors = local.floors;
     // why: the V2 form (with serial, stream_id, message_id) is built once, on the first V2 socket.
     let v2: Buffer | undefined;
+    let renamed: Buffer | undefined;
     let frames = 0;
     let bytes = 0;
     for (const conn of local.sockets) {
@@ -231,7 +232,7 @@ export class LocalChannels {
           floors.delete(conn);
         }
       }
-      const out = serial !== undefined && conn.isV2 ? (v2 ??= encodeTextFrame(v2Text(message))) : frame;
+      const out = serial !== undefined && conn.isV2 ? (v2 ??= encodeTextFrame(v2Text(message))) : conn.nativeV2 && hasV1Prefix(message.frame) ? (renamed ??= encodeTextFrame(toV2Prefix(message.frame))) : frame;
       conn.writeFrame(out);
       frames++;
       bytes += out.length;

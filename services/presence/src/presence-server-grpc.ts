@@ -17,6 +17,7 @@ import {
 import {
   PRESENCE_MAX_MESSAGE_BYTES,
   PresenceServiceService,
+  channelsPageToWire,
   channelsToWire,
   countsToWire,
   memberFromWire,
@@ -39,6 +40,9 @@ export interface GrpcPresenceServerOptions {
 
 /** InvalidArgument is a request the service refuses to act on (INVALID_ARGUMENT), naming the field. */
 class InvalidArgument extends Error {}
+
+/** MAX_CHANNELS_PAGE bounds one ListChannelsPage reply (100,000 names of up to 200 characters stay far below the cap). */
+const MAX_CHANNELS_PAGE = 100_000;
 
 /** MAX_ID_LENGTH bounds node, socket and user ids and app ids on the wire. */
 const MAX_ID_LENGTH = 200;
@@ -82,6 +86,7 @@ export class GrpcPresenceServer {
       listMembers: this.unary('ListMembers', async (r) => ({ members: (await presence.members(await app(r.app), channel(r.channel))).map(memberToWire) })),
       channelCounts: this.unary('ChannelCounts', async (r) => countsToWire(await presence.counts(await app(r.app), channel(r.channel)))),
       listChannels: this.unary('ListChannels', async (r) => channelsToWire(await presence.channels(await app(r.app)))),
+      listChannelsPage: this.unary('ListChannelsPage', async (r) => channelsPageToWire(await presence.channels(await app(r.app)), r.after, Math.min(r.limit, MAX_CHANNELS_PAGE))),
       onlineUsers: this.unary('OnlineUsers', async (r) => ({ userIds: await presence.onlineUsers(await app(r.app), r.userIds.map(userId)) })),
       heartbeat: this.unary('Heartbeat', async (r) => ({ known: await nodes.heartbeat(nodeId(r.node)) })),
       registerNode: this.unary('RegisterNode', async (r) => {

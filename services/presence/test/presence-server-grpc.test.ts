@@ -138,4 +138,18 @@ describe('GrpcPresenceServer is not an open door', () => {
       certs.remove();
     }
   });
+
+  it('lists an app\'s channels a page at a time, so GET /channels never outgrows the message cap', async () => {
+    const s = await served();
+    const small = new GrpcPresence({ url: (s.client as unknown as { options: { url: string } }).options.url, deadlineMs: 2000, channelsPageSize: 7 });
+    try {
+      for (let i = 0; i < 50; i++) await s.client.subscribe('pa' as never, `page-${String(i).padStart(2, '0')}` as never, `1.${i}` as never);
+      const channels = await small.channels('pa' as never);
+      expect([...channels.keys()].sort()).toEqual(Array.from({ length: 50 }, (_, i) => `page-${String(i).padStart(2, '0')}`));
+      expect(channels.get('page-07' as never)).toEqual({ subscriptionCount: 1, userCount: 0 });
+    } finally {
+      small.close();
+      await s.dispose();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type ChannelName } from '../ids.js';
 import type { NodeSnapshot } from '../presence/node-registry.js';
 import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from '../presence/presence-store.js';
-import type { ChannelsReply, ConnectReply, Counts, Member as WireMember, RegisterNodeRequest, SubscribeReply } from './gen/presence.js';
+import type { ChannelsPageReply, ChannelsReply, ConnectReply, Counts, Member as WireMember, RegisterNodeRequest, SubscribeReply } from './gen/presence.js';
 
 // The conversions between proto/presence.proto's messages (shared/src/grpc/gen) and the domain types of the
 // Presence port, used by GrpcPresence and the presence service's GrpcPresenceServer alike. Strings that arrive
@@ -70,6 +70,19 @@ export function countsFromWire(counts: Counts | undefined): ChannelCounts {
 /** channelsToWire writes an app's occupied channels with their counts. */
 export function channelsToWire(channels: ReadonlyMap<ChannelName, ChannelCounts>): ChannelsReply {
   return { channels: [...channels].map(([channel, counts]) => ({ channel, counts: countsToWire(counts) })) };
+}
+
+/**
+ * channelsPageToWire answers one ListChannelsPage: the channels named after `after` in name order (plain string
+ * order), at most `limit`, and the cursor of the next page ('' after the last one).
+ */
+export function channelsPageToWire(channels: ReadonlyMap<ChannelName, ChannelCounts>, after: string, limit: number): ChannelsPageReply {
+  const names = [...channels.keys()].filter((name) => after === '' || name > after).sort();
+  const page = names.slice(0, Math.max(1, limit));
+  return {
+    channels: page.map((channel) => ({ channel, counts: countsToWire(channels.get(channel)!) })),
+    next: names.length > page.length ? page[page.length - 1]! : '',
+  };
 }
 
 /** channelsFromWire reads an app's occupied channels with their counts. */

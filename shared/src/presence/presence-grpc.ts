@@ -24,6 +24,8 @@ export interface GrpcPresenceOptions {
   deadlineMs?: number;
   /** onUnavailable is told of every call that failed because the presence service is unreachable. */
   onUnavailable?: (err: DependencyUnavailable) => void;
+  /** channelsPageSize is how many channels one ListChannelsPage reply carries. Default 10000. */
+  channelsPageSize?: number;
   /** token is sent with every call (`authorization: Bearer <token>`) when not empty. */
   token?: string;
   /** tls connects with TLS, trusting `ca` (PEM), presenting `cert` / `key` when the service asks for one. */
@@ -106,8 +108,19 @@ export class GrpcPresence implements Presence, NodeRegistry {
     return countsFromWire(await this.call('channelCounts', { app: appId, channel }));
   }
 
+  /**
+   * channels reads an app's occupied channels a page at a time (ListChannelsPage). why: in one reply, an app
+   * with enough channels would outgrow the gRPC message cap and `GET /channels` would fail for good.
+   */
   async channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>> {
-    return channelsFromWire(await this.call('listChannels', { app: appId }));
+    const all = new Map<ChannelName, ChannelCounts>();
+    let after = '';
+    for (;;) {
+      const reply = await this.call('listChannelsPage', { app: appId, after, limit: this.options.channelsPageSize ?? 10_000 });
+      for (const [channel, counts] of channelsFromWire({ channels: reply.channels })) all.set(channel, counts);
+      if (reply.next === '') return all;
+      after = reply.next;
+    }
   }
 
   async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {

@@ -6,3 +6,21 @@
 export function withPosition(frame: string, serial: number, streamId: string, messageId: string): string {
   return `${frame.slice(0, -1)},"serial":${serial},"stream_id":${JSON.stringify(streamId)},"message_id":${JSON.stringify(messageId)}}`;
 }
+
+const V1_EVENT = '{"event":"pusher:';
+const V1_INTERNAL = '{"event":"pusher_internal:';
+
+/**
+ * hasV1Prefix tells whether a frame's event is a protocol event (`pusher:*` / `pusher_internal:*`), which a native
+ * V2 socket (`?protocol=2`) receives as `sockudo:*` / `sockudo_internal:*`.
+ */
+export function hasV1Prefix(frame: string): boolean {
+  return frame.startsWith('{"event":"pusher');
+}
+
+/** toV2Prefix renames a frame's `pusher:` / `pusher_internal:` event to Sockudo's V2 `sockudo:` / `sockudo_internal:`. */
+export function toV2Prefix(frame: string): string {
+  if (frame.startsWith(V1_EVENT)) return '{"event":"sockudo:' + frame.slice(V1_EVENT.length);
+  if (frame.startsWith(V1_INTERNAL)) return '{"event":"sockudo_internal:' + frame.slice(V1_INTERNAL.length);
+  return frame;
+}

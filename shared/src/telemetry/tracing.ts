@@ -96,11 +96,14 @@ export async function startTracing(settings: TracingSettings, who: TracingStart)
   return active;
 }
 
-/** stopTracing flushes and stops the running Tracing (nothing when tracing is off). */
+/**
+ * stopTracing flushes and stops the running Tracing (nothing when tracing is off). It never fails: spans that
+ * cannot be exported by then (collector down, export limit) are dropped, and the process stops as it would.
+ */
 export async function stopTracing(): Promise<void> {
   const running = active;
   active = undefined;
-  await running?.shutdown();
+  await running?.shutdown().catch(() => undefined);
 }
 
 /** serviceName is the default `service.name` of a role: `sockudo-ts-<role>`. */

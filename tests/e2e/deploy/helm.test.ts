@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@sockudo-ts/shared';
+import { loadConfig, tracingEnabled } from '@sockudo-ts/shared';
 import { NATS, REDIS, servicesUp, startCluster, type TestCluster } from '../../kit/index.js';
 import { ROOT } from '../../kit/process.js';
 import { findHelm } from './helm-binary.js';
@@ -262,6 +262,21 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
     const ingress = objs.find((o) => o.kind === 'Ingress')!;
     const paths = ingress.spec.rules[0].http.paths as { path: string; backend: { service: { name: string } } }[];
     for (const path of ['/publish_api', '/user_api', '/device_api']) expect(paths.find((p) => p.path === path)?.backend.service.name).toBe('rt-sockudo-ts-api');
+  });
+
+  it('exports traces to the collector named by tracing.endpoint, with its sampling, and not at all without one', () => {
+    const secret = { APP_ID: 'a', APP_KEY: 'k', APP_SECRET: 's' };
+    // why: a development config, so that this test reads only the tracing keys (production has its own checks).
+    const dev = ['--set', 'config.environment=development'];
+    const plain = render(...dev);
+    expect(tracingEnabled(configOf(plain, find(plain, 'Deployment', 'rt-sockudo-ts-api')!, secret).config.tracing)).toBe(false);
+    const objs = render(...dev, '--set', 'tracing.endpoint=http://otel-collector.observability:4318', '--set-json', 'tracing.samplerArg=0.25', '--set', 'tracing.resourceAttributes=deployment.environment=prod');
+    for (const c of COMPONENTS) {
+      const { config } = configOf(objs, find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!, secret);
+      expect(tracingEnabled(config.tracing)).toBe(true);
+      expect(config.tracing).toMatchObject({ endpoint: 'http://otel-collector.observability:4318', protocol: 'http/protobuf', sampler: 'parentbased_traceidratio', sampler_arg: 0.25, resource_attributes: 'deployment.environment=prod' });
+    }
+    expect(run(['template', 'rt', CHART, '--set', 'tracing.sampler=sometimes']).status).not.toBe(0);
   });
 
   it('uses an existing Secret instead of rendering one', () => {

@@ -23,7 +23,16 @@ export const FRAME_HANDLERS: ReadonlyMap<string, FrameHandler> = new Map<string,
 /** CLIENT_EVENT_PREFIX starts the name of every client event (PROTOCOL.md §5). */
 const CLIENT_EVENT_PREFIX = 'client-';
 
-/** handlerFor returns the handler of a client frame's event, or undefined when the event is ignored. */
+/** V2_PREFIX starts Sockudo's V2 names of protocol events (`sockudo:subscribe` is `pusher:subscribe`). */
+const V2_PREFIX = 'sockudo:';
+
+/**
+ * handlerFor returns the handler of a client frame's event, or undefined when the event is ignored. Sockudo's
+ * V2 names of Pusher's events (`sockudo:subscribe`, `sockudo:ping`, ...) find the same handlers.
+ */
 export function handlerFor(event: string): FrameHandler | undefined {
-  return FRAME_HANDLERS.get(event) ?? (event.startsWith(CLIENT_EVENT_PREFIX) ? handleClientEvent : undefined);
+  const handler = FRAME_HANDLERS.get(event);
+  if (handler !== undefined) return handler;
+  if (event.startsWith(CLIENT_EVENT_PREFIX)) return handleClientEvent;
+  return event.startsWith(V2_PREFIX) ? FRAME_HANDLERS.get('pusher:' + event.slice(V2_PREFIX.length)) : undefined;
 }

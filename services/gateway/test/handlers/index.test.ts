@@ -13,6 +13,9 @@ describe('frame dispatch table', () => {
     expect(handlerFor('pusher:unsubscribe')).toBe(handleUnsubscribe);
     expect(handlerFor('pusher:signin')).toBe(handleSignin);
     expect(handlerFor('client-typing')).toBe(handleClientEvent);
+    expect(handlerFor('sockudo:subscribe')).toBe(handleSubscribe);
+    expect(handlerFor('sockudo:ping')).toBe(handlePing);
+    expect(handlerFor('sockudo:constructor')).toBeUndefined();
     expect([...FRAME_HANDLERS.keys()].sort()).toEqual(['pusher:ping', 'pusher:signin', 'pusher:subscribe', 'pusher:unsubscribe', 'sockudo:enable_v2', 'sockudo:resume']);
   });
 

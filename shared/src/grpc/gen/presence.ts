@@ -113,6 +113,17 @@ export interface ChannelsReply {
   channels: ChannelEntry[];
 }
 
+export interface ChannelsPageRequest {
+  app: string;
+  after: string;
+  limit: number;
+}
+
+export interface ChannelsPageReply {
+  channels: ChannelEntry[];
+  next: string;
+}
+
 export interface OnlineUsersRequest {
   app: string;
   userIds: string[];
@@ -1055,6 +1066,131 @@ export const ChannelsReply: MessageFns<ChannelsReply> = {
   },
 };
 
+function createBaseChannelsPageRequest(): ChannelsPageRequest {
+  return { app: "", after: "", limit: 0 };
+}
+
+export const ChannelsPageRequest: MessageFns<ChannelsPageRequest> = {
+  encode(message: ChannelsPageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.app !== "") {
+      writer.uint32(10).string(message.app);
+    }
+    if (message.after !== "") {
+      writer.uint32(18).string(message.after);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChannelsPageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChannelsPageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.app = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.after = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseChannelsPageReply(): ChannelsPageReply {
+  return { channels: [], next: "" };
+}
+
+export const ChannelsPageReply: MessageFns<ChannelsPageReply> = {
+  encode(message: ChannelsPageReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.channels) {
+      ChannelEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.next !== "") {
+      writer.uint32(18).string(message.next);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChannelsPageReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChannelsPageReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.channels.push(ChannelEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.next = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseOnlineUsersRequest(): OnlineUsersRequest {
   return { app: "", userIds: [] };
 }
@@ -1525,6 +1661,20 @@ export const PresenceServiceService = {
     responseSerialize: (value: ChannelsReply): Buffer => Buffer.from(ChannelsReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): ChannelsReply => ChannelsReply.decode(value),
   },
+  /**
+   * ListChannelsPage lists an app's occupied channels in name order, at most `limit` of them after the name
+   * `after`; `next` is the cursor of the following page, empty after the last one. Pages keep each reply far
+   * below the message size cap however many channels an app has.
+   */
+  listChannelsPage: {
+    path: "/sockudo.presence.v1.PresenceService/ListChannelsPage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ChannelsPageRequest): Buffer => Buffer.from(ChannelsPageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ChannelsPageRequest => ChannelsPageRequest.decode(value),
+    responseSerialize: (value: ChannelsPageReply): Buffer => Buffer.from(ChannelsPageReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChannelsPageReply => ChannelsPageReply.decode(value),
+  },
   /** OnlineUsers returns which of the given users are signed in somewhere. */
   onlineUsers: {
     path: "/sockudo.presence.v1.PresenceService/OnlineUsers" as const,
@@ -1574,6 +1724,12 @@ export interface PresenceServiceServer extends UntypedServiceImplementation {
   channelCounts: handleUnaryCall<ChannelKey, Counts>;
   /** ListChannels lists an app's occupied channels with their counts. */
   listChannels: handleUnaryCall<AppKey, ChannelsReply>;
+  /**
+   * ListChannelsPage lists an app's occupied channels in name order, at most `limit` of them after the name
+   * `after`; `next` is the cursor of the following page, empty after the last one. Pages keep each reply far
+   * below the message size cap however many channels an app has.
+   */
+  listChannelsPage: handleUnaryCall<ChannelsPageRequest, ChannelsPageReply>;
   /** OnlineUsers returns which of the given users are signed in somewhere. */
   onlineUsers: handleUnaryCall<OnlineUsersRequest, OnlineUsersReply>;
   /** Heartbeat says a gateway is alive; known = false asks it to RegisterNode. */
@@ -1698,6 +1854,26 @@ export interface PresenceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ChannelsReply) => void,
+  ): ClientUnaryCall;
+  /**
+   * ListChannelsPage lists an app's occupied channels in name order, at most `limit` of them after the name
+   * `after`; `next` is the cursor of the following page, empty after the last one. Pages keep each reply far
+   * below the message size cap however many channels an app has.
+   */
+  listChannelsPage(
+    request: ChannelsPageRequest,
+    callback: (error: ServiceError | null, response: ChannelsPageReply) => void,
+  ): ClientUnaryCall;
+  listChannelsPage(
+    request: ChannelsPageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChannelsPageReply) => void,
+  ): ClientUnaryCall;
+  listChannelsPage(
+    request: ChannelsPageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChannelsPageReply) => void,
   ): ClientUnaryCall;
   /** OnlineUsers returns which of the given users are signed in somewhere. */
   onlineUsers(
