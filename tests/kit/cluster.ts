@@ -54,9 +54,15 @@ export interface ClusterOptions {
 /** ClusterBus is a bus driver a test cluster can run on. */
 export type ClusterBus = 'nats' | 'redis' | 'redis-cluster';
 
-/** defaultClusterBus is the bus of a cluster that names none: the test run's ADAPTER_DRIVER, else `nats`. */
+/**
+ * defaultClusterBus is the bus of a cluster that names none: the test run's ADAPTER_DRIVER (`redis`, or
+ * `redis-cluster` with the seed nodes in REDIS_CLUSTER_NODES), else `nats`.
+ */
 export function defaultClusterBus(): ClusterBus {
-  return process.env.ADAPTER_DRIVER === 'redis' ? 'redis' : 'nats';
+  const driver = process.env.ADAPTER_DRIVER;
+  if (driver === 'redis') return 'redis';
+  if (driver === 'redis-cluster' && (process.env.REDIS_CLUSTER_NODES ?? '') !== '') return 'redis-cluster';
+  return 'nats';
 }
 
 /**
@@ -115,7 +121,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         driver: bus,
         nats: { servers: [natsUrl], prefix: tag },
         redis: { prefix: `${tag}:bus:`, redis_pub_options: { url: options.busRedisUrl ?? redisUrl }, redis_sub_options: { url: options.busRedisUrl ?? redisUrl } },
-        cluster: { nodes: options.busClusterNodes ?? [], prefix: `${tag}:bus:` },
+        cluster: { nodes: options.busClusterNodes ?? (process.env.REDIS_CLUSTER_NODES ?? '').split(',').filter(Boolean), prefix: `${tag}:bus:` },
         cluster_health: { heartbeat_interval_ms: options.heartbeatIntervalMs ?? 300, node_timeout_ms: options.nodeTimeoutMs ?? 1500 },
       },
       presence: { grpc_url: `127.0.0.1:${grpcPort}`, grpc_host: '127.0.0.1', grpc_port: grpcPort, grpc_deadline_ms: 1000 },
