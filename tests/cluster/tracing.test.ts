@@ -120,7 +120,7 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     expect(post.parentSpanId).toBe(consume.spanId);
   });
 
-  it('records the presence calls as gRPC client and server spans, and their Redis commands below them', async () => {
+  it('follows a presence subscribe: gRPC client and server spans, Redis commands, the member notice to the gateway and the channel_occupied webhook', async () => {
     const channel = `presence-${uniquePrefix('traced')}`;
     const c = pusherClient(cluster.gateway(0), { channelData: () => ({ user_id: 'u1' }) });
     clients.push(c);
@@ -128,11 +128,11 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     const isCall = (s: CollectedSpan) => s.service === 'sockudo-ts-gateway' && s.kind === 'client' && s.name.endsWith('PresenceService/Subscribe');
     // the subscribe that occupies a channel: its trace goes on to the channel_occupied webhook's delivery
     const occupiedTrace = (all: CollectedSpan[]): string | undefined =>
-      all.find((s) => s.service === 'sockudo-ts-presence' && s.kind === 'producer' && s.attributes['sockudo.job'] === 'channel_occupied' && all.some((c) => isCall(c) && c.traceId === s.traceId))?.traceId;
+      all.find((s) => s.service === 'sockudo-ts-presence' && s.kind === 'producer' && s.name === `publish ${channel}` && all.some((c) => isCall(c) && c.traceId === s.traceId))?.traceId;
     await hooks.waitAccepted(event('channel_occupied', channel));
     const spans = await otlp.waitFor((all) => {
       const id = occupiedTrace(all);
-      return id !== undefined && all.some((s) => s.traceId === id && s.service === 'sockudo-ts-webhook' && s.kind === 'client');
+      return id !== undefined && all.some((s) => s.traceId === id && s.service === 'sockudo-ts-webhook' && s.kind === 'client') && all.some((s) => s.traceId === id && s.kind === 'consumer' && s.name === `process ${channel}`);
     });
     const call = one(spans, 'gateway Subscribe call', (s) => isCall(s) && s.traceId === occupiedTrace(spans));
     const trace = spans.filter((s) => s.traceId === call.traceId);
@@ -147,6 +147,11 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     expect(descends(trace, send, served)).toBe(true);
     const consume = one(trace, 'channel_occupied delivery', (s) => s.kind === 'consumer' && s.service === 'sockudo-ts-webhook');
     expect(consume.parentSpanId).toBe(send.spanId);
+    // the member_added notice: published by presence in the call's trace, delivered by the gateway below it
+    const notice = one(trace, 'member_added publish', (s) => s.kind === 'producer' && s.name === `publish ${channel}`);
+    expect(notice.service).toBe('sockudo-ts-presence');
+    expect(descends(trace, notice, served)).toBe(true);
+    expect(one(trace, 'member_added delivery', (s) => s.kind === 'consumer' && s.name === `process ${channel}`)).toMatchObject({ service: 'sockudo-ts-gateway', parentSpanId: notice.spanId });
     // why: node heartbeats are left out; they would be most of the traces.
     expect(spans.some((s) => s.name.endsWith('/Heartbeat'))).toBe(false);
   });

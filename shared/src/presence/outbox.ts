@@ -1,6 +1,8 @@
 import type { Bus, BusMessage, ControlMessage } from '../bus/bus.js';
+import { newMessageId } from '../bus/envelope.js';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import type { AppId, ChannelName } from '../ids.js';
+import { activeTracing } from '../telemetry/tracing.js';
 
 /** OutboxOptions tune an Outbox; every field has a default. */
 export interface OutboxOptions {
@@ -42,7 +44,19 @@ export class Outbox {
    * was published or kept; it rejects only with an error that is not DependencyUnavailable.
    */
   publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<void> {
-    return this.enqueue({ appId: appId, channel, message });
+    const tracing = activeTracing();
+    if (tracing === undefined) return this.enqueue({ appId: appId, channel, message });
+    // why: the gateways' deliveries of a member or count notice continue the trace of the call that caused it.
+    message.id ??= newMessageId();
+    const span = tracing.startPublish(appId, channel, message);
+    if (span.traceparent !== undefined) message.traceparent = span.traceparent;
+    return this.enqueue({ appId, channel, message }).then(
+      () => span.end(),
+      (err: unknown) => {
+        span.fail(err);
+        throw err;
+      },
+    );
   }
 
   /** publishControl is publish for a control message (online and offline notices). */
