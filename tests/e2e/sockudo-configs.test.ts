@@ -37,7 +37,7 @@ describe.skipIf(!up)("Sockudo's config examples", () => {
     await deleteKeys(`redis://${REDIS.host}:${REDIS.port}`, prefix);
   });
 
-  const examples = ['config.toml', 'config-reference.json', 'adapter-redis.json', 'adapter-redis-cluster.json', 'adapter-nats.json', 'ssl-redirect.json', 'webhooks.json', 'queue-redis.json'];
+  const examples = ['config.toml', 'config.json', 'config-reference.json', 'adapter-redis.json', 'adapter-redis-cluster.json', 'adapter-nats.json', 'ssl-redirect.json', 'webhooks.json', 'queue-redis.json'];
   for (const file of examples) {
     it(`loads and starts with ${file}`, async () => {
       const env: Record<string, string> = {
