@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asAppId } from '@sockudo-ts/shared';
 import {
   NATS,
   REDIS,
@@ -60,7 +61,7 @@ describe.skipIf(!up)('npm run cluster supervises its services', () => {
         START_TIMEOUT_MS * 2,
         'the cluster to report running',
       );
-      const app = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
+      const app = { id: asAppId('app-id'), key: 'app-key', secret: 'app-secret' };
       // `victim` is on gateway-1 (killed), `bystander` on gateway-2 (must never notice).
       const victim = pusherClient({ host: '127.0.0.1', port: gatewayPort, app });
       const bystander = pusherClient({ host: '127.0.0.1', port: gatewayPort + 1, app });

@@ -44,8 +44,16 @@ class RedisTransport implements PubSubTransport {
   readonly dependency = 'redis';
   private receiver: (topic: string, bytes: Buffer) => void = () => undefined;
 
+  /** wanted are the channels the bus has subscribed and not left: what a reconnect subscribes again. */
+  private readonly wanted = new Set<string>();
+
   private constructor(private readonly pub: Redis, private readonly sub: Redis, logger: Logger | undefined) {
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receiver(channel.toString('utf8'), message));
+    // why: ioredis's own resubscription would also bring back channels left while Redis was down (the
+    // UNSUBSCRIBE could not be sent), leaking interest on the server; the bus resubscribes what it still wants.
+    sub.on('ready', () => {
+      if (this.wanted.size > 0) sub.subscribe(...this.wanted).catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'Redis bus could not resubscribe; retrying on the next reconnect'));
+    });
     let down = false;
     const lost = (): void => {
       if (down) return;
@@ -71,6 +79,7 @@ class RedisTransport implements PubSubTransport {
         maxRetriesPerRequest: 1,
         commandTimeout: options.commandTimeoutMs ?? 5000,
         retryStrategy: (times) => Math.min(100 * times, 1000),
+        autoResubscribe: false,
         connectionName: `sockudo-bus-${options.nodeId}`,
       });
       // why: ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
@@ -97,9 +106,11 @@ class RedisTransport implements PubSubTransport {
 
   async subscribe(topic: string): Promise<void> {
     await this.sub.subscribe(topic);
+    this.wanted.add(topic);
   }
 
   async unsubscribe(topic: string): Promise<void> {
+    this.wanted.delete(topic);
     if (this.sub.status === 'ready') await this.sub.unsubscribe(topic);
   }
 

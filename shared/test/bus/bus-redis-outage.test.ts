@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyUnavailable, type BusMessage, type ControlMessage } from '@sockudo-ts/shared';
 import { RedisBus } from '@sockudo-ts/shared/implementations';
@@ -22,6 +23,7 @@ describe.skipIf(!present)('RedisBus through a Redis restart', () => {
       const seen: BusMessage[] = [];
       const control: ControlMessage[] = [];
       await strict.subscribe('a', 'ch', (m) => seen.push(m));
+      const leaving = await strict.subscribe('a', 'gone', () => undefined);
       strict.onControl((m) => control.push(m));
       await redis.kill('SIGKILL');
       await waitFor(() => !strict.isConnected() && !publisher.isConnected(), 5000, 'both buses to notice');
@@ -31,6 +33,7 @@ describe.skipIf(!present)('RedisBus through a Redis restart', () => {
       await expect(publisher.publishControl({ type: 'terminate_user', appId: 'a', userId: 'u' })).rejects.toBeInstanceOf(DependencyUnavailable);
       expect(Date.now() - started).toBeLessThan(500);
 
+      await leaving.unsubscribe();
       await redis.start();
       await waitFor(() => strict.isConnected() && publisher.isConnected(), 10_000, 'both buses to reconnect');
       await waitFor(
@@ -44,6 +47,9 @@ describe.skipIf(!present)('RedisBus through a Redis restart', () => {
         'delivery on the resubscribed channel and control topic',
       );
       expect(seen.filter((m) => m.frame.startsWith('lost'))).toEqual([]);
+      // the channel left while Redis was down is not subscribed again
+      const numsub = execFileSync('/usr/bin/redis-cli', ['-p', String(redis.port), 'pubsub', 'numsub', 'outage:ch:a:ch', 'outage:ch:a:gone'], { encoding: 'utf8' });
+      expect(numsub.trim().split('\n')).toEqual(['outage:ch:a:ch', '1', 'outage:ch:a:gone', '0']);
       const other: BusMessage[] = [];
       await strict.subscribe('a', 'other', (m) => other.push(m));
       await publisher.publish('a', 'other', { frame: 'fresh' });

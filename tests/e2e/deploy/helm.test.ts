@@ -20,7 +20,7 @@ if (helm === undefined) {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type K8s = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
+type K8s = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 
 function run(args: string[]): { status: number | null; out: string } {
   const r = spawnSync(helm!, args, { cwd: ROOT, encoding: 'utf8' });
@@ -64,6 +64,8 @@ async function validate(obj: K8s): Promise<void> {
   new Kind(obj).validate();
 }
 
+/** PRODUCTION_SECRET is what the existingSecret of helm/examples/production.yaml holds (its header says how to make it). */
+const PRODUCTION_SECRET = { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40), NATS_TOKEN: 'n'.repeat(32), PRESENCE_GRPC_TOKEN: 'g'.repeat(40) };
 const COMPONENTS = ['presence', 'gateway', 'api', 'webhook'] as const;
 const find = (objs: K8s[], kind: string, name: string): K8s | undefined => objs.find((o) => o.kind === kind && o.metadata.name === name);
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}): boolean => Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -187,19 +189,23 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
         const service = find(objs, 'Service', to(p).backend.service.name)!;
         expect(service.spec.ports.map((x: { name: string }) => x.name)).toContain(to(p).backend.service.port.name);
       }
-      const { config } = configOf(objs, find(objs, 'Deployment', 'rt-sockudo-ts-gateway')!, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
-      expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(config.activity_timeout);
+      const { config } = configOf(objs, find(objs, 'Deployment', 'rt-sockudo-ts-gateway')!, production ? PRODUCTION_SECRET : undefined);
+      expect(Number(ingress.metadata.annotations!['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(config.activity_timeout);
       if (production) expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
     });
 
     it('gives every pod addresses that point at a rendered Service and port, and a config the services accept', () => {
       for (const c of COMPONENTS) {
         const d = find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!;
-        const { config, env } = configOf(objs, d, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
+        const { config, env } = configOf(objs, d, production ? PRODUCTION_SECRET : undefined);
         expect(config.adapter.driver).toBe('nats');
         expect(config.environment).toBe('production');
         if (!production) expect(config.app_manager.array.apps[0]).toMatchObject({ id: 'app-id', key: 'app-key' });
         expect(env.APP_SECRET?.length).toBeGreaterThanOrEqual(32);
+        // the internal plane: presence gRPC always carries a token; production values also authenticate NATS
+        expect(config.presence.grpc_token.length).toBeGreaterThanOrEqual(32);
+        expect(config.internal_plane.allow_unauthenticated).toBe(!production);
+        if (production) expect(config.adapter.nats.token).not.toBe('');
         // the presence address of gateways and api is the presence Service, whose pods listen there
         const presence = serviceTarget(objs, config.presence.grpc_url);
         expect(presence.deployment.metadata.name).toBe('rt-sockudo-ts-presence');
@@ -213,7 +219,7 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
         serviceTarget(objs, `rt-sockudo-ts-${c}:${config.metrics.port}`);
       }
       // external dependencies come from values
-      const { config } = configOf(objs, find(objs, 'Deployment', 'rt-sockudo-ts-api')!, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
+      const { config } = configOf(objs, find(objs, 'Deployment', 'rt-sockudo-ts-api')!, production ? PRODUCTION_SECRET : undefined);
       expect(config.adapter.nats.servers).toEqual(production ? ['nats://nats-0.nats.messaging.svc:4222', 'nats://nats-1.nats.messaging.svc:4222', 'nats://nats-2.nats.messaging.svc:4222'] : ['nats://nats:4222']);
     });
 
@@ -223,7 +229,7 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
         const container = containerOf(d);
         expect(container.livenessProbe.httpGet).toEqual({ path: '/up', port: 'metrics' });
         expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'metrics' });
-        const { config } = configOf(objs, d, production ? { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40) } : undefined);
+        const { config } = configOf(objs, d, production ? PRODUCTION_SECRET : undefined);
         const sleep = Number(container.lifecycle.preStop.exec.command[1]);
         expect(container.lifecycle.preStop.exec.command[0]).toBe('sleep');
         expect(d.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(sleep + config.shutdown_grace_period);
