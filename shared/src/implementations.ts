@@ -1,7 +1,7 @@
 // The concrete driver classes of @sockudo-ts/shared (NATS, Redis, BullMQ, gRPC), for tests, tools and the
 // presence service's gRPC server. Services open drivers through the factories of the main entry point instead,
 // which load these modules only when the config asks for them.
-export { NatsBus, type NatsBusOptions } from './bus/bus-nats.js';
+export { NatsBus, natsAuthOptions, type NatsAuth, type NatsBusOptions } from './bus/bus-nats.js';
 export { JetStreamBus, isRecoveryReader, type JetStreamBusOptions } from './bus/bus-jetstream.js';
 export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, newMessageId, type Envelope } from './bus/envelope.js';
 export { channelSubject, controlSubject, decodeToken, encodeToken } from './bus/subjects.js';

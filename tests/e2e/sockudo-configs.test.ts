@@ -37,7 +37,7 @@ describe.skipIf(!up)("Sockudo's config examples", () => {
     await deleteKeys(`redis://${REDIS.host}:${REDIS.port}`, prefix);
   });
 
-  const examples = ['config.toml', 'config-reference.json', 'adapter-redis.json', 'adapter-redis-cluster.json', 'adapter-nats.json', 'ssl-redirect.json', 'webhooks.json', 'queue-redis.json'];
+  const examples = ['config.toml', 'config.json', 'config-reference.json', 'adapter-redis.json', 'adapter-redis-cluster.json', 'adapter-nats.json', 'ssl-redirect.json', 'webhooks.json', 'queue-redis.json'];
   for (const file of examples) {
     it(`loads and starts with ${file}`, async () => {
       const env: Record<string, string> = {
@@ -109,8 +109,9 @@ describe('Sockudo names that differ from ours, unknown keys and unsupported sect
   });
 
   it('warns naming every unknown key, nested ones included', () => {
-    const c = load('c.json', JSON.stringify({ prot: 6001, adapter: { driver: 'local', nats: { servers: ['nats://x:4222'], prefx: 'a' } }, ssl: { enabled: false, cert_pth: '' } }));
+    const app = { id: 'a', key: 'k', secret: 's', max_conections: 5 };
+    const c = load('c.json', JSON.stringify({ prot: 6001, adapter: { driver: 'local', nats: { servers: ['nats://x:4222'], prefx: 'a' } }, ssl: { enabled: false, cert_pth: '' }, app_manager: { array: { apps: [app] } } }));
     expect(configWarnings(c)).toHaveLength(1);
-    expect(configWarnings(c)[0]).toMatch(/c\.json: unknown keys, ignored \(a typo\?\): prot, adapter\.nats\.prefx, ssl\.cert_pth$/);
+    expect(configWarnings(c)[0]).toMatch(/c\.json: unknown keys, ignored \(a typo\?\): prot, adapter\.nats\.prefx, ssl\.cert_pth, app_manager\.array\.apps\[0\]\.max_conections$/);
   });
 });

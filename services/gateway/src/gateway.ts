@@ -60,6 +60,8 @@ export interface GatewaySizes {
   admitting: number;
   /** writeQueue counts sockets waiting for the next write batch. */
   writeQueue: number;
+  /** queuedFrames counts frames of open sockets waiting for (or in) their handler. */
+  queuedFrames: number;
   channels: LocalChannelSizes;
   users: UserIndexSizes;
 }
@@ -160,9 +162,16 @@ export class Gateway implements Service {
       closing: this.closing.size,
       admitting: this.admitting,
       writeQueue: this.batcher.size(),
+      queuedFrames: this.queuedFrames(),
       channels: this.local.sizes(),
       users: this.users.sizes(),
     };
+  }
+
+  private queuedFrames(): number {
+    let n = 0;
+    for (const conn of this.connections) n += conn.queuedTasks;
+    return n;
   }
 
   /**

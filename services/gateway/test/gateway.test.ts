@@ -118,9 +118,32 @@ describe('Gateway', () => {
       closing: 0,
       admitting: 0,
       writeQueue: 0,
+      queuedFrames: 0,
       channels: { apps: 0, channels: 0, sockets: 0, pending: 0 },
       users: { users: 0, signedIn: 0, watched: 0, watchers: 0 },
     });
     expect(t.store.sizes().sockets).toBe(0);
+  });
+
+  it('bounds the frames in flight of a socket that sends faster than its handlers finish: it is not read meanwhile', async () => {
+    const gate = new Gate();
+    t = await startTestGateway({ wrapPresence: gatedPresence(gate), config: { websocket: { max_frames_per_second: 0 } } });
+    const { c } = await open();
+    const N = 20_000;
+    for (let i = 0; i < N; i++) c.send({ event: 'pusher:subscribe', data: { channel: `flood-${i}` } });
+    await waitFor(() => t!.gateway.sizes().channels.pending === 1, 5000, 'the first subscribe to wait on presence');
+    // why: give the socket time to deliver whatever it would; the assertion is on how much was taken, not on time.
+    let last = -1;
+    await waitFor(async () => {
+      const now = t!.gateway.sizes().queuedFrames;
+      const settled = now === last;
+      last = now;
+      await new Promise((r) => setTimeout(r, 200));
+      return settled;
+    }, 20_000, 'the queue to stop growing');
+    // MAX_QUEUED_FRAMES, plus the frames of the read that crossed it.
+    expect(t.gateway.sizes().queuedFrames).toBeLessThan(N / 4);
+    gate.release();
+    c.close();
   });
 });

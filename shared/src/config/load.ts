@@ -128,7 +128,7 @@ export function buildConfig(sources: readonly ConfigSource[], env: Record<string
       const path = [field.path, ...(field.aliases ?? [])].find((p) => getPath(source.values, p) != null);
       if (path !== undefined) setPath(out, field.path, coerce(field, getPath(source.values, path), source.name, false));
     }
-    const unknown = unknownKeys(source.values);
+    const unknown = [...unknownKeys(source.values), ...unknownAppFields(getPath(source.values, 'app_manager.array.apps'))];
     if (unknown.length > 0) warnings.push(`${source.name}: unknown keys, ignored (a typo?): ${unknown.join(', ')}`);
     const fileApps = getPath(source.values, 'app_manager.array.apps');
     if (fileApps !== undefined) apps = parseApps(fileApps, source.name);
@@ -203,6 +203,22 @@ const IGNORED = [
 
 /** IGNORED_PUSH are the keys of Sockudo's own push pipeline (workers, shards, quotas) that ours has no use for. */
 const IGNORED_PUSH = /^push\.(\w+_worker_count|(fcm|apns|webpush|hms|wns)_enabled|queue_driver|queue_partition_count|channel_shard_count|fanout_\w+|backpressure_lag_threshold_secs|publish_status_ttl_days|stale_device_max_age_days|dry_run|analytics_\w+|scheduler_interval_secs|retry|circuit_breaker|default_quotas|payload_redaction)(\.|$)/;
+
+/** APP_FIELDS are the fields an app may have; IGNORED_APP_FIELDS are Sockudo's app fields with no use here. */
+const APP_FIELDS = new Set(['id', 'key', 'secret', 'recovery', ...Object.keys(APP_DEFAULTS)]);
+const IGNORED_APP_FIELDS = new Set(['max_read_requests_per_second', 'channel_delta_compression', 'policy']);
+
+/** unknownAppFields lists the fields of configured apps that are neither app fields nor ignored ones. */
+function unknownAppFields(apps: unknown): string[] {
+  if (!Array.isArray(apps)) return [];
+  return apps.flatMap((app, i) =>
+    typeof app === 'object' && app !== null
+      ? Object.keys(app as Tree)
+          .filter((name) => !APP_FIELDS.has(name) && !IGNORED_APP_FIELDS.has(name))
+          .map((name) => `app_manager.array.apps[${i}].${name}`)
+      : [],
+  );
+}
 
 /** unknownKeys lists the dotted keys of a file that are neither settings, their sections, apps, nor IGNORED. */
 function unknownKeys(tree: Tree, prefix = ''): string[] {

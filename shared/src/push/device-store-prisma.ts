@@ -62,34 +62,49 @@ export class PrismaDeviceStore implements DeviceStore {
     const subscription = registration.platform === 'web' ? (registration.subscription as unknown as Prisma.InputJsonValue) : undefined;
     const now = new Date();
     const key = { app_id_platform_token: { app_id: app, platform: registration.platform, token } };
-    const row = await this.call('registering a device', () =>
-      this.client.$transaction(async (tx) => {
-        // why: an upsert on the address key, so two registrations of one token racing each other make one device.
-        const device = await tx.pushDevice.upsert({
-          where: key,
-          create: {
-            app_id: app,
-            id: `${registration.platform}-${randomUUID()}`,
-            platform: registration.platform,
-            token,
-            ...(subscription !== undefined ? { web_subscription: subscription } : {}),
-            metadata: (registration.metadata ?? {}) as Prisma.InputJsonValue,
-            created_at: now,
-            updated_at: now,
-          },
-          update: {
-            updated_at: now,
-            // why: a browser that subscribes again at the same endpoint may hold new keys; the old ones no longer decrypt.
-            ...(subscription !== undefined ? { web_subscription: subscription } : {}),
-            ...(registration.metadata !== undefined ? { metadata: registration.metadata as Prisma.InputJsonValue } : {}),
-          },
-          select: { id: true },
-        });
-        if (registration.user_id !== undefined) await tx.pushDevice.update({ where: { app_id_id: { app_id: app, id: device.id } }, data: { user_id: registration.user_id } });
-        if (registration.interests !== undefined) await replaceInterests(tx, app, device.id, registration.interests);
-        return tx.pushDevice.findUniqueOrThrow({ where: { app_id_id: { app_id: app, id: device.id } }, include: WITH_INTERESTS });
-      }),
-    );
+    const user = registration.user_id !== undefined ? { user_id: registration.user_id } : {};
+    // why: an upsert on the address key, so two registrations of one token racing each other make one device.
+    const upsert = {
+      where: key,
+      create: {
+        app_id: app,
+        id: `${registration.platform}-${randomUUID()}`,
+        platform: registration.platform,
+        token,
+        ...(subscription !== undefined ? { web_subscription: subscription } : {}),
+        metadata: (registration.metadata ?? {}) as Prisma.InputJsonValue,
+        ...user,
+        created_at: now,
+        updated_at: now,
+      },
+      update: {
+        updated_at: now,
+        // why: a browser that subscribes again at the same endpoint may hold new keys; the old ones no longer decrypt.
+        ...(subscription !== undefined ? { web_subscription: subscription } : {}),
+        ...(registration.metadata !== undefined ? { metadata: registration.metadata as Prisma.InputJsonValue } : {}),
+        ...user,
+      },
+    };
+    const interests = registration.interests;
+    const attempt = (): Promise<DeviceRow> =>
+      // why: a registration without interests is one statement (what the Beams SDKs send); with them, one transaction.
+      interests === undefined
+        ? this.client.pushDevice.upsert({ ...upsert, include: WITH_INTERESTS })
+        : this.client.$transaction(async (tx) => {
+            const device = await tx.pushDevice.upsert({ ...upsert, select: { id: true } });
+            await replaceInterests(tx, app, device.id, interests);
+            return tx.pushDevice.findUniqueOrThrow({ where: { app_id_id: { app_id: app, id: device.id } }, include: WITH_INTERESTS });
+          });
+    const row = await this.call('registering a device', async () => {
+      try {
+        return await attempt();
+      } catch (err) {
+        // why: when Prisma cannot upsert natively, a registration racing another of the same address loses the
+        // insert (P2002, unique violation); once more then finds the winner's row and updates it.
+        if ((err as { code?: unknown }).code !== 'P2002') throw err;
+        return attempt();
+      }
+    });
     return deviceFromRow(row);
   }
 

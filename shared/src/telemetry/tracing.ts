@@ -78,8 +78,9 @@ export function activeTracing(): Tracing | undefined {
   return active;
 }
 
-/** tracingEnabled tells whether the settings turn tracing on: `enabled`, or an endpoint given. */
+/** tracingEnabled tells whether the settings turn tracing on: `enabled`, or an endpoint given, unless `sdk_disabled`. */
 export function tracingEnabled(settings: TracingSettings): boolean {
+  if (settings.sdk_disabled) return false;
   return settings.enabled || settings.endpoint !== '' || settings.traces_endpoint !== '';
 }
 

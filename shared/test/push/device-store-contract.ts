@@ -58,6 +58,13 @@ export function describeDeviceStoreContract(name: string, make: () => Promise<De
       expect(await store.register(app, { platform: 'web', subscription: { ...subscription, keys } })).toMatchObject({ id: web.id, subscription: { keys } });
     });
 
+    it('makes one device of registrations of one address racing each other', async () => {
+      const token = apnsToken();
+      const devices = await Promise.all(Array.from({ length: 6 }, (_, i) => store.register(app, { platform: 'apns', token, ...(i % 2 === 0 ? { interests: ['race'] } : {}) })));
+      expect(new Set(devices.map((d) => d.id)).size).toBe(1);
+      expect((await store.list(app)).items).toHaveLength(1);
+    });
+
     it('keeps apps apart: the same token in two apps is two devices, invisible to each other', async () => {
       const token = apnsToken();
       const a = await store.register(app, { platform: 'apns', token, interests: ['shared'] });

@@ -37,6 +37,11 @@ describe('the tracing config', () => {
     expect(config.tracing.protocol).toBe('http/protobuf');
   });
 
+  it('stays off with OTEL_SDK_DISABLED=true, whatever else is set', () => {
+    const config = buildConfig([{ name: 'config.toml', values: { tracing: { enabled: true } } }], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' });
+    expect(tracingEnabled(config.tracing)).toBe(false);
+  });
+
   it('refuses an OTLP protocol it cannot export and names the variable', () => {
     expect(() => buildConfig([], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(ConfigError);
     expect(() => buildConfig([], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL/);

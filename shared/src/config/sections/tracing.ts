@@ -10,6 +10,7 @@ export const TRACING_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'par
 export const TRACING = {
   tracing: {
     enabled: setting.bool(false, { env: ['TRACING_ENABLED'], doc: 'Export traces over OTLP/HTTP; also on whenever an endpoint is set (default endpoint http://localhost:4318).' }),
+    sdk_disabled: setting.bool(false, { env: ['OTEL_SDK_DISABLED'], doc: 'The OpenTelemetry kill switch: true keeps tracing off whatever the other keys say.' }),
     endpoint: setting.string('', { env: ['OTEL_EXPORTER_OTLP_ENDPOINT'], doc: 'Base URL of the OTLP/HTTP collector; `/v1/traces` is appended. Setting it turns tracing on.' }),
     traces_endpoint: setting.string('', { env: ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], doc: 'Full URL spans are posted to, used as is; wins over `endpoint`. Setting it turns tracing on.' }),
     protocol: setting.choice(['http/protobuf', 'http/json'] as const, 'http/protobuf', { env: ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'], doc: 'OTLP encoding of exported spans.' }),
