@@ -59,7 +59,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const push = config.push.enabled ? await openPushStores(config, drivers) : undefined;
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   // why: serials are assigned in this process, so the in-memory log is the whole cluster's (see issue 11).
-  const log = anyRecovery(config.recovery, config.app_manager.array.apps) ? new MemoryRecoveryLog(recoveryPolicy(config.recovery, config.app_manager.array.apps)) : undefined;
+  const log = anyRecovery(config.recovery, config.app_manager.array.apps) ? new MemoryRecoveryLog(recoveryPolicy(config.recovery, config.app_manager.array.apps), undefined, undefined, config.recovery.max_total_bytes) : undefined;
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, log);
   const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));

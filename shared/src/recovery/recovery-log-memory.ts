@@ -36,7 +36,16 @@ export class MemoryRecoveryLog implements RecoveryReader, Sequencer {
   /**
    * @param sweepMs is how often channels whose events all expired are forgotten. Default 10 s.
    */
-  constructor(private readonly policy: RecoveryPolicy, sweepMs = 10_000, private readonly now: () => number = Date.now) {
+  /**
+   * @param maxTotalBytes bounds the frame bytes kept over all channels; past it, the channels appended to least
+   *   recently are forgotten whole (their clients then resume with `position_expired`). Default 256 MiB.
+   */
+  constructor(
+    private readonly policy: RecoveryPolicy,
+    sweepMs = 10_000,
+    private readonly now: () => number = Date.now,
+    private readonly maxTotalBytes = 256 * 1024 * 1024,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), sweepMs);
     this.sweeper.unref();
   }
@@ -54,8 +63,11 @@ export class MemoryRecoveryLog implements RecoveryReader, Sequencer {
     let stream = this.streams.get(k);
     if (stream === undefined) {
       stream = { streamId: newStreamId(), lastSerial: 0, entries: [], head: 0, bytes: 0, lastAppend: now };
-      this.streams.set(k, stream);
+    } else {
+      // why: re-inserting keeps the map in order of last append, so the least recent channel is the first one.
+      this.streams.delete(k);
     }
+    this.streams.set(k, stream);
     const serial = ++stream.lastSerial;
     // why: stream ids are random, so stream id and serial name the event uniquely, at no cost.
     const entry: LoggedMessage = { serial, messageId: `${stream.streamId}-${serial}`, frame, at: now };
@@ -65,6 +77,7 @@ export class MemoryRecoveryLog implements RecoveryReader, Sequencer {
     this.bytes += frame.length;
     stream.lastAppend = now;
     this.trim(stream, limits, now);
+    if (this.bytes > this.maxTotalBytes) this.evict(k);
     return { serial: entry.serial, streamId: stream.streamId, messageId: entry.messageId };
   }
 
@@ -118,6 +131,16 @@ export class MemoryRecoveryLog implements RecoveryReader, Sequencer {
       const appId = k.slice(0, k.indexOf('\u0000')) as AppId;
       this.trim(stream, this.policy(appId), now);
       if (stream.head >= stream.entries.length && now - stream.lastAppend >= this.policy(appId).ttl_seconds * 1000) this.streams.delete(k);
+    }
+  }
+
+  /** evict forgets the channels appended to least recently until the total fits, never the one just appended. */
+  private evict(keep: string): void {
+    for (const [k, stream] of this.streams) {
+      if (this.bytes <= this.maxTotalBytes) return;
+      if (k === keep) continue;
+      this.bytes -= stream.bytes;
+      this.streams.delete(k);
     }
   }
 

@@ -8,7 +8,7 @@ import { describeBusContract } from './bus-contract.js';
 
 const up = await servicesUp('JetStreamBus', NATS);
 const url = `nats://${NATS.host}:${NATS.port}`;
-const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 1000, max_buffer_bytes: 1 << 20, ttl_seconds: 120 });
+const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 1000, max_buffer_bytes: 1 << 20, ttl_seconds: 120, max_total_bytes: 1 << 28 });
 
 async function open(prefix: string, node: string, servers = [url]): Promise<JetStreamBus> {
   const core = await NatsBus.connect({ servers, prefix, nodeId: asNodeId(node) });

@@ -3,7 +3,7 @@ import { MemoryRecoveryLog, asAppId, asChannelName, buildConfig, recoveryPolicy,
 
 const app = asAppId('app');
 const ch = asChannelName('ch');
-const limits = (over: Partial<RecoveryConfig> = {}): RecoveryConfig => ({ enabled: true, buffer_size: 5, max_buffer_bytes: 1 << 20, ttl_seconds: 60, ...over });
+const limits = (over: Partial<RecoveryConfig> = {}): RecoveryConfig => ({ enabled: true, buffer_size: 5, max_buffer_bytes: 1 << 20, ttl_seconds: 60, max_total_bytes: 1 << 28, ...over });
 const frame = (n: number): string => `{"event":"e","channel":"ch","data":"${n}"}`;
 
 describe('MemoryRecoveryLog', () => {
@@ -42,6 +42,18 @@ describe('MemoryRecoveryLog', () => {
     const fresh = log.append(app, ch, frame(11));
     expect(fresh.serial).toBe(1);
     expect(fresh.streamId).not.toBe(stream);
+  });
+
+  it('forgets the channels published to least recently when the total is over its bound', async () => {
+    const log = new MemoryRecoveryLog(() => limits({ buffer_size: 100 }), 60_000, Date.now, 10 * frame(1).length);
+    const a = log.append(app, asChannelName('a'), frame(1));
+    log.append(app, asChannelName('b'), frame(1));
+    log.append(app, asChannelName('a'), frame(2));
+    for (let n = 1; n <= 8; n++) log.append(app, asChannelName('c'), frame(n));
+    log.close();
+    expect(log.sizes()).toMatchObject({ channels: 2, messages: 10 });
+    expect(await log.readAfter(app, asChannelName('b'), { serial: 0, streamId: 'x' })).toMatchObject({ ok: false, code: 'position_expired' });
+    expect(await log.readAfter(app, asChannelName('a'), { serial: 0, streamId: a.streamId })).toMatchObject({ ok: true });
   });
 
   it('rewinds by count and by seconds, oldest first', async () => {

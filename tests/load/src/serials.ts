@@ -100,7 +100,7 @@ async function measure(path: string, publisher: Bus, subscriber: Bus, sequenced:
 
 async function embedded(sequenced: boolean): Promise<Row> {
   const bus = new MemoryBus();
-  const log = sequenced ? new MemoryRecoveryLog(() => ({ enabled: true, buffer_size: 100, max_buffer_bytes: 1 << 20, ttl_seconds: 300 })) : undefined;
+  const log = sequenced ? new MemoryRecoveryLog(() => ({ enabled: true, buffer_size: 100, max_buffer_bytes: 1 << 20, ttl_seconds: 300, max_total_bytes: 1 << 28 })) : undefined;
   const publisher = new ChannelPublisher(bus, new MemoryCacheStore(), 60, log);
   let delivered = 0;
   await bus.subscribe(app, channel, () => delivered++);
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const prefix = `bserials${Date.now().toString(36)}`;
   const open = (name: string): Promise<NatsBus> => NatsBus.connect({ servers: [NATS_URL], prefix, nodeId: asNodeId(`${prefix}-${name}`) });
   const [pubCore, subCore] = [await open('pub'), await open('sub')];
-  const policy = () => ({ enabled: true, buffer_size: 100, max_buffer_bytes: 1 << 20, ttl_seconds: 300 });
+  const policy = () => ({ enabled: true, buffer_size: 100, max_buffer_bytes: 1 << 20, ttl_seconds: 300, max_total_bytes: 1 << 28 });
   const pubJs = await JetStreamBus.open(await open('jpub'), { prefix, policy, bufferSize: 100, ttlSeconds: 300 });
   const subJs = await JetStreamBus.open(await open('jsub'), { prefix, policy, bufferSize: 100, ttlSeconds: 300 });
   // why: the machine is shared; the paths alternate over ROUNDS rounds and each figure is the median.
