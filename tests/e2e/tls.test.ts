@@ -57,4 +57,9 @@ describe.skipIf(!present)('TLS listener ([ssl])', () => {
     });
     expect(answer).toEqual({ status: 301, location: `https://ws.example.test:${server.port}/apps/1/channels?filter_by_prefix=a` });
   });
+
+  it('stops start-up naming the key when a PEM file is missing or the passphrase is wrong', async () => {
+    await expect(startServer({ config: { ssl: { enabled: true, cert_path: `${certs.dir}/missing.pem`, key_path: certs.keyPath } } })).rejects.toThrow(/ssl\.cert_path: cannot read .*missing\.pem: ENOENT/);
+    await expect(startServer({ config: { ssl: { enabled: true, cert_path: certs.certPath, key_path: certs.keyPath, passphrase: 'wrong' } } })).rejects.toThrow(/ssl\.cert_path and ssl\.key_path: .* do not make a usable pair \(wrong ssl\.passphrase\?\)/);
+  });
 });

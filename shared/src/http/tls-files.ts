@@ -20,20 +20,20 @@ export const TLS_WATCH_INTERVAL_MS = 1000;
  * wrong passphrase or a key that does not match the certificate throws, naming the file or the problem.
  */
 export function readTls(files: TlsFiles): SecureContextOptions {
-  const read = (path: string, what: string): Buffer => {
+  const read = (path: string, key: string): Buffer => {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Error(`${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   };
-  const options: SecureContextOptions = { cert: read(files.certPath, 'certificate'), key: read(files.keyPath, 'key') };
+  const options: SecureContextOptions = { cert: read(files.certPath, 'ssl.cert_path'), key: read(files.keyPath, 'ssl.key_path') };
   if (files.passphrase !== '') options.passphrase = files.passphrase;
-  if (files.caPath !== '') options.ca = read(files.caPath, 'CA file');
+  if (files.caPath !== '') options.ca = read(files.caPath, 'ssl.ca_path');
   try {
     createSecureContext(options);
   } catch (err) {
-    throw new Error(`the TLS files ${files.certPath} and ${files.keyPath} do not make a usable pair: ${(err as Error).message}`);
+    throw new Error(`ssl.cert_path and ssl.key_path: ${files.certPath} and ${files.keyPath} do not make a usable pair (wrong ssl.passphrase?): ${(err as Error).message}`);
   }
   return options;
 }
