@@ -241,7 +241,7 @@ export class Gateway implements Service {
     if (decision !== undefined && !decision.allowed) {
       throw new PusherError(CloseCode.OverCapacity, `Too many connections from your address; retry in ${retryAfterSeconds(decision)} s`);
     }
-    const release = limits.holdConnection(address);
+    const release = await limits.holdConnection(address);
     if (release === undefined) throw new PusherError(CloseCode.OverCapacity, 'Too many open connections from your address');
     return release;
   }
