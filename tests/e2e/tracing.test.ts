@@ -83,6 +83,7 @@ describe('the embedded server exports its traces', () => {
     const delivery = one(spans, 'delivery span', (s) => s.kind === 'consumer' && s.attributes['messaging.destination.name'] === channel);
     const trace = spans.filter((s) => s.traceId === delivery.traceId);
     for (const s of trace) expect(s).toMatchObject({ service: 'sockudo-ts-standalone', instance: 'embedded-1', encoding: 'protobuf' });
+    expect(delivery.resource).toMatchObject({ 'deployment.environment': 'test', 'telemetry.sdk.language': 'nodejs' });
     const request = one(trace, 'API server span', (s) => s.kind === 'server' && s.name === 'POST /apps/:appId/events');
     expect(request.attributes).toMatchObject({ 'sockudo.app_id': server.app.id, 'sockudo.channel_count': 1, 'http.route': '/apps/:appId/events' });
     const publish = one(trace, 'publish span', (s) => s.kind === 'producer' && s.name === `publish ${channel}`);
