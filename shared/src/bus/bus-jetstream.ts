@@ -154,7 +154,7 @@ export class JetStreamBus implements Bus, RecoveryReader {
     }
     this.fillers.add(filler);
     // why: a node that has not noticed a stream created again would stamp its events with the old stream id.
-    await this.adoptStream().catch(() => undefined);
+    await withTimeout(this.adoptStream(), 1000).catch(() => undefined);
     return {
       unsubscribe: async () => {
         filler.close();
