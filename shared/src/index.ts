@@ -37,6 +37,20 @@ export {
 } from './recovery/recovery-log.js';
 export { MemoryRecoveryLog, type MemoryRecoveryLogSizes } from './recovery/recovery-log-memory.js';
 export { hasV1Prefix, toV2Prefix, withPosition } from './recovery/v2-frame.js';
+export {
+  DEFAULT_HISTORY_LIMIT,
+  HistoryQueryError,
+  MAX_HISTORY_LIMIT,
+  type ChannelMessage,
+  type HistoryDirection,
+  type HistoryItem,
+  type HistoryPage,
+  type HistoryQuery,
+  type HistoryStore,
+  type RetentionRule,
+} from './history/history-store.js';
+export { MemoryHistoryStore } from './history/history-store-memory.js';
+export { openHistoryStore } from './drivers/history.js';
 export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type AppRecovery, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';
