@@ -23,7 +23,7 @@ function descends(trace: CollectedSpan[], span: CollectedSpan, ancestor: Collect
   return false;
 }
 
-describe('the embedded server exports its traces', () => {
+describe('the embedded server exports its traces', { timeout: 150_000 }, () => {
   let dir: string;
   let otlp: OtlpReceiver;
   let hooks: WebhookReceiver;
@@ -102,7 +102,7 @@ describe('the embedded server exports its traces', () => {
     const got = nextEvent(ca, 'client-e');
     cb.trigger('client-e', { n: 2 });
     await got;
-    await hooks.waitAccepted(event('client_event', channel), 1, 10_000, '/hooks');
+    await hooks.waitAccepted(event('client_event', channel), 1, 30_000, '/hooks');
 
     const isPost = (s: CollectedSpan) => s.kind === 'client' && s.name === 'POST';
     const spans = await otlp.waitFor((s) => {

@@ -71,7 +71,7 @@ export class OtlpReceiver {
   }
 
   /** waitFor resolves with the spans once `done(spans)` holds, or rejects after `timeoutMs` listing what came. */
-  async waitFor(done: (spans: CollectedSpan[]) => boolean, timeoutMs = 30_000): Promise<CollectedSpan[]> {
+  async waitFor(done: (spans: CollectedSpan[]) => boolean, timeoutMs = 60_000): Promise<CollectedSpan[]> {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.spans)) {
       const left = deadline - Date.now();
