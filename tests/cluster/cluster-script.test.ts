@@ -16,6 +16,7 @@ import {
   waitFor,
   type PusherClient,
 } from '../kit/index.js';
+import { START_TIMEOUT_MS } from '../kit/processes.js';
 
 const up = await servicesUp('npm run cluster', NATS, REDIS);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,7 +58,8 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
           if (script.exitCode !== null) throw new Error(`the cluster script exited (${script.exitCode}):\n${out}`);
           return out.includes('cluster: running');
         },
-        15_000,
+        // why: five processes start at once on what may be a loaded 2-core machine; each has START_TIMEOUT_MS
+        START_TIMEOUT_MS,
         'the cluster to report running',
       );
       for (const port of [`127.0.0.1:${gatewayPort}/`, `127.0.0.1:${gatewayPort + 1}/`, `127.0.0.1:${apiPort}/`, `127.0.0.1:${presencePort}`, `127.0.0.1:${metricsPort + 4}/metrics`]) {
@@ -81,5 +83,5 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
     expect(await exited).toBe(0);
     expect(out).toContain('cluster: stopped');
     for (const port of [gatewayPort, gatewayPort + 1, apiPort, presencePort]) expect(await reachable('127.0.0.1', port)).toBe(false);
-  });
+  }, 3 * START_TIMEOUT_MS);
 });

@@ -37,7 +37,7 @@ function descends(trace: CollectedSpan[], span: CollectedSpan, ancestor: Collect
   return false;
 }
 
-describe.skipIf(!up)('cluster: one trace per event across processes', () => {
+describe.skipIf(!up)('cluster: one trace per event across processes', { timeout: 150_000 }, () => {
   let otlp: OtlpReceiver;
   let hooks: WebhookReceiver;
   let cluster: TestCluster;
@@ -100,7 +100,7 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     const got = nextEvent(ca, 'client-traced');
     cb.trigger('client-traced', { n: 2 });
     expect(await got).toEqual({ n: 2 });
-    await hooks.waitAccepted(event('client_event', channel));
+    await hooks.waitAccepted(event('client_event', channel), 1, 30_000);
 
     const spans = await otlp.waitFor((s) => s.some((x) => x.service === 'sockudo-ts-webhook' && x.kind === 'client' && x.traceId === s.find((y) => y.name === 'client event' && y.attributes['pusher.channel'] === channel)?.traceId));
     const start = one(spans, 'client event span', (s) => s.name === 'client event' && s.attributes['pusher.channel'] === channel);
@@ -129,7 +129,7 @@ describe.skipIf(!up)('cluster: one trace per event across processes', () => {
     // the subscribe that occupies a channel: its trace goes on to the channel_occupied webhook's delivery
     const occupiedTrace = (all: CollectedSpan[]): string | undefined =>
       all.find((s) => s.service === 'sockudo-ts-presence' && s.kind === 'producer' && s.name === `publish ${channel}` && all.some((c) => isCall(c) && c.traceId === s.traceId))?.traceId;
-    await hooks.waitAccepted(event('channel_occupied', channel));
+    await hooks.waitAccepted(event('channel_occupied', channel), 1, 30_000);
     const spans = await otlp.waitFor((all) => {
       const id = occupiedTrace(all);
       return id !== undefined && all.some((s) => s.traceId === id && s.service === 'sockudo-ts-webhook' && s.kind === 'client') && all.some((s) => s.traceId === id && s.kind === 'consumer' && s.name === `process ${channel}`);

@@ -168,6 +168,14 @@ describe('lossless channels on the embedded server: serials, resume, rewind (iss
     expect(numbers(events(t.c, channel))).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('refuses a native V2 socket with sockudo:error', async () => {
+    const c = await rawClient(server, `/app/no-such-key?protocol=2`);
+    raws.push(c);
+    const refused = await c.event('sockudo:error');
+    expect(JSON.parse(refused.data!)).toMatchObject({ code: 4001 });
+    expect((await c.closed).code).toBe(4001);
+  });
+
   it('opts a protocol 7 socket in with sockudo:enable_v2', async () => {
     const channel = channelName();
     const s = await v2(server.app, `/app/${server.app.key}?protocol=7`);

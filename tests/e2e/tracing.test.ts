@@ -23,7 +23,7 @@ function descends(trace: CollectedSpan[], span: CollectedSpan, ancestor: Collect
   return false;
 }
 
-describe('the embedded server exports its traces', () => {
+describe('the embedded server exports its traces', { timeout: 150_000 }, () => {
   let dir: string;
   let otlp: OtlpReceiver;
   let hooks: WebhookReceiver;
@@ -83,6 +83,7 @@ describe('the embedded server exports its traces', () => {
     const delivery = one(spans, 'delivery span', (s) => s.kind === 'consumer' && s.attributes['messaging.destination.name'] === channel);
     const trace = spans.filter((s) => s.traceId === delivery.traceId);
     for (const s of trace) expect(s).toMatchObject({ service: 'sockudo-ts-standalone', instance: 'embedded-1', encoding: 'protobuf' });
+    expect(delivery.resource).toMatchObject({ 'deployment.environment': 'test', 'telemetry.sdk.language': 'nodejs' });
     const request = one(trace, 'API server span', (s) => s.kind === 'server' && s.name === 'POST /apps/:appId/events');
     expect(request.attributes).toMatchObject({ 'sockudo.app_id': server.app.id, 'sockudo.channel_count': 1, 'http.route': '/apps/:appId/events' });
     const publish = one(trace, 'publish span', (s) => s.kind === 'producer' && s.name === `publish ${channel}`);
@@ -101,7 +102,7 @@ describe('the embedded server exports its traces', () => {
     const got = nextEvent(ca, 'client-e');
     cb.trigger('client-e', { n: 2 });
     await got;
-    await hooks.waitAccepted(event('client_event', channel), 1, 10_000, '/hooks');
+    await hooks.waitAccepted(event('client_event', channel), 1, 30_000, '/hooks');
 
     const isPost = (s: CollectedSpan) => s.kind === 'client' && s.name === 'POST';
     const spans = await otlp.waitFor((s) => {

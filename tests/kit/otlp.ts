@@ -24,6 +24,8 @@ export interface CollectedSpan {
   kind: SpanKindName;
   service: string;
   instance: string;
+  /** resource holds the attributes of the process that exported the span. */
+  resource: Record<string, AttributeValue>;
   attributes: Record<string, AttributeValue>;
   /** encoding is how the span arrived. */
   encoding: 'json' | 'protobuf';
@@ -69,7 +71,7 @@ export class OtlpReceiver {
   }
 
   /** waitFor resolves with the spans once `done(spans)` holds, or rejects after `timeoutMs` listing what came. */
-  async waitFor(done: (spans: CollectedSpan[]) => boolean, timeoutMs = 30_000): Promise<CollectedSpan[]> {
+  async waitFor(done: (spans: CollectedSpan[]) => boolean, timeoutMs = 60_000): Promise<CollectedSpan[]> {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.spans)) {
       const left = deadline - Date.now();
@@ -127,6 +129,7 @@ function decodeJson(request: JsonRequest): CollectedSpan[] {
           kind: KINDS[span.kind ?? 0] ?? 'unspecified',
           service: String(resource['service.name'] ?? ''),
           instance: String(resource['service.instance.id'] ?? ''),
+          resource,
           attributes: jsonAttributes(span.attributes),
           encoding: 'json',
         });
@@ -159,7 +162,7 @@ function decodeProtobuf(bytes: Uint8Array): CollectedSpan[] {
   const out: CollectedSpan[] = [];
   fields(bytes, (no, r) => {
     if (no !== 1) return false; // ExportTraceServiceRequest.resource_spans
-    const scoped: Array<Omit<CollectedSpan, 'service' | 'instance'>> = [];
+    const scoped: Array<Omit<CollectedSpan, 'service' | 'instance' | 'resource'>> = [];
     let resource: Record<string, AttributeValue> = {};
     fields(r.bytes(), (rsNo, rs) => {
       if (rsNo === 1) {
@@ -175,14 +178,14 @@ function decodeProtobuf(bytes: Uint8Array): CollectedSpan[] {
       });
       return true;
     });
-    for (const span of scoped) out.push({ ...span, service: String(resource['service.name'] ?? ''), instance: String(resource['service.instance.id'] ?? '') });
+    for (const span of scoped) out.push({ ...span, service: String(resource['service.name'] ?? ''), instance: String(resource['service.instance.id'] ?? ''), resource });
     return true;
   });
   return out;
 }
 
-function decodeSpan(bytes: Uint8Array): Omit<CollectedSpan, 'service' | 'instance'> {
-  const span: Omit<CollectedSpan, 'service' | 'instance'> = { traceId: '', spanId: '', parentSpanId: '', name: '', kind: 'unspecified', attributes: {}, encoding: 'protobuf' };
+function decodeSpan(bytes: Uint8Array): Omit<CollectedSpan, 'service' | 'instance' | 'resource'> {
+  const span: Omit<CollectedSpan, 'service' | 'instance' | 'resource'> = { traceId: '', spanId: '', parentSpanId: '', name: '', kind: 'unspecified', attributes: {}, encoding: 'protobuf' };
   fields(bytes, (no, r) => {
     if (no === 1) span.traceId = hex(r.bytes());
     else if (no === 2) span.spanId = hex(r.bytes());

@@ -7,6 +7,7 @@ import {
   DependencyUnavailable,
   PusherError,
   encodeInternal,
+  toV2Prefix,
   newSocketId,
   originAllowed,
   retryAfterSeconds,
@@ -215,7 +216,7 @@ export class Gateway implements Service {
       release?.();
       if (!(err instanceof PusherError)) throw err;
       metrics.refusals.inc({ code: String(err.code) });
-      refuse(ws, err.code, err.message);
+      refuse(ws, err.code, err.message, protocol);
       return;
     }
     // why: presence.connect may await a remote store; hold the node slot meanwhile so a burst cannot overshoot the cap.
@@ -241,7 +242,7 @@ export class Gateway implements Service {
     if (decision !== undefined && !decision.allowed) {
       throw new PusherError(CloseCode.OverCapacity, `Too many connections from your address; retry in ${retryAfterSeconds(decision)} s`);
     }
-    const release = limits.holdConnection(address);
+    const release = await limits.holdConnection(address);
     if (release === undefined) throw new PusherError(CloseCode.OverCapacity, 'Too many open connections from your address');
     return release;
   }
@@ -255,7 +256,7 @@ export class Gateway implements Service {
     for (let i = 0; i < 3 && admitted === 'taken'; i++) admitted = await presence.connect(app.id, (socketId = newSocketId()), nodeId);
     if (admitted !== 'added') {
       metrics.refusals.inc({ code: String(CloseCode.AppOverQuota) });
-      refuse(ws, CloseCode.AppOverQuota, 'App over connection quota');
+      refuse(ws, CloseCode.AppOverQuota, 'App over connection quota', protocol);
       return false;
     }
     if (ws.readyState !== ws.OPEN) {
@@ -380,10 +381,11 @@ function noRelease(): void {}
 /** ignore is the `error` listener of open sockets: `close` follows and cleans up. */
 function ignore(): void {}
 
-function refuse(ws: WebSocket, code: number, message: string): void {
+function refuse(ws: WebSocket, code: number, message: string, protocol = 7): void {
   if (ws.readyState !== ws.OPEN) return;
   // why: the socket was paused for the handshake; it must read the peer's close reply to finish closing.
   ws.resume();
-  ws.send(encodeError(code, message));
+  // why: a native V2 socket (?protocol=2) reads Sockudo's event names, so it is refused with sockudo:error.
+  ws.send(protocol === 2 ? toV2Prefix(encodeError(code, message)) : encodeError(code, message));
   closeThenCut(ws, code, message);
 }

@@ -45,17 +45,23 @@ const MAX_READ = 10_000;
 export class JetStreamBus implements Bus, RecoveryReader {
   private readonly fillers = new Set<GapFiller>();
   private readonly acks: AckTracker;
+  private restoredAt = 0;
 
   private constructor(
     private readonly core: NatsBus,
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
-    /** streamId is the id every serial of this stream carries. */
-    readonly streamId: string,
+    /** streamId is the id every serial of the current stream carries; a stream created again gets a new one. */
+    private currentStreamId: string,
     private readonly options: JetStreamBusOptions,
   ) {
     this.acks = new AckTracker(core.connection);
     void this.watchReconnects();
+  }
+
+  /** streamId is the id every serial of the current stream carries (it changes when the stream is created again). */
+  get streamId(): string {
+    return this.currentStreamId;
   }
 
   /**
@@ -63,28 +69,10 @@ export class JetStreamBus implements Bus, RecoveryReader {
    * DependencyUnavailable when JetStream does not answer (a nats-server without `-js`).
    */
   static async open(core: NatsBus, options: JetStreamBusOptions): Promise<JetStreamBus> {
-    const stream = streamName(options.prefix);
-    const config: Partial<StreamConfig> & { name: string } = {
-      name: stream,
-      subjects: [`${options.prefix}.log.>`],
-      storage: 'file' as StreamConfig['storage'],
-      max_msgs_per_subject: options.bufferSize,
-      max_age: options.ttlSeconds * 1_000_000_000,
-      allow_direct: true,
-      // why: JetStream refuses a duplicate window longer than the stream's max age.
-      duplicate_window: Math.min(120, options.ttlSeconds) * 1_000_000_000,
-      republish: { src: `${options.prefix}.log.>`, dest: `${options.prefix}.ch.>` },
-    };
     try {
       const jsm = await jetstreamManager(core.connection);
-      let created: string;
-      try {
-        created = (await jsm.streams.add(config)).created;
-      } catch {
-        created = (await jsm.streams.update(stream, config)).created;
-      }
-      const streamId = createHash('sha256').update(`${stream}\u0000${created}`).digest('hex').slice(0, 16);
-      return new JetStreamBus(core, jsm, stream, streamId, options);
+      const streamId = await ensureStream(jsm, options);
+      return new JetStreamBus(core, jsm, streamName(options.prefix), streamId, options);
     } catch (err) {
       throw new DependencyUnavailable('nats', 'NATS JetStream is unavailable (start nats-server with -js)', (err as Error).message);
     }
@@ -98,8 +86,36 @@ export class JetStreamBus implements Bus, RecoveryReader {
     for (const [name, value] of Object.entries(envelope.headers)) h.set(name, value);
     // why: JetStream drops a second message with the same id within the duplicate window (a retried publish).
     h.set('Nats-Msg-Id', envelope.headers[HEADER.id]!);
-    const serial = await this.acks.publish(logSubject(this.options.prefix, appId, channel), envelope.payload, h);
-    return { serial, streamId: this.streamId };
+    try {
+      const serial = await this.acks.publish(logSubject(this.options.prefix, appId, channel), envelope.payload, h);
+      return { serial, streamId: this.streamId };
+    } catch (err) {
+      // why: no stream answered (it was deleted, or NATS lost its store without this node reconnecting).
+      if (err instanceof DependencyUnavailable && err.message.includes('did not store')) this.restoreStream();
+      throw err;
+    }
+  }
+
+  /** restoreStream creates the stream again, at most once a second, and adopts its new stream id. */
+  private restoreStream(): void {
+    const now = Date.now();
+    if (now - this.restoredAt < 1000) return;
+    this.restoredAt = now;
+    void this.adoptStream().catch(() => undefined);
+  }
+
+  /** adoptStream makes sure the stream exists and starts every channel over when it is a new one. */
+  private async adoptStream(): Promise<void> {
+    let streamId: string;
+    try {
+      streamId = idOf(this.stream, (await this.jsm.streams.info(this.stream)).created);
+    } catch {
+      streamId = await ensureStream(this.jsm, this.options);
+    }
+    if (streamId === this.currentStreamId) return;
+    this.options.logger?.warn({ stream: this.stream }, 'JetStream stream was created again: serials start over under a new stream id');
+    this.currentStreamId = streamId;
+    for (const filler of this.fillers) filler.reset();
   }
 
   async subscribe(appId: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
@@ -109,6 +125,10 @@ export class JetStreamBus implements Bus, RecoveryReader {
       fetch: (after, upTo) => this.fetch(log, after, upTo),
       deliver: handler,
       onFilled: (count) => this.options.onGapsFilled?.(count),
+      onStreamReset: () => this.adoptStream(),
+      stamp: (message) => {
+        message.streamId = this.currentStreamId;
+      },
     });
     const nc = this.core.connection;
     const sub = nc.subscribe(channelSubject(this.options.prefix, appId, channel), {
@@ -123,7 +143,6 @@ export class JetStreamBus implements Bus, RecoveryReader {
           return;
         }
         message.serial = serial;
-        message.streamId = this.streamId;
         filler.offer({ message, serial, previous: Number(read('Nats-Last-Sequence') ?? 0) });
       },
     });
@@ -134,6 +153,8 @@ export class JetStreamBus implements Bus, RecoveryReader {
       throw new DependencyUnavailable('nats', 'NATS did not confirm the subscription in time');
     }
     this.fillers.add(filler);
+    // why: a node that has not noticed a stream created again would stamp its events with the old stream id.
+    await withTimeout(this.adoptStream(), 1000).catch(() => undefined);
     return {
       unsubscribe: async () => {
         filler.close();
@@ -209,11 +230,50 @@ export class JetStreamBus implements Bus, RecoveryReader {
 
   private async watchReconnects(): Promise<void> {
     for await (const status of this.core.connection.status()) {
+      if (status.type !== 'reconnect') continue;
+      // why: a NATS server that came back without its store has no stream: create it again. Its serials start
+      // over under a new stream id, so what each channel delivered before no longer says what is new.
+      try {
+        await this.adoptStream();
+      } catch (err) {
+        this.options.logger?.warn({ err: (err as Error).message }, 'JetStream stream check after reconnect failed');
+      }
       // why: messages stored while this node was cut off were republished to nobody; no later message may
       // come to reveal the gap, so every channel asks the stream for what is newer than its last delivery.
-      if (status.type === 'reconnect') for (const filler of this.fillers) filler.catchUp();
+      for (const filler of this.fillers) filler.catchUp();
     }
   }
+}
+
+/**
+ * ensureStream creates the stream of the options' prefix, or updates it to the options, and returns its stream
+ * id (derived from the stream's creation time).
+ */
+async function ensureStream(jsm: JetStreamManager, options: JetStreamBusOptions): Promise<string> {
+  const stream = streamName(options.prefix);
+  const config: Partial<StreamConfig> & { name: string } = {
+    name: stream,
+    subjects: [`${options.prefix}.log.>`],
+    storage: 'file' as StreamConfig['storage'],
+    max_msgs_per_subject: options.bufferSize,
+    max_age: options.ttlSeconds * 1_000_000_000,
+    allow_direct: true,
+    // why: JetStream refuses a duplicate window longer than the stream's max age.
+    duplicate_window: Math.min(120, options.ttlSeconds) * 1_000_000_000,
+    republish: { src: `${options.prefix}.log.>`, dest: `${options.prefix}.ch.>` },
+  };
+  let created: string;
+  try {
+    created = (await jsm.streams.add(config)).created;
+  } catch {
+    created = (await jsm.streams.update(stream, config)).created;
+  }
+  return idOf(stream, created);
+}
+
+/** idOf is a stream's id: a digest of its name and creation time, so that a stream created again gets a new one. */
+function idOf(stream: string, created: string): string {
+  return createHash('sha256').update(`${stream}\u0000${created}`).digest('hex').slice(0, 16);
 }
 
 /** isRecoveryReader tells whether a bus also answers resume and rewind reads (JetStreamBus). */

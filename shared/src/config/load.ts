@@ -182,7 +182,7 @@ const KNOWN_SECTIONS = new Set([...KNOWN_PATHS].flatMap((p) => p.split('.').slic
 const IGNORED = [
   'mode', 'path_prefix', 'debug_mode', 'websocket_max_payload_kb', 'user_authentication_timeout', 'activity_timeout',
   'adapter.buffer_multiplier_per_cpu', 'adapter.enable_socket_counting', 'adapter.fallback_to_local',
-  'adapter.nats.request_timeout_ms', 'adapter.nats.connection_timeout_ms', 'adapter.nats.username', 'adapter.nats.password', 'adapter.nats.token',
+  'adapter.nats.request_timeout_ms', 'adapter.nats.connection_timeout_ms',
   'adapter.nats.nodes_number', 'adapter.nats.discovery_max_wait_ms', 'adapter.nats.discovery_idle_wait_ms',
   'adapter.pulsar', 'adapter.rabbitmq', 'adapter.google_pubsub', 'adapter.kafka', 'adapter.iggy',
   'adapter.cluster_health.enabled', 'adapter.cluster_health.cleanup_interval_ms', 'cluster_health.enabled', 'cluster_health.cleanup_interval_ms',

@@ -24,6 +24,20 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
+/**
+ * SharedConcurrency is the optional ability of a limiter to count open sockets per key across processes
+ * (the Redis limiter): each process adds its own count under the key, and refreshes what it holds so that a
+ * process that died stops counting after a while.
+ */
+export interface SharedConcurrency {
+  /** acquire adds one to this process's count under `key` when the total of every process is below `limit`. */
+  acquire(key: string, limit: number): Promise<boolean>;
+  /** release takes one off this process's count under `key`. */
+  release(key: string): void;
+  /** refresh keeps this process's counts under `keys` alive (called periodically for every key it holds). */
+  refresh(keys: readonly string[]): Promise<void>;
+}
+
 /** decide builds a decision from a window's count after the hit. */
 export function decide(count: number, limit: number, resetMs: number): RateDecision {
   return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: Math.max(0, resetMs) };

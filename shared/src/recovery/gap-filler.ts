@@ -23,6 +23,13 @@ export interface GapFillerOptions {
   deliver: (message: BusMessage) => void;
   /** onFilled is told how many missing messages a fill delivered. */
   onFilled?: (count: number) => void;
+  /**
+   * onStreamReset runs when a message shows that the stream started over (the first message of its channel,
+   * with a serial at or before the last delivered one); messages wait until it settles, then delivery restarts.
+   */
+  onStreamReset?: () => Promise<void>;
+  /** stamp runs on each message as it is delivered (the bus writes the current stream id). */
+  stamp?: (message: BusMessage) => void;
   /** retryMs is the wait before fetching again after a failed fetch. Default 250. */
   retryMs?: number;
 }
@@ -49,6 +56,11 @@ export class GapFiller {
       this.waiting.push(item);
       return;
     }
+    if (this.last !== undefined && item.previous === 0 && item.serial <= this.last && this.options.onStreamReset !== undefined) {
+      this.waiting.push(item);
+      void this.restart(this.options.onStreamReset);
+      return;
+    }
     if (this.last === undefined || item.previous <= this.last) {
       this.accept(item);
       return;
@@ -61,6 +73,11 @@ export class GapFiller {
   catchUp(): void {
     if (this.closed || this.filling || this.last === undefined) return;
     void this.fill(undefined);
+  }
+
+  /** reset forgets the last delivered serial (the stream started over); the next message is taken as it comes. */
+  reset(): void {
+    this.last = undefined;
   }
 
   /** close stops delivery and forgets waiting messages. */
@@ -77,7 +94,28 @@ export class GapFiller {
   private accept(item: Sequenced): void {
     if (this.last !== undefined && item.serial <= this.last) return;
     this.last = item.serial;
+    this.options.stamp?.(item.message);
     this.options.deliver(item.message);
+  }
+
+  private async restart(settle: () => Promise<void>): Promise<void> {
+    this.filling = true;
+    try {
+      await settle();
+    } catch {
+      // why: delivery goes on with what is known; a later message or reconnect settles the stream id.
+    } finally {
+      this.filling = false;
+    }
+    this.last = undefined;
+    this.drain();
+  }
+
+  /** drain offers again, in serial order, what waited during a fill or a restart. */
+  private drain(): void {
+    const waiting = this.waiting.sort((a, b) => a.serial - b.serial);
+    this.waiting = [];
+    for (const item of waiting) this.offer(item);
   }
 
   private async fill(upTo: number | undefined): Promise<void> {
@@ -106,8 +144,6 @@ export class GapFiller {
       this.filling = false;
     }
     // why: what waited during the fill may itself reveal a further gap; offer it again in order.
-    const waiting = this.waiting.sort((a, b) => a.serial - b.serial);
-    this.waiting = [];
-    for (const item of waiting) this.offer(item);
+    this.drain();
   }
 }

@@ -81,7 +81,8 @@ function patchLoaded(): void {
   syncBuiltinESMExports();
 }
 
-function resourceAttributes(settings: TracingSettings, who: TracingStart, defaultName: string): Record<string, string> {
+/** resourceAttributes are the resource of every span: service.name from the role, service.instance.id from the node id, then the configured ones. */
+export function resourceAttributes(settings: TracingSettings, who: TracingStart, defaultName: string): Record<string, string> {
   const attributes: Record<string, string> = { 'service.name': defaultName, 'service.instance.id': who.nodeId };
   Object.assign(attributes, parsePairs(settings.resource_attributes));
   if (settings.service_name !== '') attributes['service.name'] = settings.service_name;

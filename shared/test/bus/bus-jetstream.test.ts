@@ -77,4 +77,30 @@ describe.skipIf(!up)('JetStreamBus', () => {
       await proxy.close();
     }
   });
+
+  it('creates the stream again when NATS has lost it: serials start over under a new stream id', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const channel = asChannelName('feed');
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub');
+    const got: BusMessage[] = [];
+    try {
+      await subscriber.subscribe(app, channel, (m) => got.push(m));
+      for (const frame of ['1', '2']) await publisher.publish(app, channel, { frame, sequenced: true });
+      await waitFor(() => got.length === 2, 3000, 'the first events');
+      const before = publisher.streamId;
+      await dropStream(publisher, prefix);
+      // the first publish finds no stream and fails (the caller retries); the bus creates the stream again
+      await expect(publisher.publish(app, channel, { frame: '3', sequenced: true })).rejects.toThrow(/did not store/);
+      await waitFor(async () => (await publisher.publish(app, channel, { frame: '3', sequenced: true }).then(() => true, () => false)), 5000, 'a publish to the new stream');
+      expect(publisher.streamId).not.toBe(before);
+      await waitFor(() => got.length === 3, 3000, 'the event of the new stream');
+      expect(got[2]).toMatchObject({ frame: '3', serial: 1 });
+      expect(await subscriber.readAfter(app, channel, { serial: 2, streamId: before })).toMatchObject({ ok: false, code: 'stream_reset' });
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+    }
+  });
 });

@@ -34,6 +34,9 @@ url = "redis://10.0.0.2:6379/0"
     expect(c.adapter.driver).toBe('redis');
     expect(c.adapter.redis).toEqual({ requests_timeout: 7000, prefix: 'myapp_adapter:', cluster_mode: false, redis_pub_options: { url: 'redis://10.0.0.1:6379/0' }, redis_sub_options: { url: 'redis://10.0.0.2:6379/0' } });
     expect(loadConfig({ argv: [], env: { ADAPTER_DRIVER: 'redis' }, cwd }).adapter.driver).toBe('redis');
+    // REDIS_URL overrides every Redis connection, the bus's own URLs included
+    const overridden = loadConfig({ argv: ['--config', 'c.toml'], env: { REDIS_URL: 'redis://10.9.9.9:6379/0' }, cwd });
+    expect([overridden.adapter.redis.redis_pub_options.url, overridden.adapter.redis.redis_sub_options.url, overridden.database.redis.url]).toEqual(Array(3).fill('redis://10.9.9.9:6379/0'));
   });
 
   it('reads [adapter.cluster] of the redis-cluster driver and REDIS_CLUSTER_NODES', () => {

@@ -24,6 +24,29 @@ describe.skipIf(!up)('RedisRateLimiter', () => {
     }
   });
 
+  it('counts open sockets per key across processes, and forgets a process that stopped refreshing', async () => {
+    const prefix = `${uniquePrefix('rl')}:`;
+    const url = `redis://${REDIS.host}:${REDIS.port}`;
+    const [a, b] = await Promise.all([RedisRateLimiter.connect({ url, prefix, openTtlMs: 1500 }), RedisRateLimiter.connect({ url, prefix, openTtlMs: 1500 })]);
+    try {
+      expect(await a.acquire('open:ip', 2)).toBe(true);
+      expect(await b.acquire('open:ip', 2)).toBe(true);
+      expect(await a.acquire('open:ip', 2)).toBe(false);
+      b.release('open:ip');
+      expect(await a.acquire('open:ip', 2)).toBe(true);
+      expect(await b.acquire('open:ip', 2)).toBe(false);
+      // a "dies" (never refreshes): once its count expires, b may take its slots.
+      await new Promise((r) => setTimeout(r, 1700));
+      await b.refresh(['open:ip']);
+      expect(await b.acquire('open:ip', 2)).toBe(true);
+      expect(await b.acquire('open:ip', 2)).toBe(true);
+      expect(await b.acquire('open:ip', 2)).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('lets hits through and reports the error while Redis does not answer', async () => {
     const errors: unknown[] = [];
     const limiter = await RedisRateLimiter.connect({ url: `redis://${REDIS.host}:${REDIS.port}`, prefix: `${uniquePrefix('rl')}:`, onError: (e) => errors.push(e) });

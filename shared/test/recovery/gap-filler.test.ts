@@ -44,4 +44,25 @@ describe('GapFiller', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(delivered).toEqual(['1', '9', '11']);
   });
+
+  it('restarts when the stream started over: waits for the new stream id, then delivers from the new serial 1', async () => {
+    const delivered: string[] = [];
+    let stream = 'old';
+    const filler = new GapFiller({
+      fetch: async () => [],
+      deliver: (m) => delivered.push(`${m.streamId}:${m.frame}`),
+      onStreamReset: async () => {
+        await new Promise((r) => setTimeout(r, 10));
+        stream = 'new';
+      },
+      stamp: (m) => {
+        m.streamId = stream;
+      },
+    });
+    filler.offer(item(4, 2));
+    filler.offer(item(1, 0)); // the new stream's first message
+    filler.offer(item(2, 1)); // waits for the restart
+    await new Promise((r) => setTimeout(r, 40));
+    expect(delivered).toEqual(['old:4', 'new:1', 'new:2']);
+  });
 });

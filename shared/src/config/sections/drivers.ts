@@ -59,10 +59,10 @@ export const DRIVERS = {
       requests_timeout: setting.int(5000, { env: ['ADAPTER_REDIS_REQUESTS_TIMEOUT'], min: 1, unit: 'ms', doc: 'A publish or subscribe Redis does not answer in time fails (the caller sees the bus unavailable).' }),
       cluster_mode: setting.bool(false, { doc: 'Sockudo\'s switch for a Redis Cluster behind the `redis` driver: true runs the `redis-cluster` bus on adapter.cluster.nodes.' }),
       redis_pub_options: {
-        url: setting.string('', { doc: 'Redis URL the bus publishes on; empty uses database.redis.url.' }),
+        url: setting.string('', { env: ['REDIS_URL'], doc: 'Redis URL the bus publishes on; empty uses database.redis.url. REDIS_URL overrides it, as every Redis connection.' }),
       },
       redis_sub_options: {
-        url: setting.string('', { doc: 'Redis URL the bus subscribes on; empty uses database.redis.url. Must reach the same pub/sub as the publishing one.' }),
+        url: setting.string('', { env: ['REDIS_URL'], doc: 'Redis URL the bus subscribes on; empty uses database.redis.url. Must reach the same pub/sub as the publishing one; REDIS_URL overrides it.' }),
       },
     },
     nats: {

@@ -2,8 +2,8 @@ import { setting } from '../setting.js';
 
 /**
  * RATE_LIMITER are the keys of the abuse limits by client address and by app (Sockudo's `[rate_limiter]`
- * names): HTTP API requests and WebSocket connects per IP in a window, concurrent sockets per IP, and the
- * switch for every app's max_backend_events_per_second.
+ * names): HTTP API requests and WebSocket connects per IP in a window, open sockets per IP, and the switch for
+ * every app's max_backend_events_per_second.
  */
 export const RATE_LIMITER = {
   rate_limiter: {
@@ -18,7 +18,7 @@ export const RATE_LIMITER = {
       max_requests: setting.int(20, { env: ['RATE_LIMITER_WEBSOCKET_MAX_REQUESTS'], min: 0, doc: 'WebSocket connects one client address may make per window before it is refused with 4100; zero means no limit.' }),
       window_seconds: setting.int(60, { env: ['RATE_LIMITER_WEBSOCKET_WINDOW_SECONDS'], min: 1, unit: 's', doc: 'Length of the WebSocket connect window.' }),
       trust_hops: setting.int(0, { env: ['RATE_LIMITER_WEBSOCKET_TRUST_HOPS'], min: 0, max: 10, doc: 'Trusted proxies in front of the gateways, as api_rate_limit.trust_hops.' }),
-      max_connections_per_ip: setting.int(100, { env: ['RATE_LIMITER_WEBSOCKET_MAX_CONNECTIONS_PER_IP'], min: 0, doc: 'Open sockets one client address may hold on one gateway before new ones are refused with 4100; zero means no limit.' }),
+      max_connections_per_ip: setting.int(100, { env: ['RATE_LIMITER_WEBSOCKET_MAX_CONNECTIONS_PER_IP'], min: 0, doc: 'Open sockets one client address may hold (on all gateways with the redis driver, else per gateway) before new ones are refused with 4100; zero means no limit.' }),
     },
     redis: {
       prefix: setting.string('sockudo_rl:', { env: ['RATE_LIMITER_REDIS_PREFIX'], doc: 'Prefix of the rate limiter\'s Redis keys (driver `redis`).' }),
