@@ -12,10 +12,10 @@ snapshot() {
     printf '%s %s\n' "$h" "$(getent hosts "$h" | awk '{print $1}' | sort | tr '\n' ' ')"
   done
 }
-resolved() { snapshot | awk 'NF > 1' | wc -l; }
+resolved() { printf '%s\n' "$1" | awk 'NF > 1' | wc -l; }
 
 # nginx refuses to start with an upstream name that does not resolve yet
-until [ "$(resolved)" -eq "$count" ]; do sleep 1; done
+until [ "$(resolved "$(snapshot)")" -eq "$count" ]; do sleep 1; done
 
 nginx -g 'daemon off;' &
 pid=$!
@@ -25,7 +25,8 @@ while kill -0 $pid 2>/dev/null; do
   sleep 2 &
   wait $!
   now=$(snapshot)
-  if [ "$now" != "$last" ] && [ "$(resolved)" -eq "$count" ]; then
+  # why: reload only when every name resolves (nginx keeps its old configuration when one does not)
+  if [ "$now" != "$last" ] && [ "$(resolved "$now")" -eq "$count" ]; then
     echo "ingress: upstream addresses changed; reloading nginx: $(echo $now | tr '\n' ' ')" >&2
     nginx -s reload && last=$now
   fi

@@ -226,11 +226,41 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
     }
   });
 
+  it('follows a gateway to a new address: the ingress reloads and new sockets reach it there', async () => {
+    const net = `${PROJECT}_default`;
+    const old = state('gateway-1').ip;
+    // a stopped container that starts again on a new address, as a restarted one may (its sockets drain with 4200
+    // and their clients reconnect to gateway-2 through the ingress)
+    must('podman', ['stop', '-t', '30', container('gateway-1')]);
+    must('podman', ['network', 'disconnect', net, container('gateway-1')]);
+    must('podman', ['network', 'connect', '--alias', 'gateway-1', net, container('gateway-1')]);
+    must('podman', ['start', container('gateway-1')]);
+    const now = state('gateway-1').ip;
+    process.stderr.write(`container tests: gateway-1 moved from ${old} to ${now}\n`);
+    expect(now).not.toBe(old);
+    await waitFor(() => logsOf('ingress').includes(`gateway-1 ${now}`), 60_000, 'the ingress to reload with the new address of gateway-1');
+    await waitFor(() => run('podman', ['healthcheck', 'run', container('gateway-1')]).status === 0, LONG, 'gateway-1 to be healthy at its new address');
+    await waitFor(() => clients.every((c) => c.connection.state === 'connected'), LONG, 'every client to be connected again');
+    // least_conn sends new sockets to gateway-1 (gateway-2 holds every other one), at its new address
+    await waitFor(
+      async () => {
+        if (connectedOn('gateway-1') >= 1) return true;
+        const c = pusherClient(ingress());
+        clients.push(c);
+        await connected(c);
+        return connectedOn('gateway-1') >= 1;
+      },
+      LONG,
+      'a socket through the ingress on gateway-1 at its new address',
+    );
+  });
+
   it('drains a gateway on SIGTERM: its sockets close with 4200, clients reconnect to the other, it exits 0', async () => {
     const gone = clients.filter((c) => c.connection.state === 'connected');
-    // raw sockets see the close code; least_conn puts the first of them on gateway-2 (it holds fewer sockets)
+    // raw sockets see the close code: open them until least_conn puts one on gateway-2
     const raws: RawClient[] = [];
-    for (let i = 0; i < 4 && connectedOn('gateway-2') <= connectedOn('gateway-1'); i++) {
+    const onGateway2 = connectedOn('gateway-2');
+    for (let i = 0; i < 12 && connectedOn('gateway-2') === onGateway2; i++) {
       const raw = await rawClient(ingress());
       raws.push(raw);
       await raw.socketId();
