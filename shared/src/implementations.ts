@@ -32,3 +32,4 @@ export { PrismaHistoryStore } from './history/history-store-prisma.js';
 export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
 export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';
+export { JetStreamHistoryConsumer, type HistoryConsumerOptions } from './history/history-consumer-jetstream.js';
