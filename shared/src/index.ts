@@ -72,7 +72,7 @@ export { MemoryBus } from './bus/bus-memory.js';
 export { DependencyUnavailable, operatorMessage } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
-export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type PushSettings, type RateLimiterSettings, type RecoveryConfig, type ListenerConfig, type ServerConfig, type ServerSettings, type TracingSettings, type WebhookSettings } from './config/config.js';
+export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type PushSettings, type RateLimiterSettings, type RecoveryConfig, type HistoryConfig, type ListenerConfig, type ServerConfig, type ServerSettings, type TracingSettings, type WebhookSettings } from './config/config.js';
 export { buildConfig, configWarnings, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, SCHEMA } from './config/schema.js';
 export { Setting, setting, type ConfigOf, type Field, type FieldKind, type Section } from './config/setting.js';
