@@ -1,11 +1,5 @@
 import { Counter } from 'prom-client';
-import { defineService, openBus, openHistoryStore, type Composition, type HistoryConfig, type ProcessContext, type RetentionRule } from '@sockudo-ts/shared';
-import { RetentionJob } from './retention.js';
-
-/** retentionRules turns the `[history]` section into the retention job's rules: by age and by count per channel. */
-export function retentionRules(history: Pick<HistoryConfig, 'retention_seconds' | 'max_items_per_channel'>): RetentionRule[] {
-  return [{ maxAgeMs: history.retention_seconds * 1000, maxItemsPerChannel: history.max_items_per_channel }];
-}
+import { defineService, openBus, openHistoryStore, RetentionJob, retentionRules, type Composition, type ProcessContext } from '@sockudo-ts/shared';
 
 /**
  * composeHistory composes the history service: a durable JetStream consumer (shared by every replica) storing

@@ -5,6 +5,7 @@ import { decodeChannelMessage } from '../bus/envelope.js';
 import { decodeToken } from '../bus/subjects.js';
 import { asAppId, asChannelName } from '../ids.js';
 import type { Logger } from '../telemetry/logger.js';
+import { historyItemOfFrame } from './history-recorder.js';
 import type { ChannelMessage, HistoryStore } from './history-store.js';
 
 /** HistoryConsumerOptions say which channel stream to consume, into which store, in batches of what size. */
@@ -112,22 +113,15 @@ export class JetStreamHistoryConsumer {
     if (tokens.length !== 2) return undefined;
     const message = decodeChannelMessage((name) => (m.headers?.has(name) ? m.headers.get(name) : undefined), m.data);
     if (message === undefined) return undefined;
-    let frame: { event?: unknown; data?: unknown };
-    try {
-      frame = JSON.parse(message.frame) as { event?: unknown; data?: unknown };
-    } catch {
-      return undefined;
-    }
-    if (typeof frame.event !== 'string') return undefined;
-    const data = typeof frame.data === 'string' ? frame.data : frame.data === undefined ? '' : JSON.stringify(frame.data);
+    const item = historyItemOfFrame(message.frame);
+    if (item === undefined) return undefined;
     return {
       app_id: asAppId(decodeToken(tokens[0]!)),
       channel: asChannelName(decodeToken(tokens[1]!)),
       serial: m.seq,
       stream_id: streamId,
       message_id: message.id ?? '',
-      event: frame.event,
-      data,
+      ...item,
       published_at_ms: Math.floor(Number(m.info.timestampNanos) / 1e6),
     };
   }

@@ -1,4 +1,11 @@
-import type { HistoryStore, Logger, RetentionRule } from '@sockudo-ts/shared';
+import type { Logger } from '../telemetry/logger.js';
+import type { HistoryConfig } from '../config/config.js';
+import type { HistoryStore, RetentionRule } from './history-store.js';
+
+/** retentionRules turns the `[history]` section into the retention job's rules: by age and by count per channel. */
+export function retentionRules(history: Pick<HistoryConfig, 'retention_seconds' | 'max_items_per_channel'>): RetentionRule[] {
+  return [{ maxAgeMs: history.retention_seconds * 1000, maxItemsPerChannel: history.max_items_per_channel }];
+}
 
 /**
  * RetentionJob applies the retention rules to the history store every `intervalMs`, one run at a time; a run
