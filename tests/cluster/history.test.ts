@@ -4,7 +4,8 @@ import { JetStreamBus, NatsBus, PrismaHistoryStore } from '@sockudo-ts/shared/im
 import { NATS, POSTGRES, servicesUp, uniquePrefix } from '../kit/services.js';
 import { ChildService, freePort } from '../kit/processes.js';
 import { ROOT } from '../kit/process.js';
-import { waitFor } from '../kit/clients.js';
+import { apiClient, waitFor } from '../kit/clients.js';
+import { startCluster } from '../kit/cluster.js';
 import { createPostgresDatabase, type TestDatabase } from '../kit/databases.js';
 
 const up = await servicesUp('history service', NATS, POSTGRES);
@@ -93,4 +94,34 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       await bare.drop();
     }
   }, 120_000);
+  it('serves what the history service stored through the api, to the pusher SDK\'s signed get', async () => {
+    const cluster = await startCluster({ gateways: 1, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 1000 }, history: { enabled: true } } });
+    const history = await historyProcess(cluster.nats.prefix, db.url);
+    try {
+      await history.start();
+      const sdk = apiClient(cluster.apiEndpoint);
+      for (let i = 0; i < 300; i++) await sdk.trigger('feed', 'tick', { i });
+      type Page = { items: Array<{ data: string; serial: number }>; next_cursor: string | null; has_more: boolean; direction: string; limit: number };
+      const walk = async (direction: string): Promise<number[]> => {
+        const seen: number[] = [];
+        let cursor: string | null = null;
+        do {
+          const res = await sdk.get({ path: '/channels/feed/history', params: { direction, limit: '70', ...(cursor !== null ? { cursor } : {}) } });
+          const page = (await res.json()) as Page;
+          seen.push(...page.items.map((m) => (JSON.parse(m.data) as { i: number }).i));
+          cursor = page.next_cursor;
+        } while (cursor !== null);
+        return seen;
+      };
+      await waitFor(async () => (await walk('oldest_first')).length === 300, 120_000, 'the api to serve all 300 events');
+      const all = Array.from({ length: 300 }, (_, k) => k);
+      expect(await walk('oldest_first')).toEqual(all);
+      expect(await walk('newest_first')).toEqual([...all].reverse());
+      const first = (await (await sdk.get({ path: '/channels/feed/history', params: {} })).json()) as Page;
+      expect(first).toMatchObject({ direction: 'newest_first', limit: 100, has_more: true });
+    } finally {
+      await history.kill();
+      await cluster.stop();
+    }
+  }, 300_000);
 });
