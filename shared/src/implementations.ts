@@ -28,6 +28,8 @@ export type { RedisOptions } from './redis/redis-connection.js';
 export { BullMqJobQueue, type BullMqJobQueueOptions } from './queue/job-queue-bullmq.js';
 export { RedisPublishStatusStore, type RedisPublishStatusStoreOptions } from './push/publish-status-store-redis.js';
 export { PrismaDeviceStore } from './push/device-store-prisma.js';
+export { PrismaHistoryStore } from './history/history-store-prisma.js';
 export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
 export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';
+export { JetStreamHistoryConsumer, type HistoryConsumerOptions } from './history/history-consumer-jetstream.js';

@@ -37,6 +37,22 @@ export {
 } from './recovery/recovery-log.js';
 export { MemoryRecoveryLog, type MemoryRecoveryLogSizes } from './recovery/recovery-log-memory.js';
 export { hasV1Prefix, toV2Prefix, withPosition } from './recovery/v2-frame.js';
+export {
+  DEFAULT_HISTORY_LIMIT,
+  HistoryQueryError,
+  MAX_HISTORY_LIMIT,
+  type ChannelMessage,
+  type HistoryDirection,
+  type HistoryItem,
+  type HistoryPage,
+  type HistoryQuery,
+  type HistoryStore,
+  type RetentionRule,
+} from './history/history-store.js';
+export { MemoryHistoryStore } from './history/history-store-memory.js';
+export { RetentionJob, retentionRules } from './history/retention-job.js';
+export { historyItemOfFrame, recordHistory } from './history/history-recorder.js';
+export { openHistoryStore } from './drivers/history.js';
 export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type AppRecovery, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';
@@ -58,7 +74,7 @@ export { MemoryBus } from './bus/bus-memory.js';
 export { DependencyUnavailable, operatorMessage } from './errors/dependency-unavailable.js';
 export type { CacheStore, CachedValue } from './cache/cache-store.js';
 export { MemoryCacheStore } from './cache/cache-store-memory.js';
-export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type PushSettings, type RateLimiterSettings, type RecoveryConfig, type ListenerConfig, type ServerConfig, type ServerSettings, type TracingSettings, type WebhookSettings } from './config/config.js';
+export { ConfigError, type ApiSettings, type ChannelSettings, type DriverSettings, type GatewaySettings, type PresenceSettings, type PushSettings, type RateLimiterSettings, type RecoveryConfig, type HistoryConfig, type ListenerConfig, type ServerConfig, type ServerSettings, type TracingSettings, type WebhookSettings } from './config/config.js';
 export { buildConfig, configWarnings, loadConfig, substituteEnv, type ConfigSource, type LoadOptions } from './config/load.js';
 export { APP_FIELD_DOCS, DEFAULT_APP_ENV, FIELDS, SCHEMA } from './config/schema.js';
 export { Setting, setting, type ConfigOf, type Field, type FieldKind, type Section } from './config/setting.js';

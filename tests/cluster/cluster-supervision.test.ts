@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAppId } from '@sockudo-ts/shared';
 import {
@@ -7,28 +6,18 @@ import {
   START_TIMEOUT_MS,
   apiClient,
   connected,
-  deleteKeys,
   nextEvent,
   pusherClient,
   reachable,
   servicesUp,
   subscribed,
-  uniquePrefix,
   waitFor,
   type PusherClient,
 } from '../kit/index.js';
-import { ROOT, buildOnce } from '../kit/process.js';
+import { startScriptCluster } from '../kit/cluster-script.js';
+import { buildOnce } from '../kit/process.js';
 
 const up = await servicesUp('npm run cluster supervision', NATS, REDIS);
-
-/** freeRun finds `count` consecutive free ports below the ephemeral range (the script numbers ports from a base). */
-async function freeRun(count: number): Promise<number> {
-  for (;;) {
-    const base = 12_000 + Math.floor(Math.random() * 20_000);
-    const taken = await Promise.all([...Array(count).keys()].map((i) => reachable('127.0.0.1', base + i)));
-    if (!taken.some(Boolean)) return base;
-  }
-}
 
 // Issue 9 §5: `npm run cluster` restarts a dead service with back-off and a log line; the others keep serving.
 describe.skipIf(!up)('npm run cluster supervises its services', () => {
@@ -39,28 +28,11 @@ describe.skipIf(!up)('npm run cluster supervises its services', () => {
   });
 
   it('restarts a SIGKILLed gateway while a client of the other gateway never notices, and Ctrl-C still stops all', async () => {
-    const base = await freeRun(9);
-    const [gatewayPort, apiPort, presencePort, metricsPort] = [base, base + 2, base + 3, base + 4];
-    const prefix = uniquePrefix('superv');
-    const script = spawn(
-      process.execPath,
-      ['scripts/cluster.mjs', '--gateway-port', String(gatewayPort), '--api-port', String(apiPort), '--presence-port', String(presencePort), '--metrics-port', String(metricsPort)],
-      { cwd: ROOT, env: { ...process.env, NATS_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, QUEUE_REDIS_PREFIX: `${prefix}:queue`, HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    script.stdout.on('data', (d: Buffer) => (out += d));
-    script.stderr.on('data', (d: Buffer) => (out += d));
-    const exited = new Promise<number | null>((resolve) => script.once('exit', (code) => resolve(code)));
-    const pidsOf = (name: string): number[] => [...out.matchAll(new RegExp(`cluster: started ${name} \\(pid (\\d+)\\)`, 'g'))].map((m) => Number(m[1]));
+    const cluster = await startScriptCluster('superv');
+    const { gatewayPort, apiPort, presencePort, pidsOf } = cluster;
+    const out = (): string => cluster.output();
+    let code: number | null;
     try {
-      await waitFor(
-        () => {
-          if (script.exitCode !== null) throw new Error(`the cluster script exited (${script.exitCode}):\n${out}`);
-          return out.includes('cluster: running');
-        },
-        START_TIMEOUT_MS * 2,
-        'the cluster to report running',
-      );
       const app = { id: asAppId('app-id'), key: 'app-key', secret: 'app-secret' };
       // `victim` is on gateway-1 (killed), `bystander` on gateway-2 (must never notice).
       const victim = pusherClient({ host: '127.0.0.1', port: gatewayPort, app });
@@ -75,7 +47,7 @@ describe.skipIf(!up)('npm run cluster supervises its services', () => {
       expect(oldPid).toBeGreaterThan(0);
       process.kill(oldPid, 'SIGKILL');
 
-      await waitFor(() => /cluster: gateway-1 exited \(SIGKILL\); restarting it in \d+ ms/.test(out), 30_000, 'the restart log line');
+      await waitFor(() => /cluster: gateway-1 exited \(SIGKILL\); restarting it in \d+ ms/.test(out()), 30_000, 'the restart log line');
       await waitFor(() => pidsOf('gateway-1').length === 2, 60_000, 'gateway-1 to be started again');
       // the bystander keeps getting events while gateway-1 is down or coming back
       const during = nextEvent(cb, 'during', 30_000);
@@ -102,15 +74,13 @@ describe.skipIf(!up)('npm run cluster supervises its services', () => {
       expect(bystander.connection.socket_id).toBe(bystanderSocket);
       // only gateway-1 was restarted
       for (const name of ['presence', 'gateway-2', 'api', 'webhook']) expect(pidsOf(name)).toHaveLength(1);
-      expect(out.match(/restarting it in/g)).toHaveLength(1);
+      expect(out().match(/restarting it in/g)).toHaveLength(1);
     } finally {
       for (const c of clients.splice(0)) c.disconnect();
-      script.kill('SIGINT');
-      await exited;
-      await deleteKeys(`redis://${REDIS.host}:${REDIS.port}`, `${prefix}:`);
+      code = await cluster.stop('SIGINT');
     }
-    expect(await exited).toBe(0);
-    expect(out).toContain('cluster: stopped');
+    expect(code).toBe(0);
+    expect(out()).toContain('cluster: stopped');
     for (const port of [gatewayPort, gatewayPort + 1, apiPort, presencePort]) expect(await reachable('127.0.0.1', port)).toBe(false);
   }, 300_000);
 });

@@ -2,6 +2,7 @@ import type {
   AppStore,
   Bus,
   CacheStore,
+  HistoryStore,
   ChannelPublisher,
   Logger,
   Metrics,
@@ -27,6 +28,8 @@ export interface ApiDeps {
   webhookDeadLetters?: WebhookDeadLetters;
   /** push serves the push routes and the Pusher Beams APIs; without it they answer 404. */
   push?: PushApi;
+  /** history serves `GET /channels/:channel/history`; without it that route answers 404. */
+  history?: Pick<HistoryStore, 'read'>;
   /** limits are the rate limiter's limits; absent while the rate limiter is off. */
   limits?: RateLimits;
 }

@@ -4,7 +4,11 @@ import {
   ChannelPublisher,
   HttpListener,
   LocalPresence,
+  MemoryHistoryStore,
   MemoryRecoveryLog,
+  recordHistory,
+  RetentionJob,
+  retentionRules,
   anyRecovery,
   WebhookDeadLetters,
   createListener,
@@ -60,11 +64,16 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   // why: serials are assigned in this process, so the in-memory log is the whole cluster's (see issue 11).
   const log = anyRecovery(config.recovery, config.app_manager.array.apps) ? new MemoryRecoveryLog(recoveryPolicy(config.recovery, config.app_manager.array.apps), undefined, undefined, config.recovery.max_total_bytes) : undefined;
-  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, log);
+  // why: history keeps what the sequencer numbered, so it needs recovery on (the serials are its positions).
+  const history = config.history.enabled && log !== undefined ? new MemoryHistoryStore() : undefined;
+  if (config.history.enabled && history === undefined) logger.warn('history is on but no app has recovery on: nothing is sequenced, so nothing is kept');
+  const retention = history === undefined ? undefined : new RetentionJob(history, () => retentionRules(config.history), config.history.retention_interval_seconds * 1000, logger);
+  const sequencer = log === undefined || history === undefined ? log : recordHistory(log, history, logger);
+  const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, sequencer);
   const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
   const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
-  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits, ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}) });
+  const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits, ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}), ...(history !== undefined ? { history } : {}) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
     'http',
@@ -89,6 +98,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
       ...(push !== undefined ? [pushWorkerService(ctx, push)] : []),
       defineService('presence-throttles', { stop: () => presence.close() }),
       defineService('recovery-log', { stop: async () => log?.close() }),
+      defineService('history', { start: () => retention?.start(), stop: async () => (await retention?.stop(), await history?.close()) }),
       http,
       gateway,
     ],

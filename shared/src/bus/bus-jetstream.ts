@@ -272,7 +272,7 @@ async function ensureStream(jsm: JetStreamManager, options: JetStreamBusOptions)
 }
 
 /** idOf is a stream's id: a digest of its name and creation time, so that a stream created again gets a new one. */
-function idOf(stream: string, created: string): string {
+export function idOf(stream: string, created: string): string {
   return createHash('sha256').update(`${stream}\u0000${created}`).digest('hex').slice(0, 16);
 }
 
@@ -287,7 +287,7 @@ function logSubject(prefix: string, app: string, channel: string): string {
 }
 
 /** streamName is the stream of a subject prefix (stream names allow no `.`, `*`, `>` or spaces). */
-function streamName(prefix: string): string {
+export function streamName(prefix: string): string {
   return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_channels`;
 }
 

@@ -9,6 +9,7 @@ import type { PRESENCE } from './sections/presence.js';
 import type { PUSH } from './sections/push.js';
 import type { RATE_LIMITER } from './sections/rate-limiter.js';
 import type { RECOVERY } from './sections/recovery.js';
+import type { HISTORY } from './sections/history.js';
 import type { SERVER } from './sections/server.js';
 import type { TRACING } from './sections/tracing.js';
 import type { WEBHOOKS } from './sections/webhooks.js';
@@ -45,6 +46,8 @@ export type PushSettings = ConfigOf<typeof PUSH>;
 export type RateLimiterSettings = ConfigOf<typeof RATE_LIMITER>['rate_limiter'];
 /** RecoveryConfig is the `[recovery]` section: serials and the hot recovery buffer. */
 export type RecoveryConfig = ConfigOf<typeof RECOVERY>['recovery'];
+/** HistoryConfig is the `[history]` section: durable channel history and its retention. */
+export type HistoryConfig = ConfigOf<typeof HISTORY>['history'];
 /** TracingSettings are the OpenTelemetry keys (the OTEL_* environment variables). */
 export type TracingSettings = ConfigOf<typeof TRACING>['tracing'];
 /** DriverSettings are the driver choices and their connection settings. */

@@ -198,7 +198,8 @@ const IGNORED = [
   'event_limits', 'http_api', 'logging', 'metrics.driver', 'queue.redis.cluster_mode', 'queue.redis_cluster', 'queue.sqs', 'queue.iggy',
   'webhooks.retry.enabled', 'webhooks.retry.max_attempts', 'cleanup', 'delta_compression', 'tag_filtering', 'versioned_messages', 'annotations',
   'rate_limiter.api_rate_limit.identifier', 'rate_limiter.websocket_rate_limit.identifier', 'rate_limiter.redis.url_override', 'rate_limiter.redis.cluster_mode',
-  'idempotency', 'ephemeral', 'echo_control', 'event_name_filtering', 'connection_recovery', 'history', 'websocket',
+  'idempotency', 'ephemeral', 'echo_control', 'event_name_filtering', 'connection_recovery', 'websocket',
+  'history.backend', 'history.max_page_size', 'history.writer_shards', 'history.writer_queue_capacity', 'history.purge_batch_size', 'history.max_purge_per_tick', 'history.postgres',
 ];
 
 /** IGNORED_PUSH are the keys of Sockudo's own push pipeline (workers, shards, quotas) that ours has no use for. */

@@ -8,6 +8,7 @@ import { PRESENCE } from './sections/presence.js';
 import { PUSH } from './sections/push.js';
 import { RATE_LIMITER } from './sections/rate-limiter.js';
 import { RECOVERY } from './sections/recovery.js';
+import { HISTORY } from './sections/history.js';
 import { SERVER } from './sections/server.js';
 import { TRACING } from './sections/tracing.js';
 import { WEBHOOKS } from './sections/webhooks.js';
@@ -18,7 +19,7 @@ import { fieldsOf, type Field } from './setting.js';
  * grouped in one section per owner. The config type (`ServerConfig`), the loader and the README's config
  * tables all come from it.
  */
-export const SCHEMA = { ...SERVER, ...LISTENER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...PUSH, ...DRIVERS, ...TRACING, ...RATE_LIMITER } as const;
+export const SCHEMA = { ...SERVER, ...LISTENER, ...GATEWAY, ...API, ...CHANNELS, ...WEBHOOKS, ...PRESENCE, ...RECOVERY, ...HISTORY, ...PUSH, ...DRIVERS, ...TRACING, ...RATE_LIMITER } as const;
 
 /** FIELDS lists every setting of SCHEMA with its dotted path, in declaration order. */
 export const FIELDS: readonly Field[] = fieldsOf(SCHEMA);

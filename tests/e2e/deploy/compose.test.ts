@@ -42,6 +42,25 @@ describe('docker-compose.yml', () => {
     expect(nginx).toMatch(/location \/apps\/ \{[^}]*proxy_pass http:\/\/sockudo_api;/);
   });
 
+  it('adds the push worker behind the push profile, after the migration step, with devices in PostgreSQL', () => {
+    const { push, migrate, api } = COMPOSE.services;
+    expect(push.profiles).toEqual(['push']);
+    expect(migrate.profiles).toEqual(['push']);
+    expect(push.command[0]).toBe('push');
+    expect(migrate.command).toEqual(['migrate']);
+    expect(migrate.restart).toBe('no');
+    expect(push.depends_on).toEqual(expect.arrayContaining(['redis', 'postgres', 'migrate']));
+    expect(migrate.depends_on).toEqual(['postgres']);
+    // the api serves the push APIs when PUSH_ENABLED is true, from the same PostgreSQL the worker reads
+    expect(api.environment.PUSH_STORAGE_DRIVER).toBe('postgres');
+    expect(api.environment.PUSH_ENABLED).toBe('${PUSH_ENABLED:-false}');
+    expect(push.environment.DATABASE_URL).toBe(api.environment.DATABASE_URL);
+    // the entrypoint knows both commands
+    const entry = readFileSync(join(ROOT, 'deploy/docker/entrypoint.mjs'), 'utf8');
+    expect(entry).toMatch(/push: 'services\/push\/dist\/main\.js'/);
+    expect(entry).toMatch(/migrate: 'shared\/dist\/db\/migrate-cli\.js'/);
+  });
+
   it('uses only variable forms podman-compose 1.0 substitutes (it leaves ${VAR:-} with an empty default as text)', () => {
     expect(TEXT).not.toMatch(/\$\{[A-Za-z_][A-Za-z0-9_]*:?-\}/);
   });

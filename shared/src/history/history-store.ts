@@ -1,0 +1,148 @@
+import type { AppId, ChannelName } from '../ids.js';
+
+/** HistoryItem is one stored message as the history API answers it. */
+export interface HistoryItem {
+  /** serial is the message's position in its channel's stream (increasing, not necessarily by one). */
+  serial: number;
+  /** stream_id names the stream the serial belongs to (a stream created again starts over under a new id). */
+  stream_id: string;
+  message_id: string;
+  event: string;
+  /** data is the event's data exactly as published (a string; JSON stays encoded). */
+  data: string;
+  published_at_ms: number;
+}
+
+/** ChannelMessage is a HistoryItem with the app and channel it was published on: what the history service stores. */
+export interface ChannelMessage extends HistoryItem {
+  app_id: AppId;
+  channel: ChannelName;
+}
+
+/** HistoryDirection orders a history page: newest first (the default) or oldest first. */
+export type HistoryDirection = 'newest_first' | 'oldest_first';
+
+/** HistoryQuery asks for one page of a channel's history. Bounds are inclusive; absent ones do not narrow. */
+export interface HistoryQuery {
+  /** limit caps the page; default DEFAULT_HISTORY_LIMIT, at most MAX_HISTORY_LIMIT. */
+  limit?: number;
+  direction?: HistoryDirection;
+  /** cursor is the `next_cursor` of the previous page (same direction and bounds); opaque to callers. */
+  cursor?: string;
+  start_serial?: number;
+  end_serial?: number;
+  start_time_ms?: number;
+  end_time_ms?: number;
+}
+
+/** HistoryPage is one page of a channel's history, in the answer shape of `GET .../history`. */
+export interface HistoryPage {
+  items: HistoryItem[];
+  direction: HistoryDirection;
+  limit: number;
+  has_more: boolean;
+  /** next_cursor reads the next page; null on the last one. */
+  next_cursor: string | null;
+}
+
+/**
+ * RetentionRule says what to drop: messages published more than `maxAgeMs` before now, and in each channel all
+ * but the newest `maxItemsPerChannel`. `apps` limits the rule to those apps, `exceptApps` leaves those out
+ * (the server-wide rule skips the apps that have their own).
+ */
+export interface RetentionRule {
+  maxAgeMs?: number;
+  maxItemsPerChannel?: number;
+  apps?: readonly AppId[];
+  exceptApps?: readonly AppId[];
+}
+
+/**
+ * HistoryStore keeps channel messages durably. `append` is idempotent: a message whose (app, channel, serial)
+ * is already stored is skipped, so a batch written again after a crash stores nothing twice. Pages walk a
+ * channel by serial with a cursor, so messages appended or dropped meanwhile never make a walk repeat or skip
+ * one that stays. Implementations: MemoryHistoryStore (the embedded server), PrismaHistoryStore (PostgreSQL).
+ * Calls that cannot reach the store reject with DependencyUnavailable.
+ */
+export interface HistoryStore {
+  /** append stores the messages not stored yet and resolves with how many it stored. */
+  append(messages: readonly ChannelMessage[]): Promise<number>;
+  /** read returns one page of a channel's history; it rejects with HistoryQueryError on a bad query or cursor. */
+  read(app: AppId, channel: ChannelName, query?: HistoryQuery): Promise<HistoryPage>;
+  /** retain drops what the rule says must go and resolves with how many messages it dropped. */
+  retain(rule: RetentionRule, nowMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** DEFAULT_HISTORY_LIMIT is a page's size when the query names none. */
+export const DEFAULT_HISTORY_LIMIT = 100;
+/** MAX_HISTORY_LIMIT is the largest page a query may ask for. */
+export const MAX_HISTORY_LIMIT = 1000;
+
+/** HistoryQueryError is a query the store refuses (bad limit, direction or cursor): the caller's mistake. */
+export class HistoryQueryError extends Error {
+  override readonly name = 'HistoryQueryError';
+}
+
+/** PlannedRead is a checked query: the page size, the order, and the serial and time bounds (inclusive). */
+export interface PlannedRead {
+  limit: number;
+  direction: HistoryDirection;
+  minSerial?: number;
+  maxSerial?: number;
+  minTime?: number;
+  maxTime?: number;
+}
+
+/**
+ * planRead checks a query and folds its cursor into the serial bounds: a newest-first walk continues below the
+ * last serial it returned, an oldest-first one above it. It throws HistoryQueryError on anything invalid.
+ */
+export function planRead(query: HistoryQuery = {}): PlannedRead {
+  const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw new HistoryQueryError(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`);
+  const direction = query.direction ?? 'newest_first';
+  if (direction !== 'newest_first' && direction !== 'oldest_first') throw new HistoryQueryError('direction must be newest_first or oldest_first');
+  for (const key of ['start_serial', 'end_serial', 'start_time_ms', 'end_time_ms'] as const) {
+    const value = query[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw new HistoryQueryError(`${key} must be a non-negative integer`);
+  }
+  const plan: PlannedRead = { limit, direction };
+  if (query.start_serial !== undefined) plan.minSerial = query.start_serial;
+  if (query.end_serial !== undefined) plan.maxSerial = query.end_serial;
+  if (query.start_time_ms !== undefined) plan.minTime = query.start_time_ms;
+  if (query.end_time_ms !== undefined) plan.maxTime = query.end_time_ms;
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor, direction);
+    if (direction === 'newest_first') plan.maxSerial = Math.min(plan.maxSerial ?? Infinity, after - 1);
+    else plan.minSerial = Math.max(plan.minSerial ?? 0, after + 1);
+  }
+  return plan;
+}
+
+/** finishPage builds the answer from up to `limit + 1` items read in the page's order. */
+export function finishPage(plan: PlannedRead, read: HistoryItem[]): HistoryPage {
+  const has_more = read.length > plan.limit;
+  const items = has_more ? read.slice(0, plan.limit) : read;
+  const last = items[items.length - 1];
+  return { items, direction: plan.direction, limit: plan.limit, has_more, next_cursor: has_more && last !== undefined ? encodeCursor(plan.direction, last.serial) : null };
+}
+
+// why: the cursor carries its direction so that a cursor of one walk handed to the other is refused, not misread.
+function encodeCursor(direction: HistoryDirection, serial: number): string {
+  return Buffer.from(`${direction === 'newest_first' ? 'n' : 'o'}:${serial}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string, direction: HistoryDirection): number {
+  const match = /^([no]):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const serial = match === null ? NaN : Number(match[2]);
+  if (match === null || !Number.isSafeInteger(serial)) throw new HistoryQueryError('cursor is not one this server issued');
+  if ((match[1] === 'n') !== (direction === 'newest_first')) throw new HistoryQueryError('cursor belongs to a walk in the other direction');
+  return serial;
+}
+
+/** appliesTo says whether a retention rule covers an app. */
+export function appliesTo(rule: RetentionRule, app: AppId): boolean {
+  if (rule.apps !== undefined && !rule.apps.includes(app)) return false;
+  return !(rule.exceptApps?.includes(app) ?? false);
+}

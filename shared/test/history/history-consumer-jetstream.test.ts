@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { asAppId, asChannelName, asNodeId, MemoryHistoryStore, type ChannelMessage, type RecoveryConfig } from '@sockudo-ts/shared';
+import { JetStreamBus, JetStreamHistoryConsumer, NatsBus } from '@sockudo-ts/shared/implementations';
+import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
+import { waitFor } from '../../../tests/kit/clients.js';
+
+const up = await servicesUp('JetStreamHistoryConsumer', NATS);
+const url = `nats://${NATS.host}:${NATS.port}`;
+const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 5000, max_buffer_bytes: 1 << 20, ttl_seconds: 600, max_total_bytes: 1 << 28 });
+
+/** CrashOnce stores like the memory store but fails once after writing a batch: a replica killed between write and ack. */
+class CrashOnce extends MemoryHistoryStore {
+  crashed = false;
+  override async append(messages: readonly ChannelMessage[]): Promise<number> {
+    const stored = await super.append(messages);
+    if (!this.crashed && messages.length > 0) {
+      this.crashed = true;
+      throw new Error('killed before acknowledging');
+    }
+    return stored;
+  }
+}
+
+describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
+  it('stores every event of the channel stream exactly once, also when a batch was written but never acknowledged', async () => {
+    const prefix = uniquePrefix('hist');
+    const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
+    const bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+    const app = asAppId('app-h');
+    const channels = ['a', 'b', 'c', 'd'].map(asChannelName);
+    const store = new CrashOnce();
+    let duplicates = 0;
+    const consumer = new JetStreamHistoryConsumer(core.connection, { prefix, store, batchSize: 200, maxWaitMs: 200, onStored: (_s, d) => (duplicates += d) });
+    try {
+      consumer.start();
+      const published = new Map<string, number[]>();
+      for (let i = 0; i < 2000; i++) {
+        const channel = channels[i % channels.length]!;
+        const frame = JSON.stringify({ event: 'tick', channel, data: JSON.stringify({ i }) });
+        const { serial } = await bus.publish(app, channel, { frame, sequenced: true, id: `msg-${i}` });
+        published.set(channel, [...(published.get(channel) ?? []), serial!]);
+      }
+      const count = async (): Promise<number> => {
+        let n = 0;
+        for (const channel of channels) n += (await store.read(app, channel, { limit: 1000 })).items.length;
+        return n;
+      };
+      // why: the crashed batch comes back after the consumer's ack wait (10 s).
+      await waitFor(async () => (await count()) === 2000 && duplicates > 0, 60_000, 'every event stored');
+      expect(store.crashed).toBe(true);
+      for (const channel of channels) {
+        const page = await store.read(app, channel, { limit: 1000, direction: 'oldest_first' });
+        expect(page.items.map((m) => m.serial)).toEqual(published.get(channel));
+        expect(page.items[0]).toMatchObject({ stream_id: bus.streamId, event: 'tick', message_id: expect.stringMatching(/^msg-/) });
+        expect(JSON.parse(page.items[0]!.data)).toEqual({ i: channels.indexOf(channel) });
+      }
+    } finally {
+      await consumer.stop();
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_channels`).catch(() => false);
+      await bus.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asAppId, asChannelName, asNodeId, migrateDatabase, type RecoveryConfig } from '@sockudo-ts/shared';
+import { JetStreamBus, NatsBus, PrismaHistoryStore } from '@sockudo-ts/shared/implementations';
+import { NATS, POSTGRES, servicesUp, uniquePrefix } from '../kit/services.js';
+import { ChildService, freePort } from '../kit/processes.js';
+import { ROOT } from '../kit/process.js';
+import { apiClient, waitFor } from '../kit/clients.js';
+import { startCluster } from '../kit/cluster.js';
+import { createPostgresDatabase, type TestDatabase } from '../kit/databases.js';
+
+const up = await servicesUp('history service', NATS, POSTGRES);
+const natsUrl = `nats://${NATS.host}:${NATS.port}`;
+const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 10_000, max_buffer_bytes: 1 << 22, ttl_seconds: 600, max_total_bytes: 1 << 28 });
+
+async function historyProcess(prefix: string, databaseUrl: string): Promise<ChildService> {
+  const metricsPort = await freePort();
+  return new ChildService('history', metricsPort, process.execPath, ['services/history/dist/main.js'], {
+    METRICS_PORT: String(metricsPort),
+    ADAPTER_DRIVER: 'nats',
+    NATS_SERVERS: natsUrl,
+    NATS_PREFIX: prefix,
+    DATABASE_URL: databaseUrl,
+    HISTORY_ENABLED: 'true',
+    HISTORY_BATCH_SIZE: '100',
+  }, ROOT);
+}
+
+describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createPostgresDatabase();
+    await migrateDatabase(db.url);
+  }, 120_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('stores 5,000 events exactly once although it is killed (SIGKILL) while they are published', async () => {
+    const prefix = uniquePrefix('hist');
+    const core = await NatsBus.connect({ servers: [natsUrl], prefix, nodeId: asNodeId('publisher') });
+    const bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 10_000, ttlSeconds: 600 });
+    const store = await PrismaHistoryStore.open({ url: db.url });
+    const history = await historyProcess(prefix, db.url);
+    const app = asAppId('history-app');
+    const channels = ['c0', 'c1', 'c2', 'c3', 'c4'].map(asChannelName);
+    const count = async (): Promise<number> => {
+      let n = 0;
+      for (const channel of channels) n += (await store.read(app, channel, { limit: 1000 })).items.length;
+      return n;
+    };
+    try {
+      await history.start();
+      const published = new Map<string, number[]>();
+      let killed = false;
+      for (let i = 0; i < 5000; i++) {
+        const channel = channels[i % channels.length]!;
+        const frame = JSON.stringify({ event: 'tick', channel, data: JSON.stringify({ i }) });
+        const { serial } = await bus.publish(app, channel, { frame, sequenced: true, id: `m-${i}` });
+        published.set(channel, [...(published.get(channel) ?? []), serial!]);
+        if (!killed && i >= 1500 && i % 100 === 0 && (await count()) > 0) {
+          await history.kill('SIGKILL');
+          killed = true;
+        }
+      }
+      expect(killed).toBe(true);
+      const storedWhileDown = await count();
+      expect(storedWhileDown).toBeLessThan(5000);
+      await history.start();
+      await waitFor(async () => (await count()) >= 5000, 180_000, 'all 5,000 events stored');
+      for (const channel of channels) {
+        const page = await store.read(app, channel, { limit: 1000, direction: 'oldest_first' });
+        expect(page.has_more).toBe(false);
+        expect(page.items.map((m) => m.serial)).toEqual(published.get(channel));
+        expect(page.items.every((m) => m.stream_id === bus.streamId && m.event === 'tick')).toBe(true);
+      }
+      expect(await count()).toBe(5000);
+    } finally {
+      await history.kill();
+      await store.close();
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_channels`).catch(() => false);
+      await bus.close();
+    }
+  }, 300_000);
+
+  it('refuses to start against a database without the migrations, naming npm run db:migrate', async () => {
+    const bare = await createPostgresDatabase();
+    const history = await historyProcess(uniquePrefix('hist'), bare.url);
+    try {
+      await expect(history.start()).rejects.toThrow(/exited/);
+      expect(history.logs.join('\n')).toMatch(/npm run db:migrate/);
+    } finally {
+      await history.kill();
+      await bare.drop();
+    }
+  }, 120_000);
+  it('serves what the history service stored through the api, to the pusher SDK\'s signed get', async () => {
+    const cluster = await startCluster({ gateways: 1, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 1000 }, history: { enabled: true } } });
+    const history = await historyProcess(cluster.nats.prefix, db.url);
+    try {
+      await history.start();
+      const sdk = apiClient(cluster.apiEndpoint);
+      for (let i = 0; i < 300; i++) await sdk.trigger('feed', 'tick', { i });
+      type Page = { items: Array<{ data: string; serial: number }>; next_cursor: string | null; has_more: boolean; direction: string; limit: number };
+      const walk = async (direction: string): Promise<number[]> => {
+        const seen: number[] = [];
+        let cursor: string | null = null;
+        do {
+          const res = await sdk.get({ path: '/channels/feed/history', params: { direction, limit: '70', ...(cursor !== null ? { cursor } : {}) } });
+          const page = (await res.json()) as Page;
+          seen.push(...page.items.map((m) => (JSON.parse(m.data) as { i: number }).i));
+          cursor = page.next_cursor;
+        } while (cursor !== null);
+        return seen;
+      };
+      await waitFor(async () => (await walk('oldest_first')).length === 300, 120_000, 'the api to serve all 300 events');
+      const all = Array.from({ length: 300 }, (_, k) => k);
+      expect(await walk('oldest_first')).toEqual(all);
+      expect(await walk('newest_first')).toEqual([...all].reverse());
+      const first = (await (await sdk.get({ path: '/channels/feed/history', params: {} })).json()) as Page;
+      expect(first).toMatchObject({ direction: 'newest_first', limit: 100, has_more: true });
+    } finally {
+      await history.kill();
+      await cluster.stop();
+    }
+  }, 300_000);
+});
