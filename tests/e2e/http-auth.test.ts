@@ -183,6 +183,14 @@ describe('HTTP API: signing, routes, health and transport', () => {
       expect(res.headers.allow).toBe('POST');
     });
 
+    it('refuses HEAD on a GET route, and a wrong method only for a signed request', async () => {
+      const head = await signedRequest(server, { method: 'HEAD', path: '/channels' });
+      expect(head.status).toBe(405);
+      expect(head.headers.allow).toBe('GET');
+      const unsigned = await httpRequest(server, 'GET', `/apps/${server.app.id}/events`);
+      expect(unsigned.status).toBe(401);
+    });
+
     it('answers 400 naming the body when it is not JSON', async () => {
       const res = await signedRequest(server, { path: '/events', body: '{"name": ' });
       expect(res.status).toBe(400);

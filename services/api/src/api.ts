@@ -9,7 +9,7 @@ import { rateLimit } from './middleware/limits.js';
 import { signature } from './middleware/signature.js';
 import { routablePath } from './paths.js';
 import { newRequestState, Responder, type ApiResponse, type RequestState } from './respond.js';
-import { APP_PATH, ApiRouter } from './routes/route.js';
+import { APP_PATH, ApiRouter, type Admission } from './routes/route.js';
 import { ROUTES } from './routes/index.js';
 
 export type { ApiDeps } from './deps.js';
@@ -50,19 +50,23 @@ export class HttpApi {
     const limit = rateLimit(deps.limits);
     const verify = signature({ apps: deps.apps, bodyLimit, metrics: deps.metrics });
     // why: the address is counted first: a flood is refused before any app lookup, signature or body.
-    const admit = deps.limits === undefined ? verify : async (req: Request, res: ApiResponse, next: NextFunction): Promise<void> => {
+    const admit: Admission = deps.limits === undefined ? verify : async (req, res) => {
       await limit(req, res);
-      await verify(req, res, next);
+      await verify(req, res);
     };
     const routes = new ApiRouter(app.router, admit, this.responder);
     for (const mount of ROUTES) mount(routes, deps);
+    routes.refuseOtherMethods();
     const { push } = deps.config;
     if (push.enabled) {
       const vapidPublicKey = push.providers.webpush.enabled ? push.providers.webpush.vapid_public_key : '';
       app.use(beamsRouter({ apps: deps.apps, push: deps.push, limit, instances: beamsInstances(push.beams.instances), vapidPublicKey, bodyLimit, responder: this.responder, logger: deps.logger }));
     }
     // why: an unknown route under an app is 404 only for a verified request, as before express.
-    app.use(APP_PATH, admit, unknownRoute());
+    app.use(APP_PATH, async (req: Request, res: ApiResponse, next: NextFunction) => {
+      await admit(req, res);
+      next();
+    }, unknownRoute());
     app.use(unknownRoute());
     app.use(errorHandler(this.responder, deps.logger));
     this.app = app;

@@ -1,4 +1,4 @@
-import type { NextFunction, Request } from 'express';
+import type { Request } from 'express';
 import {
   asAppId,
   forbidden,
@@ -75,15 +75,15 @@ export interface SignatureOptions {
 }
 
 /**
- * signature returns the middleware that admits a request under `/apps/{app_id}`: it finds the app (404
+ * signature returns the step that admits a request under `/apps/{app_id}`: it finds the app (404
  * unknown), verifies the signature over the query parsed once (401) BEFORE reading any body, so that an
  * unsigned caller never makes the server buffer a body; then reads the raw body once (413 over the limit)
  * and checks it against the signed body_md5 (401), refuses a disabled app (403), and leaves app, query and
  * body in `res.locals` for the routes.
  */
-export function signature(options: SignatureOptions): (req: Request, res: ApiResponse, next: NextFunction) => Promise<void> {
+export function signature(options: SignatureOptions): (req: Request, res: ApiResponse) => Promise<void> {
   const { apps, bodyLimit, metrics } = options;
-  return async (req, res, next) => {
+  return async (req, res) => {
     const state = res.locals;
     // why: the app id segment as sent (the router's `:appId`), decoded here like every path segment.
     const segment = appSegmentOf(state.path);
@@ -101,7 +101,6 @@ export function signature(options: SignatureOptions): (req: Request, res: ApiRes
     state.query = query;
     if (!app.enabled) throw forbidden('App is disabled');
     state.body = body;
-    next();
   };
 }
 

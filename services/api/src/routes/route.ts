@@ -29,28 +29,33 @@ export type RouteModule = (router: ApiRouter, deps: ApiDeps) => void;
 
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
-/** Middleware is an express request handler of the API (the signature middleware is one). */
-export type Middleware = (req: Request, res: ApiResponse, next: NextFunction) => unknown;
+/**
+ * Admission is the step that lets a request under `/apps/{app_id}` in before its route serves it (rate limit,
+ * app, signature, body): it resolves once the request is admitted, with app, query and body in the request's
+ * state, and rejects with the HttpError that refuses it.
+ */
+export type Admission = (req: Request, res: ApiResponse) => Promise<void>;
 
 /** APP_PATH is the prefix of every route: `/apps/{app_id}`. */
 export const APP_PATH = '/apps/:appId';
 
 /**
  * ApiRouter mounts the API's routes on the express app below `/apps/:appId`, with the API's conventions
- * built in: every route first runs `admit` (the signature middleware); a route has one method and a name
- * (its metrics label); another method on its path is refused with 405 and `Allow` (HEAD on a GET route
- * too); the body is parsed as JSON once the route is known (400 when it is not JSON); the handler's
- * result is the 200 JSON body. Paths are matched case-sensitively and strictly (no trailing slash), as
- * PROTOCOL.md §8 spells them.
+ * built in: every route first runs `admit` (the signature); a route has one method and a name (its metrics
+ * label); another method on its path is refused with 405 and `Allow` (HEAD on a GET route too) once
+ * `refuseOtherMethods` has mounted the refusals; the body is parsed as JSON once the route is known (400 when
+ * it is not JSON); the handler's result is the 200 JSON body. Paths are matched case-sensitively and strictly
+ * (no trailing slash), as PROTOCOL.md §8 spells them.
  */
 export class ApiRouter {
   constructor(
     private readonly router: Router,
-    private readonly admit: Middleware,
+    private readonly admit: Admission,
     private readonly responder: Responder,
   ) {}
 
-  private readonly paths = new Map<string, { route: ReturnType<Router['route']>; methods: Set<string> }>();
+  /** methods are the methods mounted on each path (below the app), for the 405 refusals. */
+  private readonly methods = new Map<string, Set<Method>>();
 
   /** get mounts a GET route; `path` is below `/apps/:appId`. */
   get(path: string, name: string, handler: RouteHandler): void {
@@ -72,13 +77,33 @@ export class ApiRouter {
     this.add('DELETE', path, name, handler);
   }
 
+  /**
+   * refuseOtherMethods mounts, after every route, the answer to a method that no route of a path serves: the
+   * request is admitted (an unsigned caller learns nothing about the routes), then refused with 405 and `Allow`.
+   * HEAD is refused too (express would answer it with the GET handler; the API has always refused it).
+   */
+  refuseOtherMethods(): void {
+    for (const [path, methods] of this.methods) {
+      const allow = [...methods].join(', ');
+      this.router.route(APP_PATH + path).all(async (req: Request, res: ApiResponse) => {
+        await this.admit(req, res);
+        throw new HttpError(405, 'method_not_allowed', `Use ${allow} for ${routePathOf(res.locals.path)}`, { Allow: allow });
+      });
+    }
+  }
+
   private add(method: Method, path: string, name: string, handler: RouteHandler): void {
-    const serve = async (req: Request, res: ApiResponse): Promise<void> => {
+    const route = APP_PATH + path;
+    // why: one layer admits and serves (each express layer costs a dispatch and a promise on the hot path).
+    const serve = async (req: Request, res: ApiResponse, next: NextFunction): Promise<void> => {
+      // why: express hands HEAD to a GET route; it goes on to the path's refusal.
+      if (req.method !== method) return next();
+      await this.admit(req, res);
       const state = res.locals;
       state.route = name;
       const app = state.app;
-      if (app === undefined) throw new Error(`route ${name} reached without the signature middleware`);
-      activeTracing()?.annotateRequest({ method, route: APP_PATH + path, appId: app.id });
+      if (app === undefined) throw new Error(`route ${name} reached without admission`);
+      activeTracing()?.annotateRequest({ method, route, appId: app.id });
       const body = state.body.length > 0 ? parseJson(state.body) : undefined;
       const trace = req.headers.traceparent;
       const traceparent = typeof trace === 'string' && TRACEPARENT.test(trace) ? trace : undefined;
@@ -87,25 +112,11 @@ export class ApiRouter {
       if (result instanceof Reply) this.responder.send(req, res, result.status, result.body);
       else this.responder.send(req, res, 200, result ?? {});
     };
-    let mounted = this.paths.get(path);
-    if (mounted === undefined) {
-      // why: one flat route per path on the app router (no nested router): the fewest layers per request.
-      const route = this.router.route(APP_PATH + path);
-      const methods = new Set<string>();
-      const allow = (): string => [...methods].join(', ');
-      const refuse = (_req: Request, res: ApiResponse): never => {
-        throw new HttpError(405, 'method_not_allowed', `Use ${allow()} for ${routePathOf(res.locals.path)}`, { Allow: allow() });
-      };
-      // why: these run first for every method and step aside for the path's own methods, so that methods
-      // mounted later on the same path are reached; any other method (HEAD included: express would answer
-      // it with the GET handler, and the API has always refused it) is verified, then refused with 405.
-      const unlessMounted = (middleware: Middleware): Middleware => (req, res, next) => (methods.has(req.method) ? next() : middleware(req, res, next));
-      route.all(unlessMounted(this.admit), unlessMounted(refuse));
-      mounted = { route, methods };
-      this.paths.set(path, mounted);
-    }
-    mounted.methods.add(method);
-    mounted.route[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](this.admit, serve);
+    // why: one flat route per path and method on the app router (no nested router): the fewest layers per request.
+    this.router.route(route)[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](serve);
+    let methods = this.methods.get(path);
+    if (methods === undefined) this.methods.set(path, (methods = new Set()));
+    methods.add(method);
   }
 }
 
