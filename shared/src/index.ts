@@ -52,6 +52,7 @@ export {
 } from './history/history-store.js';
 export { MemoryHistoryStore } from './history/history-store-memory.js';
 export { RetentionJob, retentionRules } from './history/retention-job.js';
+export { ColdRecoveryReader, MAX_COLD_READ } from './history/cold-recovery.js';
 export { historyItemOfFrame, recordHistory } from './history/history-recorder.js';
 export { openHistoryReader, openHistoryStore } from './drivers/history.js';
 export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type AppRecovery, type WebhookConfig, type WebhookFilter } from './apps/app.js';
