@@ -5,6 +5,8 @@ import { ConfigError } from '../config/config.js';
 import { openAppStore } from '../drivers/apps.js';
 import { openBus } from '../drivers/bus.js';
 import { openCache } from '../drivers/cache.js';
+import { openHistoryReader } from '../drivers/history.js';
+import { ColdRecoveryReader } from '../history/cold-recovery.js';
 import { openRemotePresence, type RemotePresenceOptions } from '../drivers/presence.js';
 import type { NodeRegistry } from '../presence/node-registry.js';
 import type { Presence } from '../presence/presence.js';
@@ -56,7 +58,14 @@ export async function openClusterPorts(ctx: ProcessContext, presenceOptions: Rem
   const onGapsFilled = (count: number): void => ctx.metrics.gapsFilled.inc(count);
   const bus = await drivers.open(openBus(config, sequenced ? { logger, recovery: { policy, bufferSize, ttlSeconds, onGapsFilled } } : { logger }));
   const reader = bus as Bus & Partial<RecoveryReader>;
-  const recovery = sequenced && typeof reader.readAfter === 'function' ? { enabled: (appId: AppId) => policy(appId).enabled, reader: reader as RecoveryReader } : undefined;
+  let hot: RecoveryReader | undefined = sequenced && typeof reader.readAfter === 'function' ? (reader as RecoveryReader) : undefined;
+  // why: with the history service reachable over gRPC, a resume or rewind past the stream's buffer continues from history.
+  if (hot !== undefined && config.history.enabled && config.history.grpc_url !== '') {
+    const history = await drivers.open(openHistoryReader(config));
+    hot = new ColdRecoveryReader(hot, history);
+  }
+  const recoveryReader = hot;
+  const recovery = recoveryReader !== undefined ? { enabled: (appId: AppId) => policy(appId).enabled, reader: recoveryReader } : undefined;
   const cache = await drivers.open(openCache(config, 'redis'));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));
