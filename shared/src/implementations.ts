@@ -33,3 +33,4 @@ export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
 export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';
 export { JetStreamHistoryConsumer, type HistoryConsumerOptions } from './history/history-consumer-jetstream.js';
+export { GrpcHistoryReader, GrpcHistoryServer, pageFromWire, pageToWire, queryFromWire, queryToWire, type GrpcHistoryReaderOptions, type HistoryReader } from './history/history-grpc.js';

@@ -46,13 +46,15 @@ export {
   type HistoryItem,
   type HistoryPage,
   type HistoryQuery,
+  type HistoryReader,
   type HistoryStore,
   type RetentionRule,
 } from './history/history-store.js';
 export { MemoryHistoryStore } from './history/history-store-memory.js';
 export { RetentionJob, retentionRules } from './history/retention-job.js';
+export { ColdRecoveryReader, MAX_COLD_READ } from './history/cold-recovery.js';
 export { historyItemOfFrame, recordHistory } from './history/history-recorder.js';
-export { openHistoryStore } from './drivers/history.js';
+export { openHistoryReader, openHistoryStore } from './drivers/history.js';
 export { APP_DEFAULTS, MAX_ORIGIN_LENGTH, globMatches, originAllowed, type App, type AppRecovery, type WebhookConfig, type WebhookFilter } from './apps/app.js';
 export type { AppStore } from './apps/app-store.js';
 export { MemoryAppStore } from './apps/app-store-memory.js';

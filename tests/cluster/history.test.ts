@@ -12,8 +12,9 @@ const up = await servicesUp('history service', NATS, POSTGRES);
 const natsUrl = `nats://${NATS.host}:${NATS.port}`;
 const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 10_000, max_buffer_bytes: 1 << 22, ttl_seconds: 600, max_total_bytes: 1 << 28 });
 
-async function historyProcess(prefix: string, databaseUrl: string): Promise<ChildService> {
+async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: number): Promise<ChildService> {
   const metricsPort = await freePort();
+  const grpc = grpcPort ?? (await freePort());
   return new ChildService('history', metricsPort, process.execPath, ['services/history/dist/main.js'], {
     METRICS_PORT: String(metricsPort),
     ADAPTER_DRIVER: 'nats',
@@ -22,6 +23,7 @@ async function historyProcess(prefix: string, databaseUrl: string): Promise<Chil
     DATABASE_URL: databaseUrl,
     HISTORY_ENABLED: 'true',
     HISTORY_BATCH_SIZE: '100',
+    HISTORY_GRPC_PORT: String(grpc),
   }, ROOT);
 }
 
@@ -94,9 +96,10 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       await bare.drop();
     }
   }, 120_000);
-  it('serves what the history service stored through the api, to the pusher SDK\'s signed get', async () => {
-    const cluster = await startCluster({ gateways: 1, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 1000 }, history: { enabled: true } } });
-    const history = await historyProcess(cluster.nats.prefix, db.url);
+  it('serves what the history service stored through the api (reading it over gRPC), to the pusher SDK\'s signed get', async () => {
+    const grpcPort = await freePort();
+    const cluster = await startCluster({ gateways: 1, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 1000 }, history: { enabled: true, grpc_url: `127.0.0.1:${grpcPort}` } } });
+    const history = await historyProcess(cluster.nats.prefix, db.url, grpcPort);
     try {
       await history.start();
       const sdk = apiClient(cluster.apiEndpoint);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startServer, type TestServer } from '../kit/index.js';
+import { apiClient, rawClient, startServer, waitFor, type RawClient, type RawFrame, type TestServer } from '../kit/index.js';
 
 interface Page {
   items: Array<{ serial: number; stream_id: string; message_id: string; event: string; data: string; published_at_ms: number }>;
@@ -78,5 +78,75 @@ describe('HTTP API: channel history (embedded server)', () => {
     expect((await getError({ limit: 'ten' })).status).toBe(400);
     expect((await getError({ direction: 'sideways' })).status).toBe(400);
     expect(await getError({ cursor: 'bogus' })).toEqual({ status: 400, body: { error: expect.stringMatching(/cursor/) } });
+  });
+});
+
+// Resume and rewind past the hot buffer (5 events) come from history on the embedded server.
+describe('recovery past the hot buffer from history (embedded server)', () => {
+  let server: TestServer;
+  const raws: RawClient[] = [];
+  type V2Frame = RawFrame & { serial?: number; stream_id?: string; message_id?: string };
+  const v2 = async (): Promise<RawClient> => {
+    const c = await rawClient(server, `/app/${server.app.key}?protocol=2`);
+    raws.push(c);
+    await c.event('sockudo:connection_established');
+    return c;
+  };
+  const subscribe = async (c: RawClient, channel: string, extra: Record<string, unknown> = {}): Promise<void> => {
+    c.send({ event: 'sockudo:subscribe', data: { channel, ...extra } });
+    await c.event('sockudo_internal:subscription_succeeded', channel);
+  };
+  const publish = async (channel: string, from: number, to: number): Promise<void> => {
+    const api = apiClient(server);
+    for (let i = from; i <= to; i++) await api.trigger(channel, 'numbered', { n: i });
+  };
+  const numbers = (c: RawClient, channel: string): number[] =>
+    (c.frames.filter((f) => f.channel === channel && f.event === 'numbered') as V2Frame[]).map((f) => (JSON.parse(f.data!) as { n: number }).n);
+
+  beforeAll(async () => {
+    server = await startServer({ config: { recovery: { enabled: true, buffer_size: 5 }, history: { enabled: true } } });
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of raws) c.close();
+    await server?.stop();
+  });
+
+  it('resumes a client that was away longer than the buffer with every missed event, in order', async () => {
+    const channel = 'history-resume';
+    const first = await v2();
+    await subscribe(first, channel);
+    await publish(channel, 1, 1);
+    await waitFor(() => numbers(first, channel).length === 1);
+    const last = first.frames.find((f) => f.channel === channel && f.event === 'numbered') as V2Frame;
+    first.close();
+    await publish(channel, 2, 30);
+    const again = await v2();
+    await subscribe(again, channel);
+    again.send({ event: 'sockudo:resume', data: { channel_positions: { [channel]: { serial: last.serial, stream_id: last.stream_id } } } });
+    const success = JSON.parse((await again.event('sockudo:resume_success')).data!) as { recovered: Array<{ replayed: number }>; failed: unknown[] };
+    expect(success.failed).toEqual([]);
+    expect(success.recovered[0]!.replayed).toBe(29);
+    expect(numbers(again, channel)).toEqual(Array.from({ length: 29 }, (_, i) => i + 2));
+    await publish(channel, 31, 31);
+    await waitFor(() => numbers(again, channel).length === 30);
+    expect(numbers(again, channel).at(-1)).toBe(31);
+  });
+
+  it('still refuses a position history cannot prove (another stream id)', async () => {
+    const channel = 'history-resume-reset';
+    await publish(channel, 1, 12);
+    const c = await v2();
+    await subscribe(c, channel);
+    c.send({ event: 'sockudo:resume', data: { channel_positions: { [channel]: { serial: 1, stream_id: 'another-stream' } } } });
+    expect(JSON.parse((await c.event('sockudo:resume_failed', channel)).data!)).toMatchObject({ code: 'stream_reset' });
+  });
+
+  it('rewinds further back than the buffer from history', async () => {
+    const channel = 'history-rewind';
+    await publish(channel, 1, 40);
+    const c = await v2();
+    await subscribe(c, channel, { rewind: 20 });
+    await c.event('sockudo:rewind_complete', channel);
+    expect(numbers(c, channel)).toEqual(Array.from({ length: 20 }, (_, i) => i + 21));
   });
 });

@@ -1,4 +1,4 @@
-import { createListener, healthRoutes, listenerSettings, openClusterPorts, openHistoryStore, openPushStores, openRateLimits, sendJson, type Composition, type ProcessContext } from '@sockudo-ts/shared';
+import { createListener, healthRoutes, listenerSettings, openClusterPorts, openHistoryReader, openPushStores, openRateLimits, sendJson, type Composition, type ProcessContext } from '@sockudo-ts/shared';
 import { HttpApi } from './api.js';
 import { PushApi } from './push/push-api.js';
 
@@ -16,8 +16,8 @@ export async function composeApi(ctx: ProcessContext): Promise<Composition> {
   const pushServed = config.push.enabled && config.push.storage_driver === 'postgres';
   if (config.push.enabled && !pushServed) logger.warn('push APIs answer 404: the distributed api needs push.storage_driver = "postgres"');
   const push = pushServed ? new PushApi(await openPushStores(config, drivers, 'redis'), config.push) : undefined;
-  // why: pages are read from the table the history service writes (PostgreSQL), so every api replica answers alike.
-  const history = config.history.enabled ? await drivers.open(openHistoryStore(config, 'postgres')) : undefined;
+  // why: pages come from the history service over gRPC (history.grpc_url), or from the table it writes, so every api replica answers alike.
+  const history = config.history.enabled ? await drivers.open(openHistoryReader(config)) : undefined;
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher, limits, ...(push !== undefined ? { push } : {}), ...(history !== undefined ? { history } : {}) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(

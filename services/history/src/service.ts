@@ -3,7 +3,8 @@ import { defineService, openBus, openHistoryStore, RetentionJob, retentionRules,
 
 /**
  * composeHistory composes the history service: a durable JetStream consumer (shared by every replica) storing
- * the sequenced channel stream in the `channel_history` table of PostgreSQL in batches, and the retention job.
+ * the sequenced channel stream in the `channel_history` table of PostgreSQL in batches, the retention job, and
+ * page reads over gRPC (proto/history.proto) for the api.
  * It refuses to start against a database without the migrations (naming `npm run db:migrate`).
  */
 export async function composeHistory(ctx: ProcessContext): Promise<Composition> {
@@ -11,7 +12,7 @@ export async function composeHistory(ctx: ProcessContext): Promise<Composition> 
   const store = await drivers.open(openHistoryStore(config, 'postgres'));
   // why: the consumer needs the NATS connection itself, not the fan-out bus; the NatsBus opened here owns it.
   const bus = await drivers.open(openBus(config, { logger }, 'nats'));
-  const { JetStreamHistoryConsumer, NatsBus } = await import('@sockudo-ts/shared/implementations');
+  const { GrpcHistoryServer, JetStreamHistoryConsumer, NatsBus } = await import('@sockudo-ts/shared/implementations');
   if (!(bus instanceof NatsBus)) throw new Error('the history service needs the NATS bus');
   const stored = new Counter({ name: `${metrics.prefix}history_messages_stored_total`, help: 'Channel events the history service stored', registers: [metrics.registry] });
   const duplicates = new Counter({ name: `${metrics.prefix}history_messages_duplicate_total`, help: 'Channel events delivered again that were stored already (redelivery after a crash)', registers: [metrics.registry] });
@@ -28,11 +29,14 @@ export async function composeHistory(ctx: ProcessContext): Promise<Composition> 
     },
   });
   const retention = new RetentionJob(store, () => retentionRules(config.history), config.history.retention_interval_seconds * 1000, logger, (n) => dropped.inc(n));
+  const server = new GrpcHistoryServer(store, logger);
+  let grpcPort = config.history.grpc_port;
   return {
     services: [
+      defineService('history-grpc', { start: async () => void (grpcPort = await server.listen(config.history.grpc_host, config.history.grpc_port)), stop: (graceMs) => server.stop(graceMs) }),
       defineService('history-consumer', { start: () => consumer.start(), stop: () => consumer.stop() }),
       defineService('history-retention', { start: () => retention.start(), stop: () => retention.stop() }),
     ],
-    announce: () => ({ msg: 'history service storing the channel stream', fields: { prefix, pid: process.pid }, stopping: 'history service stopping' }),
+    announce: () => ({ msg: 'history service storing the channel stream', fields: { prefix, grpc_port: grpcPort, pid: process.pid }, stopping: 'history service stopping' }),
   };
 }

@@ -2,6 +2,7 @@ import { HttpApi, PushApi } from '@sockudo-ts/api';
 import { Gateway } from '@sockudo-ts/gateway';
 import {
   ChannelPublisher,
+  ColdRecoveryReader,
   HttpListener,
   LocalPresence,
   MemoryHistoryStore,
@@ -70,7 +71,8 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const retention = history === undefined ? undefined : new RetentionJob(history, () => retentionRules(config.history), config.history.retention_interval_seconds * 1000, logger);
   const sequencer = log === undefined || history === undefined ? log : recordHistory(log, history, logger);
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, sequencer);
-  const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: log };
+  // why: a resume or rewind reaching past the hot buffer continues from history when there is one.
+  const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: history === undefined ? log : new ColdRecoveryReader(log, history) };
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
   const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits, ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}), ...(history !== undefined ? { history } : {}) });

@@ -1,6 +1,6 @@
-import { ConfigError, type DriverSettings } from '../config/config.js';
+import { ConfigError, type DriverSettings, type HistoryConfig } from '../config/config.js';
 import { databaseProvider, databaseUrl } from '../db/database-url.js';
-import type { HistoryStore } from '../history/history-store.js';
+import type { HistoryReader, HistoryStore } from '../history/history-store.js';
 import { MemoryHistoryStore } from '../history/history-store-memory.js';
 import type { Opened } from './opened.js';
 
@@ -32,4 +32,15 @@ export async function openHistoryStore(config: Pick<DriverSettings, 'database'>,
       await store.close();
     },
   };
+}
+
+/**
+ * openHistoryReader opens what the api reads history pages from: the history service over gRPC when
+ * `history.grpc_url` is set (loaded only then), else the history table of PostgreSQL directly (openHistoryStore).
+ */
+export async function openHistoryReader(config: Pick<DriverSettings, 'database'> & { history: Pick<HistoryConfig, 'grpc_url' | 'grpc_deadline_ms'> }): Promise<Opened<HistoryReader>> {
+  if (config.history.grpc_url === '') return openHistoryStore(config, 'postgres');
+  const { GrpcHistoryReader } = await import('../history/history-grpc.js');
+  const reader = new GrpcHistoryReader({ url: config.history.grpc_url, deadlineMs: config.history.grpc_deadline_ms });
+  return { port: reader, close: async () => reader.close() };
 }

@@ -74,6 +74,9 @@ export interface HistoryStore {
   close(): Promise<void>;
 }
 
+/** HistoryReader is the part of a HistoryStore the history API needs (a store, or the history service over gRPC). */
+export type HistoryReader = Pick<HistoryStore, 'read'>;
+
 /** DEFAULT_HISTORY_LIMIT is a page's size when the query names none. */
 export const DEFAULT_HISTORY_LIMIT = 100;
 /** MAX_HISTORY_LIMIT is the largest page a query may ask for. */
