@@ -88,18 +88,31 @@ export type HttpParams = Readonly<Record<string, string>> | ReadonlyMap<string, 
  * (every parameter except `auth_signature`, keys lowercased, `k=v` joined by `&`, values not escaped).
  */
 export function httpStringToSign(method: string, path: string, params: HttpParams): string {
-  const pairs: Array<[string, string]> = [];
+  const pairs: SignedPair[] = [];
   const add = (value: string, key: string): void => {
     const lower = key.toLowerCase();
-    if (lower !== 'auth_signature') pairs.push([lower, value]);
+    if (lower !== 'auth_signature') pairs.push({ key: lower, value });
   };
   if (isMap(params)) params.forEach(add);
   else for (const key of Object.keys(params)) add(params[key]!, key);
   // why: sorted by key alone, not by `k=v`: a key with a character below `=` would sort differently.
-  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  pairs.sort(byKey);
+  // why: plain objects and an index loop, no tuples to destructure (this runs for every signed request).
   let query = '';
-  for (const [key, value] of pairs) query += query === '' ? `${key}=${value}` : `&${key}=${value}`;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i]!;
+    query += i === 0 ? `${pair.key}=${pair.value}` : `&${pair.key}=${pair.value}`;
+  }
   return `${method.toUpperCase()}\n${path}\n${query}`;
+}
+
+interface SignedPair {
+  key: string;
+  value: string;
+}
+
+function byKey(a: SignedPair, b: SignedPair): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 function isMap(params: HttpParams): params is ReadonlyMap<string, string> {

@@ -7,7 +7,7 @@ import type { AppId, ChannelName, SocketId, UserId } from '../ids.js';
 import { isCacheChannel } from '../protocol/channels.js';
 import { encodeEvent } from '../protocol/frames.js';
 import type { Sequencer } from '../recovery/recovery-log.js';
-import { activeTracing } from '../telemetry/tracing.js';
+import { activeTracing, type Tracing } from '../telemetry/tracing.js';
 
 /** ChannelEvent is one event for one channel: an HTTP trigger's or a client event's. */
 export interface ChannelEvent {
@@ -67,13 +67,18 @@ export class ChannelPublisher {
    * `sequenced` (events), the frame gets the channel's next serial and is kept for recovery when the app has
    * recovery on: from the in-process sequencer when there is one, else from the bus (JetStream); notices are not.
    */
-  async publishFrame(appId: AppId, channel: ChannelName, frame: string, options: PublishOptions = {}, sequenced = false): Promise<PublishPosition> {
+  publishFrame(appId: AppId, channel: ChannelName, frame: string, options: PublishOptions = {}, sequenced = false): Promise<PublishPosition> {
     const message: BusMessage = { frame };
     if (options.except !== undefined) message.except = options.except;
     if (options.traceparent !== undefined) message.traceparent = options.traceparent;
     if (options.idempotencyKey !== undefined) message.id = idempotentId(appId, channel, options.idempotencyKey);
     const tracing = activeTracing();
+    // why: not async: without tracing, the bus's own promise is the answer (no promise wrapping it per publish).
     if (tracing === undefined) return this.send(appId, channel, message, sequenced);
+    return this.traced(tracing, appId, channel, message, sequenced);
+  }
+
+  private async traced(tracing: Tracing, appId: AppId, channel: ChannelName, message: BusMessage, sequenced: boolean): Promise<PublishPosition> {
     message.id ??= newMessageId();
     const span = tracing.startPublish(appId, channel, message);
     if (span.traceparent !== undefined) message.traceparent = span.traceparent;
@@ -87,20 +92,19 @@ export class ChannelPublisher {
     }
   }
 
-  private async send(appId: AppId, channel: ChannelName, message: BusMessage, sequenced: boolean): Promise<PublishPosition> {
+  private send(appId: AppId, channel: ChannelName, message: BusMessage, sequenced: boolean): Promise<PublishPosition> {
     if (!sequenced) return this.bus.publish(appId, channel, message);
     if (this.sequencer === undefined) {
       message.sequenced = true;
       return this.bus.publish(appId, channel, message);
     }
     if (!this.sequencer.enabled(appId)) return this.bus.publish(appId, channel, message);
-    // why: no await between taking the serial and publishing, so events leave this process in serial order.
+    // why: nothing runs between taking the serial and publishing, so events leave this process in serial order.
     const at = this.sequencer.append(appId, channel, message.frame, message.except);
     message.serial = at.serial;
     message.streamId = at.streamId;
     message.id = at.messageId;
-    await this.bus.publish(appId, channel, message);
-    return { serial: at.serial, streamId: at.streamId };
+    return this.bus.publish(appId, channel, message).then(() => ({ serial: at.serial, streamId: at.streamId }));
   }
 
   /**

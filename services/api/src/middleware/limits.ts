@@ -23,10 +23,9 @@ export function rateLimit(limits: RateLimits | undefined): (req: Request, res: A
 
 /**
  * limitBackendEvents counts `events` messages (one per channel of each event) against the app's
- * max_backend_events_per_second: 429 with Retry-After once over it. Without limits it does nothing.
+ * max_backend_events_per_second: 429 with Retry-After once over it.
  */
-export async function limitBackendEvents(limits: RateLimits | undefined, app: App, events: number): Promise<void> {
-  if (limits === undefined) return;
+export async function limitBackendEvents(limits: RateLimits, app: App, events: number): Promise<void> {
   const decision = await limits.backendEvents(app, events);
   if (decision === undefined || decision.allowed) return;
   throw tooManyRequests(`App over max_backend_events_per_second (${app.max_backend_events_per_second}); retry in ${retryAfterSeconds(decision)} s`, rateLimitHeaders(decision));

@@ -25,26 +25,35 @@ export function parseQuery(raw: string): Query {
     let end = raw.indexOf('&', start);
     if (end < 0) end = raw.length;
     if (end > start) {
-      const [key, value] = pair(raw.slice(start, end));
-      const lower = key.toLowerCase();
-      if (seen.has(lower)) throw unauthorized(`Query parameter ${JSON.stringify(key.slice(0, 64))} is repeated; send each parameter once`);
-      seen.add(lower);
-      query.set(key, value);
+      const piece = raw.slice(start, end);
+      // why: nearly every piece (all of the signing ones) has nothing to decode; it is split here, with no
+      // tuple to destructure (less code for every request to run and for V8 to compile).
+      if (piece.indexOf('%') < 0 && piece.indexOf('+') < 0) {
+        const eq = piece.indexOf('=');
+        if (eq < 0) add(query, seen, piece, '');
+        else add(query, seen, piece.slice(0, eq), piece.slice(eq + 1));
+      } else {
+        const decoded = decodedPair(piece);
+        add(query, seen, decoded[0], decoded[1]);
+      }
     }
     start = end + 1;
   }
   return query;
 }
 
-/** pair splits one `key=value` piece and decodes both halves. */
-function pair(piece: string): [string, string] {
-  // why: nearly every piece (all of the signing ones) has nothing to decode; the rest are decoded by
-  // URLSearchParams itself, so that odd escapes decode exactly as they did before this parser existed.
-  if (piece.indexOf('%') < 0 && piece.indexOf('+') < 0) {
-    const eq = piece.indexOf('=');
-    return eq < 0 ? [piece, ''] : [piece.slice(0, eq), piece.slice(eq + 1)];
-  }
-  // why: the leading `&` keeps URLSearchParams from dropping a `?` that starts this piece.
+/** add puts one parameter in the query; 401 when its key, in any letter case, is already there. */
+function add(query: Map<string, string>, seen: Set<string>, key: string, value: string): void {
+  const lower = key.toLowerCase();
+  if (seen.has(lower)) throw unauthorized(`Query parameter ${JSON.stringify(key.slice(0, 64))} is repeated; send each parameter once`);
+  seen.add(lower);
+  query.set(key, value);
+}
+
+/** decodedPair splits one `key=value` piece that holds escapes and decodes both halves. */
+function decodedPair(piece: string): [string, string] {
+  // why: URLSearchParams decodes it, so that odd escapes decode exactly as they did before this parser
+  // existed; the leading `&` keeps it from dropping a `?` that starts this piece.
   const [decoded] = new URLSearchParams(`&${piece}`);
   return decoded ?? ['', ''];
 }
