@@ -72,7 +72,7 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   const sequencer = log === undefined || history === undefined ? log : recordHistory(log, history, logger);
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, sequencer);
   // why: a resume or rewind reaching past the hot buffer continues from history when there is one.
-  const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: history === undefined ? log : new ColdRecoveryReader(log, history) };
+  const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: history === undefined ? log : new ColdRecoveryReader(log, history), ...(history !== undefined ? { history } : {}) };
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
   const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits, ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}), ...(history !== undefined ? { history } : {}) });
