@@ -4,7 +4,7 @@ import { JetStreamBus, NatsBus, PrismaHistoryStore } from '@sockudo-ts/shared/im
 import { NATS, POSTGRES, servicesUp, uniquePrefix } from '../kit/services.js';
 import { ChildService, freePort } from '../kit/processes.js';
 import { ROOT } from '../kit/process.js';
-import { apiClient, waitFor } from '../kit/clients.js';
+import { apiClient, rawClient, waitFor, type RawFrame } from '../kit/clients.js';
 import { startCluster } from '../kit/cluster.js';
 import { createPostgresDatabase, type TestDatabase } from '../kit/databases.js';
 
@@ -122,6 +122,45 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       expect(await walk('newest_first')).toEqual([...all].reverse());
       const first = (await (await sdk.get({ path: '/channels/feed/history', params: {} })).json()) as Page;
       expect(first).toMatchObject({ direction: 'newest_first', limit: 100, has_more: true });
+    } finally {
+      await history.kill();
+      await cluster.stop();
+    }
+  }, 300_000);
+  it('resumes a client that was away longer than the gateway buffer with every missed event, from the history service', async () => {
+    const grpcPort = await freePort();
+    const cluster = await startCluster({ gateways: 1, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 5 }, history: { enabled: true, grpc_url: `127.0.0.1:${grpcPort}` } } });
+    const history = await historyProcess(cluster.nats.prefix, db.url, grpcPort);
+    const channel = 'away';
+    type V2Frame = RawFrame & { serial?: number; stream_id?: string };
+    const numbers = (frames: RawFrame[]): number[] => frames.filter((f) => f.channel === channel && f.event === 'n').map((f) => (JSON.parse(f.data!) as { n: number }).n);
+    try {
+      await history.start();
+      const sdk = apiClient(cluster.apiEndpoint);
+      const stored = async (): Promise<number> => ((await (await sdk.get({ path: `/channels/${channel}/history`, params: { limit: '1000' } })).json()) as { items: unknown[] }).items.length;
+      const gateway = cluster.gateway(0);
+      const first = await rawClient(gateway, `/app/${cluster.app.key}?protocol=2`);
+      await first.event('sockudo:connection_established');
+      first.send({ event: 'sockudo:subscribe', data: { channel } });
+      await first.event('sockudo_internal:subscription_succeeded', channel);
+      await sdk.trigger(channel, 'n', { n: 1 });
+      const last = (await first.waitFrame((f) => f.channel === channel && f.event === 'n')) as V2Frame;
+      first.close();
+      // why: the stream keeps 5 events per channel (the buffer); history must have each chunk before it is pushed out.
+      for (let from = 2; from <= 30; from += 5) {
+        for (let n = from; n < from + 5 && n <= 30; n++) await sdk.trigger(channel, 'n', { n });
+        const want = Math.min(from + 4, 30);
+        await waitFor(async () => (await stored()) === want, 60_000, `history to hold ${want} events`);
+      }
+      const again = await rawClient(gateway, `/app/${cluster.app.key}?protocol=2`);
+      await again.event('sockudo:connection_established');
+      again.send({ event: 'sockudo:subscribe', data: { channel } });
+      await again.event('sockudo_internal:subscription_succeeded', channel);
+      again.send({ event: 'sockudo:resume', data: { channel_positions: { [channel]: { serial: last.serial, stream_id: last.stream_id } } } });
+      const success = JSON.parse((await again.event('sockudo:resume_success')).data!) as { recovered: Array<{ replayed: number }>; failed: unknown[] };
+      expect(success.failed).toEqual([]);
+      expect(numbers(again.frames)).toEqual(Array.from({ length: 29 }, (_, i) => i + 2));
+      again.close();
     } finally {
       await history.kill();
       await cluster.stop();

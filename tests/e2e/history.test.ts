@@ -149,4 +149,19 @@ describe('recovery past the hot buffer from history (embedded server)', () => {
     await c.event('sockudo:rewind_complete', channel);
     expect(numbers(c, channel)).toEqual(Array.from({ length: 20 }, (_, i) => i + 21));
   });
+  it('answers sockudo:channel_history on a V2 socket with the HTTP page shape, for subscribed channels only', async () => {
+    const channel = 'history-ws';
+    await publish(channel, 1, 12);
+    const c = await v2();
+    c.send({ event: 'sockudo:channel_history', data: { channel, limit: 5 } });
+    expect(JSON.parse((await c.event('sockudo:error')).data!)).toMatchObject({ code: 4300 });
+    await subscribe(c, channel);
+    c.send({ event: 'sockudo:channel_history', data: { channel, limit: 5, direction: 'oldest_first', request_id: 'r1' } });
+    const first = JSON.parse((await c.event('sockudo:channel_history', channel)).data!) as { items: Array<{ data: string }>; has_more: boolean; next_cursor: string; request_id: string; limit: number; direction: string };
+    expect(first).toMatchObject({ has_more: true, limit: 5, direction: 'oldest_first', request_id: 'r1' });
+    expect(first.items.map((i) => (JSON.parse(i.data) as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
+    c.send({ event: 'sockudo:channel_history', data: { channel, limit: 5, direction: 'oldest_first', cursor: first.next_cursor, request_id: 'r2' } });
+    const second = await c.waitFrame((f) => f.event === 'sockudo:channel_history' && f.data!.includes('"r2"'));
+    expect((JSON.parse(second.data!) as { items: Array<{ data: string }> }).items.map((i) => (JSON.parse(i.data) as { n: number }).n)).toEqual([6, 7, 8, 9, 10]);
+  });
 });

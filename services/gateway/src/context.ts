@@ -1,4 +1,4 @@
-import type { AppId, ChannelMembership, ChannelPublisher, ClientFrame, Logger, Metrics, RecoveryReader, ServerConfig, UserDirectory, WebhookSink } from '@sockudo-ts/shared';
+import type { AppId, ChannelMembership, ChannelPublisher, ClientFrame, HistoryReader, Logger, Metrics, RecoveryReader, ServerConfig, UserDirectory, WebhookSink } from '@sockudo-ts/shared';
 import type { Connection } from './connection.js';
 import type { LocalChannels } from './local-channels.js';
 import type { UserIndex } from './users.js';
@@ -19,6 +19,8 @@ export type RecoveryMetrics = Pick<Metrics, 'recoveredMessages' | 'resumes'>;
 export interface GatewayRecovery {
   enabled(appId: AppId): boolean;
   readonly reader: RecoveryReader;
+  /** history answers `sockudo:channel_history`; undefined while `[history]` is off. */
+  readonly history?: HistoryReader;
 }
 
 /** SignedInSockets is what handlers do with this node's user index: record sign-ins and watchlists. */

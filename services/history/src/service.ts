@@ -28,7 +28,7 @@ export async function composeHistory(ctx: ProcessContext): Promise<Composition> 
       duplicates.inc(d);
     },
   });
-  const retention = new RetentionJob(store, () => retentionRules(config.history), config.history.retention_interval_seconds * 1000, logger, (n) => dropped.inc(n));
+  const retention = new RetentionJob(store, () => retentionRules(config.history, config.app_manager.array.apps), config.history.retention_interval_seconds * 1000, logger, (n) => dropped.inc(n));
   const server = new GrpcHistoryServer(store, logger);
   let grpcPort = config.history.grpc_port;
   return {

@@ -68,11 +68,11 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   // why: history keeps what the sequencer numbered, so it needs recovery on (the serials are its positions).
   const history = config.history.enabled && log !== undefined ? new MemoryHistoryStore() : undefined;
   if (config.history.enabled && history === undefined) logger.warn('history is on but no app has recovery on: nothing is sequenced, so nothing is kept');
-  const retention = history === undefined ? undefined : new RetentionJob(history, () => retentionRules(config.history), config.history.retention_interval_seconds * 1000, logger);
+  const retention = history === undefined ? undefined : new RetentionJob(history, () => retentionRules(config.history, config.app_manager.array.apps), config.history.retention_interval_seconds * 1000, logger);
   const sequencer = log === undefined || history === undefined ? log : recordHistory(log, history, logger);
   const publisher = new ChannelPublisher(bus, cache, config.channel_limits.cache_ttl, sequencer);
   // why: a resume or rewind reaching past the hot buffer continues from history when there is one.
-  const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: history === undefined ? log : new ColdRecoveryReader(log, history) };
+  const recovery = log === undefined ? undefined : { enabled: (appId: AppId) => log.enabled(appId), reader: history === undefined ? log : new ColdRecoveryReader(log, history), ...(history !== undefined ? { history } : {}) };
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
   const gateway = new Gateway({ config, apps, bus, presence, webhooks, metrics, logger, nodeId, publisher, limits, ...(recovery === undefined ? {} : { recovery }) });
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, publisher, webhookDeadLetters: new WebhookDeadLetters(queue), limits, ...(push !== undefined ? { push: new PushApi(push, config.push) } : {}), ...(history !== undefined ? { history } : {}) });

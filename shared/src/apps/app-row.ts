@@ -97,7 +97,7 @@ export function rowFromApp(app: App): ApplicationWrite {
   const webhooks = app.webhooks as unknown as JsonValue[];
   // why: the table has Sockudo's columns only; fields without a column take their default when read back, and
   // the recovery override lives in the config file only.
-  const { max_subscriptions_per_connection: _notStored, recovery: _recovery, ...stored } = app;
+  const { max_subscriptions_per_connection: _notStored, recovery: _recovery, history: _history, ...stored } = app;
   return { ...stored, webhooks, max_read_requests_per_second: null };
 }
 

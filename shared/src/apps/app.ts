@@ -69,6 +69,14 @@ export interface App {
    * value. Set only from the config file (the apps table has no column for it).
    */
   recovery?: AppRecovery;
+  /** history overrides the server's `[history]` retention for this app (config file only, like `recovery`). */
+  history?: AppHistory;
+}
+
+/** AppHistory is an app's override of the `[history]` retention keys. */
+export interface AppHistory {
+  retention_seconds?: number;
+  max_items_per_channel?: number;
 }
 
 /** AppRecovery is an app's override of the `[recovery]` section (serials and the hot recovery buffer). */

@@ -206,7 +206,7 @@ const IGNORED = [
 const IGNORED_PUSH = /^push\.(\w+_worker_count|(fcm|apns|webpush|hms|wns)_enabled|queue_driver|queue_partition_count|channel_shard_count|fanout_\w+|backpressure_lag_threshold_secs|publish_status_ttl_days|stale_device_max_age_days|dry_run|analytics_\w+|scheduler_interval_secs|retry|circuit_breaker|default_quotas|payload_redaction)(\.|$)/;
 
 /** APP_FIELDS are the fields an app may have; IGNORED_APP_FIELDS are Sockudo's app fields with no use here. */
-const APP_FIELDS = new Set(['id', 'key', 'secret', 'recovery', ...Object.keys(APP_DEFAULTS)]);
+const APP_FIELDS = new Set(['id', 'key', 'secret', 'recovery', 'history', ...Object.keys(APP_DEFAULTS)]);
 const IGNORED_APP_FIELDS = new Set(['max_read_requests_per_second', 'channel_delta_compression', 'policy']);
 
 /** unknownAppFields lists the fields of configured apps that are neither app fields nor ignored ones. */
@@ -361,18 +361,22 @@ function parseApp(raw: unknown, source: string, key: string, fromEnv: boolean): 
     }
   }
   if (tree.recovery !== undefined && tree.recovery !== null) app.recovery = parseAppRecovery(tree.recovery, source, `${key}.recovery`, fromEnv);
+  if (tree.history !== undefined && tree.history !== null) app.history = parseAppRecovery(tree.history, source, `${key}.history`, fromEnv, APP_HISTORY_KINDS);
   return app as unknown as App;
 }
 
 /** APP_RECOVERY_KINDS are the keys an app's `recovery` table may override, with their kinds. */
 const APP_RECOVERY_KINDS: Record<string, FieldKind> = { enabled: 'bool', buffer_size: 'int', max_buffer_bytes: 'int', ttl_seconds: 'int' };
 
-function parseAppRecovery(value: unknown, source: string, key: string, fromEnv: boolean): Tree {
+/** APP_HISTORY_KINDS are the keys an app's `history` table may override. */
+const APP_HISTORY_KINDS: Record<string, FieldKind> = { retention_seconds: 'int', max_items_per_channel: 'int' };
+
+function parseAppRecovery(value: unknown, source: string, key: string, fromEnv: boolean, kinds: Record<string, FieldKind> = APP_RECOVERY_KINDS): Tree {
   if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${source}: ${key}: must be a table/object`);
   const out: Tree = {};
   for (const [name, raw] of Object.entries(value as Tree)) {
-    const kind = APP_RECOVERY_KINDS[name];
-    if (kind === undefined) throw new ConfigError(`${source}: ${key}.${name}: unknown key (use ${Object.keys(APP_RECOVERY_KINDS).join(', ')})`);
+    const kind = kinds[name];
+    if (kind === undefined) throw new ConfigError(`${source}: ${key}.${name}: unknown key (use ${Object.keys(kinds).join(', ')})`);
     out[name] = coerce({ path: `${key}.${name}`, kind, default: 0, min: 1, doc: '' }, raw, source, fromEnv);
   }
   return out;

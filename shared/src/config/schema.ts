@@ -66,5 +66,6 @@ export const APP_FIELD_DOCS: Record<keyof App, string> = {
   max_event_batch_size: 'Events in one `POST /batch_events`.',
   allowed_origins: 'Origins allowed to open sockets (`*` wildcards); empty allows every origin (else 4009).',
   recovery: 'Override of the server\'s `[recovery]` keys for this app (`enabled`, `buffer_size`, `max_buffer_bytes`, `ttl_seconds`); config file only.',
+  history: 'Override of the server\'s `[history]` retention for this app (`retention_seconds`, `max_items_per_channel`); config file only.',
   webhooks: 'Webhook endpoints: `url`, `event_types`, optional `filter` (`channel_prefix`, `channel_suffix`, `channel_pattern`) and `headers`.',
 };

@@ -1,10 +1,19 @@
 import type { Logger } from '../telemetry/logger.js';
+import type { App } from '../apps/app.js';
 import type { HistoryConfig } from '../config/config.js';
 import type { HistoryStore, RetentionRule } from './history-store.js';
 
-/** retentionRules turns the `[history]` section into the retention job's rules: by age and by count per channel. */
-export function retentionRules(history: Pick<HistoryConfig, 'retention_seconds' | 'max_items_per_channel'>): RetentionRule[] {
-  return [{ maxAgeMs: history.retention_seconds * 1000, maxItemsPerChannel: history.max_items_per_channel }];
+/**
+ * retentionRules turns the `[history]` section and the apps' `history` overrides into the retention job's
+ * rules: one per app with an override (its keys over the server's), and the server's for every other app.
+ */
+export function retentionRules(history: Pick<HistoryConfig, 'retention_seconds' | 'max_items_per_channel'>, apps: readonly Pick<App, 'id' | 'history'>[] = []): RetentionRule[] {
+  const rule = (h: Pick<HistoryConfig, 'retention_seconds' | 'max_items_per_channel'>): RetentionRule => ({ maxAgeMs: h.retention_seconds * 1000, maxItemsPerChannel: h.max_items_per_channel });
+  const own = apps.filter((a) => a.history !== undefined);
+  return [
+    ...own.map((a) => ({ ...rule({ ...history, ...a.history }), apps: [a.id] })),
+    { ...rule(history), ...(own.length > 0 ? { exceptApps: own.map((a) => a.id) } : {}) },
+  ];
 }
 
 /**

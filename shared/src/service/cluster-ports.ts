@@ -5,6 +5,9 @@ import { ConfigError } from '../config/config.js';
 import { openAppStore } from '../drivers/apps.js';
 import { openBus } from '../drivers/bus.js';
 import { openCache } from '../drivers/cache.js';
+import { openHistoryReader } from '../drivers/history.js';
+import { ColdRecoveryReader } from '../history/cold-recovery.js';
+import type { HistoryReader } from '../history/history-store.js';
 import { openRemotePresence, type RemotePresenceOptions } from '../drivers/presence.js';
 import type { NodeRegistry } from '../presence/node-registry.js';
 import type { Presence } from '../presence/presence.js';
@@ -33,6 +36,8 @@ export interface ClusterPorts {
 export interface ClusterRecovery {
   enabled(appId: AppId): boolean;
   reader: RecoveryReader;
+  /** history reads pages from the history service (`history.grpc_url`); undefined without it. */
+  history?: HistoryReader;
 }
 
 /**
@@ -56,7 +61,14 @@ export async function openClusterPorts(ctx: ProcessContext, presenceOptions: Rem
   const onGapsFilled = (count: number): void => ctx.metrics.gapsFilled.inc(count);
   const bus = await drivers.open(openBus(config, sequenced ? { logger, recovery: { policy, bufferSize, ttlSeconds, onGapsFilled } } : { logger }));
   const reader = bus as Bus & Partial<RecoveryReader>;
-  const recovery = sequenced && typeof reader.readAfter === 'function' ? { enabled: (appId: AppId) => policy(appId).enabled, reader: reader as RecoveryReader } : undefined;
+  const hot: RecoveryReader | undefined = sequenced && typeof reader.readAfter === 'function' ? (reader as RecoveryReader) : undefined;
+  // why: with the history service reachable over gRPC, a resume or rewind past the stream's buffer continues from
+  // history, and V2 sockets may read history pages.
+  const history = hot !== undefined && config.history.enabled && config.history.grpc_url !== '' ? await drivers.open(openHistoryReader(config)) : undefined;
+  const recovery =
+    hot === undefined
+      ? undefined
+      : { enabled: (appId: AppId) => policy(appId).enabled, reader: history === undefined ? hot : new ColdRecoveryReader(hot, history), ...(history !== undefined ? { history } : {}) };
   const cache = await drivers.open(openCache(config, 'redis'));
   const queue = await drivers.open(openWebhookQueue(config, 'redis'));
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));

@@ -1,5 +1,6 @@
 import type { FrameHandler } from '../context.js';
 import { handleClientEvent } from './client-event.js';
+import { handleChannelHistory } from './history.js';
 import { handlePing } from './ping.js';
 import { handleEnableV2, handleResume } from './recovery.js';
 import { handleSignin } from './signin.js';
@@ -18,6 +19,7 @@ export const FRAME_HANDLERS: ReadonlyMap<string, FrameHandler> = new Map<string,
   ['pusher:signin', handleSignin],
   ['sockudo:enable_v2', handleEnableV2],
   ['sockudo:resume', handleResume],
+  ['sockudo:channel_history', handleChannelHistory],
 ]);
 
 /** CLIENT_EVENT_PREFIX starts the name of every client event (PROTOCOL.md §5). */
