@@ -123,9 +123,9 @@ describe('recovery past the hot buffer from history (embedded server)', () => {
     const again = await v2();
     await subscribe(again, channel);
     again.send({ event: 'sockudo:resume', data: { channel_positions: { [channel]: { serial: last.serial, stream_id: last.stream_id } } } });
-    const success = JSON.parse((await again.event('sockudo:resume_success')).data!) as { recovered: Array<{ replayed: number }>; failed: unknown[] };
+    const success = JSON.parse((await again.event('sockudo:resume_success')).data!) as { recovered: Array<{ replayed: number; source: string }>; failed: unknown[] };
     expect(success.failed).toEqual([]);
-    expect(success.recovered[0]!.replayed).toBe(29);
+    expect(success.recovered[0]).toMatchObject({ replayed: 29, source: 'history' });
     expect(numbers(again, channel)).toEqual(Array.from({ length: 29 }, (_, i) => i + 2));
     await publish(channel, 31, 31);
     await waitFor(() => numbers(again, channel).length === 30);

@@ -38,7 +38,7 @@ export class ColdRecoveryReader implements RecoveryReader {
     const rest = await this.hot.readAfter(appId, channel, { serial: last.serial, streamId: position.streamId });
     // why: the hot buffer must continue exactly where history stops, or events between the two are unproven.
     if (!rest.ok) return fail(hot, rest.code === 'position_expired' ? 'continuity_unverifiable' : rest.code, `history_then_buffer_${rest.reason}`);
-    return { ok: true, streamId: position.streamId, messages: [...items.slice(1).map((i) => logged(channel, i)), ...rest.messages] };
+    return { ok: true, streamId: position.streamId, messages: [...items.slice(1).map((i) => logged(channel, i)), ...rest.messages], source: 'history' };
   }
 
   async rewind(appId: AppId, channel: ChannelName, ask: Rewind): Promise<RewindRead> {

@@ -38,7 +38,7 @@ export interface ResumeFailure {
 }
 
 /** ReadAfter is the outcome of reading a channel after a position: the missed events, oldest first, or a failure. */
-export type ReadAfter = { ok: true; streamId: string; messages: LoggedMessage[] } | ResumeFailure;
+export type ReadAfter = { ok: true; streamId: string; messages: LoggedMessage[]; /** source is `history` when durable history answered part of it; absent: the hot buffer. */ source?: 'history' } | ResumeFailure;
 
 /** Rewind asks for a channel's last `count` events, or those of the last `seconds`. */
 export type Rewind = { count: number } | { seconds: number };

@@ -68,7 +68,7 @@ export async function handleResume(ctx: GatewayContext, conn: Connection, frame:
     if (read.ok) {
       const history = { streamId: read.streamId, messages: read.messages };
       const written = ctx.channels.release(conn.app.id, channel, conn, history);
-      recovered.push(recoveredEntry(channel, history, written, position, ctx));
+      recovered.push(recoveredEntry(channel, history, written, position, ctx, read.source));
     } else {
       ctx.channels.release(conn.app.id, channel, conn);
       failed.push(failedEntry(channel, read, conn, ctx));
@@ -89,7 +89,7 @@ export async function resumeOnSubscribe(ctx: GatewayContext, conn: Connection, c
 /** answerResume sends the outcome of a subscribe's resume: resume_failed when it failed, then resume_success. */
 export function answerResume(ctx: GatewayContext, conn: Connection, channel: ChannelName, read: ReadAfter, position: StreamPosition, written: Written): void {
   if (read.ok) {
-    const entry = recoveredEntry(channel, { streamId: read.streamId, messages: read.messages }, written, position, ctx);
+    const entry = recoveredEntry(channel, { streamId: read.streamId, messages: read.messages }, written, position, ctx, read.source);
     conn.send(encodeInternal('sockudo:resume_success', { recovered: [entry], failed: [] }));
   } else {
     conn.send(encodeInternal('sockudo:resume_success', { recovered: [], failed: [failedEntry(channel, read, conn, ctx)] }));
@@ -121,13 +121,13 @@ async function readAfter(recovery: GatewayRecovery, appId: AppId, channel: Chann
   }
 }
 
-function recoveredEntry(channel: ChannelName, history: ChannelHistory, written: Written, position: StreamPosition, ctx: GatewayContext): ResumeAnswer {
+function recoveredEntry(channel: ChannelName, history: ChannelHistory, written: Written, position: StreamPosition, ctx: GatewayContext, source: 'hot' | 'history' = 'hot'): ResumeAnswer {
   const last = history.messages[history.messages.length - 1];
   ctx.recoveryMetrics.resumes.inc({ outcome: 'recovered' });
   ctx.recoveryMetrics.recoveredMessages.inc(written.history);
   return {
     channel,
-    source: 'hot',
+    source,
     replayed: written.history,
     position: { stream_id: history.streamId, serial: last?.serial ?? position.serial, last_message_id: last?.messageId ?? null },
   };
