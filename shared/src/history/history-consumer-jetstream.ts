@@ -20,6 +20,8 @@ export interface HistoryConsumerOptions {
   /** maxWaitMs is how long a fetch waits for a full batch before storing what it has. Default 500. */
   maxWaitMs?: number;
   logger?: Logger;
+  /** parallelWrites is how many batches may be written at once. Default 4. */
+  parallelWrites?: number;
   /** onStored is told after each write how many messages it stored and how many were there already. */
   onStored?: (stored: number, duplicates: number) => void;
 }
@@ -35,6 +37,7 @@ export class JetStreamHistoryConsumer {
   private readonly stream: string;
   private readonly durable: string;
   private stopping = false;
+  private failed: Error | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -61,7 +64,22 @@ export class JetStreamHistoryConsumer {
       try {
         const { consumer, streamId } = await this.attach();
         failures = 0;
-        while (!this.stopping) await this.batch(consumer, streamId);
+        const writing = new Set<Promise<void>>();
+        try {
+          while (!this.stopping && this.failed === undefined) {
+            const taken = await this.take(consumer, streamId);
+            if (taken === undefined) continue;
+            const write = this.write(taken).finally(() => writing.delete(write));
+            writing.add(write);
+            // why: the next batch is fetched while earlier ones are written (rows are independent, appends idempotent).
+            if (writing.size >= (this.options.parallelWrites ?? 4)) await Promise.race(writing);
+          }
+        } finally {
+          await Promise.all(writing);
+        }
+        const failed = this.failed;
+        this.failed = undefined;
+        if (failed !== undefined) throw failed;
       } catch (err) {
         failures++;
         if (failures === 1 || failures % 30 === 0) this.options.logger?.warn({ err: (err as Error).message, stream: this.stream }, 'history consumer cannot read the channel stream; retrying');
@@ -91,20 +109,29 @@ export class JetStreamHistoryConsumer {
     return { consumer, streamId: idOf(this.stream, info.created) };
   }
 
-  private async batch(consumer: Consumer, streamId: string): Promise<void> {
-    const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: Math.max(1000, this.options.maxWaitMs ?? 500) });
-    const taken: JsMsg[] = [];
+  /** take fetches one batch and turns it into rows; undefined when the fetch brought nothing. */
+  private async take(consumer: Consumer, streamId: string): Promise<{ messages: JsMsg[]; rows: ChannelMessage[] } | undefined> {
+    const fetched = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: Math.max(1000, this.options.maxWaitMs ?? 500) });
+    const messages: JsMsg[] = [];
     const rows: ChannelMessage[] = [];
-    for await (const m of messages) {
-      taken.push(m);
+    for await (const m of fetched) {
+      messages.push(m);
       const row = this.toRow(m, streamId);
       if (row !== undefined) rows.push(row);
       if (this.stopping) break;
     }
-    if (taken.length === 0) return;
-    const stored = await this.options.store.append(rows);
-    for (const m of taken) m.ack();
-    this.options.onStored?.(stored, rows.length - stored);
+    return messages.length === 0 ? undefined : { messages, rows };
+  }
+
+  /** write stores a batch and then acknowledges it; a failed write leaves it unacknowledged (JetStream redelivers it). */
+  private async write(batch: { messages: JsMsg[]; rows: ChannelMessage[] }): Promise<void> {
+    try {
+      const stored = await this.options.store.append(batch.rows);
+      for (const m of batch.messages) m.ack();
+      this.options.onStored?.(stored, batch.rows.length - stored);
+    } catch (err) {
+      this.failed ??= err as Error;
+    }
   }
 
   /** toRow turns a stored stream message into a history row; undefined for one that is not a channel event. */
