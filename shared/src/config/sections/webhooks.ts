@@ -16,7 +16,7 @@ export const WEBHOOKS = {
     max_concurrent_per_app: setting.int(2, { env: ['WEBHOOKS_MAX_CONCURRENT_PER_APP'], min: 0, doc: 'Webhook requests of one app in flight at once per worker; more are put back with back-off, so one slow receiver cannot hold every slot. Zero means no limit.' }),
     circuit_breaker: {
       failure_threshold: setting.int(5, { env: ['WEBHOOKS_CIRCUIT_BREAKER_FAILURE_THRESHOLD'], min: 0, doc: 'Failed requests in a row (timeouts, 5xx, connection errors) after which an endpoint is not called for cooldown_ms; its jobs are put back with back-off. Zero turns the breaker off.' }),
-      cooldown_ms: setting.int(30000, { env: ['WEBHOOKS_CIRCUIT_BREAKER_COOLDOWN_MS'], min: 1, unit: 'ms', doc: 'How long an open circuit refuses calls before one trial request is let through.' }),
+      cooldown_ms: setting.int(30000, { env: ['WEBHOOKS_CIRCUIT_BREAKER_COOLDOWN_MS'], min: 1, unit: 'ms', doc: 'How long an open circuit refuses calls before one trial request is let through; never longer than webhooks.retry.max_delay_ms.' }),
     },
     batching: {
       enabled: setting.bool(false, { aliases: ['webhooks.batching_enabled'], env: ['WEBHOOKS_BATCHING_ENABLED'], doc: 'Send several events of one app to one endpoint in one request.' }),
