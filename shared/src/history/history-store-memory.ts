@@ -15,6 +15,10 @@ export class MemoryHistoryStore implements HistoryStore {
       if (channels === undefined) this.apps.set(m.app_id, (channels = new Map()));
       let items = channels.get(m.channel);
       if (items === undefined) channels.set(m.channel, (items = []));
+      const newest = items[items.length - 1];
+      // why: a stream that starts over (new stream id, serials from 1 again) replaces the channel's history of the old
+      // one; keeping both would make serials ambiguous and drop the new events as duplicates.
+      if (newest !== undefined && newest.stream_id !== m.stream_id && m.serial <= newest.serial) channels.set(m.channel, (items = []));
       const at = lowerBound(items, m.serial);
       if (items[at]?.serial === m.serial) continue;
       const item: HistoryItem = { serial: m.serial, stream_id: m.stream_id, message_id: m.message_id, event: m.event, data: m.data, published_at_ms: m.published_at_ms };

@@ -62,7 +62,27 @@ export class PrismaHistoryStore implements HistoryStore {
       published_at_ms: BigInt(m.published_at_ms),
     }));
     const result = await this.call('storing history', () => this.db.client.channelMessage.createMany({ data, skipDuplicates: true }));
-    return result.count;
+    if (result.count === data.length) return result.count;
+    // why: rows were skipped; when they belong to another stream id, the channel's stream started over (serials from 1
+    // again): its history of the old stream is replaced, as the memory store does, and the batch written again.
+    const channels = new Map<string, { app_id: string; channel: string; stream_id: string; minSerial: bigint }>();
+    for (const row of data) {
+      const key = `${row.app_id}\u0000${row.channel}\u0000${row.stream_id}`;
+      const seen = channels.get(key);
+      if (seen === undefined || row.serial < seen.minSerial) channels.set(key, { app_id: row.app_id, channel: row.channel, stream_id: row.stream_id, minSerial: row.serial });
+    }
+    let reset = false;
+    for (const c of channels.values()) {
+      const clash = await this.call('checking history', () =>
+        this.db.client.channelMessage.count({ where: { app_id: c.app_id, channel: c.channel, stream_id: { not: c.stream_id }, serial: { gte: c.minSerial } } }),
+      );
+      if (clash === 0) continue;
+      reset = true;
+      await this.call('resetting history', () => this.db.client.channelMessage.deleteMany({ where: { app_id: c.app_id, channel: c.channel, stream_id: { not: c.stream_id } } }));
+    }
+    if (!reset) return result.count;
+    const again = await this.call('storing history', () => this.db.client.channelMessage.createMany({ data, skipDuplicates: true }));
+    return result.count + again.count;
   }
 
   async read(app: AppId, channel: ChannelName, query?: HistoryQuery): Promise<HistoryPage> {

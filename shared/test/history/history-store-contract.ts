@@ -152,6 +152,16 @@ export function describeHistoryStoreContract(name: string, make: () => Promise<H
       expect((await store.read(other, asChannelName('c'))).items).toEqual([]);
       expect((await store.read(other, asChannelName('a'))).items.map((i) => i.serial)).toEqual([21]);
     });
+    it('replaces a channel\'s history when its stream starts over (new stream id, serials from 1 again)', async () => {
+      await store.append([1, 2, 3, 4].map((s) => message(app, channel, s)));
+      await store.append([message(app, asChannelName('kept'), 1)]);
+      const restarted = [1, 2].map((s) => ({ ...message(app, channel, s), stream_id: 'stream-b', message_id: `b-${s}` }));
+      expect(await store.append(restarted)).toBe(2);
+      const page = await store.read(app, channel, { direction: 'oldest_first' });
+      expect(page.items.map((i) => [i.stream_id, i.serial])).toEqual([['stream-b', 1], ['stream-b', 2]]);
+      expect((await store.read(app, asChannelName('kept'))).items).toHaveLength(1);
+      expect(await store.append(restarted)).toBe(0);
+    });
   });
 }
 
