@@ -100,7 +100,15 @@ describe('Sockudo names that differ from ours, unknown keys and unsupported sect
     expect(load('c.toml', '[cache]\ndriver = "redis"\n[queue]\ndriver = "redis"\n').queue.driver).toBe('redis');
     const none = load('c.toml', '[cache]\ndriver = "none"\n[queue]\ndriver = "none"\n');
     expect([none.cache.driver, none.queue.driver]).toEqual(['memory', 'memory']);
-    expect(() => load('c.toml', '[queue]\ndriver = "sqs"\n')).toThrow(/queue\.driver: expected one of memory, redis/);
+    expect(() => load('c.toml', '[queue]\ndriver = "mongo"\n')).toThrow(/queue\.driver: expected one of memory, redis/);
+  });
+
+  it('refuses Sockudo drivers it does not implement with "not supported" and what to use instead', () => {
+    expect(() => load('c.toml', '[queue]\ndriver = "sqs"\n')).toThrow(/c\.toml: queue\.driver: "sqs" is not supported by sockudo-ts; use `redis`/);
+    expect(() => load('c.toml', '[queue]\ndriver = "redis-cluster"\n')).toThrow(/queue\.driver: "redis-cluster" is not supported/);
+    expect(() => load('c.toml', '[cache]\ndriver = "redis-cluster"\n')).toThrow(/cache\.driver: "redis-cluster" is not supported/);
+    expect(() => load('c.toml', '[app_manager]\ndriver = "dynamodb"\n')).toThrow(/app_manager\.driver: "dynamodb" is not supported by sockudo-ts; use `postgres` or `mysql`/);
+    expect(() => load('c.toml', '', { QUEUE_DRIVER: 'sqs' })).toThrow(/queue\.driver: "sqs" is not supported/);
   });
 
   it('refuses [metrics.tcp_exporter] with a clear "not supported"', () => {

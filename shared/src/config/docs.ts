@@ -59,6 +59,7 @@ function showDefault(value: Field['default'], unit?: string): string {
 function describe(f: Field): string {
   const extra: string[] = [];
   if (f.choices) extra.push(`One of ${f.choices.map(code).join(', ')}.`);
+  if (f.unsupported) extra.push(`Not supported: ${Object.keys(f.unsupported).map(code).join(', ')}.`);
   if (f.valueAliases) extra.push(`Also accepted: ${Object.entries(f.valueAliases).map(([from, to]) => `${code(from)} (as ${code(to)})`).join(', ')}.`);
   if (f.aliases) extra.push(`Also read from ${f.aliases.map(code).join(', ')}.`);
   return [f.doc, ...extra].join(' ');

@@ -420,6 +420,8 @@ function coerce(field: Field, raw: unknown, source: string, fromString: boolean)
       let v = typeof raw === 'number' ? String(raw) : raw;
       if (typeof v === 'string' && field.valueAliases?.[v] !== undefined) v = field.valueAliases[v];
       if (typeof v !== 'string') fail('a string');
+      const instead = field.unsupported?.[v as string];
+      if (instead !== undefined) throw new ConfigError(`${source}: ${field.path}: ${JSON.stringify(v)} is not supported by sockudo-ts; ${instead}`);
       if (field.choices && !field.choices.includes(v as string)) fail(`one of ${field.choices.join(', ')}`);
       return v;
     }

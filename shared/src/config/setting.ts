@@ -19,6 +19,11 @@ export interface SettingOptions {
   aliases?: readonly string[];
   /** valueAliases map other accepted values of a choice to one of its choices (Sockudo's `none` -> `memory`). */
   valueAliases?: Readonly<Record<string, string>>;
+  /**
+   * unsupported names values of a choice that Sockudo accepts and sockudo-ts does not, each with what to use
+   * instead: start-up stops with "not supported" and that advice, rather than a bare list of the choices.
+   */
+  unsupported?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -27,7 +27,7 @@ describe('a bad value stops start-up with a message naming the key and the file'
     ['shutdown_grace_period = "soon"', 'shutdown_grace_period', 'a number'],
     ['[metrics]\nport = "nine"', 'metrics.port', 'a number'],
     ['[metrics]\nenabled = "sometimes"', 'metrics.enabled', 'true or false'],
-    ['[app_manager]\ndriver = "dynamodb"', 'app_manager.driver', 'one of memory, array, postgres, mysql'],
+    ['[app_manager]\ndriver = "mongodb"', 'app_manager.driver', 'one of memory, array, postgres, mysql'],
   ])('%s', (text, key, expected) => {
     const message = failure({ 'bad.toml': text }, ['--config', 'bad.toml']);
     expect(message).toContain('bad.toml');

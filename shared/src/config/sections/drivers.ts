@@ -3,7 +3,7 @@ import { setting } from '../setting.js';
 /** DRIVERS are the driver choices and their connection settings: apps, bus, Redis, job queues. */
 export const DRIVERS = {
   app_manager: {
-    driver: setting.choice(['memory', 'array', 'postgres', 'mysql'] as const, 'memory', { env: ['APP_MANAGER_DRIVER'], doc: 'Where apps come from: `memory` (alias `array`) reads app_manager.array.apps; `postgres` and `mysql` read the `applications` table of the project database (`npm run apps` manages it).' }),
+    driver: setting.choice(['memory', 'array', 'postgres', 'mysql'] as const, 'memory', { env: ['APP_MANAGER_DRIVER'], unsupported: { dynamodb: 'use `postgres` or `mysql` (or apps in the config file)', scylladb: 'use `postgres` or `mysql` (or apps in the config file)', surrealdb: 'use `postgres` or `mysql` (or apps in the config file)' }, doc: 'Where apps come from: `memory` (alias `array`) reads app_manager.array.apps; `postgres` and `mysql` read the `applications` table of the project database (`npm run apps` manages it).' }),
     cache: {
       enabled: setting.bool(true, { env: ['APP_MANAGER_CACHE_ENABLED'], doc: 'Cache apps read from a database; off asks the database on every lookup.' }),
       ttl: setting.int(300, { env: ['APP_MANAGER_CACHE_TTL', 'CACHE_TTL_SECONDS'], min: 0, unit: 's', doc: 'How long an app read from a database is served from the cache (a change in the table drops the cache sooner, see poll_interval_ms).' }),
@@ -41,10 +41,10 @@ export const DRIVERS = {
     },
   },
   cache: {
-    driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['CACHE_DRIVER'], valueAliases: { none: 'memory' }, doc: 'Store of cache channels\' last events in the embedded server: `memory` or `redis` (the separate processes of the distributed shape always use Redis).' }),
+    driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['CACHE_DRIVER'], valueAliases: { none: 'memory' }, unsupported: { 'redis-cluster': 'use `redis` (one Redis or a Redis with replicas; the bus alone runs on a Redis Cluster)' }, doc: 'Store of cache channels\' last events in the embedded server: `memory` or `redis` (the separate processes of the distributed shape always use Redis).' }),
   },
   queue: {
-    driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['QUEUE_DRIVER'], valueAliases: { none: 'memory' }, doc: 'Job queue of webhooks and push (and the push publish statuses): `memory` (in process, embedded) or `redis` (BullMQ, the distributed shape and the webhook service).' }),
+    driver: setting.choice(['memory', 'redis'] as const, 'memory', { env: ['QUEUE_DRIVER'], valueAliases: { none: 'memory' }, unsupported: { 'redis-cluster': 'use `redis` (BullMQ on one Redis)', sqs: 'use `redis` (BullMQ); Amazon SQS is not implemented' }, doc: 'Job queue of webhooks and push (and the push publish statuses): `memory` (in process, embedded) or `redis` (BullMQ, the distributed shape and the webhook service).' }),
     redis: {
       url_override: setting.string('', { env: ['QUEUE_REDIS_URL_OVERRIDE'], doc: 'Redis URL of the job queues; empty uses database.redis.url.' }),
       prefix: setting.string('sockudo_queue', { env: ['QUEUE_REDIS_PREFIX'], doc: 'Prefix of the job queues\' Redis keys (no `:` at the end; BullMQ adds it).' }),
