@@ -148,6 +148,10 @@ describe('recovery past the hot buffer from history (embedded server)', () => {
     await subscribe(c, channel, { rewind: 20 });
     await c.event('sockudo:rewind_complete', channel);
     expect(numbers(c, channel)).toEqual(Array.from({ length: 20 }, (_, i) => i + 21));
+    const t = await v2();
+    await subscribe(t, channel, { rewind: { seconds: 600 } });
+    await t.event('sockudo:rewind_complete', channel);
+    expect(numbers(t, channel)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
   it('answers sockudo:channel_history on a V2 socket with the HTTP page shape, for subscribed channels only', async () => {
     const channel = 'history-ws';

@@ -7,6 +7,9 @@ import type { HistoryItem, HistoryReader } from './history-store.js';
 /** MAX_COLD_READ is the most events a resume takes from history; a client further behind gets position_expired. */
 export const MAX_COLD_READ = 10_000;
 
+/** MAX_REWIND_FROM_HISTORY is the most events a rewind by time takes from history (one page). */
+const MAX_REWIND_FROM_HISTORY = 1000;
+
 /**
  * ColdRecoveryReader answers resume and rewind from the hot buffer and, when that does not reach back far
  * enough, from durable history. A resume from history needs the client's position itself in history with the
@@ -18,6 +21,7 @@ export class ColdRecoveryReader implements RecoveryReader {
   constructor(
     private readonly hot: RecoveryReader,
     private readonly history: HistoryReader,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async readAfter(appId: AppId, channel: ChannelName, position: StreamPosition): Promise<ReadAfter> {
@@ -43,16 +47,18 @@ export class ColdRecoveryReader implements RecoveryReader {
 
   async rewind(appId: AppId, channel: ChannelName, ask: Rewind): Promise<RewindRead> {
     const hot = await this.hot.rewind(appId, channel, ask);
-    if (!hot.truncated || !('count' in ask)) return hot;
+    if (!hot.truncated) return hot;
     const oldest = hot.messages[0]?.serial;
+    const count = 'count' in ask ? ask.count : MAX_REWIND_FROM_HISTORY;
+    const since = 'seconds' in ask ? { start_time_ms: Math.max(0, Math.floor(this.now() - ask.seconds * 1000)) } : {};
     try {
-      const page = await this.history.read(appId, channel, { direction: 'newest_first', limit: Math.min(ask.count, 1000), ...(oldest !== undefined ? { end_serial: oldest - 1 } : {}) });
+      const page = await this.history.read(appId, channel, { direction: 'newest_first', limit: Math.min(count, 1000), ...since, ...(oldest !== undefined ? { end_serial: oldest - 1 } : {}) });
       const older = page.items
         .filter((i) => hot.streamId === undefined || i.stream_id === hot.streamId)
         .reverse()
         .map((i) => logged(channel, i));
-      const messages = [...older, ...hot.messages].slice(-ask.count);
-      return { ...hot, messages, truncated: messages.length < ask.count && page.has_more };
+      const messages = [...older, ...hot.messages].slice(-count);
+      return { ...hot, messages, truncated: page.has_more };
     } catch (err) {
       if (err instanceof DependencyUnavailable) return hot;
       throw err;
