@@ -10,14 +10,14 @@ import { PushApi } from './push/push-api.js';
  */
 export async function composeApi(ctx: ProcessContext): Promise<Composition> {
   const { config, logger, metrics, drivers } = ctx;
-  const { apps, bus, cache, presence, publisher, webhookDeadLetters } = await openClusterPorts(ctx);
+  const { apps, bus, cache, presence, publisher, webhookDeadLetters, recovery } = await openClusterPorts(ctx);
   const limits = await drivers.open(openRateLimits(config, logger, (limit) => metrics.limited.inc({ limit })));
   // why: devices must be where the push workers read them; an api process's memory is not.
   const pushServed = config.push.enabled && config.push.storage_driver === 'postgres';
   if (config.push.enabled && !pushServed) logger.warn('push APIs answer 404: the distributed api needs push.storage_driver = "postgres"');
   const push = pushServed ? new PushApi(await openPushStores(config, drivers, 'redis'), config.push) : undefined;
   // why: pages come from the history service over gRPC (history.grpc_url), or from the table it writes, so every api replica answers alike.
-  const history = config.history.enabled ? await drivers.open(openHistoryReader(config)) : undefined;
+  const history = config.history.enabled ? (recovery?.history ?? (await drivers.open(openHistoryReader(config)))) : undefined;
   const api = new HttpApi({ config, apps, bus, presence, cache, metrics, logger, webhookDeadLetters, publisher, limits, ...(push !== undefined ? { push } : {}), ...(history !== undefined ? { history } : {}) });
   const health = healthRoutes({ apps, probes: () => drivers.probes() });
   const http = createListener(
