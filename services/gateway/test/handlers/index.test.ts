@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FRAME_HANDLERS, handlerFor } from '../../src/handlers/index.js';
 import { handleClientEvent } from '../../src/handlers/client-event.js';
+import { handleChannelHistory } from '../../src/handlers/history.js';
 import { handlePing } from '../../src/handlers/ping.js';
 import { handleSignin } from '../../src/handlers/signin.js';
 import { handleSubscribe } from '../../src/handlers/subscribe.js';
@@ -16,7 +17,16 @@ describe('frame dispatch table', () => {
     expect(handlerFor('sockudo:subscribe')).toBe(handleSubscribe);
     expect(handlerFor('sockudo:ping')).toBe(handlePing);
     expect(handlerFor('sockudo:constructor')).toBeUndefined();
-    expect([...FRAME_HANDLERS.keys()].sort()).toEqual(['pusher:ping', 'pusher:signin', 'pusher:subscribe', 'pusher:unsubscribe', 'sockudo:enable_v2', 'sockudo:resume']);
+    expect(handlerFor('sockudo:channel_history')).toBe(handleChannelHistory);
+    expect([...FRAME_HANDLERS.keys()].sort()).toEqual([
+      'pusher:ping',
+      'pusher:signin',
+      'pusher:subscribe',
+      'pusher:unsubscribe',
+      'sockudo:channel_history',
+      'sockudo:enable_v2',
+      'sockudo:resume',
+    ]);
   });
 
   it('ignores pongs, unknown events and names of Object.prototype members', () => {
