@@ -14,7 +14,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { BusMessage } from '../bus/bus.js';
 import type { TracingSettings } from '../config/config.js';
 import type { AppId, ChannelName } from '../ids.js';
-import type { DeliverySpan, PublishSpan, RequestInfo, TraceScope, Tracing, TracingStart } from './tracing.js';
+import type { DeliverySpan, PublishSpan, RequestInfo, TraceScope, Tracing, TracingStart } from './tracing-types.js';
 
 // why: the messaging attributes are still "incubating" in the semantic conventions package, whose authors
 // ask users to copy them rather than import that entry point.
