@@ -10,6 +10,7 @@ import {
   nextEvent,
   pusherClient,
   rawClient,
+  sleep,
   subscribed,
   waitFor,
   type PusherClient,
@@ -213,12 +214,22 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
 
     // the ingress reaches the restarted container at its (possibly new) address: new sockets land on it
     process.stderr.write(`container tests: gateway-1 address ${before['gateway-1']!.ip} -> ${after.ip}\n`);
-    for (let i = 0; i < 4 && connectedOn('gateway-1') < 1; i++) {
-      const c = pusherClient(ingress());
-      clients.push(c);
-      await connected(c);
-    }
-    await waitFor(() => connectedOn('gateway-1') >= 1, 30_000, 'a socket through the ingress on the restarted gateway-1');
+    // why: nginx skips a gateway for fail_timeout (5 s) after a failed connect, and the moved client may have
+    // reconnected to gateway-2 meanwhile; keep opening sockets (least_conn sends them to gateway-1 once nginx
+    // takes it back) until one lands there.
+    await waitFor(
+      async () => {
+        if (connectedOn('gateway-1') >= 1) return true;
+        const c = pusherClient(ingress());
+        clients.push(c);
+        await connected(c);
+        if (connectedOn('gateway-1') >= 1) return true;
+        await sleep(2000);
+        return false;
+      },
+      90_000,
+      'a socket through the ingress on the restarted gateway-1',
+    );
 
     for (const s of SERVICES.filter((x) => x !== 'gateway-1')) {
       const now = state(s);
