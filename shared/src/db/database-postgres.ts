@@ -39,6 +39,21 @@ export class PostgresDatabase extends PrismaDatabase<PostgresClient> {
     return db;
   }
 
+  /**
+   * openMigrated opens the database and refuses one that lacks the shipped migrations (DatabaseNotMigrated,
+   * naming `npm run db:migrate`); the stores that own a connection open it this way.
+   */
+  static async openMigrated(options: PostgresDatabaseOptions): Promise<PostgresDatabase> {
+    const db = await PostgresDatabase.open(options);
+    try {
+      await db.assertMigrated();
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+    return db;
+  }
+
   async assertMigrated(): Promise<void> {
     await checkMigrated('postgres', this.url, this.client, `SELECT (to_regclass('_prisma_migrations') IS NOT NULL)::int AS present`);
   }

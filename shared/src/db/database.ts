@@ -49,6 +49,16 @@ export abstract class PrismaDatabase<Client extends RawQueryable & { $disconnect
 
   abstract assertMigrated(): Promise<void>;
 
+  /** answers says whether the database answers a query now (readiness probes). */
+  async answers(): Promise<boolean> {
+    try {
+      await this.client.$queryRawUnsafe('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** unavailable wraps an error from a call on this database as DependencyUnavailable, secrets removed. */
   unavailable(doing: string, err: unknown): Error {
     return databaseUnavailable(this.provider, this.url, doing, err);

@@ -1,8 +1,8 @@
-import { ConfigError, type DriverSettings, type HistoryConfig } from '../config/config.js';
-import { databaseProvider, databaseUrl } from '../db/database-url.js';
+import type { DriverSettings, HistoryConfig } from '../config/config.js';
 import type { HistoryReader, HistoryStore } from '../history/history-store.js';
 import { MemoryHistoryStore } from '../history/history-store-memory.js';
 import type { Opened } from './opened.js';
+import { openPostgresStore } from './postgres-store.js';
 
 /**
  * openHistoryStore opens the channel history store: `memory` in process (the embedded server; gone on
@@ -15,23 +15,7 @@ export async function openHistoryStore(config: Pick<DriverSettings, 'database'>,
     const store = new MemoryHistoryStore();
     return { port: store, close: () => store.close() };
   }
-  const { database } = config;
-  const url = database.url !== '' ? database.url : databaseUrl('postgres', database.postgres);
-  if (databaseProvider(url) !== 'postgres') throw new ConfigError('database.url: the history store needs a postgres:// URL');
-  const { PrismaHistoryStore } = await import('../history/history-store-prisma.js');
-  const store = await PrismaHistoryStore.open({ url, connectTimeoutMs: database.connect_timeout_ms });
-  let ready = true;
-  // why: a probe must answer at once; the database's answer to a periodic query is kept for it.
-  const timer = setInterval(() => void store.ready().then((r) => (ready = r)), 2000);
-  timer.unref();
-  return {
-    port: store,
-    probe: { name: 'postgres', ready: () => ready },
-    close: async () => {
-      clearInterval(timer);
-      await store.close();
-    },
-  };
+  return openPostgresStore(config, 'history store', async (options) => (await import('../history/history-store-prisma.js')).PrismaHistoryStore.open(options));
 }
 
 /**

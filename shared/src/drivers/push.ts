@@ -1,5 +1,4 @@
-import { ConfigError, type DriverSettings, type ServerConfig } from '../config/config.js';
-import { databaseProvider, databaseUrl } from '../db/database-url.js';
+import type { DriverSettings, ServerConfig } from '../config/config.js';
 import type { DeviceStore } from '../push/device-store.js';
 import { MemoryDeviceStore } from '../push/device-store-memory.js';
 import type { PublishStatusStore } from '../push/publish-status.js';
@@ -7,6 +6,7 @@ import { MemoryPublishStatusStore } from '../push/publish-status-store-memory.js
 import { PUSH_QUEUE, type PushJob } from '../push/jobs.js';
 import type { DeadLetterCounter, JobQueue, RetryPolicy } from '../queue/job-queue.js';
 import type { DriverSet, Opened } from './opened.js';
+import { openPostgresStore } from './postgres-store.js';
 import { openQueue } from './queue.js';
 
 /**
@@ -37,23 +37,7 @@ export async function openDeviceStore(config: Pick<DriverSettings, 'database'>, 
     const store = new MemoryDeviceStore();
     return { port: store, close: () => store.close() };
   }
-  const { database } = config;
-  const url = database.url !== '' ? database.url : databaseUrl('postgres', database.postgres);
-  if (databaseProvider(url) !== 'postgres') throw new ConfigError('database.url: the push device store needs a postgres:// URL');
-  const { PrismaDeviceStore } = await import('../push/device-store-prisma.js');
-  const store = await PrismaDeviceStore.open({ url, connectTimeoutMs: database.connect_timeout_ms });
-  let ready = true;
-  // why: a probe must answer at once; the database's answer to a periodic query is kept for it.
-  const timer = setInterval(() => void store.ready().then((r) => (ready = r)), 2000);
-  timer.unref();
-  return {
-    port: store,
-    probe: { name: 'postgres', ready: () => ready },
-    close: async () => {
-      clearInterval(timer);
-      await store.close();
-    },
-  };
+  return openPostgresStore(config, 'push device store', async (options) => (await import('../push/device-store-prisma.js')).PrismaDeviceStore.open(options));
 }
 
 /** PushStores are what both the push API and the push worker use: the push queue, the devices and the statuses. */

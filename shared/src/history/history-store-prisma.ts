@@ -24,29 +24,14 @@ const COLUMNS = { serial: true, stream_id: true, message_id: true, event: true, 
 export class PrismaHistoryStore implements HistoryStore {
   private constructor(private readonly db: PostgresDatabase) {}
 
-  /**
-   * open connects, refuses a database that lacks the shipped migrations (DatabaseNotMigrated, naming
-   * `npm run db:migrate`), and returns the store; it owns the connection from here on.
-   */
+  /** open connects to a migrated database (PostgresDatabase.openMigrated); the store owns the connection from here on. */
   static async open(options: PostgresDatabaseOptions): Promise<PrismaHistoryStore> {
-    const db = await PostgresDatabase.open(options);
-    try {
-      await db.assertMigrated();
-    } catch (err) {
-      await db.close().catch(() => undefined);
-      throw err;
-    }
-    return new PrismaHistoryStore(db);
+    return new PrismaHistoryStore(await PostgresDatabase.openMigrated(options));
   }
 
   /** ready says whether the database answers a query now (the readiness probe). */
-  async ready(): Promise<boolean> {
-    try {
-      await this.db.client.$queryRawUnsafe('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
+  ready(): Promise<boolean> {
+    return this.db.answers();
   }
 
   async append(messages: readonly ChannelMessage[]): Promise<number> {

@@ -32,29 +32,14 @@ const WITH_INTERESTS = { interests: { select: { interest: true }, orderBy: { int
 export class PrismaDeviceStore implements DeviceStore {
   private constructor(private readonly db: PostgresDatabase) {}
 
-  /**
-   * open connects, refuses a database that lacks the shipped migrations (DatabaseNotMigrated, naming the
-   * command to run), and returns the store; it owns the connection from here on.
-   */
+  /** open connects to a migrated database (PostgresDatabase.openMigrated); the store owns the connection from here on. */
   static async open(options: PostgresDatabaseOptions): Promise<PrismaDeviceStore> {
-    const db = await PostgresDatabase.open(options);
-    try {
-      await db.assertMigrated();
-    } catch (err) {
-      await db.close().catch(() => undefined);
-      throw err;
-    }
-    return new PrismaDeviceStore(db);
+    return new PrismaDeviceStore(await PostgresDatabase.openMigrated(options));
   }
 
   /** ready says whether the database answers a query now (the readiness probe). */
-  async ready(): Promise<boolean> {
-    try {
-      await this.db.client.$queryRawUnsafe('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
+  ready(): Promise<boolean> {
+    return this.db.answers();
   }
 
   async register(app: AppId, registration: DeviceRegistration): Promise<Device> {
