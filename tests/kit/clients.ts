@@ -116,6 +116,22 @@ export function nextEvent<T = unknown>(target: { bind(e: string, cb: (d: T) => v
   });
 }
 
+/**
+ * bystanderCheck returns a check that the bystander of an attack test still receives: each call publishes a
+ * numbered `tick` to `channel` with `publish(n)` and waits until the bystander's pusher-js delivers exactly it.
+ * `bystander` is read at each call (tests connect it in a hook).
+ */
+export function bystanderCheck(bystander: () => PusherClient, publish: (n: number) => Promise<void>, channel = 'bystander'): () => Promise<void> {
+  let sent = 0;
+  return async () => {
+    const n = ++sent;
+    const got = nextEvent<{ n: number }>(bystander().channel(channel) as never, 'tick');
+    await publish(n);
+    const data = await got;
+    if (data.n !== n) throw new Error(`the bystander got tick ${JSON.stringify(data)}, expected ${n}`);
+  };
+}
+
 /** RawFrame is a parsed server frame seen by a raw socket. */
 export interface RawFrame {
   event: string;
