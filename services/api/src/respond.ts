@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { App, Logger, Metrics } from '@sockudo-ts/shared';
+import type { App, HistogramSeries, Logger, Metrics } from '@sockudo-ts/shared';
 import { EMPTY_QUERY, type Query } from './middleware/query.js';
 
 /**
@@ -40,16 +40,14 @@ export function newRequestState(url: string): RequestState {
 
 const EMPTY_BODY = Buffer.alloc(0);
 
-type Observe = (seconds: number) => void;
-
 /**
  * Responder writes every HTTP API response: JSON with an exact Content-Length in one writeHead + end,
  * then the latency histogram, the per-app counters and one debug line (path only: the query carries
  * auth_signature).
  */
 export class Responder {
-  // why: prom-client hashes the label set on every observe; one child per route and status avoids that.
-  private readonly durations = new Map<string, Observe>();
+  // why: one latency series per route and status, found by a string key (no label set built per request).
+  private readonly durations = new Map<string, HistogramSeries>();
 
   constructor(
     private readonly metrics: Metrics,
@@ -69,7 +67,7 @@ export class Responder {
     res.end(text);
     const state = res.locals;
     const seconds = Number(process.hrtime.bigint() - state.started) / 1e9;
-    this.duration(state.route, status)(seconds);
+    this.duration(state.route, status).observe(seconds);
     const app = state.app;
     if (app !== undefined) {
       const m = this.metrics.app(app.id);
@@ -84,14 +82,10 @@ export class Responder {
     }
   }
 
-  private duration(route: string, status: number): Observe {
+  private duration(route: string, status: number): HistogramSeries {
     const key = `${route} ${status}`;
-    let observe = this.durations.get(key);
-    if (observe === undefined) {
-      const child = this.metrics.httpDuration.labels({ route, status: String(status) });
-      observe = (seconds) => child.observe(seconds);
-      this.durations.set(key, observe);
-    }
-    return observe;
+    let series = this.durations.get(key);
+    if (series === undefined) this.durations.set(key, (series = this.metrics.httpDuration.series({ route, status: String(status) })));
+    return series;
   }
 }
