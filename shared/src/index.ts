@@ -126,11 +126,10 @@ export {
 } from './protocol/http-errors.js';
 export {
   channelAuthString,
-  hexDigestEquals,
-  hmacSha256,
+  hexEquals,
+  HmacSha256Key,
   hmacSha256Hex,
   httpStringToSign,
-  md5,
   md5Hex,
   safeEqual,
   signChannel,
@@ -254,7 +253,7 @@ export {
 export { MemoryPublishStatusStore } from './push/publish-status-store-memory.js';
 export { PushDeadLetters, type PushDeadLetter } from './push/dead-letters.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
-export { answerClientError, readBody, sendJson, sendText } from './http/http.js';
+export { answerClientError, bufferedBody, readBody, sendJson, sendText } from './http/http.js';
 export { healthRoutes, type HealthOptions, type RequestRoute } from './http/health.js';
 export { HttpListener, ListenError, type ListenerHandlers, type ListenerSettings, type UpgradeListener } from './http/listener.js';
 export { DriverSet, type Opened, type ReadinessProbe } from './drivers/opened.js';
