@@ -87,7 +87,8 @@ export class HttpApi {
         return true;
       }
       this.inFlight++;
-      res.once('close', this.settle);
+      // why: 'close' comes once per response; on() keeps the shared listener (once() wraps it per request).
+      res.on('close', this.settle);
     }
     // why: the router needs the path only (the signature middleware reads the query from the state).
     req.url = routablePath(state.path);
