@@ -8,8 +8,8 @@ import { EMPTY_QUERY, type Query } from './middleware/query.js';
  * are logged, and the app carries its secret).
  */
 export interface RequestState {
-  /** started is `process.hrtime.bigint()` when the request arrived. */
-  started: bigint;
+  /** started is `performance.now()` (ms) when the request arrived. */
+  started: number;
   /** path is the request path as received (still URL-encoded), before routing rewrites `req.url`. */
   path: string;
   /** rawQuery is the query string as received, without `?`. */
@@ -31,7 +31,7 @@ export type ApiResponse = Response<unknown, RequestState>;
 
 /** newRequestState starts the state of a request that arrived for `url` (path and query). */
 export function newRequestState(url: string): RequestState {
-  const started = process.hrtime.bigint();
+  const started = performance.now();
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
@@ -66,7 +66,7 @@ export class Responder {
     res.writeHead(status, head);
     res.end(text);
     const state = res.locals;
-    const seconds = Number(process.hrtime.bigint() - state.started) / 1e9;
+    const seconds = (performance.now() - state.started) / 1000;
     this.duration(state.route, status).observe(seconds);
     const app = state.app;
     if (app !== undefined) {
