@@ -53,4 +53,19 @@ describe('report', () => {
     expect(goal(29)?.value).toBeCloseTo(1.45);
     expect(goal(31)).toMatchObject({ pass: false });
   });
+
+  it("reports what express itself costs beside the HTTP API goal, checking nothing", () => {
+    const results = run({
+      http: {
+        baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1 } },
+        'baseline-express': { result: { requestsPerS: 900, failed: 0, latency, serverCpuMsPer1000: 24, loadgenCpuMs: 1 } },
+        'sockudo-ts': { result: { requestsPerS: 800, failed: 0, latency, serverCpuMsPer1000: 30, loadgenCpuMs: 1 } },
+      },
+    });
+    const express = goals(results).find((g) => g.text.startsWith('HTTP API: express itself'));
+    expect(express?.value).toBeCloseTo(1.2);
+    expect(express?.pass).toBeUndefined();
+    expect(goals(results).find((g) => g.text.startsWith('HTTP API: sockudo-ts / baseline-express'))?.value).toBeCloseTo(1.25);
+    expect(markdown(results)).toContain('| HTTP API: express itself, baseline-express / baseline (reported) | 1.20x | n/a |');
+  });
 });
