@@ -12,13 +12,14 @@ import type { LatencySummary } from './histogram.js';
 import { parseOptions, type Options, type ScenarioName } from './options.js';
 import { markdown, type Outcome, type RunResults } from './report.js';
 import { fanout, type FanoutShared } from './scenarios/fanout.js';
+import { history, fanoutPublishRate } from './scenarios/history.js';
 import { http } from './scenarios/http.js';
 import { idle } from './scenarios/idle.js';
 import { many } from './scenarios/many.js';
 import { presence } from './scenarios/presence.js';
 import { push } from './scenarios/push.js';
 import { latencySvg, type Panel } from './svg.js';
-import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
+import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type HistoryTarget, type RunningTarget, type Target } from './targets.js';
 
 const WANTED_FILES = 65536;
 
@@ -40,6 +41,8 @@ function log(line: string): void {
 type Runner = (h: Harness, t: RunningTarget, o: Options, target: Target) => Promise<unknown>;
 
 const fanoutShared: FanoutShared = {};
+/** results is the run in progress (the history scenario reads the fan-out scenario's publish rates from it). */
+let results: RunResults | undefined;
 const RUNNERS: Record<ScenarioName, Runner> = {
   fanout: (h, t, o, target) => fanout(h, t, o, fanoutShared, target.name === 'baseline'),
   many: (h, t, o) => many(h, t, o),
@@ -47,6 +50,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   http: (h, t, o) => http(h, t, o),
   presence: (h, t, o) => presence(h, t, o),
   push: async (h, t, o) => push(h, t, o, await pushSinks()),
+  history: (_h, t, o) => history(t as HistoryTarget, o, fanoutPublishRate(results?.scenarios.fanout)),
 };
 
 function machine(): RunResults['machine'] {
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
   }
   for (const [name, why] of skipped) notes.push(`${name} skipped: ${why}`);
 
-  const results: RunResults = {
+  const run: RunResults = {
     startedAt: new Date(started).toISOString(),
     durationS: 0,
     machine: machine(),
@@ -117,11 +121,12 @@ async function main(): Promise<void> {
     notes,
     scenarios: {},
   };
+  results = run;
   const h = new Harness();
   try {
     for (const scenario of options.scenarios) {
       const outcomes: Record<string, Outcome> = {};
-      results.scenarios[scenario] = outcomes;
+      run.scenarios[scenario] = outcomes;
       for (const target of targets.filter((t) => t.scenarios.includes(scenario))) {
         const why = skipped.get(target.name);
         if (why !== undefined) {
@@ -148,8 +153,8 @@ async function main(): Promise<void> {
     h.stop();
     await closePushSinks();
   }
-  results.durationS = (Date.now() - started) / 1000;
-  write(results, options);
+  run.durationS = (Date.now() - started) / 1000;
+  write(run, options);
 }
 
 function write(results: RunResults, options: Options): void {
