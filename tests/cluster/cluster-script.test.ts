@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { NATS, REDIS, apiClient, connected, nextEvent, pusherClient, reachable, servicesUp, subscribed, type PusherClient } from '../kit/index.js';
+import { NATS, REDIS, apiClient, connected, newApp, nextEvent, pusherClient, reachable, servicesUp, subscribed, type PusherClient } from '../kit/index.js';
 import { startScriptCluster } from '../kit/cluster-script.js';
 import { START_TIMEOUT_MS } from '../kit/processes.js';
 
@@ -19,7 +19,7 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
       for (const port of [`127.0.0.1:${gatewayPort}/`, `127.0.0.1:${gatewayPort + 1}/`, `127.0.0.1:${apiPort}/`, `127.0.0.1:${presencePort}`, `127.0.0.1:${metricsPort + 4}/metrics`]) {
         expect(cluster.output()).toContain(port);
       }
-      const app = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
+      const app = newApp({ id: 'app-id', key: 'app-key', secret: 'app-secret' });
       const a = pusherClient({ host: '127.0.0.1', port: gatewayPort, app });
       const b = pusherClient({ host: '127.0.0.1', port: gatewayPort + 1, app });
       clients.push(a, b);
