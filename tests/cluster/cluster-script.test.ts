@@ -1,11 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { asAppId } from '@sockudo-ts/shared';
-import { NATS, POSTGRES, REDIS, apiClient, connected, nextEvent, pusherClient, reachable, servicesUp, subscribed, waitFor, type PusherClient } from '../kit/index.js';
+import { NATS, POSTGRES, REDIS, apiClient, connected, newApp, nextEvent, pusherClient, reachable, servicesUp, subscribed, waitFor, type PusherClient } from '../kit/index.js';
 import { startScriptCluster, type ScriptCluster } from '../kit/cluster-script.js';
 import { createPostgresDatabase } from '../kit/databases.js';
 import { START_TIMEOUT_MS, freePort } from '../kit/processes.js';
-
-const APP = { id: asAppId('app-id'), key: 'app-key', secret: 'app-secret' };
 
 const up = await servicesUp('npm run cluster', NATS, REDIS);
 
@@ -23,7 +20,7 @@ describe.skipIf(!up)('npm run cluster (scripts/cluster.mjs)', () => {
       for (const port of [`127.0.0.1:${gatewayPort}/`, `127.0.0.1:${gatewayPort + 1}/`, `127.0.0.1:${apiPort}/`, `127.0.0.1:${presencePort}`, `127.0.0.1:${metricsPort + 4}/metrics`]) {
         expect(cluster.output()).toContain(port);
       }
-      const app = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
+      const app = newApp({ id: 'app-id', key: 'app-key', secret: 'app-secret' });
       const a = pusherClient({ host: '127.0.0.1', port: gatewayPort, app });
       const b = pusherClient({ host: '127.0.0.1', port: gatewayPort + 1, app });
       clients.push(a, b);
@@ -63,7 +60,7 @@ describe.skipIf(!withDatabase)('npm run cluster with push and history turned on'
       }
       expect(out).toContain(`history    gRPC 127.0.0.1:${cluster.historyPort}`);
 
-      const sdk = apiClient({ host: '127.0.0.1', port: cluster.apiPort, app: APP });
+      const sdk = apiClient({ host: '127.0.0.1', port: cluster.apiPort, app: newApp({ id: 'app-id', key: 'app-key', secret: 'app-secret' }) });
       for (let i = 0; i < 5; i++) await sdk.trigger('script-history', 'tick', { i });
       type Page = { items: Array<{ serial: number; event: string; data: string }>; has_more: boolean; next_cursor: string | null };
       let page: Page = { items: [], has_more: false, next_cursor: null };
