@@ -88,6 +88,7 @@ export type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './presence/node
 export { LocalNodeRegistry } from './presence/node-registry-local.js';
 export type {
   ChannelCounts,
+  ChannelsPage,
   ConnectResult,
   ConnectionStore,
   DisconnectResult,

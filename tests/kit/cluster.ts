@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { App } from '@sockudo-ts/shared';
 import { buildOnce } from './process.js';
 import { ChildService, freePort } from './processes.js';
-import { newApp, type TestApp } from './server.js';
+import { newApp, type AppFields, type TestApp } from './server.js';
 import { NATS, REDIS, uniquePrefix } from './services.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,7 +23,7 @@ export interface ClusterOptions {
   /** gateways is the number of gateway processes. Default 2. */
   gateways?: number;
   /** app fields merged into the generated app. */
-  app?: Partial<App>;
+  app?: AppFields;
   /**
    * bus is the cluster's bus driver: `nats` (NATS core), `redis` (Redis pub/sub on `busRedisUrl`) or
    * `redis-cluster` (sharded pub/sub on `busClusterNodes`). Default:

@@ -86,7 +86,7 @@ export class GrpcPresenceServer {
       listMembers: this.unary('ListMembers', async (r) => ({ members: (await presence.members(await app(r.app), channel(r.channel))).map(memberToWire) })),
       channelCounts: this.unary('ChannelCounts', async (r) => countsToWire(await presence.counts(await app(r.app), channel(r.channel)))),
       listChannels: this.unary('ListChannels', async (r) => channelsToWire(await presence.channels(await app(r.app)))),
-      listChannelsPage: this.unary('ListChannelsPage', async (r) => channelsPageToWire(await presence.channels(await app(r.app)), r.after, Math.min(r.limit, MAX_CHANNELS_PAGE))),
+      listChannelsPage: this.unary('ListChannelsPage', async (r) => channelsPageToWire(await presence.channelsPage(await app(r.app), r.after, Math.max(1, Math.min(r.limit, MAX_CHANNELS_PAGE))))),
       onlineUsers: this.unary('OnlineUsers', async (r) => ({ userIds: await presence.onlineUsers(await app(r.app), r.userIds.map(userId)) })),
       heartbeat: this.unary('Heartbeat', async (r) => ({ known: await nodes.heartbeat(nodeId(r.node)) })),
       registerNode: this.unary('RegisterNode', async (r) => {

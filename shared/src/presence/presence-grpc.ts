@@ -14,7 +14,7 @@ import {
 import { asUserId, type AppId, type ChannelName, type NodeId, type SocketId, type UserId } from '../ids.js';
 import type { NodeRegistry, NodeSnapshot } from './node-registry.js';
 import type { Presence } from './presence.js';
-import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from './presence-store.js';
+import type { ChannelCounts, ChannelsPage, ConnectResult, Member, SubscribeResult } from './presence-store.js';
 
 /** GrpcPresenceOptions say where the presence service is and how long a call may take. */
 export interface GrpcPresenceOptions {
@@ -116,11 +116,16 @@ export class GrpcPresence implements Presence, NodeRegistry {
     const all = new Map<ChannelName, ChannelCounts>();
     let after = '';
     for (;;) {
-      const reply = await this.call('listChannelsPage', { app: appId, after, limit: this.options.channelsPageSize ?? 10_000 });
-      for (const [channel, counts] of channelsFromWire({ channels: reply.channels })) all.set(channel, counts);
-      if (reply.next === '') return all;
-      after = reply.next;
+      const page = await this.channelsPage(appId, after, this.options.channelsPageSize ?? 10_000);
+      for (const [channel, counts] of page.channels) all.set(channel, counts);
+      if (page.next === '') return all;
+      after = page.next;
     }
+  }
+
+  async channelsPage(appId: AppId, after: string, limit: number): Promise<ChannelsPage> {
+    const reply = await this.call('listChannelsPage', { app: appId, after, limit });
+    return { channels: channelsFromWire({ channels: reply.channels }), next: reply.next };
   }
 
   async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
