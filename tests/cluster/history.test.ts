@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, migrateDatabase, type RecoveryConfig } from '@sockudo-ts/shared';
-import { JetStreamBus, NatsBus, PrismaHistoryStore } from '@sockudo-ts/shared/implementations';
+import { GrpcHistoryReader, JetStreamBus, NatsBus, PrismaHistoryStore } from '@sockudo-ts/shared/implementations';
 import { NATS, POSTGRES, servicesUp, uniquePrefix } from '../kit/services.js';
 import { ChildService, freePort } from '../kit/processes.js';
 import { ROOT } from '../kit/process.js';
@@ -12,7 +12,7 @@ const up = await servicesUp('history service', NATS, POSTGRES);
 const natsUrl = `nats://${NATS.host}:${NATS.port}`;
 const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 10_000, max_buffer_bytes: 1 << 22, ttl_seconds: 600, max_total_bytes: 1 << 28 });
 
-async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: number): Promise<ChildService> {
+async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: number, env: Record<string, string> = {}): Promise<ChildService> {
   const metricsPort = await freePort();
   const grpc = grpcPort ?? (await freePort());
   return new ChildService('history', metricsPort, process.execPath, ['services/history/dist/main.js'], {
@@ -24,6 +24,7 @@ async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: nu
     HISTORY_ENABLED: 'true',
     HISTORY_BATCH_SIZE: '100',
     HISTORY_GRPC_PORT: String(grpc),
+    ...env,
   }, ROOT);
 }
 
@@ -96,10 +97,11 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       await bare.drop();
     }
   }, 120_000);
-  it('serves what the history service stored through the api (reading it over gRPC), to the pusher SDK\'s signed get', async () => {
+  it('serves what the history service stored through the api (reading it over gRPC with the shared token), to the pusher SDK\'s signed get; a reader without the token is refused', async () => {
     const grpcPort = await freePort();
-    const cluster = await startCluster({ gateways: 1, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 1000 }, history: { enabled: true, grpc_url: `127.0.0.1:${grpcPort}` } } });
-    const history = await historyProcess(cluster.nats.prefix, db.url, grpcPort);
+    const token = { HISTORY_GRPC_TOKEN: 'history-shared-token-for-this-test' };
+    const cluster = await startCluster({ gateways: 1, env: token, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 1000 }, history: { enabled: true, grpc_url: `127.0.0.1:${grpcPort}` } } });
+    const history = await historyProcess(cluster.nats.prefix, db.url, grpcPort, token);
     try {
       await history.start();
       const sdk = apiClient(cluster.apiEndpoint);
@@ -122,6 +124,14 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       expect(await walk('newest_first')).toEqual([...all].reverse());
       const first = (await (await sdk.get({ path: '/channels/feed/history', params: {} })).json()) as Page;
       expect(first).toMatchObject({ direction: 'newest_first', limit: 100, has_more: true });
+      for (const wrong of [undefined, 'another-token']) {
+        const intruder = new GrpcHistoryReader({ url: `127.0.0.1:${grpcPort}`, deadlineMs: 10_000, ...(wrong === undefined ? {} : { token: wrong }) });
+        try {
+          await expect(intruder.read(asAppId(cluster.app.id), asChannelName('feed'))).rejects.toThrow(/missing or wrong token \(history.grpc_token\)/);
+        } finally {
+          intruder.close();
+        }
+      }
     } finally {
       await history.kill();
       await cluster.stop();
