@@ -1,7 +1,7 @@
 /**
  * main.ts is `npm run bench`: it raises the open-files limit, prepares the targets, runs every scenario
- * against every target one after the other (baseline first), and writes bench-results/<timestamp>.json,
- * .md and .svg (plus latest.md / latest.svg / latest.json).
+ * against every target one after the other (baseline first; the serials scenario once, on the bus), and
+ * writes bench-results/<timestamp>.json, .md and .svg (plus latest.md / latest.svg / latest.json).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, release } from 'node:os';
@@ -17,6 +17,7 @@ import { idle } from './scenarios/idle.js';
 import { many } from './scenarios/many.js';
 import { presence } from './scenarios/presence.js';
 import { push } from './scenarios/push.js';
+import { serials } from './scenarios/serials.js';
 import { latencySvg, type Panel } from './svg.js';
 import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
 
@@ -47,6 +48,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   http: (h, t, o) => http(h, t, o),
   presence: (h, t, o) => presence(h, t, o),
   push: async (h, t, o) => push(h, t, o, await pushSinks()),
+  serials: (_h, _t, o) => serials(o, o.ref === undefined ? undefined : resolve(o.ref)),
 };
 
 function machine(): RunResults['machine'] {
@@ -95,7 +97,9 @@ async function main(): Promise<void> {
   const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1)];
   // why: `--targets` also sets the run order (baseline is still the reference for ratios).
   const order = (t: Target): number => options.targets?.indexOf(t.name) ?? 0;
+  // why: a target none of the chosen scenarios runs is not prepared (no soketi install for `--scenarios serials`).
   const targets = all
+    .filter((t) => t.scenarios.some((s) => options.scenarios.includes(s)))
     .filter((t) => options.targets === undefined || options.targets.includes(t.name) || (t.name === 'sockudo-ts@ref' && !options.targets.length))
     .sort((a, b) => order(a) - order(b));
   const skipped = new Map<string, string>();

@@ -4,6 +4,7 @@
  */
 import type { LatencySummary } from './histogram.js';
 import type { ScenarioName } from './options.js';
+import type { SerialsResult, Spread } from './scenarios/serials.js';
 
 /** Outcome is one target's result in one scenario: figures, or why there are none. */
 export type Outcome = { result: Record<string, unknown> } | { skipped: string } | { error: string };
@@ -34,8 +35,8 @@ const lat = (pick: (r: any) => LatencySummary | undefined, q: keyof LatencySumma
 });
 const MB = (b: number | undefined): number | undefined => (b === undefined ? undefined : b / 1048576);
 
-/** COLUMNS are the figures reported per scenario. */
-const COLUMNS: Record<ScenarioName, { title: string; columns: Column[] }> = {
+/** COLUMNS are the figures reported per scenario (serials has a table of its own: a row per bus path). */
+const COLUMNS: Record<Exclude<ScenarioName, 'serials'>, { title: string; columns: Column[] }> = {
   fanout: {
     title: 'Fan-out: one public channel',
     columns: [
@@ -141,6 +142,7 @@ function figure(o: Outcome | undefined, c: Column): number | undefined {
 
 /** scenarioTable renders one scenario: a row per target, each figure with `(ratio x)` to baseline. */
 export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outcome>): string {
+  if (name === 'serials') return serialsTable(outcomes);
   const { title, columns } = COLUMNS[name];
   const base = outcomes.baseline;
   const lines = [`### ${title}`, '', `| target | ${columns.map((c) => c.header).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
@@ -159,10 +161,56 @@ export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outco
   return lines.join('\n');
 }
 
+const SERIALS_TITLE = 'Serial path vs NATS core: publish-to-delivery through the bus (issue 11)';
+
+/** serialResult is the serials scenario's figures, when it ran. */
+function serialResult(outcomes: Record<string, Outcome> | undefined): SerialsResult | undefined {
+  const o = outcomes === undefined ? undefined : Object.values(outcomes).find((x) => 'result' in x);
+  return o !== undefined && 'result' in o ? (o.result as unknown as SerialsResult) : undefined;
+}
+
+function range(s: Spread, digits: number, sign = false): string {
+  const f = (v: number): string => `${sign && v >= 0 ? '+' : ''}${fmt(v, digits)}`;
+  return `${f(s.median)} (${f(s.min)} .. ${f(s.max)})`;
+}
+
+/**
+ * serialsTable renders the serials scenario: a row per bus path with its medians over the rounds, and for the
+ * serial path the paired comparison with NATS core in the same rounds (median, then lowest .. highest).
+ */
+export function serialsTable(outcomes: Record<string, Outcome>): string {
+  const r = serialResult(outcomes);
+  if (r === undefined) {
+    const why = Object.values(outcomes).map((o) => ('skipped' in o ? `skipped: ${o.skipped}` : 'error' in o ? `error: ${o.error}` : '')).join('; ');
+    return `### ${SERIALS_TITLE}\n\n${why || 'not run'}`;
+  }
+  const lines = [
+    `### ${SERIALS_TITLE}`,
+    '',
+    `${r.rounds} rounds; in each, every path in turn (alternating which goes first): ${r.rate} publishes/s for ${r.latencyMs / 1000} s (latency), then ${r.throughputMessages.toLocaleString('en-US')} publishes with ${r.window} in flight (throughput). ` +
+      'Figures are medians over the rounds; "vs NATS core" pairs each round with NATS core\'s same round: median (lowest .. highest).',
+    '',
+    '| path | p50 ms | p99 ms | delivered msgs/s | p50 vs NATS core, ms | msgs/s vs NATS core | client CPU us / msg | NATS server CPU us / msg |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const p of r.paths) {
+    const vs = p.vsCore;
+    lines.push(
+      `| ${p.path} | ${fmt(p.p50, 3)} | ${fmt(p.p99, 3)} | ${fmt(p.throughput, 0)} | ${vs === undefined ? '-' : range(vs.p50DeltaMs, 3, true)} | ` +
+        `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.clientCpuUs, 1)} | ${fmt(p.natsCpuUs, 1)} |`,
+    );
+  }
+  lines.push('', '| embedded publish path | us per publish | publishes/s |', '|---|---:|---:|');
+  for (const e of r.embedded) lines.push(`| ${e.path} | ${fmt(e.usPerPublish, 2)} | ${fmt(e.publishesPerS, 0)} |`);
+  return lines.join('\n');
+}
+
 /** Goal is one of the issue's targets for sockudo-ts, checked against this run. */
 interface Goal {
   text: string;
   value?: number;
+  /** unit follows the value: `x` (a ratio, the default) or ` ms`. */
+  unit?: string;
   pass?: boolean;
 }
 
@@ -187,6 +235,11 @@ export function goals(results: RunResults): Goal[] {
   const api = (t: string): number | undefined => get('http', t, (r) => r.serverCpuMsPer1000);
   check('HTTP API server CPU per signed trigger <= 1.5x baseline', ratio(api('sockudo-ts'), api('baseline')), (v) => v <= 1.5);
   check('cluster deliveries/s >= 0.8x embedded', ratio(sat('sockudo-ts-cluster'), sat('sockudo-ts')), (v) => v >= 0.8);
+  const serial = serialResult(results.scenarios.serials)?.paths[1]?.vsCore;
+  if (serial !== undefined) {
+    out.push({ text: 'serial path p50 publish-to-delivery <= NATS core + 1 ms (median of paired rounds)', value: serial.p50DeltaMs.median, unit: ' ms', pass: serial.p50DeltaMs.median <= 1 });
+    check('serial path delivered msgs/s at saturation >= 0.8x NATS core (median of paired rounds)', serial.throughputRatio.median, (v) => v >= 0.8);
+  }
   return out;
 }
 
@@ -200,7 +253,7 @@ export function markdown(results: RunResults, svgName?: string): string {
   ];
   for (const [name, outcomes] of Object.entries(results.scenarios)) parts.push(scenarioTable(name as ScenarioName, outcomes));
   parts.push(
-    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : `${g.value.toFixed(2)}x`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
+    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : `${g.value.toFixed(2)}${g.unit ?? 'x'}`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
   );
   if (svgName !== undefined) parts.push(`![latency percentiles per target](${svgName})`);
   if (results.notes.length > 0) parts.push(results.notes.map((n) => `- ${n}`).join('\n'));

@@ -284,8 +284,20 @@ const soketi: Target = {
   },
 };
 
+/**
+ * natsBus is the bus itself on the machine's NATS, with no server process of ours: the serials scenario opens
+ * its publishers and subscribers in the bench process (NATS core next to JetStream, and `--ref`'s JetStream).
+ */
+const natsBus: Target = {
+  name: 'nats-bus',
+  scenarios: ['serials'],
+  note: "nats-bus: the serials scenario's paths run in the bench process against the machine's NATS (127.0.0.1:4222, JetStream on); NATS server CPU is that shared nats-server's, other users of it included.",
+  prepare: async () => ((await reachable(4222)) ? undefined : 'NATS is not running on 127.0.0.1:4222 (see ENVIRONMENT.md to start it)'),
+  start: async () => running([], [], 0),
+};
+
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi, natsBus];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as

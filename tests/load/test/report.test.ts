@@ -53,4 +53,31 @@ describe('report', () => {
     expect(goal(29)?.value).toBeCloseTo(1.45);
     expect(goal(31)).toMatchObject({ pass: false });
   });
+
+  it('renders the serial path next to NATS core with the spread of the paired rounds, and checks both serial goals', () => {
+    const spread = (median: number, min: number, max: number) => ({ median, min, max });
+    const path = (name: string, p50: number, throughput: number, vsCore?: object) => ({ path: name, p50, p99: 2, throughput, clientCpuUs: 10, natsCpuUs: 5, rounds: [], ...(vsCore ? { vsCore } : {}) });
+    const serials = (ratioMedian: number): RunResults =>
+      run({
+        serials: {
+          'nats-bus': {
+            result: {
+              rounds: 8,
+              rate: 1000,
+              latencyMs: 1000,
+              throughputMessages: 10000,
+              window: 256,
+              paths: [path('NATS core (today)', 0.2, 50000), path('JetStream + RePublish (serials)', 0.5, 40000, { p50DeltaMs: spread(0.3, -0.1, 0.9), throughputRatio: spread(ratioMedian, 0.5, 0.95) })],
+              embedded: [{ path: 'embedded, no serials', usPerPublish: 1, publishesPerS: 1e6 }],
+            },
+          },
+        },
+      });
+    const text = markdown(serials(0.81));
+    expect(text).toContain('| JetStream + RePublish (serials) | 0.500 | 2.000 | 40,000 | +0.300 (-0.100 .. +0.900) | 0.81 (0.50 .. 0.95) | 10.0 | 5.0 |');
+    expect(text).toContain('| serial path p50 publish-to-delivery <= NATS core + 1 ms (median of paired rounds) | 0.30 ms | yes |');
+    expect(text).toContain('| serial path delivered msgs/s at saturation >= 0.8x NATS core (median of paired rounds) | 0.81x | yes |');
+    expect(goals(serials(0.79)).find((g) => g.text.startsWith('serial path delivered'))).toMatchObject({ pass: false });
+    expect(scenarioTable('serials', { 'nats-bus': { skipped: 'NATS is not running' } })).toContain('skipped: NATS is not running');
+  });
 });
