@@ -17,7 +17,7 @@ export interface HistoryConsumerOptions {
   durable?: string;
   /** batchSize is the most messages one store write takes. Default 500. */
   batchSize?: number;
-  /** maxWaitMs is how long a fetch waits for a full batch before storing what it has. Default 500. */
+  /** maxWaitMs is how long a batch waits to fill up after its first message before it is stored as it is. Default 20. */
   maxWaitMs?: number;
   logger?: Logger;
   /** parallelWrites is how many batches may be written at once. Default 4. */
@@ -28,7 +28,7 @@ export interface HistoryConsumerOptions {
 
 /**
  * JetStreamHistoryConsumer stores the channel stream into a HistoryStore through a durable pull consumer: it
- * fetches a batch, writes it in one append, and acknowledges the messages only after the write. A replica killed
+ * gathers a batch, writes it in one append, and acknowledges the messages only after the write. A replica killed
  * mid-batch leaves its messages unacknowledged, so JetStream hands them out again after the ack wait, and the
  * store's idempotent append (keyed by app, channel and serial) stores each once. Replicas sharing the durable
  * name share the work. Until the stream exists (the gateways and the api create it) it waits and tries again.
@@ -64,19 +64,7 @@ export class JetStreamHistoryConsumer {
       try {
         const { consumer, streamId } = await this.attach();
         failures = 0;
-        const writing = new Set<Promise<void>>();
-        try {
-          while (!this.stopping && this.failed === undefined) {
-            const taken = await this.take(consumer, streamId);
-            if (taken === undefined) continue;
-            const write = this.write(taken).finally(() => writing.delete(write));
-            writing.add(write);
-            // why: the next batch is fetched while earlier ones are written (rows are independent, appends idempotent).
-            if (writing.size >= (this.options.parallelWrites ?? 4)) await Promise.race(writing);
-          }
-        } finally {
-          await Promise.all(writing);
-        }
+        await this.drain(consumer, streamId);
         const failed = this.failed;
         this.failed = undefined;
         if (failed !== undefined) throw failed;
@@ -85,6 +73,53 @@ export class JetStreamHistoryConsumer {
         if (failures === 1 || failures % 30 === 0) this.options.logger?.warn({ err: (err as Error).message, stream: this.stream }, 'history consumer cannot read the channel stream; retrying');
         await sleep(Math.min(1000 * failures, 5000));
       }
+    }
+  }
+
+  /**
+   * drain consumes the stream until stopped or a write fails: messages gather into a batch that is written when it
+   * holds `batchSize` messages or `maxWaitMs` after its first one, whichever comes first. why: a pull consumer
+   * (`consume`) keeps the next messages coming while batches are written, and the time bound keeps the history
+   * close behind the live stream at low rates; a fixed-size fetch held each batch until it was full.
+   */
+  private async drain(consumer: Consumer, streamId: string): Promise<void> {
+    const batchSize = this.options.batchSize ?? 500;
+    const maxWaitMs = this.options.maxWaitMs ?? 20;
+    const parallel = this.options.parallelWrites ?? 4;
+    const messages = await consumer.consume({ max_messages: batchSize * 2, expires: 5000 });
+    const writing = new Set<Promise<void>>();
+    let batch: { messages: JsMsg[]; rows: ChannelMessage[] } = { messages: [], rows: [] };
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (batch.messages.length === 0) return;
+      const taken = batch;
+      batch = { messages: [], rows: [] };
+      const write = this.write(taken).finally(() => writing.delete(write));
+      writing.add(write);
+    };
+    const stopWatch = setInterval(() => {
+      if (this.stopping || this.failed !== undefined) messages.stop();
+    }, 100);
+    try {
+      for await (const m of messages) {
+        batch.messages.push(m);
+        const row = this.toRow(m, streamId);
+        if (row !== undefined) batch.rows.push(row);
+        if (batch.messages.length >= batchSize) flush();
+        else timer ??= setTimeout(flush, maxWaitMs);
+        // why: past `parallel` writes in flight the loop stops taking messages; JetStream holds the rest (max_ack_pending).
+        while (writing.size >= parallel) await Promise.race(writing);
+        if (this.stopping || this.failed !== undefined) break;
+      }
+    } finally {
+      clearInterval(stopWatch);
+      messages.stop();
+      // why: the messages in hand are stored and acknowledged before the loop ends (a failed write leaves them to redelivery).
+      if (this.failed === undefined) flush();
+      else clearTimeout(timer);
+      await Promise.all(writing);
     }
   }
 
@@ -107,20 +142,6 @@ export class JetStreamHistoryConsumer {
     }
     const consumer = await jetstream(this.nc).consumers.get(this.stream, this.durable);
     return { consumer, streamId: idOf(this.stream, info.created) };
-  }
-
-  /** take fetches one batch and turns it into rows; undefined when the fetch brought nothing. */
-  private async take(consumer: Consumer, streamId: string): Promise<{ messages: JsMsg[]; rows: ChannelMessage[] } | undefined> {
-    const fetched = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: Math.max(1000, this.options.maxWaitMs ?? 500) });
-    const messages: JsMsg[] = [];
-    const rows: ChannelMessage[] = [];
-    for await (const m of fetched) {
-      messages.push(m);
-      const row = this.toRow(m, streamId);
-      if (row !== undefined) rows.push(row);
-      if (this.stopping) break;
-    }
-    return messages.length === 0 ? undefined : { messages, rows };
   }
 
   /** write stores a batch and then acknowledges it; a failed write leaves it unacknowledged (JetStream redelivers it). */

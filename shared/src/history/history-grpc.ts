@@ -20,6 +20,7 @@ export function queryToWire(app: AppId, channel: ChannelName, q: HistoryQuery): 
     limit: q.limit ?? 0,
     direction: q.direction ?? '',
     cursor: q.cursor ?? '',
+    streamId: q.stream_id ?? '',
     hasStartSerial: q.start_serial !== undefined,
     startSerial: q.start_serial ?? 0,
     hasEndSerial: q.end_serial !== undefined,
@@ -37,6 +38,7 @@ export function queryFromWire(r: ReadPageRequest): HistoryQuery {
   if (r.limit !== 0) q.limit = r.limit;
   if (r.direction !== '') q.direction = r.direction as HistoryDirection;
   if (r.cursor !== '') q.cursor = r.cursor;
+  if (r.streamId !== '') q.stream_id = r.streamId;
   if (r.hasStartSerial) q.start_serial = r.startSerial;
   if (r.hasEndSerial) q.end_serial = r.endSerial;
   if (r.hasStartTimeMs) q.start_time_ms = r.startTimeMs;

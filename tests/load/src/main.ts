@@ -12,6 +12,7 @@ import type { LatencySummary } from './histogram.js';
 import { parseOptions, type Options, type ScenarioName } from './options.js';
 import { markdown, type Outcome, type RunResults } from './report.js';
 import { fanout, type FanoutShared } from './scenarios/fanout.js';
+import { history, fanoutPublishRate } from './scenarios/history.js';
 import { http } from './scenarios/http.js';
 import { idle } from './scenarios/idle.js';
 import { many } from './scenarios/many.js';
@@ -19,7 +20,7 @@ import { presence } from './scenarios/presence.js';
 import { push } from './scenarios/push.js';
 import { serials } from './scenarios/serials.js';
 import { latencySvg, type Panel } from './svg.js';
-import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
+import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type HistoryTarget, type RunningTarget, type Target } from './targets.js';
 
 const WANTED_FILES = 65536;
 
@@ -41,6 +42,8 @@ function log(line: string): void {
 type Runner = (h: Harness, t: RunningTarget, o: Options, target: Target) => Promise<unknown>;
 
 const fanoutShared: FanoutShared = {};
+/** results is the run in progress (the history scenario reads the fan-out scenario's publish rates from it). */
+let results: RunResults | undefined;
 const RUNNERS: Record<ScenarioName, Runner> = {
   fanout: (h, t, o, target) => fanout(h, t, o, fanoutShared, target.name === 'baseline'),
   many: (h, t, o) => many(h, t, o),
@@ -49,6 +52,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   presence: (h, t, o) => presence(h, t, o),
   push: async (h, t, o) => push(h, t, o, await pushSinks()),
   serials: (_h, _t, o) => serials(o, o.ref === undefined ? undefined : resolve(o.ref)),
+  history: (_h, t, o) => history(t as HistoryTarget, o, fanoutPublishRate(results?.scenarios.fanout)),
 };
 
 function machine(): RunResults['machine'] {
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
   }
   for (const [name, why] of skipped) notes.push(`${name} skipped: ${why}`);
 
-  const results: RunResults = {
+  const run: RunResults = {
     startedAt: new Date(started).toISOString(),
     durationS: 0,
     machine: machine(),
@@ -121,11 +125,12 @@ async function main(): Promise<void> {
     notes,
     scenarios: {},
   };
+  results = run;
   const h = new Harness();
   try {
     for (const scenario of options.scenarios) {
       const outcomes: Record<string, Outcome> = {};
-      results.scenarios[scenario] = outcomes;
+      run.scenarios[scenario] = outcomes;
       for (const target of targets.filter((t) => t.scenarios.includes(scenario))) {
         const why = skipped.get(target.name);
         if (why !== undefined) {
@@ -152,8 +157,8 @@ async function main(): Promise<void> {
     h.stop();
     await closePushSinks();
   }
-  results.durationS = (Date.now() - started) / 1000;
-  write(results, options);
+  run.durationS = (Date.now() - started) / 1000;
+  write(run, options);
 }
 
 function write(results: RunResults, options: Options): void {

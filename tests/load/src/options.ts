@@ -1,8 +1,8 @@
 /** ScenarioName names the seven scenarios of the benchmark. */
-export type ScenarioName = 'fanout' | 'many' | 'idle' | 'http' | 'presence' | 'push' | 'serials';
+export type ScenarioName = 'fanout' | 'many' | 'idle' | 'http' | 'presence' | 'push' | 'serials' | 'history';
 
-/** SCENARIOS is every scenario, in run order. */
-export const SCENARIOS: ScenarioName[] = ['fanout', 'many', 'idle', 'http', 'presence', 'push', 'serials'];
+/** SCENARIOS is every scenario, in run order (history after fanout: it uses the fan-out scenario's publish rate). */
+export const SCENARIOS: ScenarioName[] = ['fanout', 'many', 'idle', 'http', 'presence', 'push', 'serials', 'history'];
 
 /** Options are the benchmark's settings; `--quick` shrinks every size and duration. */
 export interface Options {
@@ -40,7 +40,7 @@ export interface Options {
 
 /** USAGE is printed by `--help`. */
 export const USAGE = `npm run bench -- [--quick] [--subscribers N] [--rate R] [--channels N] [--idle N]
-  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,nats-bus,sockudo-ts@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
+  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,nats-bus,sockudo-ts-history,sockudo-ts@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
   [--push-devices N] [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR] [--readme]`;
 
 /** parseOptions reads the command line; unknown flags throw. */

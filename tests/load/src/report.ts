@@ -117,6 +117,25 @@ const COLUMNS: Record<Exclude<ScenarioName, 'serials'>, { title: string; columns
       { header: 'server RSS MB', get: (r) => MB(r.serverRssBytes), digits: 0 },
     ],
   },
+  history: {
+    title: 'History: the history service storing the channel stream in PostgreSQL (writes), and 100-item page reads over gRPC',
+    columns: [
+      { header: 'capacity stored/s (draining a backlog)', get: (r) => r.capacity.storedPerS, digits: 0 },
+      { header: 'fan-out rate: published/s', get: (r) => r.fanoutRate.publishedPerS, digits: 0 },
+      { header: 'stored/s', get: (r) => r.fanoutRate.storedPerS, digits: 0 },
+      { header: 'backlog start', get: (r) => r.fanoutRate.backlogStart, digits: 0 },
+      { header: 'backlog end', get: (r) => r.fanoutRate.backlogEnd, digits: 0 },
+      { header: 'max rate: published/s', get: (r) => r.maxRate.publishedPerS, digits: 0 },
+      { header: 'stored/s', get: (r) => r.maxRate.storedPerS, digits: 0 },
+      { header: 'backlog start', get: (r) => r.maxRate.backlogStart, digits: 0 },
+      { header: 'backlog end', get: (r) => r.maxRate.backlogEnd, digits: 0 },
+      { header: 'service CPU ms / 1k stored (capacity)', get: (r) => r.capacity.serviceCpuMsPer1000, digits: 1 },
+      lat((r) => r.readNewest, 'p50', 'newest page'),
+      lat((r) => r.readNewest, 'p99', 'newest page'),
+      lat((r) => r.readRandom, 'p50', 'page at random serial'),
+      lat((r) => r.readRandom, 'p99', 'page at random serial'),
+    ],
+  },
 };
 
 function fmt(v: number | undefined, digits = 1): string {
@@ -160,6 +179,9 @@ export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outco
   }
   return lines.join('\n');
 }
+
+/** HISTORY_BATCH is the history service's write batch (history.batch_size default). */
+const HISTORY_BATCH = 500;
 
 const SERIALS_TITLE = 'Serial path vs NATS core: publish-to-delivery through the bus (issue 11)';
 
@@ -209,7 +231,7 @@ export function serialsTable(outcomes: Record<string, Outcome>): string {
 interface Goal {
   text: string;
   value?: number;
-  /** unit follows the value: `x` (a ratio, the default) or ` ms`. */
+  /** unit follows the value: `x` (a ratio, the default), ` ms`, or '' (a count). */
   unit?: string;
   pass?: boolean;
 }
@@ -235,6 +257,22 @@ export function goals(results: RunResults): Goal[] {
   const api = (t: string): number | undefined => get('http', t, (r) => r.serverCpuMsPer1000);
   check('HTTP API server CPU per signed trigger <= 1.5x baseline', ratio(api('sockudo-ts'), api('baseline')), (v) => v <= 1.5);
   check('cluster deliveries/s >= 0.8x embedded', ratio(sat('sockudo-ts-cluster'), sat('sockudo-ts')), (v) => v >= 0.8);
+  const hist = (c: (r: any) => number | undefined): number | undefined => get('history', 'sockudo-ts-history', c);
+  check('history capacity stored/s >= 1.0x the fastest JetStream publish rate (ratio to it)', ratio(hist((r) => r.capacity.storedPerS), hist((r) => r.maxRate.publishedPerS)), (v) => v >= 1);
+  // why: a consumer that keeps up still holds the batches it is writing; a backlog under one write batch is not behind.
+  const growth = (w: 'fanoutRate' | 'maxRate'): number | undefined => hist((r) => (r[w] === undefined ? undefined : r[w].backlogEnd - r[w].backlogStart));
+  const keptUp = (w: 'fanoutRate' | 'maxRate'): boolean | undefined => {
+    const start = hist((r) => r[w]?.backlogStart);
+    const end = hist((r) => r[w]?.backlogEnd);
+    return start === undefined || end === undefined ? undefined : end <= Math.max(start, HISTORY_BATCH);
+  };
+  for (const [w, text] of [
+    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (events; met: end <= start, or under one 500-event batch)"],
+    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (events; met: end <= start, or under one 500-event batch)'],
+  ] as const) {
+    const g = growth(w);
+    out.push({ text, value: g, pass: keptUp(w), unit: '' });
+  }
   const serial = serialResult(results.scenarios.serials)?.paths[1]?.vsCore;
   if (serial !== undefined) {
     out.push({ text: 'serial path p50 publish-to-delivery <= NATS core + 1 ms (median of paired rounds)', value: serial.p50DeltaMs.median, unit: ' ms', pass: serial.p50DeltaMs.median <= 1 });
@@ -253,7 +291,7 @@ export function markdown(results: RunResults, svgName?: string): string {
   ];
   for (const [name, outcomes] of Object.entries(results.scenarios)) parts.push(scenarioTable(name as ScenarioName, outcomes));
   parts.push(
-    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : `${g.value.toFixed(2)}${g.unit ?? 'x'}`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
+    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : g.unit === '' ? fmt(g.value, 0) : `${g.value.toFixed(2)}${g.unit ?? 'x'}`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
   );
   if (svgName !== undefined) parts.push(`![latency percentiles per target](${svgName})`);
   if (results.notes.length > 0) parts.push(results.notes.map((n) => `- ${n}`).join('\n'));

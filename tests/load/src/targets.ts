@@ -9,6 +9,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import pg from 'pg';
+import { asNodeId, migrateDatabase, type RecoveryConfig } from '@sockudo-ts/shared';
+import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
 import type { Options, ScenarioName } from './options.js';
 import { waitForPort } from './proc.js';
 import { startPushSinks, type PushSinks } from './push-sinks.js';
@@ -284,6 +288,104 @@ const soketi: Target = {
   },
 };
 
+const HISTORY_ENTRY = 'services/history/dist/main.js';
+
+/**
+ * HistoryTarget is the history scenario's target: the history service on the machine's NATS and PostgreSQL,
+ * with its own database and stream prefix, and the stream the scenario publishes to. The service starts when
+ * the scenario says (`startService`), so that it can first publish a backlog for the service to drain.
+ */
+export interface HistoryTarget extends RunningTarget {
+  bus: JetStreamBus;
+  jsm: JetStreamManager;
+  /** stream is the JetStream stream of the channels (what the service consumes). */
+  stream: string;
+  /** grpcUrl is where the service answers history reads. */
+  grpcUrl: string;
+  startService(): Promise<void>;
+  /** storedCount is how many events the history table holds. */
+  storedCount(): Promise<number>;
+}
+
+/** PG_ADMIN is the machine's PostgreSQL, where the history target creates (and drops) its own database. */
+const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function pgAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** startHistoryTarget creates a database and a stream of the run's own and prepares (without starting) the history service. */
+export async function startHistoryTarget(options: Options): Promise<HistoryTarget> {
+  const run = `benchhist${Date.now().toString(36)}`;
+  await pgAdmin(`CREATE DATABASE ${run}`);
+  const url = `postgres://postgres@127.0.0.1:5432/${run}`;
+  const servers: ServerProcess[] = [];
+  let core: NatsBus | undefined;
+  let bus: JetStreamBus | undefined;
+  const db = new pg.Client({ connectionString: url });
+  const stop = async (): Promise<void> => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await db.end().catch(() => undefined);
+    if (core !== undefined) await (await jetstreamManager(core.connection)).streams.delete(`${run}_channels`).catch(() => false);
+    await bus?.close().catch(() => undefined);
+    await pgAdmin(`DROP DATABASE IF EXISTS ${run} WITH (FORCE)`).catch(() => undefined);
+  };
+  try {
+    await migrateDatabase(url);
+    await db.connect();
+    core = await NatsBus.connect({ servers: ['nats://127.0.0.1:4222'], prefix: run, nodeId: asNodeId('bench-publisher') });
+    const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 100_000, max_buffer_bytes: 1 << 26, ttl_seconds: 3600, max_total_bytes: 1 << 30 });
+    bus = await JetStreamBus.open(core, { prefix: run, policy, bufferSize: 100_000, ttlSeconds: 3600 });
+    const jsm = await jetstreamManager(core.connection);
+    const grpc = await freePort();
+    const metrics = await freePort();
+    const env = {
+      ADAPTER_DRIVER: 'nats',
+      NATS_SERVERS: 'nats://127.0.0.1:4222',
+      NATS_PREFIX: run,
+      DATABASE_URL: url,
+      HISTORY_ENABLED: 'true',
+      HISTORY_GRPC_PORT: String(grpc),
+      METRICS_PORT: String(metrics),
+      LOG_LEVEL: 'warn',
+    };
+    return {
+      ...running(servers, [], 0),
+      bus,
+      jsm,
+      stream: `${run}_channels`,
+      grpcUrl: `127.0.0.1:${grpc}`,
+      startService: async () => void servers.push(await startOne('history-service', join(ROOT, HISTORY_ENTRY), [], env, grpc, profileArgs(options, 'history'))),
+      storedCount: async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM channel_history')).rows[0]!.n),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** historyTarget is the history scenario's target (see HistoryTarget). */
+const historyTarget: Target = {
+  name: 'sockudo-ts-history',
+  scenarios: ['history'],
+  note: 'sockudo-ts-history: the history service (one process) storing a JetStream stream of the machine\'s NATS (file storage) into the machine\'s PostgreSQL; events are ~150-byte frames over 20 channels published from the load generator; CPU is the service\'s.',
+  async prepare() {
+    if (!existsSync(join(ROOT, HISTORY_ENTRY))) return `${HISTORY_ENTRY} missing: run \`npm run build\``;
+    if (!(await reachable(4222))) return 'NATS is not running on 127.0.0.1:4222 (see ENVIRONMENT.md to start it)';
+    if (!(await reachable(5432))) return 'PostgreSQL is not running on 127.0.0.1:5432 (see ENVIRONMENT.md to start it)';
+    return undefined;
+  },
+  start: (options) => startHistoryTarget(options),
+};
+
+
 /**
  * natsBus is the bus itself on the machine's NATS, with no server process of ours: the serials scenario opens
  * its publishers and subscribers in the bench process (NATS core next to JetStream, and `--ref`'s JetStream).
@@ -297,7 +399,7 @@ const natsBus: Target = {
 };
 
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi, natsBus];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi, natsBus, historyTarget];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as

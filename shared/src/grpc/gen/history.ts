@@ -48,6 +48,8 @@ export interface ReadPageRequest {
   startTimeMs: number;
   hasEndTimeMs: boolean;
   endTimeMs: number;
+  /** stream_id reads that stream of the channel; empty: the channel's newest. */
+  streamId: string;
 }
 
 /** HistoryItem is one stored event; data is the event's data as published. */
@@ -84,6 +86,7 @@ function createBaseReadPageRequest(): ReadPageRequest {
     startTimeMs: 0,
     hasEndTimeMs: false,
     endTimeMs: 0,
+    streamId: "",
   };
 }
 
@@ -127,6 +130,9 @@ export const ReadPageRequest: MessageFns<ReadPageRequest> = {
     }
     if (message.endTimeMs !== 0) {
       writer.uint32(104).uint64(message.endTimeMs);
+    }
+    if (message.streamId !== "") {
+      writer.uint32(114).string(message.streamId);
     }
     return writer;
   },
@@ -246,6 +252,14 @@ export const ReadPageRequest: MessageFns<ReadPageRequest> = {
             }
 
             message.endTimeMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.streamId = reader.string();
             continue;
           }
         }
