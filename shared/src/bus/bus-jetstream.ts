@@ -86,7 +86,8 @@ export class JetStreamBus implements Bus, RecoveryReader {
     const h = natsHeaders();
     for (const name in envelope.headers) h.append(name, envelope.headers[name]!);
     // why: JetStream drops a second message with the same id within the duplicate window (a retried publish).
-    h.append('Nats-Msg-Id', envelope.headers[HEADER.id]!);
+    // Only ids that can repeat are tracked: each tracked id costs the server a lookup and memory for the window.
+    if (message.dedupe === true) h.append('Nats-Msg-Id', envelope.headers[HEADER.id]!);
     try {
       const serial = await this.acks.publish(logSubject(this.options.prefix, appId, channel), envelope.payload, h);
       return { serial, streamId: this.streamId };

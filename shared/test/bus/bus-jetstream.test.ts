@@ -79,7 +79,7 @@ describe.skipIf(!up)('JetStreamBus', () => {
     }
   });
 
-  it('stores a retried publish (same message id) once: the retry gets the first serial and nothing is delivered twice', async () => {
+  it('stores a retried idempotent publish (same message id) once: the retry gets the first serial and nothing is delivered twice', async () => {
     const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channel = asChannelName('feed');
@@ -88,8 +88,8 @@ describe.skipIf(!up)('JetStreamBus', () => {
     const got: BusMessage[] = [];
     try {
       await subscriber.subscribe(app, channel, (m) => got.push(m));
-      const first = await publisher.publish(app, channel, { frame: 'a', id: 'retried-1', sequenced: true });
-      const retry = await publisher.publish(app, channel, { frame: 'a', id: 'retried-1', sequenced: true });
+      const first = await publisher.publish(app, channel, { frame: 'a', id: 'retried-1', dedupe: true, sequenced: true });
+      const retry = await publisher.publish(app, channel, { frame: 'a', id: 'retried-1', dedupe: true, sequenced: true });
       expect(retry).toEqual(first);
       await publisher.publish(app, channel, { frame: 'b', sequenced: true });
       await waitFor(() => got.length >= 2, 3000, 'the stored events');
