@@ -24,6 +24,8 @@ export interface HistoryItem {
   event: string;
   data: string;
   published_at_ms: number;
+  /** user_id is the sender of a client event on a presence channel (absent on other events), as in its live frame. */
+  user_id?: string;
 }
 
 /** HistoryPage is one page of a channel's history; `next_cursor` is null on the last page. */
@@ -80,7 +82,7 @@ export class HistoryRequests {
 
   /** waiting says whether a frame's text may answer a read (so that it is worth parsing). */
   waiting(text: string): boolean {
-    return this.pending.size > 0 && (text.includes('sockudo:channel_history') || text.includes('pusher:error'));
+    return this.pending.size > 0 && (text.includes('sockudo:channel_history') || text.includes(':error'));
   }
 
   /**
@@ -107,7 +109,7 @@ export class HistoryRequests {
       if (page === undefined || typeof page.request_id !== 'string' || !this.pending.has(page.request_id)) return;
       const { request_id: id, ...rest } = page;
       this.settle(id as string, rest);
-    } else if (frame.event === 'pusher:error') {
+    } else if (frame.event === 'pusher:error' || frame.event === 'sockudo:error') {
       const error = parseData(frame.data) as { code?: unknown; message?: unknown } | undefined;
       // why: the server refuses a read with 4300 (channel error); other errors are about other things.
       if (error?.code !== CHANNEL_ERROR) return;
