@@ -4,12 +4,14 @@ export type HistoryDirection = 'newest_first' | 'oldest_first';
 /**
  * HistoryQuery asks for one page of a channel's history, with the fields of `GET .../channels/{channel}/history`:
  * `limit` (default 100, at most 1000), `direction`, `cursor` (the previous page's `next_cursor`, with the same
- * direction and bounds) and inclusive serial and time bounds (milliseconds since the epoch).
+ * direction and bounds), `stream_id` (a stream of the channel other than its newest) and inclusive serial and
+ * time bounds (milliseconds since the epoch).
  */
 export interface HistoryQuery {
   limit?: number;
   direction?: HistoryDirection;
   cursor?: string;
+  stream_id?: string;
   start_serial?: number;
   end_serial?: number;
   start_time_ms?: number;
