@@ -51,7 +51,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   http: (h, t, o) => http(h, t, o),
   presence: (h, t, o) => presence(h, t, o),
   push: async (h, t, o) => push(h, t, o, await pushSinks()),
-  serials: (_h, _t, o) => serials(o, o.ref === undefined ? undefined : resolve(o.ref)),
+  serials: (h, _t, o) => serials(h, o, o.ref === undefined ? undefined : resolve(o.ref)),
   history: (_h, t, o) => history(t as HistoryTarget, o, fanoutPublishRate(results?.scenarios.fanout)),
 };
 

@@ -222,6 +222,25 @@ export function serialsTable(outcomes: Record<string, Outcome>): string {
         `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.clientCpuUs, 1)} | ${fmt(p.natsCpuUs, 1)} |`,
     );
   }
+  const c = r.cluster;
+  if (c !== undefined && 'skipped' in c) lines.push('', `End to end through the cluster: skipped: ${c.skipped}`);
+  else if (c !== undefined) {
+    lines.push(
+      '',
+      `End to end through the cluster (signed HTTP trigger -> api -> bus -> 2 gateways -> 1 socket on each), both clusters started, ${c.rounds} rounds taking turns: ` +
+        `latency at ${c.rate} triggers/s for ${c.phaseMs / 1000} s, then ${c.connections} keep-alive connections in a closed loop for ${c.phaseMs / 1000} s (saturation).`,
+      '',
+      '| cluster | p50 ms | p99 ms | delivered publishes/s at saturation | p50 vs today, ms | publishes/s vs today | loss | cluster CPU us / publish | NATS server CPU us / publish |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const p of c.paths) {
+      const vs = p.vsToday;
+      lines.push(
+        `| ${p.path} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${fmt(p.publishesPerS, 0)} | ${vs === undefined ? '-' : range(vs.p50DeltaMs, 2, true)} | ` +
+          `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.loss, 0)} | ${fmt(p.serverCpuUs, 0)} | ${fmt(p.natsCpuUs, 1)} |`,
+      );
+    }
+  }
   lines.push('', '| embedded publish path | us per publish | publishes/s |', '|---|---:|---:|');
   for (const e of r.embedded) lines.push(`| ${e.path} | ${fmt(e.usPerPublish, 2)} | ${fmt(e.publishesPerS, 0)} |`);
   return lines.join('\n');
@@ -277,6 +296,12 @@ export function goals(results: RunResults): Goal[] {
   if (serial !== undefined) {
     out.push({ text: 'serial path p50 publish-to-delivery <= NATS core + 1 ms (median of paired rounds)', value: serial.p50DeltaMs.median, unit: ' ms', pass: serial.p50DeltaMs.median <= 1 });
     check('serial path delivered msgs/s at saturation >= 0.8x NATS core (median of paired rounds)', serial.throughputRatio.median, (v) => v >= 0.8);
+  }
+  const e2e = serialResult(results.scenarios.serials)?.cluster;
+  const e2eSerial = e2e !== undefined && 'paths' in e2e ? e2e.paths[1]?.vsToday : undefined;
+  if (e2eSerial !== undefined) {
+    out.push({ text: 'cluster end to end: serial path p50 <= today + 1 ms (median of paired rounds)', value: e2eSerial.p50DeltaMs.median, unit: ' ms', pass: e2eSerial.p50DeltaMs.median <= 1 });
+    check('cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds)', e2eSerial.throughputRatio.median, (v) => v >= 0.8);
   }
   return out;
 }

@@ -226,12 +226,14 @@ async function deleteStream(name: string): Promise<void> {
   }
 }
 
-const cluster = clusterTarget(
+/** cluster is today's distributed shape (NATS core between the processes). */
+export const cluster = clusterTarget(
   'sockudo-ts-cluster',
   'sockudo-ts-cluster: presence service + 2 gateways + 1 api over NATS (127.0.0.1:4222) and Redis; sockets alternate between the gateways; CPU and RSS are summed over the four processes (NATS and Redis not counted).',
 );
 
-const clusterSerials = clusterTarget(
+/** clusterSerials is the cluster on the serial path (recovery on: JetStream between api and gateways). */
+export const clusterSerials = clusterTarget(
   'sockudo-ts-cluster-serials',
   'sockudo-ts-cluster-serials: the cluster with [recovery] enabled: events go through a JetStream stream (file storage) that republishes them with their serial; the api waits for the stream\'s ack.',
   () => ({ RECOVERY_ENABLED: 'true' }),
@@ -393,7 +395,7 @@ const historyTarget: Target = {
 const natsBus: Target = {
   name: 'nats-bus',
   scenarios: ['serials'],
-  note: "nats-bus: the serials scenario's paths run in the bench process against the machine's NATS (127.0.0.1:4222, JetStream on); NATS server CPU is that shared nats-server's, other users of it included.",
+  note: "nats-bus: the serials scenario's bus paths run in the bench process against the machine's NATS (127.0.0.1:4222, JetStream on), then sockudo-ts-cluster and sockudo-ts-cluster-serials end to end; NATS server CPU is that shared nats-server's, other users of it included.",
   prepare: async () => ((await reachable(4222)) ? undefined : 'NATS is not running on 127.0.0.1:4222 (see ENVIRONMENT.md to start it)'),
   start: async () => running([], [], 0),
 };

@@ -68,6 +68,16 @@ describe('report', () => {
               throughputMessages: 10000,
               window: 256,
               paths: [path('NATS core (today)', 0.2, 50000), path('JetStream + RePublish (serials)', 0.5, 40000, { p50DeltaMs: spread(0.3, -0.1, 0.9), throughputRatio: spread(ratioMedian, 0.5, 0.95) })],
+              cluster: {
+                rounds: 6,
+                rate: 200,
+                phaseMs: 2000,
+                connections: 16,
+                paths: [
+                  { path: 'sockudo-ts-cluster', p50: 3, p99: 9, publishesPerS: 2000, serverCpuUs: 400, natsCpuUs: 3, loss: 0 },
+                  { path: 'sockudo-ts-cluster-serials', p50: 3.5, p99: 10, publishesPerS: 1800, serverCpuUs: 420, natsCpuUs: 20, loss: 0, vsToday: { p50DeltaMs: spread(0.5, 0.1, 1.2), throughputRatio: spread(0.9, 0.7, 1.1) } },
+                ],
+              },
               embedded: [{ path: 'embedded, no serials', usPerPublish: 1, publishesPerS: 1e6 }],
             },
           },
@@ -78,6 +88,8 @@ describe('report', () => {
     expect(text).toContain('| serial path p50 publish-to-delivery <= NATS core + 1 ms (median of paired rounds) | 0.30 ms | yes |');
     expect(text).toContain('| serial path delivered msgs/s at saturation >= 0.8x NATS core (median of paired rounds) | 0.81x | yes |');
     expect(goals(serials(0.79)).find((g) => g.text.startsWith('serial path delivered'))).toMatchObject({ pass: false });
+    expect(text).toContain('| sockudo-ts-cluster-serials | 3.50 | 10.00 | 1,800 | +0.50 (+0.10 .. +1.20) | 0.90 (0.70 .. 1.10) | 0 | 420 | 20.0 |');
+    expect(text).toContain('| cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds) | 0.90x | yes |');
     expect(scenarioTable('serials', { 'nats-bus': { skipped: 'NATS is not running' } })).toContain('skipped: NATS is not running');
   });
 });

@@ -3,6 +3,8 @@
  * - NATS core publish -> subscriber (today) vs JetStream publish (file storage, acked) -> RePublish ->
  *   subscriber with gap tracking (JetStreamBus, the serial path), on the machine's NATS (127.0.0.1:4222);
  *   with `--ref DIR` also that checkout's JetStreamBus (before/after in one run);
+ * - end to end through the cluster (when it can run here): signed HTTP triggers -> api -> bus -> two gateways
+ *   -> one socket on each, today's cluster vs the cluster with recovery on, both started for the whole scenario;
  * - embedded: ChannelPublisher.publish over the in-process bus without vs with the in-memory sequencer.
  * why interleaved: the machine is shared and its load swings within seconds, so the paths take turns in short
  * rounds (alternating which goes first) and each serial-path figure is compared with the NATS core figure of
@@ -25,9 +27,12 @@ import {
   type RecoveryConfig,
 } from '@sockudo-ts/shared';
 import * as implementations from '@sockudo-ts/shared/implementations';
+import type { Harness } from '../harness.js';
 import { Histogram } from '../histogram.js';
 import type { Options } from '../options.js';
-import { cpuMs } from '../proc.js';
+import { CpuMeter, cpuMs, sleep } from '../proc.js';
+import type { HammerResult } from '../publisher.js';
+import { APP, cluster, clusterSerials, type RunningTarget, type Target } from '../targets.js';
 
 /** NATS_URL is the machine's NATS with JetStream (ENVIRONMENT.md). */
 export const NATS_URL = 'nats://127.0.0.1:4222';
@@ -77,6 +82,24 @@ export interface EmbeddedResult {
   publishesPerS: number;
 }
 
+/** ClusterPathResult is one cluster over all rounds; `vsToday` pairs each round with today's cluster's same round. */
+export interface ClusterPathResult {
+  path: string;
+  p50: number;
+  p99: number;
+  /** publishesPerS is delivered publishes/s at saturation (closed-loop triggers; each reaches both sockets). */
+  publishesPerS: number;
+  /** serverCpuUs is the cluster's processes' CPU per publish at saturation (NATS and Redis not counted). */
+  serverCpuUs: number;
+  natsCpuUs?: number;
+  /** loss is deliveries missing over every round (fixed-rate phases). */
+  loss: number;
+  vsToday?: { p50DeltaMs: Spread; throughputRatio: Spread };
+}
+
+/** ClusterResult is the end-to-end part: figures, or why it did not run. */
+export type ClusterResult = { rounds: number; rate: number; phaseMs: number; connections: number; paths: ClusterPathResult[] } | { skipped: string };
+
 /** SerialsResult is the scenario's figures. */
 export interface SerialsResult {
   rounds: number;
@@ -85,6 +108,7 @@ export interface SerialsResult {
   throughputMessages: number;
   window: number;
   paths: PathResult[];
+  cluster?: ClusterResult;
   embedded: EmbeddedResult[];
 }
 
@@ -111,8 +135,6 @@ function latencyOf(message: BusMessage): number {
   const sent = BigInt(message.frame.slice(start, message.frame.indexOf(':', start)));
   return Number(process.hrtime.bigint() - sent) / 1e6;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** natsServerPid finds the nats-server serving 127.0.0.1:4222 (the one started with `-p 4222`), if any. */
 function natsServerPid(): number | undefined {
@@ -232,8 +254,102 @@ async function embedded(sequenced: boolean, count: number): Promise<EmbeddedResu
   return { path: sequenced ? 'embedded, serials (in-memory log)' : 'embedded, no serials', usPerPublish: (seconds * 1e6) / count, publishesPerS: delivered / seconds };
 }
 
+/** E2E_RATE is the fixed trigger rate of the end-to-end latency phase (publishes/s). */
+const E2E_RATE = 200;
+/**
+ * E2E_CONNECTIONS is the closed loop's keep-alive connections, each with one trigger in flight. why 64: the
+ * serial path answers a trigger once the stream acked it, so with few connections it measured connections /
+ * ack latency (Little's law), not what the cluster can carry (16 connections: 0.57x; 64: 0.66x, same run size).
+ */
+const E2E_CONNECTIONS = 64;
+
+interface ClusterRound {
+  p50: number;
+  p99: number;
+  publishesPerS: number;
+  serverCpuUs: number;
+  natsCpuUs?: number;
+  loss: number;
+}
+
+/** clusterRound measures one started cluster once: latency at E2E_RATE, then a closed loop of triggers. */
+async function clusterRound(h: Harness, target: RunningTarget, phaseMs: number, natsPid: number | undefined): Promise<ClusterRound> {
+  const opened = await h.open(target, 2, ['serials-e2e']);
+  if (opened.opened !== 2) throw new Error(`opened ${opened.opened} of 2 sockets: ${opened.firstError ?? 'unknown error'}`);
+  try {
+    const fixed = await h.phase(target, { rate: E2E_RATE, durationMs: phaseMs, channel: 'serials-e2e' }, (r) => r.ok * 2);
+    await h.reset();
+    const server = new CpuMeter(() => target.pids());
+    server.start();
+    const nats0 = natsPid === undefined ? 0 : cpuMs(natsPid);
+    const r = await h.publisher.call<HammerResult>('hammer', { port: target.httpPort, ...APP, conns: E2E_CONNECTIONS, durationMs: phaseMs, channel: 'serials-e2e' });
+    const deadline = Date.now() + 3000;
+    let received = (await h.stats()).received;
+    while (received < r.ok * 2 && Date.now() < deadline) {
+      await sleep(50);
+      received = (await h.stats()).received;
+    }
+    const delivered = Math.max(1, received / 2);
+    const round: ClusterRound = {
+      p50: fixed.latency.p50,
+      p99: fixed.latency.p99,
+      publishesPerS: (received / 2 / r.elapsedMs) * 1000,
+      serverCpuUs: (server.elapsedMs() * 1000) / delivered,
+      loss: fixed.loss,
+    };
+    if (natsPid !== undefined) round.natsCpuUs = ((cpuMs(natsPid) - nats0) * 1000) / delivered;
+    return round;
+  } finally {
+    await h.close();
+  }
+}
+
+/** endToEnd runs the cluster part: both clusters started, taking turns in `rounds` rounds. */
+async function endToEnd(h: Harness, o: Options, rounds: number, natsPid: number | undefined): Promise<ClusterResult> {
+  const pair: Target[] = [cluster, clusterSerials];
+  for (const t of pair) {
+    const why = await t.prepare(o);
+    if (why !== undefined) return { skipped: why };
+  }
+  const phaseMs = o.quick ? 1000 : 2000;
+  const started: RunningTarget[] = [];
+  try {
+    for (const t of pair) started.push(await t.start(o));
+    // warm up both (JIT, connections, the stream) before the first measured round
+    for (const t of started) await clusterRound(h, t, 500, undefined);
+    const figures: ClusterRound[][] = [[], []];
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) figures[i]!.push(await clusterRound(h, started[i]!, phaseMs, natsPid));
+    }
+    const today = figures[0]!;
+    const paths = pair.map((t, i): ClusterPathResult => {
+      const mine = figures[i]!;
+      const result: ClusterPathResult = {
+        path: t.name,
+        p50: median(mine.map((f) => f.p50)),
+        p99: median(mine.map((f) => f.p99)),
+        publishesPerS: median(mine.map((f) => f.publishesPerS)),
+        serverCpuUs: median(mine.map((f) => f.serverCpuUs)),
+        loss: mine.reduce((a, f) => a + f.loss, 0),
+      };
+      if (natsPid !== undefined) result.natsCpuUs = median(mine.map((f) => f.natsCpuUs ?? Number.NaN));
+      if (i > 0) {
+        result.vsToday = {
+          p50DeltaMs: spread(mine.map((f, k) => f.p50 - today[k]!.p50)),
+          throughputRatio: spread(mine.map((f, k) => f.publishesPerS / today[k]!.publishesPerS)),
+        };
+      }
+      return result;
+    });
+    return { rounds, rate: E2E_RATE, phaseMs, connections: E2E_CONNECTIONS, paths };
+  } finally {
+    await Promise.all(started.map((t) => t.stop()));
+  }
+}
+
 /** serials runs the scenario on the machine's NATS; `ref` is the root of a `--ref` checkout, if any. */
-export async function serials(o: Options, ref?: string): Promise<SerialsResult> {
+export async function serials(h: Harness, o: Options, ref?: string): Promise<SerialsResult> {
   const rounds = o.quick ? 4 : 8;
   const latencyMs = o.quick ? 600 : 1000;
   const throughputMessages = o.quick ? 5000 : 10_000;
@@ -283,7 +399,14 @@ export async function serials(o: Options, ref?: string): Promise<SerialsResult> 
       seq.push(await embedded(true, count));
     }
     const pick = (runs: EmbeddedResult[]): EmbeddedResult => ({ path: runs[0]!.path, usPerPublish: median(runs.map((x) => x.usPerPublish)), publishesPerS: median(runs.map((x) => x.publishesPerS)) });
-    return { rounds, rate: RATE, latencyMs, throughputMessages, window: WINDOW, paths: results, embedded: [pick(plain), pick(seq)] };
+    for (const path of paths.splice(0)) await path.close().catch(() => undefined);
+    let clusterResult: ClusterResult;
+    try {
+      clusterResult = await endToEnd(h, o, o.quick ? 3 : 6, natsPid);
+    } catch (err) {
+      clusterResult = { skipped: `failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
+    }
+    return { rounds, rate: RATE, latencyMs, throughputMessages, window: WINDOW, paths: results, cluster: clusterResult, embedded: [pick(plain), pick(seq)] };
   } finally {
     for (const path of paths) await path.close().catch(() => undefined);
   }
