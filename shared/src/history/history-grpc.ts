@@ -51,7 +51,7 @@ export function queryFromWire(r: ReadPageRequest): HistoryQuery {
 /** pageToWire writes a page as a ReadPage reply. */
 export function pageToWire(page: HistoryPage): ReadPageReply {
   return {
-    items: page.items.map((i) => ({ serial: i.serial, streamId: i.stream_id, messageId: i.message_id, event: i.event, data: i.data, publishedAtMs: i.published_at_ms })),
+    items: page.items.map((i) => ({ serial: i.serial, streamId: i.stream_id, messageId: i.message_id, event: i.event, data: i.data, publishedAtMs: i.published_at_ms, userId: i.user_id ?? '' })),
     direction: page.direction,
     limit: page.limit,
     hasMore: page.has_more,
@@ -62,7 +62,7 @@ export function pageToWire(page: HistoryPage): ReadPageReply {
 /** pageFromWire reads a ReadPage reply back into the API's page shape. */
 export function pageFromWire(r: ReadPageReply): HistoryPage {
   return {
-    items: r.items.map((i) => ({ serial: i.serial, stream_id: i.streamId, message_id: i.messageId, event: i.event, data: i.data, published_at_ms: i.publishedAtMs })),
+    items: r.items.map((i) => ({ serial: i.serial, stream_id: i.streamId, message_id: i.messageId, event: i.event, data: i.data, published_at_ms: i.publishedAtMs, ...(i.userId !== '' ? { user_id: i.userId } : {}) })),
     direction: r.direction as HistoryDirection,
     limit: r.limit,
     has_more: r.hasMore,
