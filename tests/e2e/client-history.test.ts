@@ -49,6 +49,9 @@ describe('the client package reads channel history over the socket', () => {
       const page = await pusher.recovery.channelHistory(channel, query);
       expect([query, page]).toEqual([query, await overHttp(server, channel, query)]);
     }
+    // the stream named explicitly, as a client that keeps reading one stream does
+    const streamId = (await overHttp(server, channel, {})).items[0]!.stream_id;
+    expect(await pusher.recovery.channelHistory(channel, { stream_id: streamId, limit: 4 })).toEqual(await overHttp(server, channel, { stream_id: streamId, limit: 4 }));
     const first = await pusher.recovery.channelHistory(channel);
     expect(first.items.map((m) => [m.event, JSON.parse(m.data)])).toEqual([7, 6, 5, 4, 3, 2, 1].map((n) => ['numbered', { n }]));
     expect(first).toMatchObject({ direction: 'newest_first', limit: 100, has_more: false, next_cursor: null });

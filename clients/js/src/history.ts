@@ -4,12 +4,14 @@ export type HistoryDirection = 'newest_first' | 'oldest_first';
 /**
  * HistoryQuery asks for one page of a channel's history, with the fields of `GET .../channels/{channel}/history`:
  * `limit` (default 100, at most 1000), `direction`, `cursor` (the previous page's `next_cursor`, with the same
- * direction and bounds) and inclusive serial and time bounds (milliseconds since the epoch).
+ * direction and bounds), `stream_id` (a stream of the channel other than its newest) and inclusive serial and
+ * time bounds (milliseconds since the epoch).
  */
 export interface HistoryQuery {
   limit?: number;
   direction?: HistoryDirection;
   cursor?: string;
+  stream_id?: string;
   start_serial?: number;
   end_serial?: number;
   start_time_ms?: number;
@@ -24,6 +26,8 @@ export interface HistoryItem {
   event: string;
   data: string;
   published_at_ms: number;
+  /** user_id is the sender of a client event on a presence channel (absent on other events), as in its live frame. */
+  user_id?: string;
 }
 
 /** HistoryPage is one page of a channel's history; `next_cursor` is null on the last page. */
@@ -80,7 +84,7 @@ export class HistoryRequests {
 
   /** waiting says whether a frame's text may answer a read (so that it is worth parsing). */
   waiting(text: string): boolean {
-    return this.pending.size > 0 && (text.includes('sockudo:channel_history') || text.includes('pusher:error'));
+    return this.pending.size > 0 && (text.includes('sockudo:channel_history') || text.includes(':error'));
   }
 
   /**
@@ -107,7 +111,7 @@ export class HistoryRequests {
       if (page === undefined || typeof page.request_id !== 'string' || !this.pending.has(page.request_id)) return;
       const { request_id: id, ...rest } = page;
       this.settle(id as string, rest);
-    } else if (frame.event === 'pusher:error') {
+    } else if (frame.event === 'pusher:error' || frame.event === 'sockudo:error') {
       const error = parseData(frame.data) as { code?: unknown; message?: unknown } | undefined;
       // why: the server refuses a read with 4300 (channel error); other errors are about other things.
       if (error?.code !== CHANNEL_ERROR) return;

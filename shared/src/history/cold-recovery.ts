@@ -80,7 +80,7 @@ export class ColdRecoveryReader implements RecoveryReader {
 }
 
 function logged(channel: ChannelName, item: HistoryItem): LoggedMessage {
-  return { serial: item.serial, messageId: item.message_id, frame: encodeEvent(item.event, channel, item.data), at: item.published_at_ms };
+  return { serial: item.serial, messageId: item.message_id, frame: encodeEvent(item.event, channel, item.data, item.user_id), at: item.published_at_ms };
 }
 
 function fail(base: ResumeFailure, code: ResumeFailure['code'], reason: string): ResumeFailure {

@@ -24,6 +24,7 @@ export class MemoryHistoryStore implements HistoryStore {
       const at = lowerBound(items, m.serial);
       if (items[at]?.serial === m.serial) continue;
       const item: HistoryItem = { serial: m.serial, stream_id: m.stream_id, message_id: m.message_id, event: m.event, data: m.data, published_at_ms: m.published_at_ms };
+      if (m.user_id !== undefined) item.user_id = m.user_id;
       if (at === items.length) items.push(item);
       else items.splice(at, 0, item);
       stored++;

@@ -11,12 +11,13 @@ interface Row {
   event: string;
   data: string;
   published_at_ms: bigint | string | number;
+  user_id: string | null;
 }
 
-/** INSERT stores a batch given as eight arrays, one per column; rows stored already are skipped. */
+/** INSERT stores a batch given as nine arrays, one per column; rows stored already are skipped. */
 const INSERT =
-  'INSERT INTO channel_history (app_id, channel, serial, stream_id, message_id, event, data, published_at_ms) ' +
-  'SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[]) ' +
+  'INSERT INTO channel_history (app_id, channel, serial, stream_id, message_id, event, data, published_at_ms, user_id) ' +
+  'SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) ' +
   'ON CONFLICT DO NOTHING';
 
 /**
@@ -40,10 +41,10 @@ export class PrismaHistoryStore implements HistoryStore {
 
   async append(messages: readonly ChannelMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
-    // why: one INSERT of eight arrays (unnest) instead of Prisma's createMany: createMany compiles a statement with eight
+    // why: one INSERT of nine arrays (unnest) instead of Prisma's createMany: createMany compiles a statement with nine
     // parameters per row on every call, and the history service spent ~190 ms of CPU per 1,000 events stored, mostly
     // there (npm run bench, scenario history); with this statement it spends ~30.
-    const columns: [string[], string[], string[], string[], string[], string[], string[], string[]] = [[], [], [], [], [], [], [], []];
+    const columns: [string[], string[], string[], string[], string[], string[], string[], string[], (string | null)[]] = [[], [], [], [], [], [], [], [], []];
     for (const m of messages) {
       columns[0].push(m.app_id);
       columns[1].push(m.channel);
@@ -53,6 +54,7 @@ export class PrismaHistoryStore implements HistoryStore {
       columns[5].push(m.event);
       columns[6].push(m.data);
       columns[7].push(String(m.published_at_ms));
+      columns[8].push(m.user_id ?? null);
     }
     return this.call('storing history', () => this.db.client.$executeRawUnsafe(INSERT, ...columns));
   }
@@ -70,7 +72,7 @@ export class PrismaHistoryStore implements HistoryStore {
     if (plan.minTime !== undefined) where.push(`published_at_ms >= $${params.push(plan.minTime)}::bigint`);
     if (plan.maxTime !== undefined) where.push(`published_at_ms <= $${params.push(plan.maxTime)}::bigint`);
     const sql =
-      `SELECT serial, stream_id, message_id, event, data, published_at_ms FROM channel_history WHERE ${where.join(' AND ')} ` +
+      `SELECT serial, stream_id, message_id, event, data, published_at_ms, user_id FROM channel_history WHERE ${where.join(' AND ')} ` +
       `ORDER BY serial ${plan.direction === 'newest_first' ? 'DESC' : 'ASC'} LIMIT $${params.push(plan.limit + 1)}`;
     const rows = await this.call('reading history', () => this.db.client.$queryRawUnsafe<Row[]>(sql, ...params));
     return finishPage(plan, rows.map(itemFromRow));
@@ -119,5 +121,7 @@ export class PrismaHistoryStore implements HistoryStore {
 
 function itemFromRow(row: Row): HistoryItem {
   // why: raw queries hand bigint columns back as the driver reads them; every serial and time fits a double.
-  return { serial: Number(row.serial), stream_id: row.stream_id, message_id: row.message_id, event: row.event, data: row.data, published_at_ms: Number(row.published_at_ms) };
+  const item: HistoryItem = { serial: Number(row.serial), stream_id: row.stream_id, message_id: row.message_id, event: row.event, data: row.data, published_at_ms: Number(row.published_at_ms) };
+  if (row.user_id !== null) item.user_id = row.user_id;
+  return item;
 }

@@ -11,6 +11,11 @@ export interface HistoryItem {
   /** data is the event's data exactly as published (a string; JSON stays encoded). */
   data: string;
   published_at_ms: number;
+  /**
+   * user_id is the sender of a client event on a presence channel, as its live frame carries it; absent on every
+   * other event (the answer then has no such field).
+   */
+  user_id?: string;
 }
 
 /** ChannelMessage is a HistoryItem with the app and channel it was published on: what the history service stores. */

@@ -65,6 +65,19 @@ export function describeHistoryStoreContract(name: string, make: () => Promise<H
       expect(page).toEqual({ items: [1, 2, 3, 4].map((s) => strip(message(app, channel, s))), direction: 'oldest_first', limit: 100, has_more: false, next_cursor: null });
     });
 
+    it('keeps the user_id of a client event and gives none to events without one', async () => {
+      const presence = asChannelName('presence-history-room');
+      await store.append([{ ...message(app, presence, 1), event: 'client-said', user_id: 'ann' }, message(app, presence, 2), { ...message(app, presence, 3), event: 'client-said', user_id: 'bob' }]);
+      const page = await store.read(app, presence, { direction: 'oldest_first' });
+      expect(page.items.map((i) => [i.serial, i.event, i.user_id])).toEqual([
+        [1, 'client-said', 'ann'],
+        [2, 'tick', undefined],
+        [3, 'client-said', 'bob'],
+      ]);
+      // absent, not null or empty: the answer has the live frame's fields only
+      expect(Object.keys(page.items[1]!)).not.toContain('user_id');
+    });
+
     it('answers newest first with 100 items by default, and keeps apps and channels apart', async () => {
       await store.append(Array.from({ length: 150 }, (_, i) => message(app, channel, i + 1)));
       await store.append([message(app, asChannelName('other'), 500), message(newApp(), channel, 600)]);

@@ -52,7 +52,10 @@ export interface ReadPageRequest {
   streamId: string;
 }
 
-/** HistoryItem is one stored event; data is the event's data as published. */
+/**
+ * HistoryItem is one stored event; data is the event's data as published. user_id is the sender of a client
+ * event on a presence channel; empty on every other event.
+ */
 export interface HistoryItem {
   serial: number;
   streamId: string;
@@ -60,6 +63,7 @@ export interface HistoryItem {
   event: string;
   data: string;
   publishedAtMs: number;
+  userId: string;
 }
 
 /** ReadPageReply is the page; next_cursor is empty on the last page. */
@@ -276,7 +280,7 @@ export const ReadPageRequest: MessageFns<ReadPageRequest> = {
 };
 
 function createBaseHistoryItem(): HistoryItem {
-  return { serial: 0, streamId: "", messageId: "", event: "", data: "", publishedAtMs: 0 };
+  return { serial: 0, streamId: "", messageId: "", event: "", data: "", publishedAtMs: 0, userId: "" };
 }
 
 export const HistoryItem: MessageFns<HistoryItem> = {
@@ -298,6 +302,9 @@ export const HistoryItem: MessageFns<HistoryItem> = {
     }
     if (message.publishedAtMs !== 0) {
       writer.uint32(48).uint64(message.publishedAtMs);
+    }
+    if (message.userId !== "") {
+      writer.uint32(58).string(message.userId);
     }
     return writer;
   },
@@ -361,6 +368,14 @@ export const HistoryItem: MessageFns<HistoryItem> = {
             }
 
             message.publishedAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.userId = reader.string();
             continue;
           }
         }
