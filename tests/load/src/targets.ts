@@ -300,8 +300,10 @@ const HISTORY_ENTRY = 'services/history/dist/main.js';
 export interface HistoryTarget extends RunningTarget {
   bus: JetStreamBus;
   jsm: JetStreamManager;
-  /** stream is the JetStream stream of the channels (what the service consumes). */
+  /** stream is the history stream (sourced from the channel stream by the NATS server; what the service consumes). */
   stream: string;
+  /** channelStream is the JetStream stream of the channels (what the scenario publishes to). */
+  channelStream: string;
   /** grpcUrl is where the service answers history reads. */
   grpcUrl: string;
   startService(): Promise<void>;
@@ -334,7 +336,11 @@ export async function startHistoryTarget(options: Options): Promise<HistoryTarge
   const stop = async (): Promise<void> => {
     await Promise.all(servers.map((s) => s.stop()));
     await db.end().catch(() => undefined);
-    if (core !== undefined) await (await jetstreamManager(core.connection)).streams.delete(`${run}_channels`).catch(() => false);
+    if (core !== undefined) {
+      const jsm = await jetstreamManager(core.connection);
+      await jsm.streams.delete(`${run}_channels`).catch(() => false);
+      await jsm.streams.delete(`${run}_history`).catch(() => false);
+    }
     await bus?.close().catch(() => undefined);
     await pgAdmin(`DROP DATABASE IF EXISTS ${run} WITH (FORCE)`).catch(() => undefined);
   };
@@ -361,7 +367,8 @@ export async function startHistoryTarget(options: Options): Promise<HistoryTarge
       ...running(servers, [], 0),
       bus,
       jsm,
-      stream: `${run}_channels`,
+      stream: `${run}_history`,
+      channelStream: `${run}_channels`,
       grpcUrl: `127.0.0.1:${grpc}`,
       startService: async () => void servers.push(await startOne('history-service', join(ROOT, HISTORY_ENTRY), [], env, grpc, profileArgs(options, 'history'))),
       storedCount: async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM channel_history')).rows[0]!.n),
