@@ -11,6 +11,7 @@ import { Harness } from './harness.js';
 import type { LatencySummary } from './histogram.js';
 import { parseOptions, type Options, type ScenarioName } from './options.js';
 import { markdown, type Outcome, type RunResults } from './report.js';
+import { abuse } from './scenarios/abuse.js';
 import { fanout, type FanoutShared } from './scenarios/fanout.js';
 import { http } from './scenarios/http.js';
 import { idle } from './scenarios/idle.js';
@@ -18,7 +19,7 @@ import { many } from './scenarios/many.js';
 import { presence } from './scenarios/presence.js';
 import { push } from './scenarios/push.js';
 import { latencySvg, type Panel } from './svg.js';
-import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
+import { closePushSinks, pushSinks, refAbuseTargets, refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
 
 const WANTED_FILES = 65536;
 
@@ -47,6 +48,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   http: (h, t, o) => http(h, t, o),
   presence: (h, t, o) => presence(h, t, o),
   push: async (h, t, o) => push(h, t, o, await pushSinks()),
+  abuse: (h, t, o) => abuse(h, t, o),
 };
 
 function machine(): RunResults['machine'] {
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
   }
   log(`open-files limit ${limit}; options ${JSON.stringify(options)}`);
 
-  const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1)];
+  const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1), ...refAbuseTargets(resolve(options.ref))];
   // why: `--targets` also sets the run order (baseline is still the reference for ratios).
   const order = (t: Target): number => options.targets?.indexOf(t.name) ?? 0;
   const targets = all
