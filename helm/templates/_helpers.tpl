@@ -51,6 +51,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-history:%d" (include "sockudo.fullname" .) (int .Values.ports.historyGrpc) -}}
 {{- end -}}
 
+{{/* The Secret holding DATABASE_URL: postgres.existingSecret, else app.existingSecret. */}}
+{{- define "sockudo.databaseSecretName" -}}
+{{- default .Values.app.existingSecret .Values.postgres.existingSecret -}}
+{{- end -}}
+
 {{/* "true" when a component keeps data in PostgreSQL (apps, push devices, history): the Secret's DATABASE_URL
      is then given to the pods and the migration Job runs. Empty otherwise. */}}
 {{- define "sockudo.usesDatabase" -}}

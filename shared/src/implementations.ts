@@ -7,6 +7,7 @@ export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, e
 export { channelSubject, controlSubject, decodeToken, encodeToken } from './bus/subjects.js';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './cache/cache-store-redis.js';
 export { GrpcPresence, PRESENCE_MAX_MESSAGE_BYTES, type GrpcPresenceOptions } from './presence/presence-grpc.js';
+export { clientCredentials, GRPC_AUTH_KEY, serverCredentials, TokenGuard, tokenMetadata } from './grpc/grpc-auth.js';
 export { PresenceServiceClient, PresenceServiceService, type PresenceServiceServer } from './grpc/gen/presence.js';
 export {
   channelsFromWire,
@@ -33,4 +34,4 @@ export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
 export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';
 export { JetStreamHistoryConsumer, type HistoryConsumerOptions } from './history/history-consumer-jetstream.js';
-export { GrpcHistoryReader, GrpcHistoryServer, pageFromWire, pageToWire, queryFromWire, queryToWire, type GrpcHistoryReaderOptions, type HistoryReader } from './history/history-grpc.js';
+export { GrpcHistoryReader, GrpcHistoryServer, pageFromWire, pageToWire, queryFromWire, queryToWire, type GrpcHistoryReaderOptions, type GrpcHistoryServerOptions, type HistoryReader } from './history/history-grpc.js';

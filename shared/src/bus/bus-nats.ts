@@ -6,7 +6,7 @@ import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import { redactUrl } from '../errors/redact.js';
 import type { AppId, ChannelName, NodeId } from '../ids.js';
 import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
-import { decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, type Envelope } from './envelope.js';
+import { decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, type Envelope, type HeaderReader } from './envelope.js';
 import { channelSubject, controlSubject } from './subjects.js';
 
 /** NatsBusOptions say where NATS is and how this node names itself and its subjects. */
@@ -38,7 +38,7 @@ export class NatsBus implements Bus {
     nc.subscribe(controlSubject(options.prefix), {
       callback: (err, msg) => {
         if (err) return;
-        const message = decodeControlMessage(reader(msg.headers), msg.data);
+        const message = decodeControlMessage(headerReader(msg.headers), msg.data);
         if (message !== undefined) for (const handler of this.controlHandlers) handler(message);
       },
     });
@@ -76,7 +76,7 @@ export class NatsBus implements Bus {
     const sub = this.nc.subscribe(channelSubject(this.options.prefix, appId, channel), {
       callback: (err, msg: Msg) => {
         if (err) return;
-        const message = decodeChannelMessage(reader(msg.headers), msg.data);
+        const message = decodeChannelMessage(headerReader(msg.headers), msg.data);
         if (message !== undefined) handler(message);
       },
     });
@@ -131,8 +131,9 @@ export class NatsBus implements Bus {
     // why: nats.js discards what was published while it reconnects (each dial resets its outbound buffer),
     // so publishing then would lose the message silently; fail instead and let the caller keep it.
     this.ensureConnected();
+    // why: append, not set: the headers are new and their names distinct, so set's search for an old value is waste.
     const h = natsHeaders();
-    for (const [name, value] of Object.entries(envelope.headers)) h.set(name, value);
+    for (const name in envelope.headers) h.append(name, envelope.headers[name]!);
     this.nc.publish(subject, envelope.payload, { headers: h });
   }
 
@@ -156,9 +157,19 @@ export class NatsBus implements Bus {
 /** NO_POSITION is the position of every message on NATS core, which assigns none. */
 const NO_POSITION: PublishPosition = Object.freeze({});
 
-function reader(h: MsgHdrs | undefined): (name: string) => string | undefined {
-  return (name) => (h?.has(name) ? h.get(name) : undefined);
+/**
+ * headerReader reads a received message's headers (the first value of each; undefined when absent). why: one
+ * pass over the headers into a map; the client's own lookups copy and search every name on each call.
+ */
+export function headerReader(h: MsgHdrs | undefined): HeaderReader {
+  if (h === undefined) return NO_HEADERS;
+  const fields = new Map<string, string>();
+  for (const [name, values] of h) if (values.length > 0 && !fields.has(name)) fields.set(name, values[0]!);
+  return (name) => fields.get(name);
 }
+
+const NO_HEADERS: HeaderReader = () => undefined;
+
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {

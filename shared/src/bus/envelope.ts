@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { SocketId } from '../ids.js';
 import type { BusMessage, ControlMessage } from './bus.js';
 
@@ -30,9 +30,20 @@ export const HEADER = {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** ID_POOL holds random bytes for 256 message ids, filled again when used up. */
+const ID_POOL = Buffer.alloc(16 * 256);
+let idOffset = ID_POOL.length;
+
 /** newMessageId returns a 16-byte random hex id for a message that has none. */
 export function newMessageId(): string {
-  return randomBytes(16).toString('hex');
+  // why: one call to the random source per 256 ids; a call per id cost ~5% of a saturated publisher's CPU.
+  if (idOffset === ID_POOL.length) {
+    randomFillSync(ID_POOL);
+    idOffset = 0;
+  }
+  const id = ID_POOL.toString('hex', idOffset, idOffset + 16);
+  idOffset += 16;
+  return id;
 }
 
 /** encodeChannelMessage wraps a channel message from `node`; the frame text travels as the payload. */

@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamManager, type JsMsg, type StreamConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { idOf, streamName } from '../bus/bus-jetstream.js';
 import { decodeChannelMessage } from '../bus/envelope.js';
@@ -10,14 +10,21 @@ import type { ChannelMessage, HistoryStore } from './history-store.js';
 
 /** HistoryConsumerOptions say which channel stream to consume, into which store, in batches of what size. */
 export interface HistoryConsumerOptions {
-  /** prefix is the bus's subject prefix: the stream is the JetStreamBus's `<prefix>.log.>` stream. */
+  /** prefix is the bus's subject prefix: the channel stream is the JetStreamBus's `<prefix>.log.>` stream. */
   prefix: string;
   store: HistoryStore;
+  /**
+   * streamMaxAgeSeconds bounds how long the history stream keeps an event not stored yet: the longest the
+   * history service may be down or behind without losing events. Default 604800 (7 days).
+   */
+  streamMaxAgeSeconds?: number;
+  /** streamMaxBytes bounds the history stream's size (its oldest events go first past it); zero: no bound. Default 1 GiB. */
+  streamMaxBytes?: number;
   /** durable names the JetStream consumer; every replica uses the same name and so shares the work. Default `history`. */
   durable?: string;
   /** batchSize is the most messages one store write takes. Default 500. */
   batchSize?: number;
-  /** maxWaitMs is how long a fetch waits for a full batch before storing what it has. Default 500. */
+  /** maxWaitMs is how long a batch waits to fill up after its first message before it is stored as it is. Default 20. */
   maxWaitMs?: number;
   logger?: Logger;
   /** parallelWrites is how many batches may be written at once. Default 4. */
@@ -26,15 +33,30 @@ export interface HistoryConsumerOptions {
   onStored?: (stored: number, duplicates: number) => void;
 }
 
+/** historyStreamName is the history stream of a subject prefix: `<prefix>_history`, next to `<prefix>_channels`. */
+export function historyStreamName(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_history`;
+}
+
 /**
- * JetStreamHistoryConsumer stores the channel stream into a HistoryStore through a durable pull consumer: it
- * fetches a batch, writes it in one append, and acknowledges the messages only after the write. A replica killed
+ * JetStreamHistoryConsumer stores the channel stream into a HistoryStore. It does not read the channel stream
+ * itself, which keeps only the hot buffer (`recovery.buffer_size` per channel for `recovery.ttl_seconds`): it
+ * creates a history stream (`<prefix>_history`) that the NATS server sources from the channel stream, a work
+ * queue that keeps every event until the history service acknowledges it, for up to `streamMaxAgeSeconds` and
+ * `streamMaxBytes`. The server copies events into it whether or not a history service runs, so a service that is
+ * down or behind longer than the hot buffer still finds every event there when it comes back.
+ *
+ * It reads that stream through a durable pull consumer: it gathers a batch, writes it in one append, and
+ * acknowledges the messages only after the write (which removes them from the work queue). A replica killed
  * mid-batch leaves its messages unacknowledged, so JetStream hands them out again after the ack wait, and the
- * store's idempotent append (keyed by app, channel and serial) stores each once. Replicas sharing the durable
- * name share the work. Until the stream exists (the gateways and the api create it) it waits and tries again.
+ * store's idempotent append (keyed by app, channel, stream id and serial) stores each once. Replicas sharing the
+ * durable name share the work. Each event's serial is its sequence in the channel stream (the copy's
+ * `Nats-Stream-Source` header). Until the channel stream exists (the gateways and the api create it) it waits
+ * and tries again.
  */
 export class JetStreamHistoryConsumer {
   private readonly stream: string;
+  private readonly historyStream: string;
   private readonly durable: string;
   private stopping = false;
   private failed: Error | undefined;
@@ -45,6 +67,7 @@ export class JetStreamHistoryConsumer {
     private readonly options: HistoryConsumerOptions,
   ) {
     this.stream = streamName(options.prefix);
+    this.historyStream = historyStreamName(options.prefix);
     this.durable = options.durable ?? 'history';
   }
 
@@ -64,19 +87,7 @@ export class JetStreamHistoryConsumer {
       try {
         const { consumer, streamId } = await this.attach();
         failures = 0;
-        const writing = new Set<Promise<void>>();
-        try {
-          while (!this.stopping && this.failed === undefined) {
-            const taken = await this.take(consumer, streamId);
-            if (taken === undefined) continue;
-            const write = this.write(taken).finally(() => writing.delete(write));
-            writing.add(write);
-            // why: the next batch is fetched while earlier ones are written (rows are independent, appends idempotent).
-            if (writing.size >= (this.options.parallelWrites ?? 4)) await Promise.race(writing);
-          }
-        } finally {
-          await Promise.all(writing);
-        }
+        await this.drain(consumer, streamId);
         const failed = this.failed;
         this.failed = undefined;
         if (failed !== undefined) throw failed;
@@ -88,39 +99,92 @@ export class JetStreamHistoryConsumer {
     }
   }
 
-  /** attach makes sure the durable consumer exists and returns it with the stream's id. */
+  /**
+   * drain consumes the stream until stopped or a write fails: messages gather into a batch that is written when it
+   * holds `batchSize` messages or `maxWaitMs` after its first one, whichever comes first. why: a pull consumer
+   * (`consume`) keeps the next messages coming while batches are written, and the time bound keeps the history
+   * close behind the live stream at low rates; a fixed-size fetch held each batch until it was full.
+   */
+  private async drain(consumer: Consumer, streamId: string): Promise<void> {
+    const batchSize = this.options.batchSize ?? 500;
+    const maxWaitMs = this.options.maxWaitMs ?? 20;
+    const parallel = this.options.parallelWrites ?? 4;
+    const messages = await consumer.consume({ max_messages: batchSize * 2, expires: 5000 });
+    const writing = new Set<Promise<void>>();
+    let batch: { messages: JsMsg[]; rows: ChannelMessage[] } = { messages: [], rows: [] };
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (batch.messages.length === 0) return;
+      const taken = batch;
+      batch = { messages: [], rows: [] };
+      const write = this.write(taken).finally(() => writing.delete(write));
+      writing.add(write);
+    };
+    const stopWatch = setInterval(() => {
+      if (this.stopping || this.failed !== undefined) messages.stop();
+    }, 100);
+    try {
+      for await (const m of messages) {
+        batch.messages.push(m);
+        const row = this.toRow(m, streamId);
+        if (row !== undefined) batch.rows.push(row);
+        if (batch.messages.length >= batchSize) flush();
+        else timer ??= setTimeout(flush, maxWaitMs);
+        // why: past `parallel` writes in flight the loop stops taking messages; JetStream holds the rest (max_ack_pending).
+        while (writing.size >= parallel) await Promise.race(writing);
+        if (this.stopping || this.failed !== undefined) break;
+      }
+    } finally {
+      clearInterval(stopWatch);
+      messages.stop();
+      // why: the messages in hand are stored and acknowledged before the loop ends (a failed write leaves them to redelivery).
+      if (this.failed === undefined) flush();
+      else clearTimeout(timer);
+      await Promise.all(writing);
+    }
+  }
+
+  /** attach makes sure the history stream and the durable consumer exist and returns it with the channel stream's id. */
   private async attach(): Promise<{ consumer: Consumer; streamId: string }> {
     const jsm: JetStreamManager = await jetstreamManager(this.nc);
     const info = await jsm.streams.info(this.stream);
+    await this.ensureHistoryStream(jsm);
     try {
-      await jsm.consumers.info(this.stream, this.durable);
+      await jsm.consumers.info(this.historyStream, this.durable);
     } catch {
-      await jsm.consumers.add(this.stream, {
+      await jsm.consumers.add(this.historyStream, {
         durable_name: this.durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        filter_subject: `${this.options.prefix}.log.>`,
         // why: a killed replica's batch comes back to the others after this long.
         ack_wait: 10_000_000_000,
         max_ack_pending: 20_000,
       });
     }
-    const consumer = await jetstream(this.nc).consumers.get(this.stream, this.durable);
+    const consumer = await jetstream(this.nc).consumers.get(this.historyStream, this.durable);
     return { consumer, streamId: idOf(this.stream, info.created) };
   }
 
-  /** take fetches one batch and turns it into rows; undefined when the fetch brought nothing. */
-  private async take(consumer: Consumer, streamId: string): Promise<{ messages: JsMsg[]; rows: ChannelMessage[] } | undefined> {
-    const fetched = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: Math.max(1000, this.options.maxWaitMs ?? 500) });
-    const messages: JsMsg[] = [];
-    const rows: ChannelMessage[] = [];
-    for await (const m of fetched) {
-      messages.push(m);
-      const row = this.toRow(m, streamId);
-      if (row !== undefined) rows.push(row);
-      if (this.stopping) break;
+  /** ensureHistoryStream creates the history stream sourced from the channel stream, or updates it to the options. */
+  private async ensureHistoryStream(jsm: JetStreamManager): Promise<void> {
+    const maxBytes = this.options.streamMaxBytes ?? 1024 * 1024 * 1024;
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: this.historyStream,
+      sources: [{ name: this.stream }],
+      // why: a work queue drops what the history service acknowledged, so it holds only what is not stored yet.
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: (this.options.streamMaxAgeSeconds ?? 604_800) * 1_000_000_000,
+      max_bytes: maxBytes > 0 ? maxBytes : -1,
+    };
+    try {
+      await jsm.streams.add(config);
+    } catch {
+      await jsm.streams.update(this.historyStream, config);
     }
-    return messages.length === 0 ? undefined : { messages, rows };
   }
 
   /** write stores a batch and then acknowledges it; a failed write leaves it unacknowledged (JetStream redelivers it). */
@@ -134,10 +198,12 @@ export class JetStreamHistoryConsumer {
     }
   }
 
-  /** toRow turns a stored stream message into a history row; undefined for one that is not a channel event. */
+  /** toRow turns a history stream message into a history row; undefined for one that is not a channel event. */
   private toRow(m: JsMsg, streamId: string): ChannelMessage | undefined {
     const tokens = m.subject.slice(this.options.prefix.length + '.log.'.length).split('.');
     if (tokens.length !== 2) return undefined;
+    const serial = sourceSequence(m.headers?.get('Nats-Stream-Source'), this.stream);
+    if (serial === undefined) return undefined;
     const message = decodeChannelMessage((name) => (m.headers?.has(name) ? m.headers.get(name) : undefined), m.data);
     if (message === undefined) return undefined;
     const item = historyItemOfFrame(message.frame);
@@ -145,13 +211,23 @@ export class JetStreamHistoryConsumer {
     return {
       app_id: asAppId(decodeToken(tokens[0]!)),
       channel: asChannelName(decodeToken(tokens[1]!)),
-      serial: m.seq,
+      serial,
       stream_id: streamId,
       message_id: message.id ?? '',
       ...item,
       published_at_ms: Math.floor(Number(m.info.timestampNanos) / 1e6),
     };
   }
+}
+
+/**
+ * sourceSequence reads a sourced copy's sequence in its origin stream from the `Nats-Stream-Source` header
+ * (`<origin stream> <sequence>`, then optional fields); undefined when the header is absent or names another stream.
+ */
+export function sourceSequence(header: string | undefined, origin: string): number | undefined {
+  const [name, seq] = (header ?? '').split(' ');
+  const serial = Number(seq);
+  return name === origin && Number.isSafeInteger(serial) && serial > 0 ? serial : undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+import type { GrpcClientTls } from '../grpc/grpc-auth-config.js';
+import { clientCredentials, tokenMetadata } from '../grpc/grpc-auth.js';
 import { PresenceServiceClient, PresenceServiceService } from '../grpc/gen/presence.js';
 import {
   channelsFromWire,
@@ -29,11 +31,8 @@ export interface GrpcPresenceOptions {
   /** token is sent with every call (`authorization: Bearer <token>`) when not empty. */
   token?: string;
   /** tls connects with TLS, trusting `ca` (PEM), presenting `cert` / `key` when the service asks for one. */
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+  tls?: GrpcClientTls;
 }
-
-/** PRESENCE_AUTH_KEY is the metadata key of the presence service's shared token. */
-export const PRESENCE_AUTH_KEY = 'authorization';
 
 /** PRESENCE_MAX_MESSAGE_BYTES bounds one gRPC message either way (a RegisterNode snapshot, a ListChannels reply): 64 MiB. */
 export const PRESENCE_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -62,9 +61,7 @@ export class GrpcPresence implements Presence, NodeRegistry {
   private readonly deadlineMs: number;
 
   constructor(private readonly options: GrpcPresenceOptions) {
-    const tls = options.tls;
-    const credentials = tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null);
-    this.client = new PresenceServiceClient(options.url, credentials, {
+    this.client = new PresenceServiceClient(options.url, clientCredentials(options.tls), {
       // why: after a presence restart, reconnect within a second instead of grpc's default back-off of minutes.
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 1000,
@@ -72,8 +69,7 @@ export class GrpcPresence implements Presence, NodeRegistry {
       'grpc.max_receive_message_length': PRESENCE_MAX_MESSAGE_BYTES,
     });
     this.deadlineMs = options.deadlineMs ?? 2000;
-    this.metadata = new grpc.Metadata();
-    if (options.token) this.metadata.set(PRESENCE_AUTH_KEY, `Bearer ${options.token}`);
+    this.metadata = tokenMetadata(options.token);
   }
 
   /** metadata is sent with every call (the token, when set); grpc-js copies it per call. */

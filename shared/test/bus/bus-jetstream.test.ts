@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, type Bus, type BusMessage, type RecoveryConfig } from '@sockudo-ts/shared';
 import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
+import { ackedSequence } from '../../src/bus/bus-jetstream.js';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { startTcpProxy } from '../../../tests/kit/tcp-proxy.js';
 import { waitFor } from '../../../tests/kit/clients.js';
@@ -78,6 +79,52 @@ describe.skipIf(!up)('JetStreamBus', () => {
     }
   });
 
+  it('stores a retried idempotent publish (same message id) once: the retry gets the first serial and nothing is delivered twice', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const channel = asChannelName('feed');
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub');
+    const got: BusMessage[] = [];
+    try {
+      await subscriber.subscribe(app, channel, (m) => got.push(m));
+      const first = await publisher.publish(app, channel, { frame: 'a', id: 'retried-1', dedupe: true, sequenced: true });
+      const retry = await publisher.publish(app, channel, { frame: 'a', id: 'retried-1', dedupe: true, sequenced: true });
+      expect(retry).toEqual(first);
+      await publisher.publish(app, channel, { frame: 'b', sequenced: true });
+      await waitFor(() => got.length >= 2, 3000, 'the stored events');
+      expect(got.map((m) => [m.frame, m.id])).toEqual([['a', 'retried-1'], ['b', expect.any(String)]]);
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+    }
+  });
+
+  it('gives many publishes in flight at once serials in publish order and delivers them in that order', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const channels = [asChannelName('one'), asChannelName('two')];
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub');
+    const got = new Map<string, BusMessage[]>(channels.map((c) => [c, []]));
+    try {
+      for (const c of channels) await subscriber.subscribe(app, c, (m) => got.get(c)!.push(m));
+      const count = 500;
+      const positions = await Promise.all(Array.from({ length: count }, (_, n) => publisher.publish(app, channels[n % 2]!, { frame: String(n), sequenced: true })));
+      const serials = positions.map((p) => p.serial!);
+      expect(serials.every((s, i) => i === 0 || s > serials[i - 1]!)).toBe(true);
+      await waitFor(() => got.get(channels[0]!)!.length + got.get(channels[1]!)!.length === count, 10_000, 'every event');
+      for (const [k, c] of channels.entries()) {
+        const frames = got.get(c)!.map((m) => Number(m.frame));
+        expect(frames).toEqual(Array.from({ length: count / 2 }, (_, i) => 2 * i + k));
+        expect(got.get(c)!.map((m) => m.serial)).toEqual(frames.map((n) => serials[n]));
+      }
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+    }
+  });
+
   it('creates the stream again when NATS has lost it: serials start over under a new stream id', async () => {
     const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
@@ -102,5 +149,24 @@ describe.skipIf(!up)('JetStreamBus', () => {
       await dropStream(publisher, prefix);
       await Promise.all([publisher.close(), subscriber.close()]);
     }
+  });
+});
+
+describe('ackedSequence', () => {
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+  it('reads the sequence of a stored message and of a duplicate', () => {
+    expect(ackedSequence(bytes('{"stream":"p_channels","seq":4711}'))).toBe(4711);
+    expect(ackedSequence(bytes('{"stream":"p_channels","seq":12,"duplicate":true}'))).toBe(12);
+    expect(ackedSequence(bytes('{"stream":"p_channels","domain":"hub","seq":9007199254740991}'))).toBe(9007199254740991);
+  });
+
+  it('finds no sequence in an error answer, an empty answer or garbage', () => {
+    expect(ackedSequence(bytes('{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}'))).toBeUndefined();
+    expect(ackedSequence(bytes('{"error":{"code":400,"description":"\\"seq\\":5"},"seq":5}'))).toBeUndefined();
+    expect(ackedSequence(new Uint8Array(0))).toBeUndefined();
+    expect(ackedSequence(bytes('{"stream":"p","seq":}'))).toBeUndefined();
+    expect(ackedSequence(bytes('{"stream":"p","seq":0}'))).toBeUndefined();
+    expect(ackedSequence(bytes('not json at all'))).toBeUndefined();
   });
 });

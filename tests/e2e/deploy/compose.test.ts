@@ -64,7 +64,7 @@ describe('docker-compose.yml', () => {
     expect(push.command[0]).toBe('push');
     expect(migrate.command).toEqual(['migrate']);
     expect(migrate.restart).toBe('no');
-    expect(push.depends_on).toEqual(expect.arrayContaining(['redis', 'postgres', 'migrate']));
+    expect(push.depends_on).toMatchObject({ redis: {}, postgres: {}, migrate: { condition: 'service_completed_successfully' } });
     expect(migrate.depends_on).toEqual(['postgres']);
     // the api serves the push APIs when PUSH_ENABLED is true, from the same PostgreSQL the worker reads
     expect(api.environment.PUSH_STORAGE_DRIVER).toBe('postgres');
@@ -83,9 +83,9 @@ describe('docker-compose.yml', () => {
     expect(history.command).toEqual(['history', '--config', '/etc/sockudo/config.toml']);
     expect(history.restart).toBe('unless-stopped');
     expect(Array.isArray(history.healthcheck.test)).toBe(true);
-    expect(history.depends_on).toEqual(expect.arrayContaining(['nats', 'postgres', 'migrate']));
-    // one migration service: push and history both wait for it, nothing else applies the schema
-    expect(push.depends_on).toContain('migrate');
+    // one migration service: push and history both start once it has finished, nothing else applies the schema
+    expect(history.depends_on).toMatchObject({ nats: {}, postgres: {}, migrate: { condition: 'service_completed_successfully' } });
+    expect(push.depends_on.migrate).toEqual(history.depends_on.migrate);
     expect(Object.entries(COMPOSE.services).filter(([, s]) => s.command?.[0] === 'migrate').map(([name]) => name)).toEqual(['migrate']);
     expect(history.environment.DATABASE_URL).toBe(COMPOSE.services.api.environment.DATABASE_URL);
     // the entrypoint and the image know the service

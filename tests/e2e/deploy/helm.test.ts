@@ -359,11 +359,34 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
       expect(ref(pod.containers[0].env)).toEqual({ name: 'mine', key: 'DATABASE_URL' });
     });
 
+    it('shares a generated history gRPC token between the service and its clients, with DATABASE_URL from postgres.existingSecret', () => {
+      const own = render('--set', 'history.enabled=true', '--set', 'postgres.existingSecret=db');
+      const secret = own.find((o) => o.kind === 'Secret')!;
+      const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+      expect(data.HISTORY_GRPC_TOKEN!.length).toBeGreaterThanOrEqual(32);
+      expect(data.HISTORY_GRPC_TOKEN).not.toBe(data.PRESENCE_GRPC_TOKEN);
+      for (const c of ['history', 'gateway', 'api']) {
+        const d = find(own, 'Deployment', `rt-sockudo-ts-${c}`)!;
+        const { config } = configOf(own, d, { ...data, DATABASE_URL: DATABASE_SECRET.DATABASE_URL });
+        expect([c, config.history.grpc_token]).toEqual([c, data.HISTORY_GRPC_TOKEN]);
+        const ref = (containerOf(d).env as { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[]).find((e) => e.name === 'DATABASE_URL')!.valueFrom!.secretKeyRef!.name;
+        expect([c, ref]).toEqual([c, 'db']);
+      }
+      const job = own.find((o) => o.kind === 'Job')!;
+      expect(job.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: 'db', key: 'DATABASE_URL' });
+      // production values authenticate the internal plane: history needs its token in the Secret, or pods refuse to start
+      const prod = render('-f', PRODUCTION, '--set', 'history.enabled=true', '--set', 'postgres.existingSecret=db');
+      const api = find(prod, 'Deployment', 'rt-sockudo-ts-api')!;
+      expect(() => configOf(prod, api, { ...PRODUCTION_SECRET, DATABASE_URL: DATABASE_SECRET.DATABASE_URL })).toThrow(/HISTORY_GRPC_TOKEN/);
+      expect(configOf(prod, api, { ...PRODUCTION_SECRET, DATABASE_URL: DATABASE_SECRET.DATABASE_URL, HISTORY_GRPC_TOKEN: 'h'.repeat(40) }).config.history.grpc_token).toBe('h'.repeat(40));
+      expect(renderNotes(['--set', 'history.enabled=true', '--set', 'postgres.existingSecret=db'])).toMatch(/rt-sockudo-ts-history:50052[\s\S]*rt-sockudo-ts-migrate/);
+    });
+
     it('refuses history, push or apps in PostgreSQL without a Secret that can hold DATABASE_URL, saying so', () => {
       for (const flag of ['history.enabled=true', 'push.enabled=true', 'postgres.enabled=true']) {
         const r = run(['template', 'rt', CHART, '--set', flag]);
         expect([flag, r.status]).not.toEqual([flag, 0]);
-        expect(r.out).toMatch(/DATABASE_URL.*app\.existingSecret/);
+        expect(r.out).toMatch(/DATABASE_URL.*postgres\.existingSecret \(or app\.existingSecret\)/);
       }
       expect(run(['template', 'rt', CHART, '--set', 'history.replicas=-1', '--set', 'history.enabled=true', '--set', 'app.existingSecret=x']).status).not.toBe(0);
     });

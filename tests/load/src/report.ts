@@ -4,6 +4,7 @@
  */
 import type { LatencySummary } from './histogram.js';
 import type { ScenarioName } from './options.js';
+import type { SerialsResult, Spread } from './scenarios/serials.js';
 
 /** Outcome is one target's result in one scenario: figures, or why there are none. */
 export type Outcome = { result: Record<string, unknown> } | { skipped: string } | { error: string };
@@ -34,8 +35,8 @@ const lat = (pick: (r: any) => LatencySummary | undefined, q: keyof LatencySumma
 });
 const MB = (b: number | undefined): number | undefined => (b === undefined ? undefined : b / 1048576);
 
-/** COLUMNS are the figures reported per scenario (abuse has a table of its own, abuseTable). */
-const COLUMNS: Record<Exclude<ScenarioName, 'abuse'>, { title: string; columns: Column[] }> = {
+/** COLUMNS are the figures reported per scenario (serials and abuse have tables of their own: serialsTable, abuseTable). */
+const COLUMNS: Record<Exclude<ScenarioName, 'serials' | 'abuse'>, { title: string; columns: Column[] }> = {
   fanout: {
     title: 'Fan-out: one public channel',
     columns: [
@@ -116,6 +117,25 @@ const COLUMNS: Record<Exclude<ScenarioName, 'abuse'>, { title: string; columns: 
       { header: 'server RSS MB', get: (r) => MB(r.serverRssBytes), digits: 0 },
     ],
   },
+  history: {
+    title: 'History: the history service storing the channel stream in PostgreSQL (writes), and 100-item page reads over gRPC',
+    columns: [
+      { header: 'capacity stored/s (draining a backlog)', get: (r) => r.capacity.storedPerS, digits: 0 },
+      { header: 'fan-out rate: published/s', get: (r) => r.fanoutRate.publishedPerS, digits: 0 },
+      { header: 'stored/s', get: (r) => r.fanoutRate.storedPerS, digits: 0 },
+      { header: 'backlog start', get: (r) => r.fanoutRate.backlogStart, digits: 0 },
+      { header: 'backlog end', get: (r) => r.fanoutRate.backlogEnd, digits: 0 },
+      { header: 'max rate: published/s', get: (r) => r.maxRate.publishedPerS, digits: 0 },
+      { header: 'stored/s', get: (r) => r.maxRate.storedPerS, digits: 0 },
+      { header: 'backlog start', get: (r) => r.maxRate.backlogStart, digits: 0 },
+      { header: 'backlog end', get: (r) => r.maxRate.backlogEnd, digits: 0 },
+      { header: 'service CPU ms / 1k stored (capacity)', get: (r) => r.capacity.serviceCpuMsPer1000, digits: 1 },
+      lat((r) => r.readNewest, 'p50', 'newest page'),
+      lat((r) => r.readNewest, 'p99', 'newest page'),
+      lat((r) => r.readRandom, 'p50', 'page at random serial'),
+      lat((r) => r.readRandom, 'p99', 'page at random serial'),
+    ],
+  },
 };
 
 function fmt(v: number | undefined, digits = 1): string {
@@ -142,6 +162,7 @@ function figure(o: Outcome | undefined, c: Column): number | undefined {
 /** scenarioTable renders one scenario: a row per target, each figure with `(ratio x)` to baseline. */
 export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outcome>): string {
   if (name === 'abuse') return abuseTable(outcomes);
+  if (name === 'serials') return serialsTable(outcomes);
   const { title, columns } = COLUMNS[name];
   const base = outcomes.baseline;
   const lines = [`### ${title}`, '', `| target | ${columns.map((c) => c.header).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
@@ -224,10 +245,78 @@ function abuseGoals(results: RunResults): Goal[] {
   return out;
 }
 
+/** HISTORY_BATCH is the history service's write batch (history.batch_size default). */
+const HISTORY_BATCH = 500;
+
+const SERIALS_TITLE = 'Serial path vs NATS core: publish-to-delivery through the bus (issue 11)';
+
+/** serialResult is the serials scenario's figures, when it ran. */
+function serialResult(outcomes: Record<string, Outcome> | undefined): SerialsResult | undefined {
+  const o = outcomes === undefined ? undefined : Object.values(outcomes).find((x) => 'result' in x);
+  return o !== undefined && 'result' in o ? (o.result as unknown as SerialsResult) : undefined;
+}
+
+function range(s: Spread, digits: number, sign = false): string {
+  const f = (v: number): string => `${sign && v >= 0 ? '+' : ''}${fmt(v, digits)}`;
+  return `${f(s.median)} (${f(s.min)} .. ${f(s.max)})`;
+}
+
+/**
+ * serialsTable renders the serials scenario: a row per bus path with its medians over the rounds, and for the
+ * serial path the paired comparison with NATS core in the same rounds (median, then lowest .. highest).
+ */
+export function serialsTable(outcomes: Record<string, Outcome>): string {
+  const r = serialResult(outcomes);
+  if (r === undefined) {
+    const why = Object.values(outcomes).map((o) => ('skipped' in o ? `skipped: ${o.skipped}` : 'error' in o ? `error: ${o.error}` : '')).join('; ');
+    return `### ${SERIALS_TITLE}\n\n${why || 'not run'}`;
+  }
+  const lines = [
+    `### ${SERIALS_TITLE}`,
+    '',
+    `${r.rounds} rounds; in each, every path in turn (alternating which goes first): ${r.rate} publishes/s for ${r.latencyMs / 1000} s (latency), then ${r.throughputMessages.toLocaleString('en-US')} publishes with ${r.window} in flight (throughput). ` +
+      'Figures are medians over the rounds; "vs NATS core" pairs each round with NATS core\'s same round: median (lowest .. highest).',
+    '',
+    '| path | p50 ms | p99 ms | delivered msgs/s | p50 vs NATS core, ms | msgs/s vs NATS core | client CPU us / msg | NATS server CPU us / msg |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const p of r.paths) {
+    const vs = p.vsCore;
+    lines.push(
+      `| ${p.path} | ${fmt(p.p50, 3)} | ${fmt(p.p99, 3)} | ${fmt(p.throughput, 0)} | ${vs === undefined ? '-' : range(vs.p50DeltaMs, 3, true)} | ` +
+        `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.clientCpuUs, 1)} | ${fmt(p.natsCpuUs, 1)} |`,
+    );
+  }
+  const c = r.cluster;
+  if (c !== undefined && 'skipped' in c) lines.push('', `End to end through the cluster: skipped: ${c.skipped}`);
+  else if (c !== undefined) {
+    lines.push(
+      '',
+      `End to end through the cluster (signed HTTP trigger -> api -> bus -> 2 gateways -> 1 socket on each), both clusters started, ${c.rounds} rounds taking turns: ` +
+        `latency at ${c.rate} triggers/s for ${c.phaseMs / 1000} s, then ${c.connections} keep-alive connections in a closed loop for ${c.phaseMs / 1000} s (saturation).`,
+      '',
+      '| cluster | p50 ms | p99 ms | delivered publishes/s at saturation | p50 vs today, ms | publishes/s vs today | loss | cluster CPU us / publish | NATS server CPU us / publish |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const p of c.paths) {
+      const vs = p.vsToday;
+      lines.push(
+        `| ${p.path} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${fmt(p.publishesPerS, 0)} | ${vs === undefined ? '-' : range(vs.p50DeltaMs, 2, true)} | ` +
+          `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.loss, 0)} | ${fmt(p.serverCpuUs, 0)} | ${fmt(p.natsCpuUs, 1)} |`,
+      );
+    }
+  }
+  lines.push('', '| embedded publish path | us per publish | publishes/s |', '|---|---:|---:|');
+  for (const e of r.embedded) lines.push(`| ${e.path} | ${fmt(e.usPerPublish, 2)} | ${fmt(e.publishesPerS, 0)} |`);
+  return lines.join('\n');
+}
+
 /** Goal is one of the issue's targets for sockudo-ts, checked against this run. */
 interface Goal {
   text: string;
   value?: number;
+  /** unit follows the value: `x` (a ratio, the default), ` ms`, or '' (a count). */
+  unit?: string;
   pass?: boolean;
 }
 
@@ -252,6 +341,33 @@ export function goals(results: RunResults): Goal[] {
   const api = (t: string): number | undefined => get('http', t, (r) => r.serverCpuMsPer1000);
   check('HTTP API server CPU per signed trigger <= 1.5x baseline', ratio(api('sockudo-ts'), api('baseline')), (v) => v <= 1.5);
   check('cluster deliveries/s >= 0.8x embedded', ratio(sat('sockudo-ts-cluster'), sat('sockudo-ts')), (v) => v >= 0.8);
+  const hist = (c: (r: any) => number | undefined): number | undefined => get('history', 'sockudo-ts-history', c);
+  check('history capacity stored/s >= 1.0x the fastest JetStream publish rate (ratio to it)', ratio(hist((r) => r.capacity.storedPerS), hist((r) => r.maxRate.publishedPerS)), (v) => v >= 1);
+  // why: a consumer that keeps up still holds the batches it is writing; a backlog under one write batch is not behind.
+  const growth = (w: 'fanoutRate' | 'maxRate'): number | undefined => hist((r) => (r[w] === undefined ? undefined : r[w].backlogEnd - r[w].backlogStart));
+  const keptUp = (w: 'fanoutRate' | 'maxRate'): boolean | undefined => {
+    const start = hist((r) => r[w]?.backlogStart);
+    const end = hist((r) => r[w]?.backlogEnd);
+    return start === undefined || end === undefined ? undefined : end <= Math.max(start, HISTORY_BATCH);
+  };
+  for (const [w, text] of [
+    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (events; met: end <= start, or under one 500-event batch)"],
+    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (events; met: end <= start, or under one 500-event batch)'],
+  ] as const) {
+    const g = growth(w);
+    out.push({ text, value: g, pass: keptUp(w), unit: '' });
+  }
+  const serial = serialResult(results.scenarios.serials)?.paths[1]?.vsCore;
+  if (serial !== undefined) {
+    out.push({ text: 'serial path p50 publish-to-delivery <= NATS core + 1 ms (median of paired rounds)', value: serial.p50DeltaMs.median, unit: ' ms', pass: serial.p50DeltaMs.median <= 1 });
+    check('serial path delivered msgs/s at saturation >= 0.8x NATS core (median of paired rounds)', serial.throughputRatio.median, (v) => v >= 0.8);
+  }
+  const e2e = serialResult(results.scenarios.serials)?.cluster;
+  const e2eSerial = e2e !== undefined && 'paths' in e2e ? e2e.paths[1]?.vsToday : undefined;
+  if (e2eSerial !== undefined) {
+    out.push({ text: 'cluster end to end: serial path p50 <= today + 1 ms (median of paired rounds)', value: e2eSerial.p50DeltaMs.median, unit: ' ms', pass: e2eSerial.p50DeltaMs.median <= 1 });
+    check('cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds)', e2eSerial.throughputRatio.median, (v) => v >= 0.8);
+  }
   return [...out.filter((g) => g.value !== undefined || results.scenarios.abuse === undefined), ...abuseGoals(results)];
 }
 
@@ -265,7 +381,7 @@ export function markdown(results: RunResults, svgName?: string): string {
   ];
   for (const [name, outcomes] of Object.entries(results.scenarios)) parts.push(scenarioTable(name as ScenarioName, outcomes));
   parts.push(
-    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : `${g.value.toFixed(2)}x`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
+    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : g.unit === '' ? fmt(g.value, 0) : `${g.value.toFixed(2)}${g.unit ?? 'x'}`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
   );
   if (svgName !== undefined) parts.push(`![latency percentiles per target](${svgName})`);
   if (results.notes.length > 0) parts.push(results.notes.map((n) => `- ${n}`).join('\n'));
