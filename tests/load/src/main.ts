@@ -167,15 +167,18 @@ function write(results: RunResults, options: Options): void {
   const dir = resolve(ROOT, options.outDir);
   mkdirSync(dir, { recursive: true });
   const stamp = results.startedAt.replace(/[:.]/g, '-');
-  const svgName = `${stamp}.svg`;
+  // why: a run of scenarios without latency panels (serials alone) gets no drawing rather than an empty one.
+  const panels = latencyPanels(results);
+  const drawn = panels.length > 0;
+  const svgName = drawn ? `${stamp}.svg` : undefined;
   writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(join(dir, svgName), latencySvg(latencyPanels(results), `Latency per target, ${results.startedAt.slice(0, 16)} (log scale)`));
+  if (drawn) writeFileSync(join(dir, `${stamp}.svg`), latencySvg(panels, `Latency per target, ${results.startedAt.slice(0, 16)} (log scale)`));
   writeFileSync(join(dir, `${stamp}.md`), markdown(results, svgName));
-  for (const ext of ['json', 'svg']) copyFileSync(join(dir, `${stamp}.${ext}`), join(dir, `latest.${ext}`));
-  writeFileSync(join(dir, 'latest.md'), markdown(results, 'latest.svg'));
+  for (const ext of drawn ? ['json', 'svg'] : ['json']) copyFileSync(join(dir, `${stamp}.${ext}`), join(dir, `latest.${ext}`));
+  writeFileSync(join(dir, 'latest.md'), markdown(results, drawn ? 'latest.svg' : undefined));
   process.stdout.write('\n' + markdown(results, svgName));
-  if (options.readme) updateReadme(markdown(results, `${options.outDir}/latest.svg`));
-  log(`wrote ${join(dir, stamp)}.{json,md,svg} and latest.* in ${Math.round(results.durationS)} s`);
+  if (options.readme) updateReadme(markdown(results, drawn ? `${options.outDir}/latest.svg` : undefined));
+  log(`wrote ${join(dir, stamp)}.{json,md${drawn ? ",svg" : ""}} and latest.* in ${Math.round(results.durationS)} s`);
 }
 
 const START = '<!-- bench:start -->';
