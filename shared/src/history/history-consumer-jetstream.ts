@@ -22,12 +22,12 @@ export interface HistoryConsumerOptions {
   streamMaxBytes?: number;
   /** durable names the JetStream consumer; every replica uses the same name and so shares the work. Default `history`. */
   durable?: string;
-  /** batchSize is the most messages one store write takes. Default 500. */
+  /** batchSize is the most messages one store write takes. Default 1000. */
   batchSize?: number;
   /** maxWaitMs is how long a batch waits to fill up after its first message before it is stored as it is. Default 20. */
   maxWaitMs?: number;
   logger?: Logger;
-  /** parallelWrites is how many batches may be written at once. Default 4. */
+  /** parallelWrites is how many batches may be written at once. Default 8. */
   parallelWrites?: number;
   /** onStored is told after each write how many messages it stored and how many were there already. */
   onStored?: (stored: number, duplicates: number) => void;
@@ -61,6 +61,8 @@ export class JetStreamHistoryConsumer {
   private stopping = false;
   private failed: Error | undefined;
   private loop: Promise<void> | undefined;
+  /** consuming is the pull in progress; stopping it ends the drain loop. */
+  private consuming: { stop(): void } | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -78,6 +80,7 @@ export class JetStreamHistoryConsumer {
   /** stop ends the loop after the batch in hand is stored and acknowledged. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.consuming?.stop();
     await this.loop;
   }
 
@@ -106,10 +109,12 @@ export class JetStreamHistoryConsumer {
    * close behind the live stream at low rates; a fixed-size fetch held each batch until it was full.
    */
   private async drain(consumer: Consumer, streamId: string): Promise<void> {
-    const batchSize = this.options.batchSize ?? 500;
+    const batchSize = this.options.batchSize ?? 1000;
     const maxWaitMs = this.options.maxWaitMs ?? 20;
-    const parallel = this.options.parallelWrites ?? 4;
-    const messages = await consumer.consume({ max_messages: batchSize * 2, expires: 5000 });
+    const parallel = this.options.parallelWrites ?? 8;
+    const messages = await consumer.consume({ max_messages: batchSize * 4, expires: 5000 });
+    this.consuming = messages;
+    if (this.stopping) messages.stop();
     const writing = new Set<Promise<void>>();
     let batch: { messages: JsMsg[]; rows: ChannelMessage[] } = { messages: [], rows: [] };
     let timer: NodeJS.Timeout | undefined;
@@ -122,9 +127,6 @@ export class JetStreamHistoryConsumer {
       const write = this.write(taken).finally(() => writing.delete(write));
       writing.add(write);
     };
-    const stopWatch = setInterval(() => {
-      if (this.stopping || this.failed !== undefined) messages.stop();
-    }, 100);
     try {
       for await (const m of messages) {
         batch.messages.push(m);
@@ -137,7 +139,7 @@ export class JetStreamHistoryConsumer {
         if (this.stopping || this.failed !== undefined) break;
       }
     } finally {
-      clearInterval(stopWatch);
+      this.consuming = undefined;
       messages.stop();
       // why: the messages in hand are stored and acknowledged before the loop ends (a failed write leaves them to redelivery).
       if (this.failed === undefined) flush();
@@ -195,6 +197,8 @@ export class JetStreamHistoryConsumer {
       this.options.onStored?.(stored, batch.rows.length - stored);
     } catch (err) {
       this.failed ??= err as Error;
+      // why: the loop may be waiting for the next message; it ends now and attaches again after a pause.
+      this.consuming?.stop();
     }
   }
 

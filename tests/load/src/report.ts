@@ -246,7 +246,7 @@ function abuseGoals(results: RunResults): Goal[] {
 }
 
 /** HISTORY_BATCH is the history service's write batch (history.batch_size default). */
-const HISTORY_BATCH = 500;
+const HISTORY_BATCH = 1000;
 
 const SERIALS_TITLE = 'Serial path vs NATS core: publish-to-delivery through the bus (issue 11)';
 
@@ -351,8 +351,8 @@ export function goals(results: RunResults): Goal[] {
     return start === undefined || end === undefined ? undefined : end <= Math.max(start, HISTORY_BATCH);
   };
   for (const [w, text] of [
-    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (events; met: end <= start, or under one 500-event batch)"],
-    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (events; met: end <= start, or under one 500-event batch)'],
+    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (events; met: end <= start, or under one 1,000-event batch)"],
+    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (events; met: end <= start, or under one 1,000-event batch)'],
   ] as const) {
     const g = growth(w);
     out.push({ text, value: g, pass: keptUp(w), unit: '' });

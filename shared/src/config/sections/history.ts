@@ -22,7 +22,7 @@ export const HISTORY = {
       unit: 'bytes',
       doc: 'Size bound of the history stream (events not stored yet); past it the oldest are dropped. Zero: no bound (the NATS server\'s JetStream limits still apply).',
     }),
-    batch_size: setting.int(500, { env: ['HISTORY_BATCH_SIZE'], min: 1, doc: 'Most events the history service stores in one write.' }),
+    batch_size: setting.int(1000, { env: ['HISTORY_BATCH_SIZE'], min: 1, doc: 'Most events the history service stores in one write.' }),
     grpc_url: setting.string('', { env: ['HISTORY_GRPC_URL'], doc: 'Address (host:port) of the history service, for the api; empty: the api reads the history table of PostgreSQL itself.' }),
     grpc_host: setting.string('127.0.0.1', { env: ['HISTORY_GRPC_HOST'], doc: 'Address the history service binds for reads: loopback by default; `0.0.0.0` (with grpc_token or grpc_tls) when api replicas and gateways run on other hosts.' }),
     grpc_port: setting.int(50052, { env: ['HISTORY_GRPC_PORT'], min: 0, max: 65535, doc: 'Port the history service serves reads on (gRPC, proto/history.proto).' }),
