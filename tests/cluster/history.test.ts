@@ -28,6 +28,18 @@ async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: nu
   }, ROOT);
 }
 
+/** deleteHistoryStream removes the history stream a test's history service created (startCluster leaves it). */
+async function deleteHistoryStream(prefix: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: natsUrl });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(`${prefix}_history`).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}
+
 describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -82,6 +94,64 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       await store.close();
       const { jetstreamManager } = await import('@nats-io/jetstream');
       await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_channels`).catch(() => false);
+      await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_history`).catch(() => false);
+      await bus.close();
+    }
+  }, 300_000);
+
+  it('stores every event published while it was stopped longer than the hot buffer keeps them, once and in order', async () => {
+    const prefix = uniquePrefix('hist');
+    const core = await NatsBus.connect({ servers: [natsUrl], prefix, nodeId: asNodeId('publisher') });
+    // the hot buffer: 20 events per channel for 2 seconds
+    const hot = (): RecoveryConfig => ({ enabled: true, buffer_size: 20, max_buffer_bytes: 1 << 20, ttl_seconds: 2, max_total_bytes: 1 << 24 });
+    const bus = await JetStreamBus.open(core, { prefix, policy: hot, bufferSize: 20, ttlSeconds: 2 });
+    const store = await PrismaHistoryStore.open({ url: db.url });
+    const history = await historyProcess(prefix, db.url);
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const jsm = await jetstreamManager(core.connection);
+    const app = asAppId('history-downtime');
+    const channels = ['d0', 'd1', 'd2'].map(asChannelName);
+    const published = new Map<string, number[]>();
+    const publish = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        const channel = channels[i % channels.length]!;
+        const frame = JSON.stringify({ event: 'tick', channel, data: JSON.stringify({ i }) });
+        const { serial } = await bus.publish(app, channel, { frame, sequenced: true, id: `d-${i}` });
+        published.set(channel, [...(published.get(channel) ?? []), serial!]);
+      }
+    };
+    const count = async (): Promise<number> => {
+      let n = 0;
+      for (const channel of channels) n += (await store.read(app, channel, { limit: 1000 })).items.length;
+      return n;
+    };
+    try {
+      await history.start();
+      await publish(0, 30);
+      await waitFor(async () => (await count()) === 30, 60_000, 'the first 30 events stored');
+      await history.kill('SIGTERM');
+      await publish(30, 630);
+      const firstMissed = Math.min(...channels.map((c) => published.get(c)![10]!));
+      // the hot buffer lets go of what the stopped service has not read: by count at once, the rest by age
+      await waitFor(async () => (await jsm.streams.info(`${prefix}_channels`)).state.messages === 0, 30_000, 'the channel stream to drop every event');
+      expect((await jsm.streams.info(`${prefix}_channels`)).state.first_seq).toBeGreaterThan(firstMissed);
+      expect(await count()).toBe(30);
+      await history.start();
+      await waitFor(async () => (await count()) >= 630, 120_000, 'all 630 events stored');
+      for (const channel of channels) {
+        const page = await store.read(app, channel, { limit: 1000, direction: 'oldest_first' });
+        expect(page.items.map((m) => m.serial)).toEqual(published.get(channel));
+        expect(page.items.map((m) => (JSON.parse(m.data) as { i: number }).i)).toEqual([...Array(630).keys()].filter((i) => i % channels.length === channels.indexOf(channel)));
+        expect(page.items.every((m) => m.stream_id === bus.streamId)).toBe(true);
+      }
+      expect(await count()).toBe(630);
+      // stored events leave the history stream (a work queue)
+      await waitFor(async () => (await jsm.streams.info(`${prefix}_history`)).state.messages === 0, 30_000, 'the history stream to be drained');
+    } finally {
+      await history.kill();
+      await store.close();
+      await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
+      await jsm.streams.delete(`${prefix}_history`).catch(() => false);
       await bus.close();
     }
   }, 300_000);
@@ -135,6 +205,7 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
     } finally {
       await history.kill();
       await cluster.stop();
+      await deleteHistoryStream(cluster.nats.prefix);
     }
   }, 300_000);
   it('resumes a client that was away longer than the gateway buffer with every missed event, from the history service', async () => {
@@ -174,6 +245,7 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
     } finally {
       await history.kill();
       await cluster.stop();
+      await deleteHistoryStream(cluster.nats.prefix);
     }
   }, 300_000);
 });

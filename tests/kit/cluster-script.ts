@@ -111,8 +111,8 @@ export async function startScriptCluster(tag: string, options: ScriptClusterOpti
 }
 
 /**
- * deleteStream removes the run's JetStream channel stream, with the history consumer in it (best effort: a run
- * without recovery has none).
+ * deleteStream removes the run's JetStream channel stream and the history stream sourced from it, with the
+ * history consumer (best effort: a run without recovery or history has none).
  */
 async function deleteStream(prefix: string): Promise<void> {
   const { connect } = await import('@nats-io/transport-node');
@@ -120,7 +120,9 @@ async function deleteStream(prefix: string): Promise<void> {
   const nc = await connect({ servers: `nats://${NATS.host}:${NATS.port}`, timeout: 5000 }).catch(() => undefined);
   if (nc === undefined) return;
   try {
-    await (await jetstreamManager(nc)).streams.delete(`${prefix}_channels`).catch(() => false);
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
+    await jsm.streams.delete(`${prefix}_history`).catch(() => false);
   } finally {
     await nc.close();
   }

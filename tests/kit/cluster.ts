@@ -90,6 +90,8 @@ export interface TestCluster {
   bus: { driver: ClusterBus; prefix: string };
   /** metricsPorts maps each process name (`presence`, `gateway-1`, `api`, `webhook`) to its metrics port. */
   metricsPorts: Record<string, number>;
+  /** configFile is the config every process of the cluster reads (to start one more, differently set). */
+  configFile: string;
   stop(): Promise<void>;
 }
 
@@ -169,7 +171,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     throw err;
   }
   const endpoint = (s: ChildService): Endpoint => ({ host: '127.0.0.1', port: s.port, app });
-  return { app, presence, gateways, api, webhook, push, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, stop };
+  return { app, presence, gateways, api, webhook, push, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, configFile, stop };
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */

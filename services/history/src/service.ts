@@ -22,6 +22,8 @@ export async function composeHistory(ctx: ProcessContext): Promise<Composition> 
     prefix,
     store,
     batchSize: config.history.batch_size,
+    streamMaxAgeSeconds: config.history.stream_max_age_seconds,
+    streamMaxBytes: config.history.stream_max_bytes,
     logger,
     onStored: (s, d) => {
       stored.inc(s);

@@ -54,6 +54,7 @@ export class NatsBus implements Bus {
         name: `sockudo-${options.nodeId}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
+        timeout: CONNECT_TIMEOUT_MS,
         pingInterval: 5000,
         maxPingOut: 2,
       });
@@ -61,7 +62,7 @@ export class NatsBus implements Bus {
       await nc.flush();
       return bus;
     } catch (err) {
-      throw new DependencyUnavailable('nats', 'NATS is unreachable', `cannot reach ${options.servers.map(redactUrl).join(', ')}: ${(err as Error).message}`);
+      throw new DependencyUnavailable('nats', connectProblem(err, options.auth ?? {}), `cannot reach ${options.servers.map(redactUrl).join(', ')}: ${(err as Error).message}`);
     }
   }
 
@@ -184,6 +185,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** CONNECT_TIMEOUT_MS bounds the first connection to NATS (a TLS handshake the server aborts never ends otherwise). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * connectProblem says why the first connection to NATS failed in words an operator can act on: refused
+ * credentials, a TLS handshake that did not complete, or no answer. It names settings, never their values.
+ */
+export function connectProblem(err: unknown, auth: NatsAuth): string {
+  const text = String((err as Error)?.message ?? err);
+  if (/authorization violation|authentication|permissions violation/i.test(text)) {
+    return 'NATS refused the credentials (check adapter.nats.username/password, token, nkey_seed or creds_file: NATS_USERNAME, NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS_FILE)';
+  }
+  const tls = auth.tls !== undefined && Boolean(auth.tls.caFile || auth.tls.certFile || auth.tls.keyFile);
+  if (tls && /timeout|tls|ssl|certificate|handshake|socket hang up|ECONNRESET/i.test(text)) {
+    return 'NATS did not complete the TLS connection (check adapter.nats.tls.ca_file, cert_file and key_file: the server may refuse this client certificate, or the client may not trust the server\'s)';
+  }
+  if (/ENOENT|EACCES/.test(text)) return 'a NATS credentials or TLS file cannot be read';
+  return 'NATS is unreachable';
 }
 
 /** NatsAuth are the ways a NATS connection authenticates and encrypts: any combination the server accepts. */

@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamManager, type JsMsg, type StreamConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { idOf, streamName } from '../bus/bus-jetstream.js';
 import { decodeChannelMessage } from '../bus/envelope.js';
@@ -10,41 +10,66 @@ import type { ChannelMessage, HistoryStore } from './history-store.js';
 
 /** HistoryConsumerOptions say which channel stream to consume, into which store, in batches of what size. */
 export interface HistoryConsumerOptions {
-  /** prefix is the bus's subject prefix: the stream is the JetStreamBus's `<prefix>.log.>` stream. */
+  /** prefix is the bus's subject prefix: the channel stream is the JetStreamBus's `<prefix>.log.>` stream. */
   prefix: string;
   store: HistoryStore;
+  /**
+   * streamMaxAgeSeconds bounds how long the history stream keeps an event not stored yet: the longest the
+   * history service may be down or behind without losing events. Default 604800 (7 days).
+   */
+  streamMaxAgeSeconds?: number;
+  /** streamMaxBytes bounds the history stream's size (its oldest events go first past it); zero: no bound. Default 1 GiB. */
+  streamMaxBytes?: number;
   /** durable names the JetStream consumer; every replica uses the same name and so shares the work. Default `history`. */
   durable?: string;
-  /** batchSize is the most messages one store write takes. Default 500. */
+  /** batchSize is the most messages one store write takes. Default 1000. */
   batchSize?: number;
   /** maxWaitMs is how long a batch waits to fill up after its first message before it is stored as it is. Default 20. */
   maxWaitMs?: number;
   logger?: Logger;
-  /** parallelWrites is how many batches may be written at once. Default 4. */
+  /** parallelWrites is how many batches may be written at once. Default 8. */
   parallelWrites?: number;
   /** onStored is told after each write how many messages it stored and how many were there already. */
   onStored?: (stored: number, duplicates: number) => void;
 }
 
+/** historyStreamName is the history stream of a subject prefix: `<prefix>_history`, next to `<prefix>_channels`. */
+export function historyStreamName(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_history`;
+}
+
 /**
- * JetStreamHistoryConsumer stores the channel stream into a HistoryStore through a durable pull consumer: it
- * gathers a batch, writes it in one append, and acknowledges the messages only after the write. A replica killed
+ * JetStreamHistoryConsumer stores the channel stream into a HistoryStore. It does not read the channel stream
+ * itself, which keeps only the hot buffer (`recovery.buffer_size` per channel for `recovery.ttl_seconds`): it
+ * creates a history stream (`<prefix>_history`) that the NATS server sources from the channel stream, a work
+ * queue that keeps every event until the history service acknowledges it, for up to `streamMaxAgeSeconds` and
+ * `streamMaxBytes`. The server copies events into it whether or not a history service runs, so a service that is
+ * down or behind longer than the hot buffer still finds every event there when it comes back.
+ *
+ * It reads that stream through a durable pull consumer: it gathers a batch, writes it in one append, and
+ * acknowledges the messages only after the write (which removes them from the work queue). A replica killed
  * mid-batch leaves its messages unacknowledged, so JetStream hands them out again after the ack wait, and the
- * store's idempotent append (keyed by app, channel and serial) stores each once. Replicas sharing the durable
- * name share the work. Until the stream exists (the gateways and the api create it) it waits and tries again.
+ * store's idempotent append (keyed by app, channel, stream id and serial) stores each once. Replicas sharing the
+ * durable name share the work. Each event's serial is its sequence in the channel stream (the copy's
+ * `Nats-Stream-Source` header). Until the channel stream exists (the gateways and the api create it) it waits
+ * and tries again.
  */
 export class JetStreamHistoryConsumer {
   private readonly stream: string;
+  private readonly historyStream: string;
   private readonly durable: string;
   private stopping = false;
   private failed: Error | undefined;
   private loop: Promise<void> | undefined;
+  /** consuming is the pull in progress; stopping it ends the drain loop. */
+  private consuming: { stop(): void } | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: HistoryConsumerOptions,
   ) {
     this.stream = streamName(options.prefix);
+    this.historyStream = historyStreamName(options.prefix);
     this.durable = options.durable ?? 'history';
   }
 
@@ -55,6 +80,7 @@ export class JetStreamHistoryConsumer {
   /** stop ends the loop after the batch in hand is stored and acknowledged. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.consuming?.stop();
     await this.loop;
   }
 
@@ -83,10 +109,12 @@ export class JetStreamHistoryConsumer {
    * close behind the live stream at low rates; a fixed-size fetch held each batch until it was full.
    */
   private async drain(consumer: Consumer, streamId: string): Promise<void> {
-    const batchSize = this.options.batchSize ?? 500;
+    const batchSize = this.options.batchSize ?? 1000;
     const maxWaitMs = this.options.maxWaitMs ?? 20;
-    const parallel = this.options.parallelWrites ?? 4;
-    const messages = await consumer.consume({ max_messages: batchSize * 2, expires: 5000 });
+    const parallel = this.options.parallelWrites ?? 8;
+    const messages = await consumer.consume({ max_messages: batchSize * 4, expires: 5000 });
+    this.consuming = messages;
+    if (this.stopping) messages.stop();
     const writing = new Set<Promise<void>>();
     let batch: { messages: JsMsg[]; rows: ChannelMessage[] } = { messages: [], rows: [] };
     let timer: NodeJS.Timeout | undefined;
@@ -99,9 +127,6 @@ export class JetStreamHistoryConsumer {
       const write = this.write(taken).finally(() => writing.delete(write));
       writing.add(write);
     };
-    const stopWatch = setInterval(() => {
-      if (this.stopping || this.failed !== undefined) messages.stop();
-    }, 100);
     try {
       for await (const m of messages) {
         batch.messages.push(m);
@@ -114,7 +139,7 @@ export class JetStreamHistoryConsumer {
         if (this.stopping || this.failed !== undefined) break;
       }
     } finally {
-      clearInterval(stopWatch);
+      this.consuming = undefined;
       messages.stop();
       // why: the messages in hand are stored and acknowledged before the loop ends (a failed write leaves them to redelivery).
       if (this.failed === undefined) flush();
@@ -123,25 +148,45 @@ export class JetStreamHistoryConsumer {
     }
   }
 
-  /** attach makes sure the durable consumer exists and returns it with the stream's id. */
+  /** attach makes sure the history stream and the durable consumer exist and returns it with the channel stream's id. */
   private async attach(): Promise<{ consumer: Consumer; streamId: string }> {
     const jsm: JetStreamManager = await jetstreamManager(this.nc);
     const info = await jsm.streams.info(this.stream);
+    await this.ensureHistoryStream(jsm);
     try {
-      await jsm.consumers.info(this.stream, this.durable);
+      await jsm.consumers.info(this.historyStream, this.durable);
     } catch {
-      await jsm.consumers.add(this.stream, {
+      await jsm.consumers.add(this.historyStream, {
         durable_name: this.durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        filter_subject: `${this.options.prefix}.log.>`,
         // why: a killed replica's batch comes back to the others after this long.
         ack_wait: 10_000_000_000,
         max_ack_pending: 20_000,
       });
     }
-    const consumer = await jetstream(this.nc).consumers.get(this.stream, this.durable);
+    const consumer = await jetstream(this.nc).consumers.get(this.historyStream, this.durable);
     return { consumer, streamId: idOf(this.stream, info.created) };
+  }
+
+  /** ensureHistoryStream creates the history stream sourced from the channel stream, or updates it to the options. */
+  private async ensureHistoryStream(jsm: JetStreamManager): Promise<void> {
+    const maxBytes = this.options.streamMaxBytes ?? 1024 * 1024 * 1024;
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: this.historyStream,
+      sources: [{ name: this.stream }],
+      // why: a work queue drops what the history service acknowledged, so it holds only what is not stored yet.
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: (this.options.streamMaxAgeSeconds ?? 604_800) * 1_000_000_000,
+      max_bytes: maxBytes > 0 ? maxBytes : -1,
+    };
+    try {
+      await jsm.streams.add(config);
+    } catch {
+      await jsm.streams.update(this.historyStream, config);
+    }
   }
 
   /** write stores a batch and then acknowledges it; a failed write leaves it unacknowledged (JetStream redelivers it). */
@@ -152,13 +197,17 @@ export class JetStreamHistoryConsumer {
       this.options.onStored?.(stored, batch.rows.length - stored);
     } catch (err) {
       this.failed ??= err as Error;
+      // why: the loop may be waiting for the next message; it ends now and attaches again after a pause.
+      this.consuming?.stop();
     }
   }
 
-  /** toRow turns a stored stream message into a history row; undefined for one that is not a channel event. */
+  /** toRow turns a history stream message into a history row; undefined for one that is not a channel event. */
   private toRow(m: JsMsg, streamId: string): ChannelMessage | undefined {
     const tokens = m.subject.slice(this.options.prefix.length + '.log.'.length).split('.');
     if (tokens.length !== 2) return undefined;
+    const serial = sourceSequence(m.headers?.get('Nats-Stream-Source'), this.stream);
+    if (serial === undefined) return undefined;
     const message = decodeChannelMessage((name) => (m.headers?.has(name) ? m.headers.get(name) : undefined), m.data);
     if (message === undefined) return undefined;
     const item = historyItemOfFrame(message.frame);
@@ -166,13 +215,23 @@ export class JetStreamHistoryConsumer {
     return {
       app_id: asAppId(decodeToken(tokens[0]!)),
       channel: asChannelName(decodeToken(tokens[1]!)),
-      serial: m.seq,
+      serial,
       stream_id: streamId,
       message_id: message.id ?? '',
       ...item,
       published_at_ms: Math.floor(Number(m.info.timestampNanos) / 1e6),
     };
   }
+}
+
+/**
+ * sourceSequence reads a sourced copy's sequence in its origin stream from the `Nats-Stream-Source` header
+ * (`<origin stream> <sequence>`, then optional fields); undefined when the header is absent or names another stream.
+ */
+export function sourceSequence(header: string | undefined, origin: string): number | undefined {
+  const [name, seq] = (header ?? '').split(' ');
+  const serial = Number(seq);
+  return name === origin && Number.isSafeInteger(serial) && serial > 0 ? serial : undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

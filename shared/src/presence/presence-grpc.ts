@@ -152,11 +152,22 @@ export class GrpcPresence implements Presence, NodeRegistry {
         // why: when the service answered, its details are its own client-safe message ("Redis is unavailable"); a
         // transport failure's details name addresses and stay in `detail`.
         const behind = err.metadata?.get(UNAVAILABLE_BEHIND_KEY)[0];
-        const message = behind === undefined ? 'the presence service is unavailable' : `the presence service is unavailable: ${err.details}`;
+        const message = behind === undefined ? transportProblem(err.details, this.options.tls !== undefined) : `the presence service is unavailable: ${err.details}`;
         const unavailable = new DependencyUnavailable('presence', message, `${this.options.url} ${rpc}: ${err.details || err.message}`);
         this.options.onUnavailable?.(unavailable);
         reject(unavailable);
       });
     });
   }
+}
+
+/**
+ * transportProblem names a failed connection to the presence service for the logs: a TLS handshake the service
+ * refused (a missing or untrusted client certificate) says which settings to check, never their values.
+ */
+function transportProblem(details: string, tls: boolean): string {
+  const check = 'check presence.grpc_tls.ca_file, client_cert_file and client_key_file against the service\'s CA';
+  if (/certificate|SSL|TLS|alert|handshake/i.test(details)) return `the presence service refused the TLS connection (${check})`;
+  if (tls && /No connection established|Failed to connect|Connection dropped/i.test(details)) return `the presence service is unreachable or refused the TLS connection (${check})`;
+  return 'the presence service is unavailable';
 }

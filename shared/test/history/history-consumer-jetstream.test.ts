@@ -58,6 +58,7 @@ describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
       await consumer.stop();
       const { jetstreamManager } = await import('@nats-io/jetstream');
       await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_channels`).catch(() => false);
+      await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_history`).catch(() => false);
       await bus.close();
     }
   }, 120_000);

@@ -22,7 +22,7 @@ describe('history over gRPC (proto/history.proto)', () => {
   });
 
   it('answers exactly what the store answers, bounds and cursors included', async () => {
-    const queries = [{}, { limit: 7, direction: 'oldest_first' as const }, { start_serial: 20, end_serial: 40 }, { start_time_ms: 1_700_000_000_005, end_time_ms: 1_700_000_000_009, limit: 2 }];
+    const queries = [{}, { limit: 7, direction: 'oldest_first' as const }, { start_serial: 20, end_serial: 40 }, { stream_id: 's1', limit: 5 }, { stream_id: 'other' }, { start_time_ms: 1_700_000_000_005, end_time_ms: 1_700_000_000_009, limit: 2 }];
     for (const query of queries) {
       const remote = await reader.read(app, channel, query);
       // strictly: an item without a user_id has no such key, as from the store

@@ -11,6 +11,7 @@ import { Harness } from './harness.js';
 import type { LatencySummary } from './histogram.js';
 import { parseOptions, type Options, type ScenarioName } from './options.js';
 import { markdown, type Outcome, type RunResults } from './report.js';
+import { abuse } from './scenarios/abuse.js';
 import { fanout, type FanoutShared } from './scenarios/fanout.js';
 import { history, fanoutPublishRate } from './scenarios/history.js';
 import { http } from './scenarios/http.js';
@@ -20,7 +21,7 @@ import { presence } from './scenarios/presence.js';
 import { push } from './scenarios/push.js';
 import { serials } from './scenarios/serials.js';
 import { latencySvg, type Panel } from './svg.js';
-import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type HistoryTarget, type RunningTarget, type Target } from './targets.js';
+import { closePushSinks, pushSinks, refAbuseTargets, refTarget, ROOT, TARGETS, type HistoryTarget, type RunningTarget, type Target } from './targets.js';
 
 const WANTED_FILES = 65536;
 
@@ -53,6 +54,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   push: async (h, t, o) => push(h, t, o, await pushSinks()),
   serials: (h, _t, o) => serials(h, o, o.ref === undefined ? undefined : resolve(o.ref)),
   history: (_h, t, o) => history(t as HistoryTarget, o, fanoutPublishRate(results?.scenarios.fanout)),
+  abuse: (h, t, o) => abuse(h, t, o),
 };
 
 function machine(): RunResults['machine'] {
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
   }
   log(`open-files limit ${limit}; options ${JSON.stringify(options)}`);
 
-  const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1)];
+  const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1), ...refAbuseTargets(resolve(options.ref))];
   // why: `--targets` also sets the run order (baseline is still the reference for ratios).
   const order = (t: Target): number => options.targets?.indexOf(t.name) ?? 0;
   // why: a target none of the chosen scenarios runs is not prepared (no soketi install for `--scenarios serials`).
@@ -165,15 +167,18 @@ function write(results: RunResults, options: Options): void {
   const dir = resolve(ROOT, options.outDir);
   mkdirSync(dir, { recursive: true });
   const stamp = results.startedAt.replace(/[:.]/g, '-');
-  const svgName = `${stamp}.svg`;
+  // why: a run of scenarios without latency panels (serials alone) gets no drawing rather than an empty one.
+  const panels = latencyPanels(results);
+  const drawn = panels.length > 0;
+  const svgName = drawn ? `${stamp}.svg` : undefined;
   writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(join(dir, svgName), latencySvg(latencyPanels(results), `Latency per target, ${results.startedAt.slice(0, 16)} (log scale)`));
+  if (drawn) writeFileSync(join(dir, `${stamp}.svg`), latencySvg(panels, `Latency per target, ${results.startedAt.slice(0, 16)} (log scale)`));
   writeFileSync(join(dir, `${stamp}.md`), markdown(results, svgName));
-  for (const ext of ['json', 'svg']) copyFileSync(join(dir, `${stamp}.${ext}`), join(dir, `latest.${ext}`));
-  writeFileSync(join(dir, 'latest.md'), markdown(results, 'latest.svg'));
+  for (const ext of drawn ? ['json', 'svg'] : ['json']) copyFileSync(join(dir, `${stamp}.${ext}`), join(dir, `latest.${ext}`));
+  writeFileSync(join(dir, 'latest.md'), markdown(results, drawn ? 'latest.svg' : undefined));
   process.stdout.write('\n' + markdown(results, svgName));
-  if (options.readme) updateReadme(markdown(results, `${options.outDir}/latest.svg`));
-  log(`wrote ${join(dir, stamp)}.{json,md,svg} and latest.* in ${Math.round(results.durationS)} s`);
+  if (options.readme) updateReadme(markdown(results, drawn ? `${options.outDir}/latest.svg` : undefined));
+  log(`wrote ${join(dir, stamp)}.{json,md${drawn ? ",svg" : ""}} and latest.* in ${Math.round(results.durationS)} s`);
 }
 
 const START = '<!-- bench:start -->';

@@ -35,8 +35,8 @@ const lat = (pick: (r: any) => LatencySummary | undefined, q: keyof LatencySumma
 });
 const MB = (b: number | undefined): number | undefined => (b === undefined ? undefined : b / 1048576);
 
-/** COLUMNS are the figures reported per scenario (serials has a table of its own: a row per bus path). */
-const COLUMNS: Record<Exclude<ScenarioName, 'serials'>, { title: string; columns: Column[] }> = {
+/** COLUMNS are the figures reported per scenario (serials and abuse have tables of their own: serialsTable, abuseTable). */
+const COLUMNS: Record<Exclude<ScenarioName, 'serials' | 'abuse'>, { title: string; columns: Column[] }> = {
   fanout: {
     title: 'Fan-out: one public channel',
     columns: [
@@ -161,6 +161,7 @@ function figure(o: Outcome | undefined, c: Column): number | undefined {
 
 /** scenarioTable renders one scenario: a row per target, each figure with `(ratio x)` to baseline. */
 export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outcome>): string {
+  if (name === 'abuse') return abuseTable(outcomes);
   if (name === 'serials') return serialsTable(outcomes);
   const { title, columns } = COLUMNS[name];
   const base = outcomes.baseline;
@@ -180,8 +181,72 @@ export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outco
   return lines.join('\n');
 }
 
+/** AbuseFigures are the parts of an abuse phase the report reads (scenarios/abuse.ts has the full type). */
+interface AbuseFigures {
+  attack: string;
+  achievedRate: number;
+  loss: number;
+  latency: LatencySummary;
+  serverCpuMs: number;
+  wallMs: number;
+  bystanderCloses: number;
+  attacker?: { sent: number; opened: number; held: number; refusals: Record<string, number>; elapsedMs: number };
+}
+
+/** idleLatency is the idle phase's percentile `q` (the reference of the abuse ratios). */
+function idleLatency(phases: AbuseFigures[], q: keyof LatencySummary): number | undefined {
+  return phases.find((p) => p.attack === 'idle')?.latency[q];
+}
+
+/** abuseTable renders the abuse scenario: per target, a row per phase with its latency ratio to idle. */
+export function abuseTable(outcomes: Record<string, Outcome>): string {
+  const lines = ['### Abuse: a bystander\'s publish-to-delivery latency while one attacker runs (ratio to the idle server; goal <= 2x)'];
+  for (const [target, o] of Object.entries(outcomes)) {
+    lines.push('', `**${target}**`, '');
+    if (!('result' in o)) {
+      lines.push('skipped' in o ? `skipped: ${o.skipped}` : `error: ${o.error}`);
+      continue;
+    }
+    const phases = (o.result as { phases: AbuseFigures[] }).phases;
+    const ref = { p50: idleLatency(phases, 'p50'), p99: idleLatency(phases, 'p99') };
+    lines.push(
+      '| phase | publishes/s | loss | p50 ms | p99 ms | max ms | server CPU % | bystander closes | attacker sent | admitted | held | refusals |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const p of phases) {
+      const withRatio = (q: 'p50' | 'p99'): string => {
+        const r = p.attack === 'idle' ? undefined : ratio(p.latency[q], ref[q]);
+        return r === undefined ? fmt(p.latency[q], 2) : `${fmt(p.latency[q], 2)} (${r.toFixed(2)}x)`;
+      };
+      const a = p.attacker;
+      const refusals = a === undefined ? '' : Object.entries(a.refusals).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k}: ${v}`).join(', ');
+      lines.push(
+        `| ${p.attack} | ${fmt(p.achievedRate, 0)} | ${fmt(p.loss, 0)} | ${withRatio('p50')} | ${withRatio('p99')} | ${fmt(p.latency.max, 2)} | ${fmt((p.serverCpuMs * 100) / p.wallMs, 0)} | ${p.bystanderCloses} | ` +
+          `${a === undefined ? '' : fmt(a.sent, 0)} | ${a === undefined ? '' : fmt(a.opened, 0)} | ${a === undefined ? '' : fmt(a.held, 0)} | ${refusals} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** abuseGoals checks each attack's bystander p50 and p99 against twice the idle server's. */
+function abuseGoals(results: RunResults): Goal[] {
+  const out: Goal[] = [];
+  for (const [target, o] of Object.entries(results.scenarios.abuse ?? {})) {
+    if (!('result' in o)) continue;
+    const phases = (o.result as { phases: AbuseFigures[] }).phases;
+    for (const p of phases.filter((x) => x.attack !== 'idle' && x.attack !== 'after')) {
+      for (const q of ['p50', 'p99'] as const) {
+        const value = ratio(p.latency[q], idleLatency(phases, q));
+        out.push({ text: `${target}: bystander ${q} under ${p.attack} <= 2x idle`, value, pass: value === undefined ? undefined : value <= 2 });
+      }
+    }
+  }
+  return out;
+}
+
 /** HISTORY_BATCH is the history service's write batch (history.batch_size default). */
-const HISTORY_BATCH = 500;
+const HISTORY_BATCH = 1000;
 
 const SERIALS_TITLE = 'Serial path vs NATS core: publish-to-delivery through the bus (issue 11)';
 
@@ -286,8 +351,8 @@ export function goals(results: RunResults): Goal[] {
     return start === undefined || end === undefined ? undefined : end <= Math.max(start, HISTORY_BATCH);
   };
   for (const [w, text] of [
-    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (events; met: end <= start, or under one 500-event batch)"],
-    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (events; met: end <= start, or under one 500-event batch)'],
+    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (events; met: end <= start, or under one 1,000-event batch)"],
+    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (events; met: end <= start, or under one 1,000-event batch)'],
   ] as const) {
     const g = growth(w);
     out.push({ text, value: g, pass: keptUp(w), unit: '' });
@@ -303,7 +368,7 @@ export function goals(results: RunResults): Goal[] {
     out.push({ text: 'cluster end to end: serial path p50 <= today + 1 ms (median of paired rounds)', value: e2eSerial.p50DeltaMs.median, unit: ' ms', pass: e2eSerial.p50DeltaMs.median <= 1 });
     check('cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds)', e2eSerial.throughputRatio.median, (v) => v >= 0.8);
   }
-  return out;
+  return [...out.filter((g) => g.value !== undefined || results.scenarios.abuse === undefined), ...abuseGoals(results)];
 }
 
 /** markdown renders the whole run: machine, tables, goals and notes. */

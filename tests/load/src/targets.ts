@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -24,6 +24,9 @@ export const SCRATCH = join(ROOT, '.scratch', 'bench');
 
 /** APP is the one app every target serves. */
 export const APP = { appId: 'bench-app', key: 'bench-key', secret: 'bench-secret' };
+
+/** HANG_APP is the abuse targets' second tenant, whose webhook receiver accepts connections and never answers. */
+export const HANG_APP = { appId: 'hang-app', key: 'hang-key', secret: 'hang-secret' };
 
 /** RunningTarget is a started target: where clients connect, where to publish, and its processes. */
 export interface RunningTarget {
@@ -300,8 +303,10 @@ const HISTORY_ENTRY = 'services/history/dist/main.js';
 export interface HistoryTarget extends RunningTarget {
   bus: JetStreamBus;
   jsm: JetStreamManager;
-  /** stream is the JetStream stream of the channels (what the service consumes). */
+  /** stream is the history stream (sourced from the channel stream by the NATS server; what the service consumes). */
   stream: string;
+  /** channelStream is the JetStream stream of the channels (what the scenario publishes to). */
+  channelStream: string;
   /** grpcUrl is where the service answers history reads. */
   grpcUrl: string;
   startService(): Promise<void>;
@@ -334,7 +339,11 @@ export async function startHistoryTarget(options: Options): Promise<HistoryTarge
   const stop = async (): Promise<void> => {
     await Promise.all(servers.map((s) => s.stop()));
     await db.end().catch(() => undefined);
-    if (core !== undefined) await (await jetstreamManager(core.connection)).streams.delete(`${run}_channels`).catch(() => false);
+    if (core !== undefined) {
+      const jsm = await jetstreamManager(core.connection);
+      await jsm.streams.delete(`${run}_channels`).catch(() => false);
+      await jsm.streams.delete(`${run}_history`).catch(() => false);
+    }
     await bus?.close().catch(() => undefined);
     await pgAdmin(`DROP DATABASE IF EXISTS ${run} WITH (FORCE)`).catch(() => undefined);
   };
@@ -361,7 +370,8 @@ export async function startHistoryTarget(options: Options): Promise<HistoryTarge
       ...running(servers, [], 0),
       bus,
       jsm,
-      stream: `${run}_channels`,
+      stream: `${run}_history`,
+      channelStream: `${run}_channels`,
       grpcUrl: `127.0.0.1:${grpc}`,
       startService: async () => void servers.push(await startOne('history-service', join(ROOT, HISTORY_ENTRY), [], env, grpc, profileArgs(options, 'history'))),
       storedCount: async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM channel_history')).rows[0]!.n),
@@ -400,8 +410,80 @@ const natsBus: Target = {
   start: async () => running([], [], 0),
 };
 
+/** hangingReceiver listens on a free port, reads every request and never answers one. */
+async function hangingReceiver(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('data', () => undefined);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * abuseTarget is the embedded server with the product's default limits (no bench overrides) and a second
+ * app whose webhooks go to a receiver that never answers; `limiter` also turns the rate limiter on as the
+ * production checklist says (memory driver, its default limits, one trusted proxy hop so that the bench's
+ * clients can stand for different addresses with X-Forwarded-For).
+ */
+function abuseTarget(name: string, limiter: boolean, note: string, root = ROOT): Target {
+  const script = join(root, 'services/standalone/dist/main.js');
+  return {
+    name,
+    scenarios: ['abuse'],
+    note,
+    prepare: async () => (existsSync(script) ? undefined : `${script} missing: run \`npm ci && npx tsc -b\``),
+    async start(options) {
+      const port = await freePort();
+      const hang = await hangingReceiver();
+      mkdirSync(SCRATCH, { recursive: true });
+      const file = join(SCRATCH, `${name}.toml`);
+      const app = (a: typeof APP): string => `[[app_manager.array.apps]]\nid = "${a.appId}"\nkey = "${a.key}"\nsecret = "${a.secret}"\n`;
+      writeFileSync(
+        file,
+        `log_level = "warn"\n[metrics]\nenabled = false\n` +
+          (limiter ? '[rate_limiter]\nenabled = true\ndriver = "memory"\n[rate_limiter.api_rate_limit]\ntrust_hops = 1\n[rate_limiter.websocket_rate_limit]\ntrust_hops = 1\n' : '') +
+          app(APP) +
+          app(HANG_APP) +
+          `[[app_manager.array.apps.webhooks]]\nurl = "http://127.0.0.1:${hang.port}/hook"\nevent_types = ["channel_occupied", "channel_vacated"]\n`,
+      );
+      let server: ServerProcess;
+      try {
+        server = await startOne(name, script, ['--config', file], { HOST: '127.0.0.1', PORT: String(port) }, port, profileArgs(options, name), root);
+      } catch (err) {
+        await hang.close();
+        throw err;
+      }
+      const target = running([server], [port], port);
+      return { ...target, stop: async () => (await target.stop(), await hang.close()) };
+    },
+  };
+}
+
+const abuseDefaults = abuseTarget(
+  'sockudo-ts-defaults',
+  false,
+  'sockudo-ts-defaults: the embedded server with the default limits (rate limiter off, as shipped); a second app\'s webhook receiver hangs.',
+);
+
+const abuseLimited = abuseTarget(
+  'sockudo-ts-limited',
+  true,
+  'sockudo-ts-limited: sockudo-ts-defaults with the rate limiter on (memory driver, default limits, `trust_hops = 1`: attackers and the bystander\'s backend stand for different addresses through X-Forwarded-For).',
+);
+
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi, natsBus, historyTarget];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi, natsBus, historyTarget, abuseDefaults, abuseLimited];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as
@@ -409,6 +491,14 @@ export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedS
  */
 export function refTarget(dir: string): Target {
   return embeddedTarget('sockudo-ts@ref', dir, false);
+}
+
+/** refAbuseTargets are the abuse targets of another built checkout (`--ref DIR`), named `<target>@ref`. */
+export function refAbuseTargets(dir: string): Target[] {
+  return [
+    abuseTarget('sockudo-ts-defaults@ref', false, 'sockudo-ts-defaults@ref: sockudo-ts-defaults built from the --ref checkout.', dir),
+    abuseTarget('sockudo-ts-limited@ref', true, 'sockudo-ts-limited@ref: sockudo-ts-limited built from the --ref checkout.', dir),
+  ];
 }
 
 let sinks: Promise<PushSinks> | undefined;

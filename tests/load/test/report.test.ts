@@ -74,8 +74,8 @@ describe('report', () => {
                 phaseMs: 2000,
                 connections: 16,
                 paths: [
-                  { path: 'sockudo-ts-cluster', p50: 3, p99: 9, publishesPerS: 2000, serverCpuUs: 400, natsCpuUs: 3, loss: 0 },
-                  { path: 'sockudo-ts-cluster-serials', p50: 3.5, p99: 10, publishesPerS: 1800, serverCpuUs: 420, natsCpuUs: 20, loss: 0, vsToday: { p50DeltaMs: spread(0.5, 0.1, 1.2), throughputRatio: spread(0.9, 0.7, 1.1) } },
+                  { path: 'sockudo-ts-cluster', p50: 3, p99: 9, publishesPerS: 2000, serverCpuUs: 400, natsCpuUs: 3, loss: 0, rounds: [] },
+                  { path: 'sockudo-ts-cluster-serials', p50: 3.5, p99: 10, publishesPerS: 1800, serverCpuUs: 420, natsCpuUs: 20, loss: 0, rounds: [], vsToday: { p50DeltaMs: spread(0.5, 0.1, 1.2), throughputRatio: spread(0.9, 0.7, 1.1) } },
                 ],
               },
               embedded: [{ path: 'embedded, no serials', usPerPublish: 1, publishesPerS: 1e6 }],

@@ -62,7 +62,7 @@ const frame = (i: number, channel: string): string => JSON.stringify({ event: 't
 
 /** history runs the scenario against a started history target; `fanoutRate` is the publish rate of the fixed window. */
 export async function history(target: HistoryTarget, o: Options, fanoutRate: number): Promise<HistoryResult> {
-  const { bus, jsm, stream } = target;
+  const { bus, jsm, stream, channelStream } = target;
   let next = 0;
   const publish = async (channel?: ChannelName): Promise<void> => {
     const i = next++;
@@ -75,6 +75,8 @@ export async function history(target: HistoryTarget, o: Options, fanoutRate: num
   const capacityEvents = o.quick ? 10_000 : 40_000;
   await publishAsFastAsAcked(publish, capacityEvents);
   await target.startService();
+  // why: the service creates the history stream; the server then copies the channel stream's backlog into it.
+  await waitUntil(async () => (await jsm.streams.info(channelStream)).state.last_seq <= ((await jsm.streams.info(stream).catch(() => undefined))?.state.last_seq ?? 0), 120_000);
   // why: the first tenth warms the fresh process (JIT, connections) and the stream's file cache; the clock starts after it.
   await waitUntil(async () => (await backlog(jsm, stream)) <= capacityEvents * 0.9, 120_000);
   cpu.start();
@@ -204,15 +206,12 @@ async function publishAsFastAsAcked(publish: () => Promise<void>, count: number)
   );
 }
 
-/** backlog is what the history service has not stored yet: its durable consumer's pending and unacknowledged messages. */
-export async function backlog(jsm: JetStreamManager, stream: string, durable = 'history'): Promise<number> {
-  try {
-    const info = await jsm.consumers.info(stream, durable);
-    return info.num_pending + info.num_ack_pending;
-  } catch {
-    // why: before the service created its consumer, everything in the stream is backlog.
-    return (await jsm.streams.info(stream)).state.messages;
-  }
+/**
+ * backlog is what the history service has not stored yet: the history stream is a work queue that the service
+ * empties as it stores (acknowledges), so what it holds is the backlog.
+ */
+export async function backlog(jsm: JetStreamManager, stream: string): Promise<number> {
+  return (await jsm.streams.info(stream)).state.messages;
 }
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {

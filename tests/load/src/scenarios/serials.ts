@@ -95,6 +95,7 @@ export interface ClusterPathResult {
   /** loss is deliveries missing over every round (fixed-rate phases). */
   loss: number;
   vsToday?: { p50DeltaMs: Spread; throughputRatio: Spread };
+  rounds: ClusterRound[];
 }
 
 /** ClusterResult is the end-to-end part: figures, or why it did not run. */
@@ -263,7 +264,8 @@ const E2E_RATE = 200;
  */
 const E2E_CONNECTIONS = 64;
 
-interface ClusterRound {
+/** ClusterRound is one cluster's figures in one round. */
+export interface ClusterRound {
   p50: number;
   p99: number;
   publishesPerS: number;
@@ -332,6 +334,7 @@ async function endToEnd(h: Harness, o: Options, rounds: number, natsPid: number 
         publishesPerS: median(mine.map((f) => f.publishesPerS)),
         serverCpuUs: median(mine.map((f) => f.serverCpuUs)),
         loss: mine.reduce((a, f) => a + f.loss, 0),
+        rounds: mine,
       };
       if (natsPid !== undefined) result.natsCpuUs = median(mine.map((f) => f.natsCpuUs ?? Number.NaN));
       if (i > 0) {
