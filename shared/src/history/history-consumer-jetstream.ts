@@ -112,7 +112,9 @@ export class JetStreamHistoryConsumer {
     const batchSize = this.options.batchSize ?? 1000;
     const maxWaitMs = this.options.maxWaitMs ?? 20;
     const parallel = this.options.parallelWrites ?? 8;
-    const messages = await consumer.consume({ max_messages: batchSize * 4, expires: 5000 });
+    // why: when NATS loses the streams (a restart without its store) the pull must fail, not wait for a consumer that
+    // no longer exists; the loop then attaches again, creating the history stream and the consumer anew.
+    const messages = await consumer.consume({ max_messages: batchSize * 4, expires: 5000, abort_on_missing_resource: true });
     this.consuming = messages;
     if (this.stopping) messages.stop();
     const writing = new Set<Promise<void>>();

@@ -62,4 +62,45 @@ describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
       await bus.close();
     }
   }, 120_000);
+
+  it('starts over on the streams NATS creates again after losing them, storing the new stream\'s events under its id', async () => {
+    const prefix = uniquePrefix('hist');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
+    const jsm = await jetstreamManager(core.connection);
+    let bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+    const app = asAppId('app-lost');
+    const channel = asChannelName('lost');
+    const store = new MemoryHistoryStore();
+    const consumer = new JetStreamHistoryConsumer(core.connection, { prefix, store, batchSize: 50 });
+    const publish = async (from: number, to: number): Promise<number[]> => {
+      const serials: number[] = [];
+      for (let i = from; i < to; i++) serials.push((await bus.publish(app, channel, { frame: JSON.stringify({ event: 'tick', channel, data: String(i) }), sequenced: true })).serial!);
+      return serials;
+    };
+    const core2 = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub-2') });
+    try {
+      consumer.start();
+      const before = await publish(0, 20);
+      const oldId = bus.streamId;
+      await waitFor(async () => (await store.read(app, channel)).items.length === 20, 60_000, 'the first 20 events stored');
+      // NATS loses both streams (a restart without its store); the publishers create the channel stream again
+      await jsm.streams.delete(`${prefix}_channels`);
+      await jsm.streams.delete(`${prefix}_history`);
+      bus = await JetStreamBus.open(core2, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+      expect(bus.streamId).not.toBe(oldId);
+      const after = await publish(20, 40);
+      expect(after[0]).toBe(1);
+      await waitFor(async () => (await store.read(app, channel)).items.length === 20 && (await store.read(app, channel)).items[0]!.stream_id === bus.streamId, 60_000, 'the new stream stored');
+      const page = await store.read(app, channel, { direction: 'oldest_first' });
+      expect(page.items.map((m) => [m.serial, m.data])).toEqual(after.map((serial, k) => [serial, String(20 + k)]));
+      expect((await store.read(app, channel, { stream_id: oldId, direction: 'oldest_first' })).items.map((m) => m.serial)).toEqual(before);
+    } finally {
+      await consumer.stop();
+      await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
+      await jsm.streams.delete(`${prefix}_history`).catch(() => false);
+      await bus.close();
+      await core.close();
+    }
+  }, 120_000);
 });
