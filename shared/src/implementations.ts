@@ -33,5 +33,5 @@ export { PrismaHistoryStore } from './history/history-store-prisma.js';
 export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
 export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';
-export { JetStreamHistoryConsumer, type HistoryConsumerOptions } from './history/history-consumer-jetstream.js';
+export { historyStreamName, historyStreamsPrefix, JetStreamHistoryConsumer, type HistoryConsumerOptions } from './history/history-consumer-jetstream.js';
 export { GrpcHistoryReader, GrpcHistoryServer, pageFromWire, pageToWire, queryFromWire, queryToWire, type GrpcHistoryReaderOptions, type GrpcHistoryServerOptions, type HistoryReader } from './history/history-grpc.js';

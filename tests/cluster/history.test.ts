@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, migrateDatabase, type RecoveryConfig } from '@sockudo-ts/shared';
-import { GrpcHistoryReader, JetStreamBus, NatsBus, PrismaHistoryStore, serialOf } from '@sockudo-ts/shared/implementations';
+import { GrpcHistoryReader, historyStreamName, JetStreamBus, NatsBus, PrismaHistoryStore, serialOf } from '@sockudo-ts/shared/implementations';
+import { deleteHistoryStreams } from '../kit/jetstream.js';
 import { NATS, POSTGRES, servicesUp, uniquePrefix } from '../kit/services.js';
 import { ChildService, freePort } from '../kit/processes.js';
 import { ROOT } from '../kit/process.js';
@@ -34,7 +35,7 @@ async function deleteHistoryStream(prefix: string): Promise<void> {
   const { jetstreamManager } = await import('@nats-io/jetstream');
   const nc = await connect({ servers: natsUrl });
   try {
-    await (await jetstreamManager(nc)).streams.delete(`${prefix}_history`).catch(() => false);
+    await deleteHistoryStreams(await jetstreamManager(nc), prefix);
   } finally {
     await nc.close();
   }
@@ -94,7 +95,7 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       await store.close();
       const { jetstreamManager } = await import('@nats-io/jetstream');
       await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_channels`).catch(() => false);
-      await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_history`).catch(() => false);
+      await deleteHistoryStreams(await jetstreamManager(core.connection), prefix);
       await bus.close();
     }
   }, 300_000);
@@ -146,12 +147,12 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       }
       expect(await count()).toBe(630);
       // stored events leave the history stream (a work queue)
-      await waitFor(async () => (await jsm.streams.info(`${prefix}_history`)).state.messages === 0, 30_000, 'the history stream to be drained');
+      await waitFor(async () => (await jsm.streams.info(historyStreamName(prefix, bus.streamId))).state.messages === 0, 30_000, 'the history stream to be drained');
     } finally {
       await history.kill();
       await store.close();
       await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
-      await jsm.streams.delete(`${prefix}_history`).catch(() => false);
+      await deleteHistoryStreams(jsm, prefix);
       await bus.close();
     }
   }, 300_000);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './clients.js';
+import { deleteHistoryStreams } from './jetstream.js';
 import { ROOT } from './process.js';
 import { START_TIMEOUT_MS } from './processes.js';
 import { deleteKeys } from './cluster.js';
@@ -122,7 +123,7 @@ async function deleteStream(prefix: string): Promise<void> {
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
-    await jsm.streams.delete(`${prefix}_history`).catch(() => false);
+    await deleteHistoryStreams(jsm, prefix);
   } finally {
     await nc.close();
   }
