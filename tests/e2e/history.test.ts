@@ -203,9 +203,9 @@ describe('client events replayed from history keep their user_id (embedded serve
     const sdk = apiClient(server);
     for (let k = 1; k <= 3; k++) {
       ann.send({ event: 'client-said', channel, data: { k } });
-      await waitFor(() => events(bob).length === 2 * k - 1, 10_000, `client event ${k} at bob`);
+      await waitFor(() => events(bob).length === 2 * k - 1, 30_000, `client event ${k} at bob`);
       await sdk.trigger(channel, 'server-said', { k });
-      await waitFor(() => events(bob).length === 2 * k, 10_000, `server event ${k} at bob`);
+      await waitFor(() => events(bob).length === 2 * k, 30_000, `server event ${k} at bob`);
     }
     const live = events(bob);
     expect(live.map((f) => [f.event, (f as RawFrame & { user_id?: string }).user_id])).toEqual([
