@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamManager, type JsMsg, type StreamConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { idOf, streamName } from '../bus/bus-jetstream.js';
-import { decodeChannelMessage } from '../bus/envelope.js';
+import { idOf, serialOf, streamName } from '../bus/bus-jetstream.js';
+import { decodeChannelMessages } from '../bus/envelope.js';
 import { decodeToken } from '../bus/subjects.js';
 import { asAppId, asChannelName } from '../ids.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -154,9 +154,9 @@ export class JetStreamHistoryConsumer {
     try {
       for await (const m of messages) {
         batch.messages.push(m);
-        const row = this.toRow(m, streamId);
-        if (row !== undefined) batch.rows.push(row);
-        if (batch.messages.length >= batchSize) flush();
+        batch.rows.push(...this.toRows(m, streamId));
+        // why: a stored message may be a batch of events, so rows can outgrow messages.
+        if (batch.messages.length >= batchSize || batch.rows.length >= batchSize) flush();
         else timer ??= setTimeout(flush, maxWaitMs);
         // why: past `parallel` writes in flight the loop stops taking messages; JetStream holds the rest (max_ack_pending).
         while (writing.size >= parallel) await Promise.race(writing);
@@ -243,8 +243,7 @@ export class JetStreamHistoryConsumer {
         const rows: ChannelMessage[] = [];
         for await (const m of fetched) {
           messages.push(m);
-          const row = Number(m.info.timestampNanos) / 1e6 < createdMs ? this.toRow(m, streamId) : undefined;
-          if (row !== undefined) rows.push(row);
+          if (Number(m.info.timestampNanos) / 1e6 < createdMs) rows.push(...this.toRows(m, streamId));
         }
         if (messages.length === 0 && (await jsm.streams.info(name)).state.messages === 0) break;
         const stored = await this.options.store.append(rows);
@@ -269,25 +268,28 @@ export class JetStreamHistoryConsumer {
     }
   }
 
-  /** toRow turns a history stream message into a history row; undefined for one that is not a channel event. */
-  private toRow(m: JsMsg, streamId: string): ChannelMessage | undefined {
+  /** toRows turns a history stream message into history rows (a batch holds several); none for a non-event. */
+  private toRows(m: JsMsg, streamId: string): ChannelMessage[] {
     const tokens = m.subject.slice(this.options.prefix.length + '.log.'.length).split('.');
-    if (tokens.length !== 2) return undefined;
-    const serial = sourceSequence(m.headers?.get('Nats-Stream-Source'), this.stream);
-    if (serial === undefined) return undefined;
-    const message = decodeChannelMessage((name) => (m.headers?.has(name) ? m.headers.get(name) : undefined), m.data);
-    if (message === undefined) return undefined;
-    const item = historyItemOfFrame(message.frame);
-    if (item === undefined) return undefined;
-    return {
-      app_id: asAppId(decodeToken(tokens[0]!)),
-      channel: asChannelName(decodeToken(tokens[1]!)),
-      serial,
-      stream_id: streamId,
-      message_id: message.id ?? '',
-      ...item,
-      published_at_ms: Math.floor(Number(m.info.timestampNanos) / 1e6),
-    };
+    if (tokens.length !== 2) return [];
+    const seq = sourceSequence(m.headers?.get('Nats-Stream-Source'), this.stream);
+    if (seq === undefined) return [];
+    const messages = decodeChannelMessages((name) => (m.headers?.has(name) ? m.headers.get(name) : undefined), m.data) ?? [];
+    const rows: ChannelMessage[] = [];
+    for (const [index, message] of messages.entries()) {
+      const item = historyItemOfFrame(message.frame);
+      if (item === undefined) continue;
+      rows.push({
+        app_id: asAppId(decodeToken(tokens[0]!)),
+        channel: asChannelName(decodeToken(tokens[1]!)),
+        serial: serialOf(seq, index),
+        stream_id: streamId,
+        message_id: message.id ?? '',
+        ...item,
+        published_at_ms: Math.floor(Number(m.info.timestampNanos) / 1e6),
+      });
+    }
+    return rows;
   }
 }
 

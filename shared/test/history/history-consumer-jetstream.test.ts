@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, MemoryHistoryStore, type ChannelMessage, type RecoveryConfig } from '@sockudo-ts/shared';
-import { historyStreamName, JetStreamBus, JetStreamHistoryConsumer, NatsBus } from '@sockudo-ts/shared/implementations';
+import { historyStreamName, JetStreamBus, JetStreamHistoryConsumer, NatsBus, serialOf } from '@sockudo-ts/shared/implementations';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { waitFor } from '../../../tests/kit/clients.js';
 import { deleteHistoryStreams } from '../../../tests/kit/jetstream.js';
@@ -91,7 +91,7 @@ describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
       bus = await JetStreamBus.open(core2, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
       expect(bus.streamId).not.toBe(oldId);
       const after = await publish(20, 40);
-      expect(after[0]).toBe(1);
+      expect(after[0]).toBe(serialOf(1, 0));
       await waitFor(async () => (await store.read(app, channel)).items.length === 20 && (await store.read(app, channel)).items[0]!.stream_id === bus.streamId, 60_000, 'the new stream stored');
       const page = await store.read(app, channel, { direction: 'oldest_first' });
       expect(page.items.map((m) => [m.serial, m.data])).toEqual(after.map((serial, k) => [serial, String(20 + k)]));
@@ -130,7 +130,7 @@ describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
       await jsm.streams.delete(`${prefix}_channels`);
       bus = await JetStreamBus.open(core2, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
       const after = await publish(30, 80);
-      expect(after[0]).toBe(1);
+      expect(after[0]).toBe(serialOf(1, 0));
       await waitFor(async () => (await store.read(app, channel, { stream_id: bus.streamId, limit: 1000 })).items.length >= 50, 60_000, 'the new stream stored');
       const page = await store.read(app, channel, { direction: 'oldest_first', limit: 1000 });
       expect(page.items.every((m) => m.stream_id === bus.streamId)).toBe(true);
