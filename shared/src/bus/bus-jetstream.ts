@@ -37,7 +37,10 @@ const MAX_READ = 10_000;
  */
 export const SERIALS_PER_MESSAGE = 1024;
 
-/** MAX_BATCH is the most events stored as one message; MAX_BATCH_BYTES bounds their frames' total length. */
+/**
+ * MAX_BATCH is the most events stored as one message; MAX_BATCH_BYTES bounds their frames' total length, and so
+ * does a quarter of the server's max_payload (room for the batch's JSON escaping and headers).
+ */
 const MAX_BATCH = 64;
 const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -134,6 +137,7 @@ export class JetStreamBus implements Bus, RecoveryReader {
     const queued = this.queued;
     this.queued = new Map();
     const connected = this.core.isConnected();
+    const budget = Math.min(MAX_BATCH_BYTES, Math.floor((this.core.connection.info?.max_payload ?? 1024 * 1024) / 4));
     for (const [subject, items] of queued) {
       if (!connected) {
         for (const item of items) item.reject(new DependencyUnavailable('nats', 'NATS is unreachable; the bus is reconnecting'));
@@ -150,7 +154,7 @@ export class JetStreamBus implements Bus, RecoveryReader {
           this.store(subject, [item]);
           continue;
         }
-        if (run.length === MAX_BATCH || (run.length > 0 && bytes + item.message.frame.length > MAX_BATCH_BYTES)) {
+        if (run.length === MAX_BATCH || (run.length > 0 && bytes + item.message.frame.length > budget)) {
           this.store(subject, run);
           run = [];
           bytes = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, type Bus, type BusMessage, type RecoveryConfig } from '@sockudo-ts/shared';
 import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
-import { ackedSequence, serialOf } from '../../src/bus/bus-jetstream.js';
+import { SERIALS_PER_MESSAGE, ackedSequence, serialOf } from '../../src/bus/bus-jetstream.js';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { startTcpProxy } from '../../../tests/kit/tcp-proxy.js';
 import { waitFor } from '../../../tests/kit/clients.js';
@@ -132,6 +132,27 @@ describe.skipIf(!up)('JetStreamBus', () => {
         expect(frames).toEqual(Array.from({ length: count / 2 }, (_, i) => 2 * i + k));
         expect(got.get(c)!.map((m) => m.serial)).toEqual(frames.map((n) => serials[n]));
       }
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+    }
+  });
+
+  it('splits a burst of large events into several stored messages, each under the size budget, and loses none', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const channel = asChannelName('big');
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub');
+    const got: BusMessage[] = [];
+    try {
+      await subscriber.subscribe(app, channel, (m) => got.push(m));
+      const big = (n: number): string => `${n}:${'"x"'.repeat(10_000)}`;
+      const positions = await Promise.all(Array.from({ length: 40 }, (_, n) => publisher.publish(app, channel, { frame: big(n), sequenced: true })));
+      await waitFor(() => got.length === 40, 10_000, 'every large event');
+      expect(got.map((m) => m.frame)).toEqual(Array.from({ length: 40 }, (_, n) => big(n)));
+      const stored = new Set(positions.map((p) => Math.floor(p.serial! / SERIALS_PER_MESSAGE)));
+      expect(stored.size).toBeGreaterThanOrEqual(4);
     } finally {
       await dropStream(publisher, prefix);
       await Promise.all([publisher.close(), subscriber.close()]);
