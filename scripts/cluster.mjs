@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // Starts a local distributed cluster as separate processes against the NATS and Redis of this machine:
-// presence (gRPC), N gateways, the api and the webhook worker, each with its own metrics port.
+// presence (gRPC), N gateways, the api and the webhook worker, each with its own metrics port; and, when the
+// configuration turns them on, the push service (`push.storage_driver = "postgres"`) and the history service
+// (`history.enabled`, gRPC reads for gateways and the api). Those keep data in PostgreSQL: the script applies the
+// project's migrations there first (what `npm run db:migrate` does) and stops if that fails.
 // It supervises them like an orchestrator: a service that dies once the cluster runs is started again after a
 // back-off (0.5 s, doubling up to 30 s, reset after 60 s of uptime) while the others keep serving.
 // Ctrl-C / SIGTERM stops all.
 //
 //   npm run cluster -- [--gateways 2] [--gateway-port 6001] [--api-port 6100] [--presence-port 50051]
-//                      [--metrics-port 9601] [--config config/my.toml]
+//                      [--history-port 50052] [--metrics-port 9601] [--config config/my.toml]
 // The same settings as environment variables: CLUSTER_GATEWAYS, CLUSTER_GATEWAY_PORT, CLUSTER_API_PORT,
-// CLUSTER_PRESENCE_PORT, CLUSTER_METRICS_PORT. NATS_SERVERS, REDIS_URL and every server setting pass through.
+// CLUSTER_PRESENCE_PORT, CLUSTER_HISTORY_PORT, CLUSTER_METRICS_PORT. NATS_SERVERS, REDIS_URL, DATABASE_URL and
+// every server setting pass through (HISTORY_ENABLED=true RECOVERY_ENABLED=true PUSH_STORAGE_DRIVER=postgres ...).
+// Metrics ports are numbered from --metrics-port: presence, the gateways, api, webhook, then push and history.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +32,30 @@ const gateways = flag('gateways', 'CLUSTER_GATEWAYS', 2);
 const gatewayPort = flag('gateway-port', 'CLUSTER_GATEWAY_PORT', 6001);
 const apiPort = flag('api-port', 'CLUSTER_API_PORT', 6100);
 const presencePort = flag('presence-port', 'CLUSTER_PRESENCE_PORT', 50051);
+const historyPort = flag('history-port', 'CLUSTER_HISTORY_PORT', 50052);
 const metricsPort = flag('metrics-port', 'CLUSTER_METRICS_PORT', 9601);
 const configIndex = args.indexOf('--config');
 const configArgs = configIndex >= 0 ? ['--config', args[configIndex + 1]] : [];
 if (gateways < 1) fail('--gateways must be at least 1');
+
+// why: the services read the same configuration (file and environment); what it turns on decides which optional
+// services run, and a configuration they would refuse is reported here once instead of by every process.
+const shared = await import('../shared/dist/index.js');
+let config;
+try {
+  config = shared.loadConfig({ argv: configArgs, env: process.env, cwd: root });
+} catch (err) {
+  fail(err.message);
+}
+const withHistory = config.history.enabled;
+// why: push.enabled alone (on by default) serves the push APIs; the push service runs apart only with its
+// devices in PostgreSQL, where the api writes them too.
+const withPush = config.push.enabled && config.push.storage_driver === 'postgres';
+if (withHistory && !config.recovery.enabled && !config.app_manager.array.apps.some((a) => a.recovery?.enabled)) {
+  process.stderr.write('cluster: history.enabled but no app has recovery on: history keeps only sequenced events (RECOVERY_ENABLED=true)\n');
+}
+/** Settings every service gets, so that gateways and the api find the history service the script starts. */
+const clusterEnv = withHistory ? { HISTORY_GRPC_URL: `127.0.0.1:${historyPort}` } : {};
 
 /** Back-off of restarts: the first after FIRST_DELAY_MS, doubling up to MAX_DELAY_MS; STABLE_MS of uptime resets it. */
 const FIRST_DELAY_MS = 500;
@@ -57,7 +82,7 @@ function define(name, service, env) {
 function spawnUnit(unit) {
   const child = spawn(process.execPath, [`services/${unit.service}/dist/main.js`, ...configArgs], {
     cwd: root,
-    env: { ...process.env, ADAPTER_DRIVER: 'nats', INSTANCE_PROCESS_ID: unit.name, PRESENCE_GRPC_URL: `127.0.0.1:${presencePort}`, ...unit.env },
+    env: { ...process.env, ADAPTER_DRIVER: 'nats', INSTANCE_PROCESS_ID: unit.name, PRESENCE_GRPC_URL: `127.0.0.1:${presencePort}`, ...clusterEnv, ...unit.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   unit.child = child;
@@ -112,6 +137,20 @@ function waitPort(port, timeoutMs = 60_000) {
   });
 }
 
+/**
+ * migrate applies the project's migrations to the PostgreSQL database the configuration names (as
+ * `npm run db:migrate` does) and resolves when done; it exits the script, printing the reason, when they fail.
+ */
+async function migrate() {
+  const { database } = config;
+  const url = database.url !== '' ? database.url : shared.databaseUrl('postgres', database.postgres);
+  // why: the URL goes in the environment, not in argv, where any local user's `ps` would show its password.
+  const child = spawn(process.execPath, ['shared/dist/db/migrate-cli.js'], { cwd: root, env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => process.stdout.write(String(chunk).replace(/^(?=.)/gm, '[migrate] ')));
+  const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? signal)));
+  if (code !== 0) fail(`the migration of ${shared.redactUrl(url)} failed (above); the push and history services need it`);
+}
+
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
@@ -137,20 +176,30 @@ process.once('SIGINT', () => void stopAll(0));
 process.once('SIGTERM', () => void stopAll(0));
 
 const ports = [];
+/** start defines a service with the next metrics port and lists it in the table printed once the cluster runs. */
+function start(name, service, address, env = {}) {
+  const metrics = metricsPort + ports.length;
+  define(name, service, { ...env, METRICS_PORT: String(metrics) });
+  ports.push([name, address, metrics]);
+}
+if (withHistory || withPush) await migrate();
 try {
-  define('presence', 'presence', { PRESENCE_GRPC_PORT: String(presencePort), METRICS_PORT: String(metricsPort) });
+  start('presence', 'presence', `gRPC 127.0.0.1:${presencePort}`, { PRESENCE_GRPC_PORT: String(presencePort) });
   await waitPort(presencePort);
-  ports.push(['presence', `gRPC 127.0.0.1:${presencePort}`, metricsPort]);
-  for (let i = 0; i < gateways; i++) {
-    const port = gatewayPort + i;
-    define(`gateway-${i + 1}`, 'gateway', { PORT: String(port), METRICS_PORT: String(metricsPort + 1 + i) });
-    ports.push([`gateway-${i + 1}`, `ws://127.0.0.1:${port}/app/{key}`, metricsPort + 1 + i]);
+  for (let i = 0; i < gateways; i++) start(`gateway-${i + 1}`, 'gateway', `ws://127.0.0.1:${gatewayPort + i}/app/{key}`, { PORT: String(gatewayPort + i) });
+  start('api', 'api', `http://127.0.0.1:${apiPort}/apps/{id}`, { PORT: String(apiPort) });
+  start('webhook', 'webhook', 'delivers the `webhooks` queue');
+  const listening = [...Array(gateways).keys()].map((i) => gatewayPort + i).concat(apiPort);
+  // why: a service's metrics port opens last, once everything else of it has started.
+  if (withPush) {
+    start('push', 'push', 'delivers the `push` queue');
+    listening.push(metricsPort + ports.length - 1);
   }
-  define('api', 'api', { PORT: String(apiPort), METRICS_PORT: String(metricsPort + 1 + gateways) });
-  ports.push(['api', `http://127.0.0.1:${apiPort}/apps/{id}`, metricsPort + 1 + gateways]);
-  define('webhook', 'webhook', { METRICS_PORT: String(metricsPort + 2 + gateways) });
-  ports.push(['webhook', 'delivers the `webhooks` queue', metricsPort + 2 + gateways]);
-  await Promise.all([...Array(gateways).keys()].map((i) => waitPort(gatewayPort + i)).concat(waitPort(apiPort)));
+  if (withHistory) {
+    start('history', 'history', `gRPC 127.0.0.1:${historyPort}`, { HISTORY_GRPC_HOST: '127.0.0.1', HISTORY_GRPC_PORT: String(historyPort) });
+    listening.push(historyPort, metricsPort + ports.length - 1);
+  }
+  await Promise.all(listening.map((port) => waitPort(port)));
 } catch (err) {
   if (stopping) await new Promise(() => undefined);
   process.stderr.write(`cluster: ${err.message}\n`);

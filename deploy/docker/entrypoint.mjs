@@ -10,6 +10,7 @@ const entries = {
   presence: 'services/presence/dist/main.js',
   webhook: 'services/webhook/dist/main.js',
   push: 'services/push/dist/main.js',
+  history: 'services/history/dist/main.js',
   migrate: 'shared/dist/db/migrate-cli.js',
   apps: 'shared/dist/apps/apps-cli.js',
 };

@@ -46,8 +46,30 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-presence:%d" (include "sockudo.fullname" .) (int .Values.ports.grpc) -}}
 {{- end -}}
 
+{{/* host:port of the history gRPC Service, given to gateways and the api (with history.enabled). */}}
+{{- define "sockudo.historyAddress" -}}
+{{- printf "%s-history:%d" (include "sockudo.fullname" .) (int .Values.ports.historyGrpc) -}}
+{{- end -}}
+
+{{/* The Secret holding DATABASE_URL: postgres.existingSecret, else app.existingSecret. */}}
+{{- define "sockudo.databaseSecretName" -}}
+{{- default .Values.app.existingSecret .Values.postgres.existingSecret -}}
+{{- end -}}
+
+{{/* "true" when a component keeps data in PostgreSQL (apps, push devices, history): the Secret's DATABASE_URL
+     is then given to the pods and the migration Job runs. Empty otherwise. */}}
+{{- define "sockudo.usesDatabase" -}}
+{{- if or .Values.postgres.enabled .Values.push.enabled .Values.history.enabled }}true{{ end -}}
+{{- end -}}
+
 {{/* Components that serve WebSockets or the HTTP API on ports.http. */}}
 {{- define "sockudo.httpComponents" -}}gateway api{{- end -}}
 
-{{/* The components this install runs, one Deployment each: push only with push.enabled. */}}
-{{- define "sockudo.components" -}}presence gateway api webhook{{ if .Values.push.enabled }} push{{ end }}{{- end -}}
+{{/* The components this install runs, one Deployment each: push only with push.enabled, history only with
+     history.enabled. */}}
+{{- define "sockudo.components" -}}presence gateway api webhook{{ if .Values.push.enabled }} push{{ end }}{{ if .Values.history.enabled }} history{{ end }}{{- end -}}
+
+{{/* The gRPC port a component serves (presence: ports.grpc, history: ports.historyGrpc); empty for the others. */}}
+{{- define "sockudo.grpcPort" -}}
+{{- if eq .component "presence" }}{{ .root.Values.ports.grpc }}{{ else if eq .component "history" }}{{ .root.Values.ports.historyGrpc }}{{ end -}}
+{{- end -}}

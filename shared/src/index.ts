@@ -86,8 +86,10 @@ export { LocalPresence, type LocalPresenceOptions } from './presence/presence-lo
 export { Outbox, type OutboxOptions } from './presence/outbox.js';
 export type { NodeRegistry, NodeSnapshot, SocketSnapshot } from './presence/node-registry.js';
 export { LocalNodeRegistry } from './presence/node-registry-local.js';
+export { clientTlsOf, grpcAuthenticated, serverTlsOf, type GrpcClientTls, type GrpcServerTls, type GrpcTlsFiles } from './grpc/grpc-auth-config.js';
 export type {
   ChannelCounts,
+  ChannelsPage,
   ConnectResult,
   ConnectionStore,
   DisconnectResult,

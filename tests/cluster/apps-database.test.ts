@@ -8,6 +8,7 @@ import {
   apiCall,
   apiClient,
   connected,
+  newApp,
   nextEvent,
   pusherClient,
   rawClient,
@@ -47,7 +48,7 @@ describe.skipIf(!up)('cluster: apps from MySQL/MariaDB on every gateway and the 
     await migrateDatabase(db.url);
     const added = apps(db.url, 'add', '--id', 'cl-db-app', '--key', 'cl-db-key');
     expect(added.status).toBe(0);
-    app = { id: 'cl-db-app', key: 'cl-db-key', secret: /secret: (\S+)/.exec(added.out)![1]! };
+    app = newApp({ id: 'cl-db-app', key: 'cl-db-key', secret: /secret: (\S+)/.exec(added.out)![1]! });
     proxy = await startTcpProxy(MARIADB.host, MARIADB.port);
     cluster = await startCluster({
       config: { app_manager: { driver: 'mysql', cache: { ttl: 60, poll_interval_ms: 200 } }, database: { url: db.urlVia(proxy.port), connect_timeout_ms: 2000 } },
@@ -65,7 +66,7 @@ describe.skipIf(!up)('cluster: apps from MySQL/MariaDB on every gateway and the 
   /** refused opens a raw socket on gateway `i` and tells whether it is closed with 4003 within a second. */
   const refused = async (i: number): Promise<boolean> => {
     const raw = await rawClient(gateway(i));
-    const closed = await Promise.race([raw.closed, new Promise<undefined>((r) => setTimeout(r, 1000))]);
+    const closed = await Promise.race([raw.closed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
     raw.ws.terminate();
     return closed?.code === 4003;
   };

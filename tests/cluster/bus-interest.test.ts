@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusMessage } from '@sockudo-ts/shared';
+import { asChannelName, asNodeId, type BusMessage } from '@sockudo-ts/shared';
 import { NatsBus, encodeToken } from '@sockudo-ts/shared/implementations';
 import {
   NATS_SERVER_BINARY,
@@ -65,10 +65,10 @@ describe.skipIf(!up)('cluster: what crosses NATS', () => {
   });
 
   it("carries a message id and the caller's W3C traceparent in NATS headers", async () => {
-    const observer = await NatsBus.connect({ servers: [cluster.nats.url], prefix: cluster.nats.prefix, nodeId: 'observer' });
+    const observer = await NatsBus.connect({ servers: [cluster.nats.url], prefix: cluster.nats.prefix, nodeId: asNodeId('observer') });
     try {
       const seen: BusMessage[] = [];
-      await observer.subscribe(cluster.app.id, 'traced', (m) => seen.push(m));
+      await observer.subscribe(cluster.app.id, asChannelName('traced'), (m) => seen.push(m));
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const res = await signedRequest(cluster.apiEndpoint, { path: '/events', body: { name: 'e', channel: 'traced', data: '{}' }, headers: { traceparent } });
       expect(res.status).toBe(200);

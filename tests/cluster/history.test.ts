@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, migrateDatabase, type RecoveryConfig } from '@sockudo-ts/shared';
-import { JetStreamBus, NatsBus, PrismaHistoryStore } from '@sockudo-ts/shared/implementations';
+import { GrpcHistoryReader, historyStreamName, JetStreamBus, NatsBus, PrismaHistoryStore, serialOf } from '@sockudo-ts/shared/implementations';
+import { deleteHistoryStreams } from '../kit/jetstream.js';
 import { NATS, POSTGRES, servicesUp, uniquePrefix } from '../kit/services.js';
 import { ChildService, freePort } from '../kit/processes.js';
 import { ROOT } from '../kit/process.js';
@@ -12,7 +13,7 @@ const up = await servicesUp('history service', NATS, POSTGRES);
 const natsUrl = `nats://${NATS.host}:${NATS.port}`;
 const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 10_000, max_buffer_bytes: 1 << 22, ttl_seconds: 600, max_total_bytes: 1 << 28 });
 
-async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: number): Promise<ChildService> {
+async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: number, env: Record<string, string> = {}): Promise<ChildService> {
   const metricsPort = await freePort();
   const grpc = grpcPort ?? (await freePort());
   return new ChildService('history', metricsPort, process.execPath, ['services/history/dist/main.js'], {
@@ -24,7 +25,20 @@ async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: nu
     HISTORY_ENABLED: 'true',
     HISTORY_BATCH_SIZE: '100',
     HISTORY_GRPC_PORT: String(grpc),
+    ...env,
   }, ROOT);
+}
+
+/** deleteHistoryStream removes the history stream a test's history service created (startCluster leaves it). */
+async function deleteHistoryStream(prefix: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: natsUrl });
+  try {
+    await deleteHistoryStreams(await jetstreamManager(nc), prefix);
+  } finally {
+    await nc.close();
+  }
 }
 
 describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
@@ -81,6 +95,64 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       await store.close();
       const { jetstreamManager } = await import('@nats-io/jetstream');
       await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_channels`).catch(() => false);
+      await deleteHistoryStreams(await jetstreamManager(core.connection), prefix);
+      await bus.close();
+    }
+  }, 300_000);
+
+  it('stores every event published while it was stopped longer than the hot buffer keeps them, once and in order', async () => {
+    const prefix = uniquePrefix('hist');
+    const core = await NatsBus.connect({ servers: [natsUrl], prefix, nodeId: asNodeId('publisher') });
+    // the hot buffer: 20 events per channel for 2 seconds
+    const hot = (): RecoveryConfig => ({ enabled: true, buffer_size: 20, max_buffer_bytes: 1 << 20, ttl_seconds: 2, max_total_bytes: 1 << 24 });
+    const bus = await JetStreamBus.open(core, { prefix, policy: hot, bufferSize: 20, ttlSeconds: 2 });
+    const store = await PrismaHistoryStore.open({ url: db.url });
+    const history = await historyProcess(prefix, db.url);
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const jsm = await jetstreamManager(core.connection);
+    const app = asAppId('history-downtime');
+    const channels = ['d0', 'd1', 'd2'].map(asChannelName);
+    const published = new Map<string, number[]>();
+    const publish = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        const channel = channels[i % channels.length]!;
+        const frame = JSON.stringify({ event: 'tick', channel, data: JSON.stringify({ i }) });
+        const { serial } = await bus.publish(app, channel, { frame, sequenced: true, id: `d-${i}` });
+        published.set(channel, [...(published.get(channel) ?? []), serial!]);
+      }
+    };
+    const count = async (): Promise<number> => {
+      let n = 0;
+      for (const channel of channels) n += (await store.read(app, channel, { limit: 1000 })).items.length;
+      return n;
+    };
+    try {
+      await history.start();
+      await publish(0, 30);
+      await waitFor(async () => (await count()) === 30, 60_000, 'the first 30 events stored');
+      await history.kill('SIGTERM');
+      await publish(30, 630);
+      const firstMissed = Math.min(...channels.map((c) => published.get(c)![10]!));
+      // the hot buffer lets go of what the stopped service has not read: by count at once, the rest by age
+      await waitFor(async () => (await jsm.streams.info(`${prefix}_channels`)).state.messages === 0, 30_000, 'the channel stream to drop every event');
+      expect(serialOf((await jsm.streams.info(`${prefix}_channels`)).state.first_seq, 0)).toBeGreaterThan(firstMissed);
+      expect(await count()).toBe(30);
+      await history.start();
+      await waitFor(async () => (await count()) >= 630, 120_000, 'all 630 events stored');
+      for (const channel of channels) {
+        const page = await store.read(app, channel, { limit: 1000, direction: 'oldest_first' });
+        expect(page.items.map((m) => m.serial)).toEqual(published.get(channel));
+        expect(page.items.map((m) => (JSON.parse(m.data) as { i: number }).i)).toEqual([...Array(630).keys()].filter((i) => i % channels.length === channels.indexOf(channel)));
+        expect(page.items.every((m) => m.stream_id === bus.streamId)).toBe(true);
+      }
+      expect(await count()).toBe(630);
+      // stored events leave the history stream (a work queue)
+      await waitFor(async () => (await jsm.streams.info(historyStreamName(prefix, bus.streamId))).state.messages === 0, 30_000, 'the history stream to be drained');
+    } finally {
+      await history.kill();
+      await store.close();
+      await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
+      await deleteHistoryStreams(jsm, prefix);
       await bus.close();
     }
   }, 300_000);
@@ -96,10 +168,11 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       await bare.drop();
     }
   }, 120_000);
-  it('serves what the history service stored through the api (reading it over gRPC), to the pusher SDK\'s signed get', async () => {
+  it('serves what the history service stored through the api (reading it over gRPC with the shared token), to the pusher SDK\'s signed get; a reader without the token is refused', async () => {
     const grpcPort = await freePort();
-    const cluster = await startCluster({ gateways: 1, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 1000 }, history: { enabled: true, grpc_url: `127.0.0.1:${grpcPort}` } } });
-    const history = await historyProcess(cluster.nats.prefix, db.url, grpcPort);
+    const token = { HISTORY_GRPC_TOKEN: 'history-shared-token-for-this-test' };
+    const cluster = await startCluster({ gateways: 1, env: token, config: { database: { url: db.url }, recovery: { enabled: true, buffer_size: 1000 }, history: { enabled: true, grpc_url: `127.0.0.1:${grpcPort}` } } });
+    const history = await historyProcess(cluster.nats.prefix, db.url, grpcPort, token);
     try {
       await history.start();
       const sdk = apiClient(cluster.apiEndpoint);
@@ -122,9 +195,18 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       expect(await walk('newest_first')).toEqual([...all].reverse());
       const first = (await (await sdk.get({ path: '/channels/feed/history', params: {} })).json()) as Page;
       expect(first).toMatchObject({ direction: 'newest_first', limit: 100, has_more: true });
+      for (const wrong of [undefined, 'another-token']) {
+        const intruder = new GrpcHistoryReader({ url: `127.0.0.1:${grpcPort}`, deadlineMs: 10_000, ...(wrong === undefined ? {} : { token: wrong }) });
+        try {
+          await expect(intruder.read(asAppId(cluster.app.id), asChannelName('feed'))).rejects.toThrow(/missing or wrong token \(history.grpc_token\)/);
+        } finally {
+          intruder.close();
+        }
+      }
     } finally {
       await history.kill();
       await cluster.stop();
+      await deleteHistoryStream(cluster.nats.prefix);
     }
   }, 300_000);
   it('resumes a client that was away longer than the gateway buffer with every missed event, from the history service', async () => {
@@ -164,6 +246,7 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
     } finally {
       await history.kill();
       await cluster.stop();
+      await deleteHistoryStream(cluster.nats.prefix);
     }
   }, 300_000);
 });

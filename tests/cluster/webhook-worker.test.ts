@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryAppStore, QueueWebhookSink, WEBHOOK_QUEUE, type App, type WebhookJob } from '@sockudo-ts/shared';
+import { MemoryAppStore, QueueWebhookSink, WEBHOOK_QUEUE, asChannelName, asSocketId, asUserId, type App, type WebhookJob } from '@sockudo-ts/shared';
 import { BullMqJobQueue } from '@sockudo-ts/shared/implementations';
 import { newApp, sleep, waitFor, type TestApp } from '../kit/index.js';
 import { REDIS, servicesUp, uniquePrefix } from '../kit/services.js';
@@ -92,14 +92,14 @@ describe.skipIf(!up)('webhook worker process on BullMQ', () => {
 
   it('delivers signed webhooks queued by another process, with the vacate delay and its cancellation', async () => {
     await worker.start();
-    sink.emit(app.id, { name: 'channel_occupied', channel: 'presence-a' });
-    sink.emit(app.id, { name: 'member_added', channel: 'presence-a', user_id: 'u1' });
-    sink.emit(app.id, { name: 'client_event', channel: 'presence-a', event: 'client-x', data: '{"n":1}', socket_id: '1.2', user_id: 'u1' });
-    sink.emit(app.id, { name: 'member_removed', channel: 'presence-a', user_id: 'u1' });
-    sink.emit(app.id, { name: 'channel_vacated', channel: 'presence-a' });
+    sink.emit(app.id, { name: 'channel_occupied', channel: asChannelName('presence-a') });
+    sink.emit(app.id, { name: 'member_added', channel: asChannelName('presence-a'), user_id: asUserId('u1') });
+    sink.emit(app.id, { name: 'client_event', channel: asChannelName('presence-a'), event: 'client-x', data: '{"n":1}', socket_id: asSocketId('1.2'), user_id: asUserId('u1') });
+    sink.emit(app.id, { name: 'member_removed', channel: asChannelName('presence-a'), user_id: asUserId('u1') });
+    sink.emit(app.id, { name: 'channel_vacated', channel: asChannelName('presence-a') });
     // flicker: vacated and occupied again within the delay sends neither
-    sink.emit(app.id, { name: 'channel_vacated', channel: 'flicker' });
-    sink.emit(app.id, { name: 'channel_occupied', channel: 'flicker' });
+    sink.emit(app.id, { name: 'channel_vacated', channel: asChannelName('flicker') });
+    sink.emit(app.id, { name: 'channel_occupied', channel: asChannelName('flicker') });
     await sink.flush();
     await receiver.waitAccepted(event('channel_vacated', 'presence-a'), 1, 10_000);
     await receiver.waitAccepted(event('member_removed', 'presence-a', 'u1'), 1, 10_000);
@@ -117,7 +117,7 @@ describe.skipIf(!up)('webhook worker process on BullMQ', () => {
     receiver.respond = () => (hang ? 0 : 200);
     receiver.onHold = (release) => hung.push(release);
     const channels = ['k1', 'k2', 'k3', 'k4', 'k5'];
-    for (const channel of channels) sink.emit(app.id, { name: 'channel_occupied', channel });
+    for (const channel of channels) sink.emit(app.id, { name: 'channel_occupied', channel: asChannelName(channel) });
     await sink.flush();
     await waitFor(() => hung.length === 5, 10_000, 'five deliveries in flight');
 

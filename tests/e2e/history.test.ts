@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, rawClient, startServer, waitFor, type RawClient, type RawFrame, type TestServer } from '../kit/index.js';
 
 interface Page {
-  items: Array<{ serial: number; stream_id: string; message_id: string; event: string; data: string; published_at_ms: number }>;
+  items: Array<{ serial: number; stream_id: string; message_id: string; event: string; data: string; published_at_ms: number; user_id?: string }>;
   direction: string;
   limit: number;
   has_more: boolean;
@@ -167,5 +167,71 @@ describe('recovery past the hot buffer from history (embedded server)', () => {
     c.send({ event: 'sockudo:channel_history', data: { channel, limit: 5, direction: 'oldest_first', cursor: first.next_cursor, request_id: 'r2' } });
     const second = await c.waitFrame((f) => f.event === 'sockudo:channel_history' && f.data!.includes('"r2"'));
     expect((JSON.parse(second.data!) as { items: Array<{ data: string }> }).items.map((i) => (JSON.parse(i.data) as { n: number }).n)).toEqual([6, 7, 8, 9, 10]);
+  });
+});
+
+// A client event's live frame carries its sender's user_id (presence channels): a frame replayed from history
+// (rewind or resume past the buffer) and a history read carry it too.
+describe('client events replayed from history keep their user_id (embedded server)', () => {
+  let server: TestServer;
+  const raws: RawClient[] = [];
+  const channel = 'presence-said';
+  const EVENTS = new Set(['client-said', 'server-said']);
+  const events = (c: RawClient): RawFrame[] => c.frames.filter((f) => f.channel === channel && EVENTS.has(f.event));
+  /** join opens a socket, opts it in to V2 frames and subscribes it to the presence channel as `user`. */
+  const join = async (user: string, extra: Record<string, unknown> = {}): Promise<RawClient> => {
+    const c = await rawClient(server);
+    raws.push(c);
+    const socketId = await c.socketId();
+    c.send({ event: 'sockudo:enable_v2', data: {} });
+    const signed = apiClient(server).authorizeChannel(socketId, channel, { user_id: user } as never);
+    c.send({ event: 'pusher:subscribe', data: { channel, auth: signed.auth, channel_data: signed.channel_data, ...extra } });
+    await c.event('pusher_internal:subscription_succeeded', channel);
+    return c;
+  };
+
+  beforeAll(async () => {
+    server = await startServer({ app: { enable_client_messages: true }, config: { recovery: { enabled: true, buffer_size: 2 }, history: { enabled: true } } });
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of raws) c.close();
+    await server?.stop();
+  });
+
+  it('rewinds, resumes and reads client events from history with the frame they had live', async () => {
+    const [ann, bob] = [await join('ann'), await join('bob')];
+    const sdk = apiClient(server);
+    for (let k = 1; k <= 3; k++) {
+      ann.send({ event: 'client-said', channel, data: { k } });
+      await waitFor(() => events(bob).length === 2 * k - 1, 30_000, `client event ${k} at bob`);
+      await sdk.trigger(channel, 'server-said', { k });
+      await waitFor(() => events(bob).length === 2 * k, 30_000, `server event ${k} at bob`);
+    }
+    const live = events(bob);
+    expect(live.map((f) => [f.event, (f as RawFrame & { user_id?: string }).user_id])).toEqual([
+      ['client-said', 'ann'],
+      ['server-said', undefined],
+      ['client-said', 'ann'],
+      ['server-said', undefined],
+      ['client-said', 'ann'],
+      ['server-said', undefined],
+    ]);
+
+    // a rewind of 6 with a buffer of 2: the first four come from history
+    const cat = await join('cat', { rewind: 6 });
+    await cat.event('sockudo:rewind_complete', channel);
+    expect(events(cat)).toEqual(live);
+
+    // a resume from the first event: the next five, the first three from history
+    const back = await join('bob');
+    const first = live[0] as RawFrame & { serial: number; stream_id: string };
+    back.send({ event: 'sockudo:resume', data: { channel_positions: { [channel]: { serial: first.serial, stream_id: first.stream_id } } } });
+    const success = JSON.parse((await back.event('sockudo:resume_success')).data!) as { recovered: Array<{ replayed: number; source: string }> };
+    expect(success.recovered[0]).toMatchObject({ replayed: 5, source: 'history' });
+    expect(events(back)).toEqual(live.slice(1));
+
+    // a history read has the user_id of client events and no such field on the others
+    const page = (await (await sdk.get({ path: `/channels/${channel}/history`, params: { direction: 'oldest_first' } })).json()) as Page;
+    expect(page.items.map((i) => [i.event, i.user_id, 'user_id' in i])).toEqual(live.map((f) => [f.event, f.event === 'client-said' ? 'ann' : undefined, f.event === 'client-said']));
   });
 });

@@ -47,7 +47,8 @@ async function deviceApi(t: PushTarget, method: string, path: string, body?: unk
 async function signed(t: PushTarget, method: 'get' | 'post', path: string, body?: unknown, params?: Record<string, string>): Promise<{ status: number; body: any }> {
   const client = apiClient(t.api);
   try {
-    const res = method === 'get' ? await client.get({ path, ...(params ? { params } : {}) }) : await client.post({ path, body: body ?? {} });
+    // why: the SDK JSON-encodes `body` itself (lib/requests.js); its typings say string.
+    const res = method === 'get' ? await client.get({ path, ...(params ? { params } : {}) }) : await client.post({ path, body: (body ?? {}) as string });
     return { status: res.status, body: await res.json() };
   } catch (err) {
     // why: the SDK rejects on a non-2xx answer, with the status and the body on the error.

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { App } from '@sockudo-ts/shared';
 import { buildOnce } from './process.js';
+import { deleteRunStreams } from './jetstream.js';
 import { ChildService, freePort } from './processes.js';
-import { newApp, type TestApp } from './server.js';
+import { newApp, type AppFields, type TestApp } from './server.js';
 import { NATS, REDIS, uniquePrefix } from './services.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,7 +24,7 @@ export interface ClusterOptions {
   /** gateways is the number of gateway processes. Default 2. */
   gateways?: number;
   /** app fields merged into the generated app. */
-  app?: Partial<App>;
+  app?: AppFields;
   /**
    * bus is the cluster's bus driver: `nats` (NATS core), `redis` (Redis pub/sub on `busRedisUrl`) or
    * `redis-cluster` (sharded pub/sub on `busClusterNodes`). Default:
@@ -90,6 +91,8 @@ export interface TestCluster {
   bus: { driver: ClusterBus; prefix: string };
   /** metricsPorts maps each process name (`presence`, `gateway-1`, `api`, `webhook`) to its metrics port. */
   metricsPorts: Record<string, number>;
+  /** configFile is the config every process of the cluster reads (to start one more, differently set). */
+  configFile: string;
   stop(): Promise<void>;
 }
 
@@ -160,6 +163,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     await Promise.all(all.map((s) => s.kill('SIGTERM')));
     rmSync(dir, { recursive: true, force: true });
     await deleteKeys(redisUrl, redisPrefix);
+    if (bus === 'nats') await deleteRunStreams(natsUrl, tag);
   };
   try {
     await presence.start();
@@ -169,7 +173,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     throw err;
   }
   const endpoint = (s: ChildService): Endpoint => ({ host: '127.0.0.1', port: s.port, app });
-  return { app, presence, gateways, api, webhook, push, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, stop };
+  return { app, presence, gateways, api, webhook, push, gateway: (i) => endpoint(gateways[i]!), apiEndpoint: endpoint(api), redisPrefix, nats: { url: natsUrl, prefix: tag }, bus: { driver: bus, prefix: busPrefix }, metricsPorts, configFile, stop };
 }
 
 /** deleteKeys removes every key under a prefix (best effort: the Redis may be a stopped test copy). */

@@ -8,3 +8,4 @@ export * from './services.js';
 export * from './tcp-proxy.js';
 export * from './tls.js';
 export * from './nginx.js';
+export * from './nats-auth.js';

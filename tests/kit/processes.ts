@@ -8,14 +8,33 @@ import { NATS_SERVER_BINARY, REDIS_SERVER_BINARY, reachable } from './services.j
 /** LOW_PORTS is where freePort picks from: below the kernel's ephemeral range (32768-60999 here). */
 const LOW_PORTS = { from: 12_000, to: 32_000 };
 
+/** POOL_SLICES is how many vitest workers get a slice of LOW_PORTS of their own (more workers share slices). */
+const POOL_SLICES = 8;
+
 /**
- * freePort returns a port that is free right now, picked at random below the ephemeral range. why: a port the
- * kernel hands out for `listen(0)` comes from the ephemeral range, where any process's outgoing connections
- * (other tests, other services on the machine) can take it between this check and the child's bind.
+ * ownPorts is this test process's slice of LOW_PORTS, and `next` the offset of the next port to try there.
+ * why: a port checked free is not bound until a child process starts listening on it, often seconds later on a
+ * loaded machine, and a cluster asks for a dozen ports before any is bound. Random picks from one shared range
+ * could hand out the same port twice (within one cluster, or to two test files running in parallel: seen as
+ * "address already in use"); each vitest worker (VITEST_POOL_ID) takes ports from its own slice, in turn.
+ */
+const ownPorts = (() => {
+  const size = Math.floor((LOW_PORTS.to - LOW_PORTS.from) / POOL_SLICES);
+  const slice = (Number(process.env.VITEST_POOL_ID ?? '1') - 1) % POOL_SLICES;
+  const from = LOW_PORTS.from + Math.max(0, slice) * size;
+  // why: a random start, so a file that follows another in the same worker does not retry its ports first.
+  return { from, size, next: Math.floor(Math.random() * size) };
+})();
+
+/**
+ * freePort returns a port that is free right now and not handed out before by this process (until its slice
+ * wraps around), below the ephemeral range. why: a port the kernel hands out for `listen(0)` comes from the
+ * ephemeral range, where any process's outgoing connections (other tests, other services on the machine) can
+ * take it between this check and the child's bind.
  */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = LOW_PORTS.from + Math.floor(Math.random() * (LOW_PORTS.to - LOW_PORTS.from));
+    const port = ownPorts.from + (ownPorts.next++ % ownPorts.size);
     if (await bindable(port)) return port;
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { startStandalone, type RunningServer } from '@sockudo-ts/standalone';
-import { buildConfig, createLogger, type App, type ServerConfig } from '@sockudo-ts/shared';
+import { asAppId, buildConfig, createLogger, type App, type ServerConfig } from '@sockudo-ts/shared';
 
 /** TestApp is an app definition for a test; omitted fields take the server's defaults. */
 export type TestApp = Partial<App> & { id: string; key: string; secret: string };
@@ -19,17 +19,21 @@ export interface TestServer extends RunningServer {
 /** ServerOptions adjust the test server: extra apps, app fields and config keys. */
 export interface ServerOptions {
   /** app fields merged into the generated default app. */
-  app?: Partial<App>;
+  app?: AppFields;
   /** extra apps (full definitions) after the default one. */
   extraApps?: TestApp[];
   /** config keys (nested, Sockudo names) merged over the test defaults. */
   config?: Record<string, unknown>;
 }
 
+/** AppFields are an app's settings for a test: any of App's, the id as a plain string. */
+export type AppFields = Omit<Partial<App>, 'id'> & { id?: string };
+
 /** newApp returns an app with a unique id, key and secret. */
-export function newApp(fields: Partial<App> = {}): TestApp {
+export function newApp(fields: AppFields = {}): TestApp {
   const tag = randomBytes(4).toString('hex');
-  return { id: `app-${tag}`, key: `key-${tag}`, secret: `secret-${randomBytes(8).toString('hex')}`, ...fields };
+  const { id, ...rest } = fields;
+  return { key: `key-${tag}`, secret: `secret-${randomBytes(8).toString('hex')}`, ...rest, id: asAppId(id ?? `app-${tag}`) };
 }
 
 /** startServer starts the embedded server on 127.0.0.1 with random ports and a unique app. */

@@ -120,3 +120,49 @@ channel.bind('hello', (data) => { say({ data }); client.disconnect(); process.ex
   });
 }
 
+
+/**
+ * MutualTls is a CA with a server certificate (localhost, 127.0.0.1) and a client certificate it signed, plus a
+ * client certificate signed by another CA (one the server must refuse), all as PEM files with plain keys.
+ */
+export interface MutualTls {
+  dir: string;
+  caPath: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+  rogueCert: string;
+  rogueKey: string;
+  remove(): void;
+}
+
+/** makeMutualTls issues the certificates of MutualTls with openssl (P-256 keys, valid two days). */
+export function makeMutualTls(): MutualTls {
+  const dir = mkdtempSync(join(tmpdir(), 'sockudo-mtls-'));
+  const run = (...args: string[]): void => void execFileSync(OPENSSL, args, { cwd: dir, stdio: 'pipe' });
+  const ca = (name: string): void => run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=sockudo-ts ${name}`);
+  ca('ca');
+  ca('rogue-ca');
+  writeFileSync(join(dir, 'server.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(join(dir, 'client.cnf'), 'extendedKeyUsage=clientAuth\n');
+  const issue = (name: string, by: string, ext: string): void => {
+    run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    run('x509', '-req', '-in', `${name}.csr`, '-CA', `${by}.pem`, '-CAkey', `${by}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', ext);
+  };
+  issue('server', 'ca', 'server.cnf');
+  issue('client', 'ca', 'client.cnf');
+  issue('rogue', 'rogue-ca', 'client.cnf');
+  const at = (f: string): string => join(dir, f);
+  return {
+    dir,
+    caPath: at('ca.pem'),
+    serverCert: at('server.pem'),
+    serverKey: at('server.key'),
+    clientCert: at('client.pem'),
+    clientKey: at('client.key'),
+    rogueCert: at('rogue.pem'),
+    rogueKey: at('rogue.key'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

@@ -3,6 +3,7 @@
 import PusherImport from 'pusher-js';
 import { enableRecovery, type RecoveryHandle, type RecoveryOptions } from './recovery.js';
 
+export { HistoryError, type HistoryDirection, type HistoryItem, type HistoryPage, type HistoryQuery } from './history.js';
 export { enableRecovery, type Position, type PusherLike, type RecoveryHandle, type RecoveryOptions, type Rewind } from './recovery.js';
 
 // why: pusher-js ships CommonJS typings; under NodeNext its default import is the module, whose default is the class.

@@ -1,3 +1,5 @@
+import { DEFAULT_HISTORY_TIMEOUT_MS, HistoryRequests, type HistoryPage, type HistoryQuery } from './history.js';
+
 /** Position is where a client is in a channel's stream: the last serial it received and that stream's id. */
 export interface Position {
   serial: number;
@@ -20,6 +22,14 @@ export interface RecoveryHandle {
   positions(): Record<string, Position>;
   /** subscribe subscribes like `pusher.subscribe`, asking the server for the channel's last events first. */
   subscribe(channel: string, rewind: Rewind): unknown;
+  /**
+   * channelHistory reads one page of a subscribed channel's durable history over the socket
+   * (`sockudo:channel_history`, the server needs `[history] enabled`): the same query fields and page as the
+   * HTTP API's `GET /apps/{id}/channels/{channel}/history`. It rejects with HistoryError when the server refuses
+   * the read (code 4300: not subscribed, history off or unavailable, a bad query) or gives no answer within
+   * `timeoutMs` (default 10 s).
+   */
+  channelHistory(channel: string, query?: HistoryQuery, options?: { timeoutMs?: number }): Promise<HistoryPage>;
 }
 
 /**
@@ -67,18 +77,20 @@ export function enableRecovery(pusher: PusherLike, options: RecoveryOptions = {}
   const positions = new Map<string, Position>();
   const seen = new RecentIds(options.dedupCapacity ?? 1000);
   const rewinds = new Map<string, Rewind>();
+  const history = new HistoryRequests();
   let instrumented: TransportLike | undefined;
 
   /** accept reads a raw frame before pusher-js does; false drops it. */
   const accept = (raw: unknown): boolean => {
     const text = (raw as { data?: unknown } | undefined)?.data;
-    if (typeof text !== 'string' || !text.includes('"s')) return true;
+    if (typeof text !== 'string' || (!text.includes('"s') && !history.waiting(text))) return true;
     let frame: WireFrame;
     try {
       frame = JSON.parse(text) as WireFrame;
     } catch {
       return true;
     }
+    history.observe(frame);
     const channel = frame.channel;
     if (typeof frame.serial === 'number' && typeof frame.stream_id === 'string' && typeof channel === 'string') {
       const id = typeof frame.message_id === 'string' ? frame.message_id : undefined;
@@ -145,6 +157,8 @@ export function enableRecovery(pusher: PusherLike, options: RecoveryOptions = {}
       rewinds.set(channel, rewind);
       return pusher.subscribe(channel);
     },
+    channelHistory: (channel, query = {}, { timeoutMs = DEFAULT_HISTORY_TIMEOUT_MS } = {}) =>
+      history.request((data) => pusher.connection.state === 'connected' && sendEvent('sockudo:channel_history', data), channel, query, timeoutMs),
   };
 }
 

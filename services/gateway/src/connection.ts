@@ -84,6 +84,8 @@ export class Connection {
   private resubscribes = 0;
   private closed = false;
   private paused = false;
+  /** deaf is set by stopReading: the socket is never read again. */
+  private deaf = false;
   private readonly work: SerialQueue<Connection>;
   /** head and rest are the frames queued this tick; why: no array for the common single frame. */
   private head: Buffer | undefined;
@@ -399,9 +401,18 @@ export class Connection {
       : { appId: this.app.id, socketId: this.id, userId: user.id, channels };
   }
 
+  /**
+   * stopReading reads nothing more from the socket (it is being closed for flooding): what the peer still sends
+   * stays in the kernel instead of being parsed and dropped until the close completes or is cut.
+   */
+  stopReading(): void {
+    this.deaf = true;
+    this.ws.pause();
+  }
+
   /** resumeReading reads the socket again after `enqueue` paused it; called when its queue ran dry. */
   resumeReading(): void {
-    if (!this.paused) return;
+    if (!this.paused || this.deaf) return;
     this.paused = false;
     this.ws.resume();
   }

@@ -139,7 +139,7 @@ export class Gateway implements Service {
       ws.pause();
       this.admit(req, ws).catch((err: unknown) => {
         if (err instanceof DependencyUnavailable) {
-          this.deps.logger.warn({ dependency: err.dependency, reason: err.message }, 'handshake refused: dependency unavailable');
+          this.deps.logger.warn({ dependency: err.dependency, reason: err.message, ...(err.detail === undefined ? {} : { detail: err.detail }) }, 'handshake refused: dependency unavailable');
           refuse(ws, CloseCode.OverCapacity, `Service temporarily unavailable (${err.dependency}), retry later`);
           return;
         }
@@ -295,6 +295,9 @@ export class Gateway implements Service {
     if (!conn.takeFrameToken(perSecond, burst, now)) {
       this.deps.metrics.limited.inc({ limit: 'frame_rate' });
       conn.close(CloseCode.OverCapacity, `Too many frames: more than ${perSecond}/s, reconnect later`);
+      // why: a flooding peer keeps writing until the close is cut (CLOSE_GRACE_MS); parsing all of that only to
+      // drop it took the event loop from every other socket (npm run bench -- --scenarios abuse, frame-flood).
+      conn.stopReading();
       return;
     }
     const buf = data as Buffer;

@@ -77,7 +77,8 @@ export class NodeHeartbeat {
       this.recovered();
     } catch (err) {
       this.dirty = true;
-      if (!this.failing) this.logger.warn({ reason: (err as Error).message }, 'presence heartbeat failed; will re-register when it answers');
+      const detail = (err as { detail?: string }).detail;
+      if (!this.failing) this.logger.warn({ reason: (err as Error).message, ...(detail === undefined ? {} : { detail }) }, 'presence heartbeat failed; will re-register when it answers');
       this.failing = true;
     }
   }

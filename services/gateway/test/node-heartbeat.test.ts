@@ -8,7 +8,13 @@ import {
   NullWebhookSink,
   LocalNodeRegistry,
   LocalPresence,
+  asAppId,
+  asChannelName,
+  asNodeId,
+  asSocketId,
+  asUserId,
   createLogger,
+  type NodeId,
   type NodeSnapshot,
 } from '@sockudo-ts/shared';
 
@@ -20,31 +26,34 @@ function presenceOn(store: MemoryPresenceStore) {
   return new LocalNodeRegistry(store, owner);
 }
 
+const A = asAppId('a');
+const P = asChannelName('presence-p');
+const G1 = asNodeId('g1');
 const snapshot: NodeSnapshot = {
-  nodeId: 'g1',
-  sockets: [{ appId: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }],
+  nodeId: G1,
+  sockets: [{ appId: A, socketId: asSocketId('1.1'), userId: asUserId('ann'), channels: [{ channel: P, member: { id: asUserId('ann') } }] }],
 };
 
 describe('NodeHeartbeat', () => {
   it('registers at start, re-registers when presence lost its state, and after a failed presence call', async () => {
     let store = new MemoryPresenceStore();
     let nodes = presenceOn(store);
-    const registry = { heartbeat: (n: string) => nodes.heartbeat(n), register: (s: NodeSnapshot) => nodes.register(s) };
-    const heartbeat = new NodeHeartbeat(registry, 'g1', 60_000, logger);
+    const registry = { heartbeat: (n: NodeId) => nodes.heartbeat(n), register: (s: NodeSnapshot) => nodes.register(s) };
+    const heartbeat = new NodeHeartbeat(registry, G1, 60_000, logger);
     await heartbeat.start(() => snapshot);
-    expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
+    expect(await store.members(A, P)).toEqual([{ id: 'ann' }]);
 
     store = new MemoryPresenceStore();
     nodes = presenceOn(store);
     await heartbeat.beat();
-    expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
-    expect(await store.onlineUsers('a', ['ann'])).toEqual(['ann']);
+    expect(await store.members(A, P)).toEqual([{ id: 'ann' }]);
+    expect(await store.onlineUsers(A, [asUserId('ann')])).toEqual(['ann']);
 
     // a presence call failed (its leave may be lost): the composition tells the heartbeat so
     heartbeat.markDirty();
-    await store.unsubscribe('a', 'presence-p', '1.1');
+    await store.unsubscribe(A, P, asSocketId('1.1'));
     await heartbeat.beat();
-    expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
+    expect(await store.members(A, P)).toEqual([{ id: 'ann' }]);
     await heartbeat.stop();
   });
 
@@ -53,15 +62,15 @@ describe('NodeHeartbeat', () => {
     const nodes = presenceOn(store);
     let down = true;
     const registry = {
-      heartbeat: async (n: string) => (down ? Promise.reject(new DependencyUnavailable('presence', 'down')) : nodes.heartbeat(n)),
+      heartbeat: async (n: NodeId) => (down ? Promise.reject(new DependencyUnavailable('presence', 'down')) : nodes.heartbeat(n)),
       register: async (s: NodeSnapshot) => (down ? Promise.reject(new DependencyUnavailable('presence', 'down')) : nodes.register(s)),
     };
-    const heartbeat = new NodeHeartbeat(registry, 'g1', 60_000, logger);
+    const heartbeat = new NodeHeartbeat(registry, G1, 60_000, logger);
     await heartbeat.start(() => snapshot);
-    expect(await store.connectionCount('a')).toBe(0);
+    expect(await store.connectionCount(A)).toBe(0);
     down = false;
     await heartbeat.beat();
-    expect(await store.connectionCount('a')).toBe(1);
+    expect(await store.connectionCount(A)).toBe(1);
     await heartbeat.stop();
   });
 
@@ -80,7 +89,7 @@ describe('NodeHeartbeat', () => {
         await registering;
       },
     };
-    const heartbeat = new NodeHeartbeat(registry, 'g1', 60_000, logger);
+    const heartbeat = new NodeHeartbeat(registry, G1, 60_000, logger);
     const started = heartbeat.start(() => snapshot);
     for (let i = 0; i < 3; i++) await heartbeat.beat();
     expect(registrations).toBe(1);

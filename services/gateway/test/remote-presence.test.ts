@@ -70,6 +70,9 @@ class SlowPresence implements Presence {
   channels(appId: AppId) {
     return this.slow(() => this.inner.channels(appId));
   }
+  channelsPage(appId: AppId, after: string, limit: number) {
+    return this.slow(() => this.inner.channelsPage(appId, after, limit));
+  }
   onlineUsers(appId: AppId, userIds: readonly UserId[]) {
     return this.slow(() => this.inner.onlineUsers(appId, userIds));
   }

@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import { defineService, openBus, openHistoryStore, RetentionJob, retentionRules, type Composition, type ProcessContext } from '@sockudo-ts/shared';
+import { defineService, openBus, openHistoryStore, RetentionJob, retentionRules, serverTlsOf, type Composition, type ProcessContext } from '@sockudo-ts/shared';
 
 /**
  * composeHistory composes the history service: a durable JetStream consumer (shared by every replica) storing
@@ -22,6 +22,8 @@ export async function composeHistory(ctx: ProcessContext): Promise<Composition> 
     prefix,
     store,
     batchSize: config.history.batch_size,
+    streamMaxAgeSeconds: config.history.stream_max_age_seconds,
+    streamMaxBytes: config.history.stream_max_bytes,
     logger,
     onStored: (s, d) => {
       stored.inc(s);
@@ -29,7 +31,8 @@ export async function composeHistory(ctx: ProcessContext): Promise<Composition> 
     },
   });
   const retention = new RetentionJob(store, () => retentionRules(config.history, config.app_manager.array.apps), config.history.retention_interval_seconds * 1000, logger, (n) => dropped.inc(n));
-  const server = new GrpcHistoryServer(store, logger);
+  const tls = serverTlsOf(config.history.grpc_tls);
+  const server = new GrpcHistoryServer(store, logger, { token: config.history.grpc_token, ...(tls === undefined ? {} : { tls }) });
   let grpcPort = config.history.grpc_port;
   return {
     services: [

@@ -8,8 +8,8 @@ import {
   asUserId,
   channelNameProblem,
   isSocketId,
-  safeEqual,
   type AppStore,
+  type GrpcServerTls,
   type Logger,
   type NodeRegistry,
   type Presence,
@@ -24,6 +24,8 @@ import {
   memberToWire,
   snapshotFromWire,
   subscribeResultToWire,
+  serverCredentials,
+  TokenGuard,
   UNAVAILABLE_BEHIND_KEY,
   type PresenceServiceServer,
 } from '@sockudo-ts/shared/implementations';
@@ -35,7 +37,7 @@ export interface GrpcPresenceServerOptions {
   /** token, when not empty, must come with every call as `authorization: Bearer <token>` (else UNAUTHENTICATED). */
   token?: string;
   /** tls serves with TLS (cert and key, PEM); with `ca`, clients must present a certificate it signed. */
-  tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
+  tls?: GrpcServerTls;
 }
 
 /** InvalidArgument is a request the service refuses to act on (INVALID_ARGUMENT), naming the field. */
@@ -60,10 +62,10 @@ export class GrpcPresenceServer {
     'grpc.max_send_message_length': PRESENCE_MAX_MESSAGE_BYTES,
   });
 
-  private readonly expected?: string;
+  private readonly guard: TokenGuard;
 
   constructor(presence: Presence, nodes: NodeRegistry, private readonly logger: Logger, private readonly options?: GrpcPresenceServerOptions) {
-    if (options?.token) this.expected = `Bearer ${options.token}`;
+    this.guard = new TokenGuard(options?.token, 'presence.grpc_token');
     const app = (raw: string) => this.app(raw);
     const implementation: PresenceServiceServer = {
       connect: this.unary('Connect', async (r) => ({ result: await presence.connect(await app(r.app), socketId(r.socketId), nodeId(r.node)) })),
@@ -86,7 +88,7 @@ export class GrpcPresenceServer {
       listMembers: this.unary('ListMembers', async (r) => ({ members: (await presence.members(await app(r.app), channel(r.channel))).map(memberToWire) })),
       channelCounts: this.unary('ChannelCounts', async (r) => countsToWire(await presence.counts(await app(r.app), channel(r.channel)))),
       listChannels: this.unary('ListChannels', async (r) => channelsToWire(await presence.channels(await app(r.app)))),
-      listChannelsPage: this.unary('ListChannelsPage', async (r) => channelsPageToWire(await presence.channels(await app(r.app)), r.after, Math.min(r.limit, MAX_CHANNELS_PAGE))),
+      listChannelsPage: this.unary('ListChannelsPage', async (r) => channelsPageToWire(await presence.channelsPage(await app(r.app), r.after, Math.max(1, Math.min(r.limit, MAX_CHANNELS_PAGE))))),
       onlineUsers: this.unary('OnlineUsers', async (r) => ({ userIds: await presence.onlineUsers(await app(r.app), r.userIds.map(userId)) })),
       heartbeat: this.unary('Heartbeat', async (r) => ({ known: await nodes.heartbeat(nodeId(r.node)) })),
       registerNode: this.unary('RegisterNode', async (r) => {
@@ -111,11 +113,8 @@ export class GrpcPresenceServer {
 
   /** listen binds `host:port` (port 0 picks a free one) and resolves with the bound port. */
   listen(host: string, port: number): Promise<number> {
-    const tls = this.options?.tls;
-    const credentials =
-      tls === undefined ? grpc.ServerCredentials.createInsecure() : grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.ca !== undefined);
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+      this.server.bindAsync(`${host}:${port}`, serverCredentials(this.options?.tls), (err, bound) => (err ? reject(err) : resolve(bound)));
     });
   }
 
@@ -147,12 +146,10 @@ export class GrpcPresenceServer {
    */
   private unary<Req, Reply>(rpc: string, handler: (request: Req) => Promise<Reply>): grpc.handleUnaryCall<Req, Reply> {
     return (call, callback) => {
-      if (this.expected !== undefined) {
-        const given = call.metadata.get('authorization')[0];
-        if (typeof given !== 'string' || !safeEqual(given, this.expected)) {
-          callback({ code: grpc.status.UNAUTHENTICATED, details: 'presence service: missing or wrong token (presence.grpc_token)' });
-          return;
-        }
+      const refusal = this.guard.refusal(call.metadata);
+      if (refusal !== undefined) {
+        callback({ ...refusal, details: `presence service: ${refusal.details}` });
+        return;
       }
       handler(call.request).then(
         (reply) => callback(null, reply),

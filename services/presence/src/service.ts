@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   LocalNodeRegistry,
   LocalPresence,
@@ -8,6 +7,7 @@ import {
   openPresenceStore,
   openWebhookQueue,
   openWebhookSink,
+  serverTlsOf,
   type Composition,
   type ProcessContext,
 } from '@sockudo-ts/shared';
@@ -30,8 +30,7 @@ export async function composePresence(ctx: ProcessContext): Promise<Composition>
   const webhooks = await drivers.open(openWebhookSink(queue, apps, config, logger, metrics));
   const presence = new LocalPresence(store, bus, apps, webhooks, { subscriptionCountThrottleMs: config.subscription_count.throttle_ms });
   const nodes = new LocalNodeRegistry(store, presence);
-  const t = config.presence.grpc_tls;
-  const tls = t.cert_file === '' ? undefined : { cert: readFileSync(t.cert_file), key: readFileSync(t.key_file), ...(t.ca_file ? { ca: readFileSync(t.ca_file) } : {}) };
+  const tls = serverTlsOf(config.presence.grpc_tls);
   const server = new GrpcPresenceServer(presence, nodes, logger, { apps, token: config.presence.grpc_token, ...(tls === undefined ? {} : { tls }) });
   // why: sweeping at a tenth of the timeout removes a dead gateway's users close to node_timeout_ms after its
   // last heartbeat, not up to a whole heartbeat interval later.

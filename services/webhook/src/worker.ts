@@ -6,6 +6,7 @@ import {
   deliverJobs,
   isWebhookJob,
   type AppStore,
+  type GroupedQueue,
   type JobContext,
   type JobQueue,
   type Logger,
@@ -48,8 +49,12 @@ export class WebhookFailure extends Error {
  * completes the job; 5xx, 408, 409, 425, 429, timeouts and connection errors are retried by the queue with
  * back-off and jitter; any other answer is a permanent failure and a dead letter.
  */
-/** DEFER_MS is how long a job of an app at its concurrency cap steps back before it is offered again. */
-const DEFER_MS = { min: 100, max: 400 };
+/**
+ * DEFER_MS bounds how long a job of an app at its concurrency cap steps back before it is offered again: at
+ * least `min`, at most `max`, and about DEFER_PER_QUEUED_MS for each job of that app queued per request slot.
+ */
+const DEFER_MS = { min: 100, max: 30_000 };
+const DEFER_PER_QUEUED_MS = 10;
 
 export class WebhookWorker {
   private readonly batcher?: Batcher;
@@ -114,7 +119,7 @@ export class WebhookWorker {
       this.options.metrics?.defer(app.id, 'app_concurrency', events.length);
       // why: a busy app's job is not failing; it steps back without spending its retry budget, so that a
       // high-volume app with a healthy receiver never sees its webhooks dead-lettered for being busy.
-      throw new Deferred(DEFER_MS.min + Math.floor(Math.random() * (DEFER_MS.max - DEFER_MS.min)), `app ${app.id} has ${cap} webhook requests in flight`);
+      throw new Deferred(await this.deferMs(app.id, cap), `app ${app.id} has ${cap} webhook requests in flight`);
     }
     if (!this.circuits.allow(url)) {
       this.options.metrics?.defer(app.id, 'circuit_open', events.length);
@@ -145,5 +150,18 @@ export class WebhookWorker {
     }
     this.options.logger.debug(log, 'webhook delivery failed; it will be retried');
     throw new WebhookFailure(`${where}: ${outcome.reason}`);
+  }
+
+  /**
+   * deferMs is a random wait for a job of an app at its cap, spread over about as long as that app's queued jobs
+   * need its request slots (DEFER_MS). why: a fixed 100-400 ms brought each of the 10,000 queued jobs of an app
+   * whose receiver hangs back several times a second, a spin that took the embedded server's event loop from
+   * every socket (`npm run bench -- --scenarios abuse --attacks webhook-hang`).
+   */
+  private async deferMs(appId: string, cap: number): Promise<number> {
+    const queue = this.options.queue as Partial<GroupedQueue>;
+    const queued = typeof queue.groupDepth === 'function' ? await queue.groupDepth(appId).catch(() => 0) : 0;
+    const spread = Math.min(DEFER_MS.max, Math.max(4 * DEFER_MS.min, (queued / cap) * DEFER_PER_QUEUED_MS));
+    return DEFER_MS.min + Math.floor(Math.random() * (spread - DEFER_MS.min));
   }
 }

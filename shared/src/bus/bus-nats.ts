@@ -6,7 +6,7 @@ import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import { redactUrl } from '../errors/redact.js';
 import type { AppId, ChannelName, NodeId } from '../ids.js';
 import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
-import { decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, type Envelope } from './envelope.js';
+import { decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, type Envelope, type HeaderReader } from './envelope.js';
 import { channelSubject, controlSubject } from './subjects.js';
 
 /** NatsBusOptions say where NATS is and how this node names itself and its subjects. */
@@ -38,7 +38,7 @@ export class NatsBus implements Bus {
     nc.subscribe(controlSubject(options.prefix), {
       callback: (err, msg) => {
         if (err) return;
-        const message = decodeControlMessage(reader(msg.headers), msg.data);
+        const message = decodeControlMessage(headerReader(msg.headers), msg.data);
         if (message !== undefined) for (const handler of this.controlHandlers) handler(message);
       },
     });
@@ -54,6 +54,7 @@ export class NatsBus implements Bus {
         name: `sockudo-${options.nodeId}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
+        timeout: CONNECT_TIMEOUT_MS,
         pingInterval: 5000,
         maxPingOut: 2,
       });
@@ -61,7 +62,7 @@ export class NatsBus implements Bus {
       await nc.flush();
       return bus;
     } catch (err) {
-      throw new DependencyUnavailable('nats', 'NATS is unreachable', `cannot reach ${options.servers.map(redactUrl).join(', ')}: ${(err as Error).message}`);
+      throw new DependencyUnavailable('nats', connectProblem(err, options.auth ?? {}), `cannot reach ${options.servers.map(redactUrl).join(', ')}: ${(err as Error).message}`);
     }
   }
 
@@ -75,7 +76,7 @@ export class NatsBus implements Bus {
     const sub = this.nc.subscribe(channelSubject(this.options.prefix, appId, channel), {
       callback: (err, msg: Msg) => {
         if (err) return;
-        const message = decodeChannelMessage(reader(msg.headers), msg.data);
+        const message = decodeChannelMessage(headerReader(msg.headers), msg.data);
         if (message !== undefined) handler(message);
       },
     });
@@ -130,8 +131,9 @@ export class NatsBus implements Bus {
     // why: nats.js discards what was published while it reconnects (each dial resets its outbound buffer),
     // so publishing then would lose the message silently; fail instead and let the caller keep it.
     this.ensureConnected();
+    // why: append, not set: the headers are new and their names distinct, so set's search for an old value is waste.
     const h = natsHeaders();
-    for (const [name, value] of Object.entries(envelope.headers)) h.set(name, value);
+    for (const name in envelope.headers) h.append(name, envelope.headers[name]!);
     this.nc.publish(subject, envelope.payload, { headers: h });
   }
 
@@ -155,9 +157,19 @@ export class NatsBus implements Bus {
 /** NO_POSITION is the position of every message on NATS core, which assigns none. */
 const NO_POSITION: PublishPosition = Object.freeze({});
 
-function reader(h: MsgHdrs | undefined): (name: string) => string | undefined {
-  return (name) => (h?.has(name) ? h.get(name) : undefined);
+/**
+ * headerReader reads a received message's headers (the first value of each; undefined when absent). why: one
+ * pass over the headers into a map; the client's own lookups copy and search every name on each call.
+ */
+export function headerReader(h: MsgHdrs | undefined): HeaderReader {
+  if (h === undefined) return NO_HEADERS;
+  const fields = new Map<string, string>();
+  for (const [name, values] of h) if (values.length > 0 && !fields.has(name)) fields.set(name, values[0]!);
+  return (name) => fields.get(name);
 }
+
+const NO_HEADERS: HeaderReader = () => undefined;
+
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -173,6 +185,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** CONNECT_TIMEOUT_MS bounds the first connection to NATS (a TLS handshake the server aborts never ends otherwise). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * connectProblem says why the first connection to NATS failed in words an operator can act on: refused
+ * credentials, a TLS handshake that did not complete, or no answer. It names settings, never their values.
+ */
+export function connectProblem(err: unknown, auth: NatsAuth): string {
+  const text = String((err as Error)?.message ?? err);
+  if (/authorization violation|authentication|permissions violation/i.test(text)) {
+    return 'NATS refused the credentials (check adapter.nats.username/password, token, nkey_seed or creds_file: NATS_USERNAME, NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS_FILE)';
+  }
+  const tls = auth.tls !== undefined && Boolean(auth.tls.caFile || auth.tls.certFile || auth.tls.keyFile);
+  if (tls && /timeout|tls|ssl|certificate|handshake|socket hang up|ECONNRESET/i.test(text)) {
+    return 'NATS did not complete the TLS connection (check adapter.nats.tls.ca_file, cert_file and key_file: the server may refuse this client certificate, or the client may not trust the server\'s)';
+  }
+  if (/ENOENT|EACCES/.test(text)) return 'a NATS credentials or TLS file cannot be read';
+  return 'NATS is unreachable';
 }
 
 /** NatsAuth are the ways a NATS connection authenticates and encrypts: any combination the server accepts. */

@@ -10,6 +10,12 @@ export interface BusMessage {
   except?: SocketId;
   /** id identifies the message across nodes (tracing, de-duplication). */
   id?: string;
+  /**
+   * dedupe says `id` comes from the publisher's idempotency key, so a retry carries it again: a bus that
+   * de-duplicates by id (JetStream, within its duplicate window) stores the retry once. Other ids are random
+   * and never repeat, so they are not tracked.
+   */
+  dedupe?: boolean;
   /** traceparent is the W3C trace context of the publish, carried to every node. */
   traceparent?: string;
   /** serial is the event's place in its channel's stream (with recovery on); `id` is then its message id. */

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseToml } from 'smol-toml';
 import { APP_DEFAULTS, type App } from '../apps/app.js';
 import { ConfigError, type ServerConfig } from './config.js';
+import { grpcAuthenticated } from '../grpc/grpc-auth-config.js';
 import { DEFAULT_APP_ENV, FIELDS } from './schema.js';
 import type { Field, FieldKind } from './setting.js';
 
@@ -267,15 +268,16 @@ function checkProduction(config: ServerConfig): void {
 
 /**
  * openInternalPlanes names the internal links of the distributed shape that carry no authentication: the
- * presence gRPC link (no grpc_token and no TLS) and NATS (no user/password, token, NKey, creds file, TLS or
+ * presence gRPC link and, with history on, the history gRPC link (no grpc_token and no TLS), and NATS (no user/password, token, NKey, creds file, TLS or
  * credentials in the server URLs). The embedded server (adapter `local`) has none.
  */
 function openInternalPlanes(config: ServerConfig): string[] {
   if (config.adapter.driver === 'local') return [];
   const open: string[] = [];
   const p = config.presence;
-  const grpcTls = p.grpc_tls.cert_file !== '' || p.grpc_tls.ca_file !== '';
-  if (p.grpc_token === '' && !grpcTls) open.push('the presence gRPC link has no authentication (set presence.grpc_token / PRESENCE_GRPC_TOKEN, or presence.grpc_tls)');
+  if (!grpcAuthenticated(p.grpc_token, p.grpc_tls)) open.push('the presence gRPC link has no authentication (set presence.grpc_token / PRESENCE_GRPC_TOKEN, or presence.grpc_tls)');
+  const h = config.history;
+  if (h.enabled && !grpcAuthenticated(h.grpc_token, h.grpc_tls)) open.push('the history gRPC link has no authentication (set history.grpc_token / HISTORY_GRPC_TOKEN, or history.grpc_tls)');
   if (config.adapter.driver === 'nats') {
     const n = config.adapter.nats;
     const credentials = n.username !== '' || n.token !== '' || n.nkey_seed !== '' || n.creds_file !== '' || n.tls.ca_file !== '';

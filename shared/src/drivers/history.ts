@@ -1,4 +1,5 @@
 import type { DriverSettings, HistoryConfig } from '../config/config.js';
+import { clientTlsOf } from '../grpc/grpc-auth-config.js';
 import type { HistoryReader, HistoryStore } from '../history/history-store.js';
 import { MemoryHistoryStore } from '../history/history-store-memory.js';
 import type { Opened } from './opened.js';
@@ -20,11 +21,15 @@ export async function openHistoryStore(config: Pick<DriverSettings, 'database'>,
 
 /**
  * openHistoryReader opens what the api reads history pages from: the history service over gRPC when
- * `history.grpc_url` is set (loaded only then), else the history table of PostgreSQL directly (openHistoryStore).
+ * `history.grpc_url` is set (loaded only then; with the token and TLS of `history.grpc_*`), else the history table of PostgreSQL directly (openHistoryStore).
  */
-export async function openHistoryReader(config: Pick<DriverSettings, 'database'> & { history: Pick<HistoryConfig, 'grpc_url' | 'grpc_deadline_ms'> }): Promise<Opened<HistoryReader>> {
-  if (config.history.grpc_url === '') return openHistoryStore(config, 'postgres');
+export async function openHistoryReader(
+  config: Pick<DriverSettings, 'database'> & { history: Pick<HistoryConfig, 'grpc_url' | 'grpc_deadline_ms' | 'grpc_token' | 'grpc_tls'> },
+): Promise<Opened<HistoryReader>> {
+  const h = config.history;
+  if (h.grpc_url === '') return openHistoryStore(config, 'postgres');
   const { GrpcHistoryReader } = await import('../history/history-grpc.js');
-  const reader = new GrpcHistoryReader({ url: config.history.grpc_url, deadlineMs: config.history.grpc_deadline_ms });
+  const tls = clientTlsOf(h.grpc_tls);
+  const reader = new GrpcHistoryReader({ url: h.grpc_url, deadlineMs: h.grpc_deadline_ms, token: h.grpc_token, ...(tls === undefined ? {} : { tls }) });
   return { port: reader, close: async () => reader.close() };
 }

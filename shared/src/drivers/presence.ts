@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { DriverSettings, PresenceSettings } from '../config/config.js';
 import type { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+import { clientTlsOf } from '../grpc/grpc-auth-config.js';
 import type { NodeRegistry } from '../presence/node-registry.js';
 import type { Presence } from '../presence/presence.js';
 import { MemoryPresenceStore } from '../presence/presence-store-memory.js';
@@ -39,8 +39,7 @@ export async function openRemotePresence(
 ): Promise<Opened<Presence & NodeRegistry>> {
   const { GrpcPresence } = await import('../presence/presence-grpc.js');
   const p = config.presence;
-  const t = p.grpc_tls;
-  const tls = t.ca_file === '' ? undefined : { ca: readFileSync(t.ca_file), ...(t.client_cert_file ? { cert: readFileSync(t.client_cert_file) } : {}), ...(t.client_key_file ? { key: readFileSync(t.client_key_file) } : {}) };
+  const tls = clientTlsOf(p.grpc_tls);
   const client = new GrpcPresence({ url: p.grpc_url, deadlineMs: p.grpc_deadline_ms, token: p.grpc_token, ...(tls === undefined ? {} : { tls }), ...options });
   return { port: client, close: async () => client.close() };
 }

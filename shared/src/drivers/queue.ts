@@ -10,6 +10,8 @@ export interface QueueDriverOptions {
   driver?: DriverSettings['queue']['driver'];
   /** groupOf names a job's group (its app), for the per-group backlog count of either queue (`groupDepth`). */
   groupOf?: (job: never) => string;
+  /** waitTimeoutMs bounds each producer/reader wait on Redis (BullMQ only; the memory queue never waits). Default 2000. */
+  waitTimeoutMs?: number;
 }
 
 /** queueRedisUrl is the Redis URL of the job queues: `queue.redis.url_override`, else `database.redis.url`. */
@@ -40,6 +42,7 @@ export async function openQueue<T>(
     retry: options.retry,
     lockDurationMs: config.queue.redis.lock_duration_ms,
     groupOf: options.groupOf as ((job: T) => string) | undefined,
+    addTimeoutMs: options.waitTimeoutMs,
   });
   return { port: queue, probe: { name: 'redis', ready: () => queue.isConnected() }, close: () => queue.close() };
 }

@@ -1,6 +1,6 @@
 import { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type ChannelName } from '../ids.js';
 import type { NodeSnapshot } from '../presence/node-registry.js';
-import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from '../presence/presence-store.js';
+import type { ChannelCounts, ChannelsPage, ConnectResult, Member, SubscribeResult } from '../presence/presence-store.js';
 import type { ChannelsPageReply, ChannelsReply, ConnectReply, Counts, Member as WireMember, RegisterNodeRequest, SubscribeReply } from './gen/presence.js';
 
 // The conversions between proto/presence.proto's messages (shared/src/grpc/gen) and the domain types of the
@@ -72,17 +72,9 @@ export function channelsToWire(channels: ReadonlyMap<ChannelName, ChannelCounts>
   return { channels: [...channels].map(([channel, counts]) => ({ channel, counts: countsToWire(counts) })) };
 }
 
-/**
- * channelsPageToWire answers one ListChannelsPage: the channels named after `after` in name order (plain string
- * order), at most `limit`, and the cursor of the next page ('' after the last one).
- */
-export function channelsPageToWire(channels: ReadonlyMap<ChannelName, ChannelCounts>, after: string, limit: number): ChannelsPageReply {
-  const names = [...channels.keys()].filter((name) => after === '' || name > after).sort();
-  const page = names.slice(0, Math.max(1, limit));
-  return {
-    channels: page.map((channel) => ({ channel, counts: countsToWire(channels.get(channel)!) })),
-    next: names.length > page.length ? page[page.length - 1]! : '',
-  };
+/** channelsPageToWire answers one ListChannelsPage with a page the presence store read (ChannelsPage). */
+export function channelsPageToWire(page: ChannelsPage): ChannelsPageReply {
+  return { channels: [...page.channels].map(([channel, counts]) => ({ channel, counts: countsToWire(counts) })), next: page.next };
 }
 
 /** channelsFromWire reads an app's occupied channels with their counts. */

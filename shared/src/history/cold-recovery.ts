@@ -29,7 +29,7 @@ export class ColdRecoveryReader implements RecoveryReader {
     if (hot.ok || hot.code !== 'position_expired' || position.streamId === undefined || position.serial < 1) return hot;
     let items: HistoryItem[];
     try {
-      items = await this.readFrom(appId, channel, position.serial);
+      items = await this.readFrom(appId, channel, position.serial, position.streamId);
     } catch (err) {
       if (err instanceof DependencyUnavailable) return fail(hot, 'persistence_unavailable', 'history_unavailable');
       throw err;
@@ -52,7 +52,8 @@ export class ColdRecoveryReader implements RecoveryReader {
     const count = 'count' in ask ? ask.count : MAX_REWIND_FROM_HISTORY;
     const since = 'seconds' in ask ? { start_time_ms: Math.max(0, Math.floor(this.now() - ask.seconds * 1000)) } : {};
     try {
-      const page = await this.history.read(appId, channel, { direction: 'newest_first', limit: Math.min(count, 1000), ...since, ...(oldest !== undefined ? { end_serial: oldest - 1 } : {}) });
+      const stream = hot.streamId === undefined ? {} : { stream_id: hot.streamId };
+      const page = await this.history.read(appId, channel, { direction: 'newest_first', limit: Math.min(count, 1000), ...stream, ...since, ...(oldest !== undefined ? { end_serial: oldest - 1 } : {}) });
       const older = page.items
         .filter((i) => hot.streamId === undefined || i.stream_id === hot.streamId)
         .reverse()
@@ -65,12 +66,12 @@ export class ColdRecoveryReader implements RecoveryReader {
     }
   }
 
-  /** readFrom reads a channel's history from `serial` on, oldest first, up to MAX_COLD_READ + 1 events. */
-  private async readFrom(appId: AppId, channel: ChannelName, serial: number): Promise<HistoryItem[]> {
+  /** readFrom reads a channel's history of one stream from `serial` on, oldest first, up to MAX_COLD_READ + 1 events. */
+  private async readFrom(appId: AppId, channel: ChannelName, serial: number, streamId: string): Promise<HistoryItem[]> {
     const out: HistoryItem[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.history.read(appId, channel, { direction: 'oldest_first', start_serial: serial, limit: 1000, ...(cursor !== undefined ? { cursor } : {}) });
+      const page = await this.history.read(appId, channel, { direction: 'oldest_first', stream_id: streamId, start_serial: serial, limit: 1000, ...(cursor !== undefined ? { cursor } : {}) });
       out.push(...page.items);
       cursor = page.next_cursor ?? undefined;
     } while (cursor !== undefined && out.length <= MAX_COLD_READ);
@@ -79,7 +80,7 @@ export class ColdRecoveryReader implements RecoveryReader {
 }
 
 function logged(channel: ChannelName, item: HistoryItem): LoggedMessage {
-  return { serial: item.serial, messageId: item.message_id, frame: encodeEvent(item.event, channel, item.data), at: item.published_at_ms };
+  return { serial: item.serial, messageId: item.message_id, frame: encodeEvent(item.event, channel, item.data, item.user_id), at: item.published_at_ms };
 }
 
 function fail(base: ResumeFailure, code: ResumeFailure['code'], reason: string): ResumeFailure {

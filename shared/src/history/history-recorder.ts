@@ -3,17 +3,20 @@ import type { Appended, Sequencer } from '../recovery/recovery-log.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HistoryStore } from './history-store.js';
 
-/** historyItemOfFrame reads an event frame's name and data (data as a string, JSON kept encoded); undefined for a frame that is not an event. */
-export function historyItemOfFrame(frame: string): { event: string; data: string } | undefined {
-  let parsed: { event?: unknown; data?: unknown };
+/**
+ * historyItemOfFrame reads an event frame's name, data (as a string, JSON kept encoded) and sender `user_id` (client
+ * events on presence channels carry one); undefined for a frame that is not an event.
+ */
+export function historyItemOfFrame(frame: string): { event: string; data: string; user_id?: string } | undefined {
+  let parsed: { event?: unknown; data?: unknown; user_id?: unknown };
   try {
-    parsed = JSON.parse(frame) as { event?: unknown; data?: unknown };
+    parsed = JSON.parse(frame) as { event?: unknown; data?: unknown; user_id?: unknown };
   } catch {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || typeof parsed.event !== 'string') return undefined;
   const data = typeof parsed.data === 'string' ? parsed.data : parsed.data === undefined ? '' : JSON.stringify(parsed.data);
-  return { event: parsed.event, data };
+  return typeof parsed.user_id === 'string' ? { event: parsed.event, data, user_id: parsed.user_id } : { event: parsed.event, data };
 }
 
 /**

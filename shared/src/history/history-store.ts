@@ -11,6 +11,11 @@ export interface HistoryItem {
   /** data is the event's data exactly as published (a string; JSON stays encoded). */
   data: string;
   published_at_ms: number;
+  /**
+   * user_id is the sender of a client event on a presence channel, as its live frame carries it; absent on every
+   * other event (the answer then has no such field).
+   */
+  user_id?: string;
 }
 
 /** ChannelMessage is a HistoryItem with the app and channel it was published on: what the history service stores. */
@@ -29,6 +34,12 @@ export interface HistoryQuery {
   direction?: HistoryDirection;
   /** cursor is the `next_cursor` of the previous page (same direction and bounds); opaque to callers. */
   cursor?: string;
+  /**
+   * stream_id reads the events of that stream of the channel; absent: the channel's newest stream (the one its most
+   * recently published event belongs to). Serials start over when a channel's stream is created again, so a page
+   * never mixes streams; a walk stays on the stream of its first page.
+   */
+  stream_id?: string;
   start_serial?: number;
   end_serial?: number;
   start_time_ms?: number;
@@ -58,10 +69,11 @@ export interface RetentionRule {
 }
 
 /**
- * HistoryStore keeps channel messages durably. `append` is idempotent: a message whose (app, channel, serial)
- * is already stored is skipped, so a batch written again after a crash stores nothing twice. Pages walk a
- * channel by serial with a cursor, so messages appended or dropped meanwhile never make a walk repeat or skip
- * one that stays. Implementations: MemoryHistoryStore (the embedded server), PrismaHistoryStore (PostgreSQL).
+ * HistoryStore keeps channel messages durably. `append` is idempotent: a message whose (app, channel, stream id,
+ * serial) is already stored is skipped, so a batch written again after a crash stores nothing twice. Pages walk
+ * one stream of a channel by serial with a cursor, so messages appended or dropped meanwhile never make a walk
+ * repeat or skip one that stays. A channel whose stream was created again keeps the old stream's events (until
+ * retention drops them), readable with its `stream_id`. Implementations: MemoryHistoryStore (the embedded server), PrismaHistoryStore (PostgreSQL).
  * Calls that cannot reach the store reject with DependencyUnavailable.
  */
 export interface HistoryStore {
@@ -95,6 +107,8 @@ export interface PlannedRead {
   maxSerial?: number;
   minTime?: number;
   maxTime?: number;
+  /** streamId is the stream read; undefined: the channel's newest. */
+  streamId?: string;
 }
 
 /**
@@ -115,10 +129,18 @@ export function planRead(query: HistoryQuery = {}): PlannedRead {
   if (query.end_serial !== undefined) plan.maxSerial = query.end_serial;
   if (query.start_time_ms !== undefined) plan.minTime = query.start_time_ms;
   if (query.end_time_ms !== undefined) plan.maxTime = query.end_time_ms;
+  if (query.stream_id !== undefined) {
+    if (typeof query.stream_id !== 'string' || query.stream_id === '' || query.stream_id.length > 255) throw new HistoryQueryError('stream_id must be a stream id of 1 to 255 characters');
+    plan.streamId = query.stream_id;
+  }
   if (query.cursor !== undefined) {
-    const after = decodeCursor(query.cursor, direction);
+    const { serial: after, streamId } = decodeCursor(query.cursor, direction);
     if (direction === 'newest_first') plan.maxSerial = Math.min(plan.maxSerial ?? Infinity, after - 1);
     else plan.minSerial = Math.max(plan.minSerial ?? 0, after + 1);
+    if (streamId !== undefined) {
+      if (plan.streamId !== undefined && plan.streamId !== streamId) throw new HistoryQueryError('cursor belongs to a walk of another stream_id');
+      plan.streamId = streamId;
+    }
   }
   return plan;
 }
@@ -128,20 +150,22 @@ export function finishPage(plan: PlannedRead, read: HistoryItem[]): HistoryPage 
   const has_more = read.length > plan.limit;
   const items = has_more ? read.slice(0, plan.limit) : read;
   const last = items[items.length - 1];
-  return { items, direction: plan.direction, limit: plan.limit, has_more, next_cursor: has_more && last !== undefined ? encodeCursor(plan.direction, last.serial) : null };
+  const next_cursor = has_more && last !== undefined ? encodeCursor(plan.direction, last.serial, last.stream_id) : null;
+  return { items, direction: plan.direction, limit: plan.limit, has_more, next_cursor };
 }
 
-// why: the cursor carries its direction so that a cursor of one walk handed to the other is refused, not misread.
-function encodeCursor(direction: HistoryDirection, serial: number): string {
-  return Buffer.from(`${direction === 'newest_first' ? 'n' : 'o'}:${serial}`).toString('base64url');
+// why: the cursor carries its direction so that a cursor of one walk handed to the other is refused, not misread,
+// and its stream so that the walk stays on one stream when the channel's stream is created again meanwhile.
+function encodeCursor(direction: HistoryDirection, serial: number, streamId: string): string {
+  return Buffer.from(`${direction === 'newest_first' ? 'n' : 'o'}:${serial}:${streamId}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string, direction: HistoryDirection): number {
-  const match = /^([no]):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString());
+function decodeCursor(cursor: string, direction: HistoryDirection): { serial: number; streamId?: string } {
+  const match = /^([no]):(\d{1,16})(?::([^\n]{1,255}))?$/.exec(Buffer.from(cursor, 'base64url').toString());
   const serial = match === null ? NaN : Number(match[2]);
   if (match === null || !Number.isSafeInteger(serial)) throw new HistoryQueryError('cursor is not one this server issued');
   if ((match[1] === 'n') !== (direction === 'newest_first')) throw new HistoryQueryError('cursor belongs to a walk in the other direction');
-  return serial;
+  return match[3] === undefined ? { serial } : { serial, streamId: match[3] };
 }
 
 /** appliesTo says whether a retention rule covers an app. */

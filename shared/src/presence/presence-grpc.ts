@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
+import type { GrpcClientTls } from '../grpc/grpc-auth-config.js';
+import { clientCredentials, tokenMetadata } from '../grpc/grpc-auth.js';
 import { PresenceServiceClient, PresenceServiceService } from '../grpc/gen/presence.js';
 import {
   channelsFromWire,
@@ -14,7 +16,7 @@ import {
 import { asUserId, type AppId, type ChannelName, type NodeId, type SocketId, type UserId } from '../ids.js';
 import type { NodeRegistry, NodeSnapshot } from './node-registry.js';
 import type { Presence } from './presence.js';
-import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from './presence-store.js';
+import type { ChannelCounts, ChannelsPage, ConnectResult, Member, SubscribeResult } from './presence-store.js';
 
 /** GrpcPresenceOptions say where the presence service is and how long a call may take. */
 export interface GrpcPresenceOptions {
@@ -29,11 +31,8 @@ export interface GrpcPresenceOptions {
   /** token is sent with every call (`authorization: Bearer <token>`) when not empty. */
   token?: string;
   /** tls connects with TLS, trusting `ca` (PEM), presenting `cert` / `key` when the service asks for one. */
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+  tls?: GrpcClientTls;
 }
-
-/** PRESENCE_AUTH_KEY is the metadata key of the presence service's shared token. */
-export const PRESENCE_AUTH_KEY = 'authorization';
 
 /** PRESENCE_MAX_MESSAGE_BYTES bounds one gRPC message either way (a RegisterNode snapshot, a ListChannels reply): 64 MiB. */
 export const PRESENCE_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -62,9 +61,7 @@ export class GrpcPresence implements Presence, NodeRegistry {
   private readonly deadlineMs: number;
 
   constructor(private readonly options: GrpcPresenceOptions) {
-    const tls = options.tls;
-    const credentials = tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null);
-    this.client = new PresenceServiceClient(options.url, credentials, {
+    this.client = new PresenceServiceClient(options.url, clientCredentials(options.tls), {
       // why: after a presence restart, reconnect within a second instead of grpc's default back-off of minutes.
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 1000,
@@ -72,8 +69,7 @@ export class GrpcPresence implements Presence, NodeRegistry {
       'grpc.max_receive_message_length': PRESENCE_MAX_MESSAGE_BYTES,
     });
     this.deadlineMs = options.deadlineMs ?? 2000;
-    this.metadata = new grpc.Metadata();
-    if (options.token) this.metadata.set(PRESENCE_AUTH_KEY, `Bearer ${options.token}`);
+    this.metadata = tokenMetadata(options.token);
   }
 
   /** metadata is sent with every call (the token, when set); grpc-js copies it per call. */
@@ -116,11 +112,16 @@ export class GrpcPresence implements Presence, NodeRegistry {
     const all = new Map<ChannelName, ChannelCounts>();
     let after = '';
     for (;;) {
-      const reply = await this.call('listChannelsPage', { app: appId, after, limit: this.options.channelsPageSize ?? 10_000 });
-      for (const [channel, counts] of channelsFromWire({ channels: reply.channels })) all.set(channel, counts);
-      if (reply.next === '') return all;
-      after = reply.next;
+      const page = await this.channelsPage(appId, after, this.options.channelsPageSize ?? 10_000);
+      for (const [channel, counts] of page.channels) all.set(channel, counts);
+      if (page.next === '') return all;
+      after = page.next;
     }
+  }
+
+  async channelsPage(appId: AppId, after: string, limit: number): Promise<ChannelsPage> {
+    const reply = await this.call('listChannelsPage', { app: appId, after, limit });
+    return { channels: channelsFromWire({ channels: reply.channels }), next: reply.next };
   }
 
   async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {
@@ -151,11 +152,22 @@ export class GrpcPresence implements Presence, NodeRegistry {
         // why: when the service answered, its details are its own client-safe message ("Redis is unavailable"); a
         // transport failure's details name addresses and stay in `detail`.
         const behind = err.metadata?.get(UNAVAILABLE_BEHIND_KEY)[0];
-        const message = behind === undefined ? 'the presence service is unavailable' : `the presence service is unavailable: ${err.details}`;
+        const message = behind === undefined ? transportProblem(err.details, this.options.tls !== undefined) : `the presence service is unavailable: ${err.details}`;
         const unavailable = new DependencyUnavailable('presence', message, `${this.options.url} ${rpc}: ${err.details || err.message}`);
         this.options.onUnavailable?.(unavailable);
         reject(unavailable);
       });
     });
   }
+}
+
+/**
+ * transportProblem names a failed connection to the presence service for the logs: a TLS handshake the service
+ * refused (a missing or untrusted client certificate) says which settings to check, never their values.
+ */
+function transportProblem(details: string, tls: boolean): string {
+  const check = 'check presence.grpc_tls.ca_file, client_cert_file and client_key_file against the service\'s CA';
+  if (/certificate|SSL|TLS|alert|handshake/i.test(details)) return `the presence service refused the TLS connection (${check})`;
+  if (tls && /No connection established|Failed to connect|Connection dropped/i.test(details)) return `the presence service is unreachable or refused the TLS connection (${check})`;
+  return 'the presence service is unavailable';
 }

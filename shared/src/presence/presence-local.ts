@@ -6,7 +6,7 @@ import { encodeInternal } from '../protocol/frames.js';
 import type { WebhookSink } from '../webhooks/events.js';
 import { Outbox } from './outbox.js';
 import type { Presence } from './presence.js';
-import type { ChannelCounts, ConnectResult, DisconnectResult, Member, PresenceStore, SubscribeResult, UnsubscribeResult } from './presence-store.js';
+import type { ChannelCounts, ChannelsPage, ConnectResult, DisconnectResult, Member, PresenceStore, SubscribeResult, UnsubscribeResult } from './presence-store.js';
 
 /** LocalPresenceOptions tune LocalPresence; every field has a default. */
 export interface LocalPresenceOptions {
@@ -97,6 +97,10 @@ export class LocalPresence implements Presence {
 
   channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>> {
     return this.store.channels(appId);
+  }
+
+  channelsPage(appId: AppId, after: string, limit: number): Promise<ChannelsPage> {
+    return this.store.channelsPage(appId, after, limit);
   }
 
   onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {

@@ -1,6 +1,7 @@
 import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
 import type {
   ChannelCounts,
+  ChannelsPage,
   ConnectResult,
   DisconnectResult,
   Member,
@@ -166,6 +167,18 @@ export class MemoryPresenceStore implements PresenceStore {
     const out = new Map<ChannelName, ChannelCounts>();
     for (const [name, state] of this.channelsByApp.get(appId) ?? []) out.set(name, countsOf(state));
     return out;
+  }
+
+  /** channelsPage sorts the app's channel names on every call: the embedded server lists channels whole; paging is for the presence service's store. */
+  async channelsPage(appId: AppId, after: string, limit: number): Promise<ChannelsPage> {
+    const byName = this.channelsByApp.get(appId);
+    if (byName === undefined) return { channels: new Map(), next: '' };
+    const names = [...byName.keys()].filter((name) => name > after).sort();
+    const page = names.slice(0, Math.max(1, limit));
+    return {
+      channels: new Map(page.map((name) => [name, countsOf(byName.get(name)!)])),
+      next: names.length > page.length ? page[page.length - 1]! : '',
+    };
   }
 
   async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {

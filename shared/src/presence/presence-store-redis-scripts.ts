@@ -7,7 +7,7 @@
  * Keys under prefix P (app, channel and socket ids as given):
  *   P s:{app}:{sid}   hash   node, user            P sc:{app}:{sid}  set   channels of a socket
  *   P c:{app}:{ch}    hash   sid -> user id or ''  P m:{app}:{ch}    hash  user id -> socket count
- *   P i:{app}:{ch}    hash   user id -> info JSON  P cs:{app}        set   occupied channels
+ *   P i:{app}:{ch}    hash   user id -> info JSON  P cz:{app}        zset  occupied channels (score 0: name order)
  *   P u:{app}:{user}  set    signed-in sockets     P n:{app}         int   connections of the app
  *   P ns:{node}       set    "{app}\n{sid}"        P nodes           zset  node -> last heartbeat ms
  */
@@ -30,7 +30,7 @@ local function unsubscribe(app, ch, sid)
       res.memberRemoved = uid
     end
   end
-  if left == 0 then redis.call('SREM', P .. 'cs:' .. app, ch) end
+  if left == 0 then redis.call('ZREM', P .. 'cz:' .. app, ch) end
   return res
 end
 local function disconnect(app, sid)
@@ -92,7 +92,7 @@ local value = ''
 if has_member then value = uid end
 if redis.call('HSETNX', ck, sid, value) == 1 then
   redis.call('SADD', P .. 'sc:' .. app .. ':' .. sid, ch)
-  redis.call('SADD', P .. 'cs:' .. app, ch)
+  redis.call('ZADD', P .. 'cz:' .. app, 0, ch)
   if has_member and redis.call('HINCRBY', mk, uid, 1) == 1 then
     redis.call('HSET', ik, uid, info)
     added = true
@@ -129,14 +129,57 @@ local P, app, ch = ARGV[1], ARGV[2], ARGV[3]
 return { redis.call('HLEN', P .. 'c:' .. app .. ':' .. ch), redis.call('HLEN', P .. 'm:' .. app .. ':' .. ch) }
 `;
 
+/**
+ * MIGRATE_CHANNELS moves an app's occupied channels out of the set \`cs:{app}\` that versions before the sorted
+ * set kept (once, on the first read after an upgrade); a channel vacated since is dropped by the readers.
+ */
+const MIGRATE_CHANNELS = `
+local old = P .. 'cs:' .. app
+if redis.call('EXISTS', old) == 1 then
+  for _, ch in ipairs(redis.call('SMEMBERS', old)) do redis.call('ZADD', P .. 'cz:' .. app, 0, ch) end
+  redis.call('DEL', old)
+end
+`;
+
 /** CHANNELS: ARGV prefix, app -> flat {name, sockets, members, ...}. */
 export const CHANNELS = `
 local P, app = ARGV[1], ARGV[2]
+` + MIGRATE_CHANNELS + `
 local out = {}
-for _, ch in ipairs(redis.call('SMEMBERS', P .. 'cs:' .. app)) do
-  table.insert(out, ch)
-  table.insert(out, redis.call('HLEN', P .. 'c:' .. app .. ':' .. ch))
-  table.insert(out, redis.call('HLEN', P .. 'm:' .. app .. ':' .. ch))
+for _, ch in ipairs(redis.call('ZRANGE', P .. 'cz:' .. app, 0, -1)) do
+  local sockets = redis.call('HLEN', P .. 'c:' .. app .. ':' .. ch)
+  if sockets > 0 then
+    table.insert(out, ch)
+    table.insert(out, sockets)
+    table.insert(out, redis.call('HLEN', P .. 'm:' .. app .. ':' .. ch))
+  end
+end
+return out
+`;
+
+/**
+ * CHANNELS_PAGE: ARGV prefix, app, after ('' from the start), limit -> {next, name, sockets, members, ...}: the
+ * first \`limit\` channels named after \`after\` (ZRANGEBYLEX: O(log N + limit)), and the last of them when more follow.
+ */
+export const CHANNELS_PAGE = `
+local P, app, after, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+` + MIGRATE_CHANNELS + `
+local from = '-'
+if after ~= '' then from = '(' .. after end
+local names = redis.call('ZRANGEBYLEX', P .. 'cz:' .. app, from, '+', 'LIMIT', 0, limit + 1)
+local next = ''
+if #names > limit then
+  next = names[limit]
+  names[limit + 1] = nil
+end
+local out = { next }
+for _, ch in ipairs(names) do
+  local sockets = redis.call('HLEN', P .. 'c:' .. app .. ':' .. ch)
+  if sockets > 0 then
+    table.insert(out, ch)
+    table.insert(out, sockets)
+    table.insert(out, redis.call('HLEN', P .. 'm:' .. app .. ':' .. ch))
+  end
 end
 return out
 `;

@@ -3,6 +3,7 @@ import { deleteByPrefix, openRedis, redisCall, type RedisOptions } from '../redi
 import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
 import type {
   ChannelCounts,
+  ChannelsPage,
   ConnectResult,
   DisconnectResult,
   Member,
@@ -78,6 +79,15 @@ export class RedisPresenceStore implements PresenceStore {
       out.set(String(flat[i]) as ChannelName, { subscriptionCount: Number(flat[i + 1]), userCount: Number(flat[i + 2]) });
     }
     return out;
+  }
+
+  async channelsPage(appId: AppId, after: string, limit: number): Promise<ChannelsPage> {
+    const [next, ...flat] = (await this.run(lua.CHANNELS_PAGE, appId, after, Math.max(1, limit))) as Array<string | number>;
+    const channels = new Map<ChannelName, ChannelCounts>();
+    for (let i = 0; i < flat.length; i += 3) {
+      channels.set(String(flat[i]) as ChannelName, { subscriptionCount: Number(flat[i + 1]), userCount: Number(flat[i + 2]) });
+    }
+    return { channels, next: String(next) };
   }
 
   async onlineUsers(appId: AppId, userIds: readonly UserId[]): Promise<UserId[]> {

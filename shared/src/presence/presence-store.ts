@@ -72,6 +72,15 @@ export interface ConnectionStore {
   connectionCount(appId: AppId): Promise<number>;
 }
 
+/**
+ * ChannelsPage is one page of an app's occupied channels in name order (plain string order; channel names are
+ * ASCII) and the cursor of the next page: the last name of this one, '' when no channel follows.
+ */
+export interface ChannelsPage {
+  channels: Map<ChannelName, ChannelCounts>;
+  next: string;
+}
+
 /** MembershipStore keeps which sockets are on which channel, and presence members. Atomic per call. */
 export interface MembershipStore {
   /** subscribe joins a socket to a channel; a new presence member must fit under `maxMembers` (zero: no limit). */
@@ -84,6 +93,8 @@ export interface MembershipStore {
   counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts>;
   /** channels lists every occupied channel of an app with its counts. */
   channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>>;
+  /** channelsPage lists at most `limit` (at least one) occupied channels named after `after`, in name order, with their counts. */
+  channelsPage(appId: AppId, after: string, limit: number): Promise<ChannelsPage>;
   /** socketChannels lists the channels a socket is subscribed to. */
   socketChannels(appId: AppId, socketId: SocketId): Promise<ChannelName[]>;
 }

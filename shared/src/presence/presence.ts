@@ -1,5 +1,5 @@
 import type { AppId, ChannelName, NodeId, SocketId, UserId } from '../ids.js';
-import type { ChannelCounts, ConnectResult, Member, SubscribeResult } from './presence-store.js';
+import type { ChannelCounts, ChannelsPage, ConnectResult, Member, SubscribeResult } from './presence-store.js';
 
 /**
  * ConnectionRegistry admits and removes sockets cluster-wide. Mutations emit what they cause
@@ -24,6 +24,8 @@ export interface ChannelMembership {
   counts(appId: AppId, channel: ChannelName): Promise<ChannelCounts>;
   /** channels lists every occupied channel of an app with its counts. */
   channels(appId: AppId): Promise<Map<ChannelName, ChannelCounts>>;
+  /** channelsPage lists at most `limit` occupied channels named after `after`, in name order (see ChannelsPage). */
+  channelsPage(appId: AppId, after: string, limit: number): Promise<ChannelsPage>;
 }
 
 /** UserDirectory knows which users are signed in anywhere in the cluster. */

@@ -77,7 +77,10 @@ export class ChannelPublisher {
     const message: BusMessage = { frame };
     if (options.except !== undefined) message.except = options.except;
     if (options.traceparent !== undefined) message.traceparent = options.traceparent;
-    if (options.idempotencyKey !== undefined) message.id = idempotentId(appId, channel, options.idempotencyKey);
+    if (options.idempotencyKey !== undefined) {
+      message.id = idempotentId(appId, channel, options.idempotencyKey);
+      message.dedupe = true;
+    }
     const tracing = activeTracing();
     // why: not async: without tracing, the bus's own promise is the answer (no promise wrapping it per publish).
     if (tracing === undefined) return this.send(appId, channel, message, sequenced);

@@ -26,7 +26,7 @@ export function openWebhookQueue(
   config: Pick<DriverSettings, 'queue' | 'database'> & WebhookSettings,
   driver?: DriverSettings['queue']['driver'],
 ): Promise<Opened<WebhookQueue>> {
-  return openQueue<WebhookJob>(WEBHOOK_QUEUE, config, { retry: webhookRetryPolicy(config), driver, groupOf: (job: WebhookJob) => job.app_id });
+  return openQueue<WebhookJob>(WEBHOOK_QUEUE, config, { retry: webhookRetryPolicy(config), driver, groupOf: (job: WebhookJob) => job.app_id, waitTimeoutMs: config.webhooks.enqueue_timeout_ms });
 }
 
 /** FLUSH_ON_CLOSE_MS bounds how long closing waits for held-back events to reach the queue (Redis may be down). */

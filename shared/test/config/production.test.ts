@@ -27,4 +27,13 @@ describe('environment = production refuses an unauthenticated internal plane, an
     expect(() => load({ ENVIRONMENT: 'production', ADAPTER_DRIVER: 'nats', INTERNAL_PLANE_ALLOW_UNAUTHENTICATED: 'true' })).not.toThrow();
     expect(() => load({ ENVIRONMENT: 'development', ADAPTER_DRIVER: 'nats' })).not.toThrow();
   });
+
+  it('refuses the history gRPC link without a token or TLS once history is on, as the presence one', () => {
+    const base = { ENVIRONMENT: 'production', ADAPTER_DRIVER: 'nats', PRESENCE_GRPC_TOKEN: 't', NATS_USERNAME: 'u', NATS_PASSWORD: 'p' };
+    expect(() => load(base)).not.toThrow();
+    expect(() => load({ ...base, HISTORY_ENABLED: 'true' })).toThrow(/history gRPC link has no authentication \(set history.grpc_token \/ HISTORY_GRPC_TOKEN/);
+    expect(load({ ...base, HISTORY_ENABLED: 'true', HISTORY_GRPC_TOKEN: 'h' }).history.grpc_token).toBe('h');
+    expect(() => load({ ...base, HISTORY_ENABLED: 'true', HISTORY_GRPC_TLS_CERT_FILE: '/cert.pem', HISTORY_GRPC_TLS_KEY_FILE: '/key.pem' })).not.toThrow();
+    expect(() => load({ ...base, HISTORY_ENABLED: 'true', INTERNAL_PLANE_ALLOW_UNAUTHENTICATED: 'true' })).not.toThrow();
+  });
 });

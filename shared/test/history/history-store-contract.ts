@@ -65,6 +65,19 @@ export function describeHistoryStoreContract(name: string, make: () => Promise<H
       expect(page).toEqual({ items: [1, 2, 3, 4].map((s) => strip(message(app, channel, s))), direction: 'oldest_first', limit: 100, has_more: false, next_cursor: null });
     });
 
+    it('keeps the user_id of a client event and gives none to events without one', async () => {
+      const presence = asChannelName('presence-history-room');
+      await store.append([{ ...message(app, presence, 1), event: 'client-said', user_id: 'ann' }, message(app, presence, 2), { ...message(app, presence, 3), event: 'client-said', user_id: 'bob' }]);
+      const page = await store.read(app, presence, { direction: 'oldest_first' });
+      expect(page.items.map((i) => [i.serial, i.event, i.user_id])).toEqual([
+        [1, 'client-said', 'ann'],
+        [2, 'tick', undefined],
+        [3, 'client-said', 'bob'],
+      ]);
+      // absent, not null or empty: the answer has the live frame's fields only
+      expect(Object.keys(page.items[1]!)).not.toContain('user_id');
+    });
+
     it('answers newest first with 100 items by default, and keeps apps and channels apart', async () => {
       await store.append(Array.from({ length: 150 }, (_, i) => message(app, channel, i + 1)));
       await store.append([message(app, asChannelName('other'), 500), message(newApp(), channel, 600)]);
@@ -152,15 +165,30 @@ export function describeHistoryStoreContract(name: string, make: () => Promise<H
       expect((await store.read(other, asChannelName('c'))).items).toEqual([]);
       expect((await store.read(other, asChannelName('a'))).items.map((i) => i.serial)).toEqual([21]);
     });
-    it('replaces a channel\'s history when its stream starts over (new stream id, serials from 1 again)', async () => {
+    it('keeps the streams of a channel apart when its stream starts over (new stream id, serials from 1 again)', async () => {
       await store.append([1, 2, 3, 4].map((s) => message(app, channel, s)));
       await store.append([message(app, asChannelName('kept'), 1)]);
-      const restarted = [1, 2].map((s) => ({ ...message(app, channel, s), stream_id: 'stream-b', message_id: `b-${s}` }));
-      expect(await store.append(restarted)).toBe(2);
+      const restarted = [1, 2, 3].map((s) => ({ ...message(app, channel, s, T0 + 100 + s), stream_id: 'stream-b', message_id: `b-${s}` }));
+      expect(await store.append(restarted)).toBe(3);
+      // a read names no stream: the channel's newest one (its latest event's)
       const page = await store.read(app, channel, { direction: 'oldest_first' });
-      expect(page.items.map((i) => [i.stream_id, i.serial])).toEqual([['stream-b', 1], ['stream-b', 2]]);
+      expect(page.items.map((i) => [i.stream_id, i.serial])).toEqual([['stream-b', 1], ['stream-b', 2], ['stream-b', 3]]);
+      // the old stream stays, by its id; a walk started on it stays on it, page after page
+      const old = await walk(store, app, channel, { stream_id: 'stream-a', limit: 1 });
+      expect(old.serials).toEqual([4, 3, 2, 1]);
+      const first = await store.read(app, channel, { stream_id: 'stream-a', limit: 2, direction: 'oldest_first' });
+      const second = await store.read(app, channel, { cursor: first.next_cursor!, direction: 'oldest_first' });
+      expect(second.items.map((i) => [i.stream_id, i.serial])).toEqual([['stream-a', 3], ['stream-a', 4]]);
+      await expect(store.read(app, channel, { cursor: first.next_cursor!, direction: 'oldest_first', stream_id: 'stream-b' })).rejects.toBeInstanceOf(HistoryQueryError);
+      expect((await store.read(app, channel, { stream_id: 'stream-c' })).items).toEqual([]);
       expect((await store.read(app, asChannelName('kept'))).items).toHaveLength(1);
+      // redone batches of either stream store nothing twice
       expect(await store.append(restarted)).toBe(0);
+      expect(await store.append([message(app, channel, 2)])).toBe(0);
+      // the count cap counts a channel's events over its streams, newest first
+      expect(await store.retain({ maxItemsPerChannel: 4, apps: [app] }, T0)).toBe(3);
+      expect((await store.read(app, channel, { stream_id: 'stream-a' })).items.map((i) => i.serial)).toEqual([4]);
+      expect((await store.read(app, channel)).items).toHaveLength(3);
     });
   });
 }

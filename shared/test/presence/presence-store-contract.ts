@@ -82,6 +82,39 @@ export function describePresenceStoreContract(name: string, make: () => Promise<
       expect(await store.channels('none')).toEqual(new Map());
     });
 
+    it('pages through occupied channels in name order, each once, with counts; a vacated channel leaves the pages', async () => {
+      await store.connect('a', '1.1', 'n1', 0);
+      await store.connect('b', '2.1', 'n1', 0);
+      const names = Array.from({ length: 23 }, (_, i) => `page-${String(i).padStart(2, '0')}`);
+      for (const name of [...names].reverse()) await store.subscribe('a', name, '1.1', undefined, 100);
+      await store.subscribe('a', 'presence-m', '1.1', { id: 'u1' }, 100);
+      await store.subscribe('b', 'page-99', '2.1', undefined, 100);
+      await store.unsubscribe('a', 'page-05', '1.1');
+      const seen: string[] = [];
+      let after = '';
+      let pages = 0;
+      for (;;) {
+        const page = await store.channelsPage('a', after, 5);
+        pages++;
+        expect(page.channels.size).toBeLessThanOrEqual(5);
+        seen.push(...page.channels.keys());
+        if (page.next === '') break;
+        expect(page.next).toBe([...page.channels.keys()].at(-1));
+        after = page.next;
+      }
+      const expected = [...names.filter((n) => n !== 'page-05'), 'presence-m'];
+      expect(seen).toEqual(expected);
+      expect(pages).toBe(5);
+      expect((await store.channelsPage('a', 'page-21', 100)).channels).toEqual(
+        new Map([
+          ['page-22', { subscriptionCount: 1, userCount: 0 }],
+          ['presence-m', { subscriptionCount: 1, userCount: 1 }],
+        ]),
+      );
+      expect(await store.channelsPage('a', 'presence-m', 10)).toEqual({ channels: new Map(), next: '' });
+      expect(await store.channelsPage('none', '', 10)).toEqual({ channels: new Map(), next: '' });
+    });
+
     it('removes a socket from all its channels and reports the user offline with its last socket', async () => {
       for (const sid of ['1.1', '1.2']) await store.connect('a', sid, 'n1', 0);
       expect(await store.signin('a', '1.1', 'u1')).toEqual({ online: true });

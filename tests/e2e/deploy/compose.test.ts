@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '@sockudo-ts/shared';
 import { ROOT } from '../../kit/process.js';
 
 // Issue 9 §2, the parts of docker-compose.yml that need no container engine (the stack itself runs in
@@ -12,6 +14,19 @@ const TEXT = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 const COMPOSE = parse(TEXT, { merge: true }) as { services: Record<string, any> };
 const SOCKUDO = ['presence', 'gateway-1', 'gateway-2', 'api', 'webhook'];
 const DEFAULT_STACK = ['nats', 'redis', 'postgres', ...SOCKUDO, 'ingress'];
+
+/**
+ * serviceConfig loads deploy/compose/sockudo.toml as a service's container does: with the environment compose
+ * gives it, `${VAR}` filled from `dotenv` (blank when unset, as compose does).
+ */
+function serviceConfig(name: string, dotenv: Record<string, string>) {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(COMPOSE.services[name].environment as Record<string, string | number>)) {
+    env[key] = String(value).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, v: string, fallback?: string) => dotenv[v] ?? fallback ?? '');
+  }
+  // why: cwd elsewhere than the repository, whose config/config.toml (if a developer made one) is no part of the stack.
+  return loadConfig({ argv: ['--config', join(ROOT, 'deploy/compose/sockudo.toml')], env, cwd: tmpdir() });
+}
 
 describe('docker-compose.yml', () => {
   it('pins the official image tags of the issue', () => {
@@ -45,12 +60,13 @@ describe('docker-compose.yml', () => {
   it('adds the push worker behind the push profile, after the migration step, with devices in PostgreSQL', () => {
     const { push, migrate, api } = COMPOSE.services;
     expect(push.profiles).toEqual(['push']);
-    expect(migrate.profiles).toEqual(['push']);
+    expect(migrate.profiles).toContain('push');
     expect(push.command[0]).toBe('push');
     expect(migrate.command).toEqual(['migrate']);
-    expect(migrate.restart).toBe('no');
-    expect(push.depends_on).toEqual(expect.arrayContaining(['redis', 'postgres', 'migrate']));
-    expect(migrate.depends_on).toEqual(['postgres']);
+    // a one-shot: run again only when it failed (PostgreSQL still starting), once PostgreSQL is healthy
+    expect(migrate.restart).toBe('on-failure');
+    expect(push.depends_on).toMatchObject({ redis: {}, postgres: {}, migrate: { condition: 'service_completed_successfully' } });
+    expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     // the api serves the push APIs when PUSH_ENABLED is true, from the same PostgreSQL the worker reads
     expect(api.environment.PUSH_STORAGE_DRIVER).toBe('postgres');
     expect(api.environment.PUSH_ENABLED).toBe('${PUSH_ENABLED:-false}');
@@ -59,6 +75,43 @@ describe('docker-compose.yml', () => {
     const entry = readFileSync(join(ROOT, 'deploy/docker/entrypoint.mjs'), 'utf8');
     expect(entry).toMatch(/push: 'services\/push\/dist\/main\.js'/);
     expect(entry).toMatch(/migrate: 'shared\/dist\/db\/migrate-cli\.js'/);
+  });
+
+  it('adds the history service behind the history profile, after the one migration step it shares with push', () => {
+    const { history, migrate, push } = COMPOSE.services;
+    expect(history.profiles).toEqual(['history']);
+    expect([...migrate.profiles].sort()).toEqual(['history', 'push']);
+    expect(history.command).toEqual(['history', '--config', '/etc/sockudo/config.toml']);
+    expect(history.restart).toBe('unless-stopped');
+    expect(Array.isArray(history.healthcheck.test)).toBe(true);
+    // one migration service: push and history both start once it has finished, nothing else applies the schema
+    expect(history.depends_on).toMatchObject({ nats: {}, postgres: {}, migrate: { condition: 'service_completed_successfully' } });
+    expect(push.depends_on.migrate).toEqual(history.depends_on.migrate);
+    expect(Object.entries(COMPOSE.services).filter(([, s]) => s.command?.[0] === 'migrate').map(([name]) => name)).toEqual(['migrate']);
+    expect(history.environment.DATABASE_URL).toBe(COMPOSE.services.api.environment.DATABASE_URL);
+    // the entrypoint and the image know the service
+    const entry = readFileSync(join(ROOT, 'deploy/docker/entrypoint.mjs'), 'utf8');
+    expect(entry).toMatch(/history: 'services\/history\/dist\/main\.js'/);
+    const dockerfile = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('COPY --from=build /src/services/history/dist services/history/dist');
+    expect(dockerfile).toMatch(/tsc -b [^\n]*services\/history/);
+  });
+
+  it('points gateways and the api at the history service, which listens there, once .env turns history on', () => {
+    const on = { RECOVERY_ENABLED: 'true', HISTORY_ENABLED: 'true' };
+    const history = serviceConfig('history', on);
+    expect(history.history.enabled).toBe(true);
+    for (const name of ['gateway-1', 'gateway-2', 'api']) {
+      const config = serviceConfig(name, on);
+      expect([name, config.history.enabled, config.recovery.enabled]).toEqual([name, true, true]);
+      const [host, port] = config.history.grpc_url.split(':');
+      expect([name, host, Number(port)]).toEqual([name, 'history', history.history.grpc_port]);
+    }
+    // it binds every interface of its container, so that other containers reach it
+    expect(history.history.grpc_host).toBe('0.0.0.0');
+    // blank in .env: the config file decides (history and recovery off by default)
+    const off = serviceConfig('api', {});
+    expect([off.history.enabled, off.recovery.enabled]).toEqual([false, false]);
   });
 
   it('uses only variable forms podman-compose 1.0 substitutes (it leaves ${VAR:-} with an empty default as text)', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, tracingEnabled } from '@sockudo-ts/shared';
-import { NATS, REDIS, servicesUp, startCluster, type TestCluster } from '../../kit/index.js';
+import { NATS, REDIS, servicesUp, startCluster, waitFor, type TestCluster } from '../../kit/index.js';
 import { ROOT } from '../../kit/process.js';
 import { findHelm } from './helm-binary.js';
 
@@ -67,6 +67,8 @@ async function validate(obj: K8s): Promise<void> {
 /** PRODUCTION_SECRET is what the existingSecret of helm/examples/production.yaml holds (its header says how to make it). */
 const PRODUCTION_SECRET = { APP_ID: 'my-app', APP_KEY: 'my-key', APP_SECRET: 's'.repeat(40), NATS_TOKEN: 'n'.repeat(32), PRESENCE_GRPC_TOKEN: 'g'.repeat(40) };
 const COMPONENTS = ['presence', 'gateway', 'api', 'webhook'] as const;
+/** DATABASE_SECRET is an existingSecret for installs that keep data in PostgreSQL (push, history, apps). */
+const DATABASE_SECRET = { APP_ID: 'a', APP_KEY: 'k', APP_SECRET: 's'.repeat(40), DATABASE_URL: 'postgres://u:p@db:5432/sockudo' };
 const find = (objs: K8s[], kind: string, name: string): K8s | undefined => objs.find((o) => o.kind === kind && o.metadata.name === name);
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}): boolean => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
@@ -250,10 +252,12 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
   });
 
   it('adds the push Deployment, its PostgreSQL URL and the Beams paths with push.enabled', () => {
-    const secret = { APP_ID: 'a', APP_KEY: 'k', APP_SECRET: 's', DATABASE_URL: 'postgres://u:p@db:5432/sockudo' };
+    const secret = DATABASE_SECRET;
     expect(find(render(), 'Deployment', 'rt-sockudo-ts-push')).toBeUndefined();
-    const objs = render('--set', 'push.enabled=true');
+    const objs = render('--set', 'push.enabled=true', '--set', 'app.existingSecret=mine');
     for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']) expect(find(objs, kind, 'rt-sockudo-ts-push')).toBeDefined();
+    // the schema is applied by the one migration Job before the push service starts
+    expect(objs.filter((o) => o.kind === 'Job').map((o) => o.metadata.name)).toEqual(['rt-sockudo-ts-migrate']);
     for (const c of ['push', 'api']) {
       const { config } = configOf(objs, find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!, secret);
       expect(config.push).toMatchObject({ enabled: true, storage_driver: 'postgres' });
@@ -262,6 +266,140 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
     const ingress = objs.find((o) => o.kind === 'Ingress')!;
     const paths = ingress.spec.rules[0].http.paths as { path: string; backend: { service: { name: string } } }[];
     for (const path of ['/publish_api', '/user_api', '/device_api']) expect(paths.find((p) => p.path === path)?.backend.service.name).toBe('rt-sockudo-ts-api');
+  });
+
+  describe('with history.enabled', () => {
+    let objs: K8s[];
+    beforeAll(() => {
+      objs = render('--set', 'history.enabled=true', '--set', 'app.existingSecret=mine');
+    });
+    const history = (): K8s => find(objs, 'Deployment', 'rt-sockudo-ts-history')!;
+
+    it('renders the history Deployment, its gRPC Service, PDB and NetworkPolicy, and the migration Job, all valid objects', async () => {
+      for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']) expect([kind, find(objs, kind, 'rt-sockudo-ts-history') !== undefined]).toEqual([kind, true]);
+      for (const o of objs) {
+        try {
+          await validate(o);
+        } catch (err) {
+          throw new Error(`${o.kind} ${o.metadata.name}: ${(err as Error).message}`);
+        }
+      }
+      const d = history();
+      expect(containerOf(d).args).toEqual(['history', '--config', '/etc/sockudo/config.toml']);
+      // several replicas share the durable consumer; it is not autoscaled
+      expect(d.spec.replicas).toBe(2);
+      expect(find(objs, 'HorizontalPodAutoscaler', 'rt-sockudo-ts-history')).toBeUndefined();
+      expect(containerOf(d).resources.requests).toMatchObject({ cpu: '100m', memory: '128Mi' });
+      const pdb = find(objs, 'PodDisruptionBudget', 'rt-sockudo-ts-history')!;
+      expect(matches(pdb.spec.selector.matchLabels, d.spec.template.metadata.labels)).toBe(true);
+      expect(pdb.spec.maxUnavailable).toBe(1);
+      // no history objects without history.enabled
+      expect(render().some((o) => o.metadata.name === 'rt-sockudo-ts-history' || o.kind === 'Job')).toBe(false);
+    });
+
+    it('probes /up and /ready on the metrics port and drains within the grace period, like every service', () => {
+      const container = containerOf(history());
+      expect(container.startupProbe.httpGet).toEqual({ path: '/up', port: 'metrics' });
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/up', port: 'metrics' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'metrics' });
+      const { config } = configOf(objs, history(), DATABASE_SECRET);
+      expect(container.lifecycle.preStop.exec.command[0]).toBe('sleep');
+      expect(history().spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(Number(container.lifecycle.preStop.exec.command[1]) + config.shutdown_grace_period);
+    });
+
+    it('points gateways and the api at the history Service, whose pods serve gRPC there from the same database', () => {
+      const own = configOf(objs, history(), DATABASE_SECRET).config;
+      expect(own.history.enabled).toBe(true);
+      expect(own.history.grpc_host).toBe('0.0.0.0');
+      expect(own.database.url).toBe(DATABASE_SECRET.DATABASE_URL);
+      expect(own.adapter.nats.servers).toEqual(['nats://nats:4222']);
+      for (const p of containerOf(history()).ports as { name: string; containerPort: number }[]) {
+        expect([p.name, p.containerPort]).toEqual([p.name, { grpc: own.history.grpc_port, metrics: own.metrics.port }[p.name]]);
+      }
+      for (const c of ['gateway', 'api']) {
+        const { config } = configOf(objs, find(objs, 'Deployment', `rt-sockudo-ts-${c}`)!, DATABASE_SECRET);
+        // reads come from the history service; resume and rewind past the buffer need recovery on
+        expect([c, config.history.enabled, config.recovery.enabled]).toEqual([c, true, true]);
+        const target = serviceTarget(objs, config.history.grpc_url);
+        expect(target.deployment.metadata.name).toBe('rt-sockudo-ts-history');
+        expect(target.containerPort).toBe(own.history.grpc_port);
+        expect(target.service.spec.ports.find((p: { name: string }) => p.name === 'grpc').appProtocol).toBe('grpc');
+      }
+      // retention from values
+      expect([own.history.retention_seconds, own.history.max_items_per_channel]).toEqual([86400, 10000]);
+      const custom = render('--set', 'history.enabled=true', '--set', 'app.existingSecret=mine', '--set', 'history.retentionSeconds=3600', '--set', 'history.maxItemsPerChannel=50', '--set', 'ports.historyGrpc=6100');
+      const tuned = configOf(custom, find(custom, 'Deployment', 'rt-sockudo-ts-history')!, DATABASE_SECRET).config;
+      expect([tuned.history.retention_seconds, tuned.history.max_items_per_channel, tuned.history.grpc_port]).toEqual([3600, 50, 6100]);
+      expect(serviceTarget(custom, configOf(custom, find(custom, 'Deployment', 'rt-sockudo-ts-api')!, DATABASE_SECRET).config.history.grpc_url).containerPort).toBe(6100);
+    });
+
+    it('turns recovery on alone with recovery.enabled (buffer from values), without history or a database', () => {
+      const own = render('--set', 'recovery.enabled=true', '--set', 'recovery.bufferSize=500', '--set', 'recovery.ttlSeconds=900');
+      expect(own.some((o) => o.kind === 'Job' || o.metadata.name === 'rt-sockudo-ts-history')).toBe(false);
+      for (const c of ['gateway', 'api']) {
+        const { config, env } = configOf(own, find(own, 'Deployment', `rt-sockudo-ts-${c}`)!);
+        expect([c, config.recovery.enabled, config.recovery.buffer_size, config.recovery.ttl_seconds, config.history.enabled]).toEqual([c, true, 500, 900, false]);
+        expect(env.DATABASE_URL).toBeUndefined();
+      }
+    });
+
+    it('lets only gateways and the api reach the history gRPC port', () => {
+      const policy = find(objs, 'NetworkPolicy', 'rt-sockudo-ts-history')!;
+      const grpcRules = policy.spec.ingress.filter((r: { ports: { port: string }[] }) => r.ports.some((p) => p.port === 'grpc'));
+      expect(grpcRules).toHaveLength(1);
+      const allowed = grpcRules[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/component']);
+      expect(allowed.sort()).toEqual(['api', 'gateway']);
+      for (const r of policy.spec.ingress) if (r !== grpcRules[0]) expect(r.ports.map((p: { port: string }) => p.port)).toEqual(['metrics']);
+    });
+
+    it('migrates the database once, in a pre-install/pre-upgrade Job shared with push, from the Secret the services read', () => {
+      const both = render('--set', 'history.enabled=true', '--set', 'push.enabled=true', '--set', 'app.existingSecret=mine');
+      const jobs = both.filter((o) => o.kind === 'Job');
+      expect(jobs.map((j) => j.metadata.name)).toEqual(['rt-sockudo-ts-migrate']);
+      const job = jobs[0]!;
+      expect(job.metadata.annotations!['helm.sh/hook'].split(',').sort()).toEqual(['pre-install', 'pre-upgrade']);
+      expect(job.metadata.annotations!['helm.sh/hook-delete-policy']).toContain('before-hook-creation');
+      const pod = job.spec.template.spec;
+      expect(pod.restartPolicy).toBe('Never');
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(pod.containers[0].args).toEqual(['migrate']);
+      expect(pod.containers[0].image).toBe(containerOf(find(both, 'Deployment', 'rt-sockudo-ts-history')!).image);
+      const ref = (env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[]) => env.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef;
+      for (const c of ['history', 'push', 'api']) expect([c, ref(containerOf(find(both, 'Deployment', `rt-sockudo-ts-${c}`)!).env)]).toEqual([c, ref(pod.containers[0].env)]);
+      expect(ref(pod.containers[0].env)).toEqual({ name: 'mine', key: 'DATABASE_URL' });
+    });
+
+    it('shares a generated history gRPC token between the service and its clients, with DATABASE_URL from postgres.existingSecret', () => {
+      const own = render('--set', 'history.enabled=true', '--set', 'postgres.existingSecret=db');
+      const secret = own.find((o) => o.kind === 'Secret')!;
+      const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+      expect(data.HISTORY_GRPC_TOKEN!.length).toBeGreaterThanOrEqual(32);
+      expect(data.HISTORY_GRPC_TOKEN).not.toBe(data.PRESENCE_GRPC_TOKEN);
+      for (const c of ['history', 'gateway', 'api']) {
+        const d = find(own, 'Deployment', `rt-sockudo-ts-${c}`)!;
+        const { config } = configOf(own, d, { ...data, DATABASE_URL: DATABASE_SECRET.DATABASE_URL });
+        expect([c, config.history.grpc_token]).toEqual([c, data.HISTORY_GRPC_TOKEN]);
+        const ref = (containerOf(d).env as { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[]).find((e) => e.name === 'DATABASE_URL')!.valueFrom!.secretKeyRef!.name;
+        expect([c, ref]).toEqual([c, 'db']);
+      }
+      const job = own.find((o) => o.kind === 'Job')!;
+      expect(job.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: 'db', key: 'DATABASE_URL' });
+      // production values authenticate the internal plane: history needs its token in the Secret, or pods refuse to start
+      const prod = render('-f', PRODUCTION, '--set', 'history.enabled=true', '--set', 'postgres.existingSecret=db');
+      const api = find(prod, 'Deployment', 'rt-sockudo-ts-api')!;
+      expect(() => configOf(prod, api, { ...PRODUCTION_SECRET, DATABASE_URL: DATABASE_SECRET.DATABASE_URL })).toThrow(/HISTORY_GRPC_TOKEN/);
+      expect(configOf(prod, api, { ...PRODUCTION_SECRET, DATABASE_URL: DATABASE_SECRET.DATABASE_URL, HISTORY_GRPC_TOKEN: 'h'.repeat(40) }).config.history.grpc_token).toBe('h'.repeat(40));
+      expect(renderNotes(['--set', 'history.enabled=true', '--set', 'postgres.existingSecret=db'])).toMatch(/rt-sockudo-ts-history:50052[\s\S]*rt-sockudo-ts-migrate/);
+    });
+
+    it('refuses history, push or apps in PostgreSQL without a Secret that can hold DATABASE_URL, saying so', () => {
+      for (const flag of ['history.enabled=true', 'push.enabled=true', 'postgres.enabled=true']) {
+        const r = run(['template', 'rt', CHART, '--set', flag]);
+        expect([flag, r.status]).not.toEqual([flag, 0]);
+        expect(r.out).toMatch(/DATABASE_URL.*postgres\.existingSecret \(or app\.existingSecret\)/);
+      }
+      expect(run(['template', 'rt', CHART, '--set', 'history.replicas=-1', '--set', 'history.enabled=true', '--set', 'app.existingSecret=x']).status).not.toBe(0);
+    });
   });
 
   it('exports traces to the collector named by tracing.endpoint, with its sampling, and not at all without one', () => {
@@ -303,8 +441,15 @@ describe.skipIf(!up)('the chart probe paths on running services', () => {
       const port = cluster.metricsPorts[c === 'gateway' ? 'gateway-1' : c]!;
       for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
         expect(probe.httpGet.port).toBe('metrics');
-        const res = await fetch(`http://127.0.0.1:${port}${probe.httpGet.path}`);
-        expect([c, probe.httpGet.path, res.status]).toEqual([c, probe.httpGet.path, 200]);
+        // why: a process that has just started may answer /ready with 503 until its periodic dependency checks
+        // have run once (as the kubelet's readiness probe allows); the path must answer 200 within a bound.
+        let status = 0;
+        await waitFor(
+          async () => (status = await fetch(`http://127.0.0.1:${port}${probe.httpGet.path}`).then((r) => r.status, () => -1)) === 200,
+          30_000,
+          `${c} to answer ${probe.httpGet.path}`,
+        ).catch(() => undefined);
+        expect([c, probe.httpGet.path, status]).toEqual([c, probe.httpGet.path, 200]);
       }
     }
   });

@@ -91,11 +91,11 @@ export class RawHttpConnection {
   }
 }
 
-/** buildRequest returns the bytes of a POST with a JSON body and keep-alive. */
-export function buildRequest(port: number, pathAndQuery: string, body: string): Buffer {
+/** buildRequest returns the bytes of a POST with a JSON body and keep-alive; `headers` are extra lines ending in CRLF. */
+export function buildRequest(port: number, pathAndQuery: string, body: string, headers = ''): Buffer {
   const b = Buffer.from(body);
   const head =
-    `POST ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n` +
+    `POST ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n${headers}` +
     `Content-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head), b]);
 }

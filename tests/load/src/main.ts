@@ -1,7 +1,7 @@
 /**
  * main.ts is `npm run bench`: it raises the open-files limit, prepares the targets, runs every scenario
- * against every target one after the other (baseline first), and writes bench-results/<timestamp>.json,
- * .md and .svg (plus latest.md / latest.svg / latest.json).
+ * against every target one after the other (baseline first; the serials scenario once, on the bus), and
+ * writes bench-results/<timestamp>.json, .md and .svg (plus latest.md / latest.svg / latest.json).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, release } from 'node:os';
@@ -11,14 +11,17 @@ import { Harness } from './harness.js';
 import type { LatencySummary } from './histogram.js';
 import { parseOptions, type Options, type ScenarioName } from './options.js';
 import { markdown, type Outcome, type RunResults } from './report.js';
+import { abuse } from './scenarios/abuse.js';
 import { fanout, type FanoutShared } from './scenarios/fanout.js';
+import { history, fanoutPublishRate } from './scenarios/history.js';
 import { http } from './scenarios/http.js';
 import { idle } from './scenarios/idle.js';
 import { many } from './scenarios/many.js';
 import { presence } from './scenarios/presence.js';
 import { push } from './scenarios/push.js';
+import { serials } from './scenarios/serials.js';
 import { latencySvg, type Panel } from './svg.js';
-import { closePushSinks, pushSinks, refTarget, ROOT, TARGETS, type RunningTarget, type Target } from './targets.js';
+import { closePushSinks, pushSinks, refAbuseTargets, refTarget, ROOT, TARGETS, type HistoryTarget, type RunningTarget, type Target } from './targets.js';
 
 const WANTED_FILES = 65536;
 
@@ -40,6 +43,8 @@ function log(line: string): void {
 type Runner = (h: Harness, t: RunningTarget, o: Options, target: Target) => Promise<unknown>;
 
 const fanoutShared: FanoutShared = {};
+/** results is the run in progress (the history scenario reads the fan-out scenario's publish rates from it). */
+let results: RunResults | undefined;
 const RUNNERS: Record<ScenarioName, Runner> = {
   fanout: (h, t, o, target) => fanout(h, t, o, fanoutShared, target.name === 'baseline'),
   many: (h, t, o) => many(h, t, o),
@@ -47,6 +52,9 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   http: (h, t, o) => http(h, t, o),
   presence: (h, t, o) => presence(h, t, o),
   push: async (h, t, o) => push(h, t, o, await pushSinks()),
+  serials: (h, _t, o) => serials(h, o, o.ref === undefined ? undefined : resolve(o.ref)),
+  history: (_h, t, o) => history(t as HistoryTarget, o, fanoutPublishRate(results?.scenarios.fanout)),
+  abuse: (h, t, o) => abuse(h, t, o),
 };
 
 function machine(): RunResults['machine'] {
@@ -92,10 +100,12 @@ async function main(): Promise<void> {
   }
   log(`open-files limit ${limit}; options ${JSON.stringify(options)}`);
 
-  const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1)];
+  const all = options.ref === undefined ? TARGETS : [TARGETS[0]!, refTarget(resolve(options.ref)), ...TARGETS.slice(1), ...refAbuseTargets(resolve(options.ref))];
   // why: `--targets` also sets the run order (baseline is still the reference for ratios).
   const order = (t: Target): number => options.targets?.indexOf(t.name) ?? 0;
+  // why: a target none of the chosen scenarios runs is not prepared (no soketi install for `--scenarios serials`).
   const targets = all
+    .filter((t) => t.scenarios.some((s) => options.scenarios.includes(s)))
     .filter((t) => options.targets === undefined || options.targets.includes(t.name) || (t.name === 'sockudo-ts@ref' && !options.targets.length))
     .sort((a, b) => order(a) - order(b));
   const skipped = new Map<string, string>();
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
   }
   for (const [name, why] of skipped) notes.push(`${name} skipped: ${why}`);
 
-  const results: RunResults = {
+  const run: RunResults = {
     startedAt: new Date(started).toISOString(),
     durationS: 0,
     machine: machine(),
@@ -117,11 +127,12 @@ async function main(): Promise<void> {
     notes,
     scenarios: {},
   };
+  results = run;
   const h = new Harness();
   try {
     for (const scenario of options.scenarios) {
       const outcomes: Record<string, Outcome> = {};
-      results.scenarios[scenario] = outcomes;
+      run.scenarios[scenario] = outcomes;
       for (const target of targets.filter((t) => t.scenarios.includes(scenario))) {
         const why = skipped.get(target.name);
         if (why !== undefined) {
@@ -148,23 +159,26 @@ async function main(): Promise<void> {
     h.stop();
     await closePushSinks();
   }
-  results.durationS = (Date.now() - started) / 1000;
-  write(results, options);
+  run.durationS = (Date.now() - started) / 1000;
+  write(run, options);
 }
 
 function write(results: RunResults, options: Options): void {
   const dir = resolve(ROOT, options.outDir);
   mkdirSync(dir, { recursive: true });
   const stamp = results.startedAt.replace(/[:.]/g, '-');
-  const svgName = `${stamp}.svg`;
+  // why: a run of scenarios without latency panels (serials alone) gets no drawing rather than an empty one.
+  const panels = latencyPanels(results);
+  const drawn = panels.length > 0;
+  const svgName = drawn ? `${stamp}.svg` : undefined;
   writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(join(dir, svgName), latencySvg(latencyPanels(results), `Latency per target, ${results.startedAt.slice(0, 16)} (log scale)`));
+  if (drawn) writeFileSync(join(dir, `${stamp}.svg`), latencySvg(panels, `Latency per target, ${results.startedAt.slice(0, 16)} (log scale)`));
   writeFileSync(join(dir, `${stamp}.md`), markdown(results, svgName));
-  for (const ext of ['json', 'svg']) copyFileSync(join(dir, `${stamp}.${ext}`), join(dir, `latest.${ext}`));
-  writeFileSync(join(dir, 'latest.md'), markdown(results, 'latest.svg'));
+  for (const ext of drawn ? ['json', 'svg'] : ['json']) copyFileSync(join(dir, `${stamp}.${ext}`), join(dir, `latest.${ext}`));
+  writeFileSync(join(dir, 'latest.md'), markdown(results, drawn ? 'latest.svg' : undefined));
   process.stdout.write('\n' + markdown(results, svgName));
-  if (options.readme) updateReadme(markdown(results, `${options.outDir}/latest.svg`));
-  log(`wrote ${join(dir, stamp)}.{json,md,svg} and latest.* in ${Math.round(results.durationS)} s`);
+  if (options.readme) updateReadme(markdown(results, drawn ? `${options.outDir}/latest.svg` : undefined));
+  log(`wrote ${join(dir, stamp)}.{json,md${drawn ? ",svg" : ""}} and latest.* in ${Math.round(results.durationS)} s`);
 }
 
 const START = '<!-- bench:start -->';

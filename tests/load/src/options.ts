@@ -1,8 +1,8 @@
-/** ScenarioName names the six scenarios of the benchmark. */
-export type ScenarioName = 'fanout' | 'many' | 'idle' | 'http' | 'presence' | 'push';
+/** ScenarioName names the scenarios of the benchmark. */
+export type ScenarioName = 'fanout' | 'many' | 'idle' | 'http' | 'presence' | 'push' | 'serials' | 'history' | 'abuse';
 
-/** SCENARIOS is every scenario, in run order. */
-export const SCENARIOS: ScenarioName[] = ['fanout', 'many', 'idle', 'http', 'presence', 'push'];
+/** SCENARIOS is every scenario, in run order (history after fanout: it uses the fan-out scenario's publish rate). */
+export const SCENARIOS: ScenarioName[] = ['fanout', 'many', 'idle', 'http', 'presence', 'push', 'serials', 'history', 'abuse'];
 
 /** Options are the benchmark's settings; `--quick` shrinks every size and duration. */
 export interface Options {
@@ -29,6 +29,8 @@ export interface Options {
   pushDevices: number;
   targets?: string[];
   scenarios: ScenarioName[];
+  /** attacks narrows the abuse scenario to these attacks (default: all of them). */
+  attacks?: string[];
   /** profileDir makes sockudo-ts write a V8 CPU profile per run there (`node --cpu-prof`). */
   profileDir?: string;
   /** ref is another built checkout measured as target `sockudo-ts@ref` (before/after comparisons). */
@@ -40,7 +42,8 @@ export interface Options {
 
 /** USAGE is printed by `--help`. */
 export const USAGE = `npm run bench -- [--quick] [--subscribers N] [--rate R] [--channels N] [--idle N]
-  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,sockudo-ts@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
+  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,nats-bus,sockudo-ts-history,sockudo-ts-defaults,sockudo-ts-limited,sockudo-ts@ref,sockudo-ts-defaults@ref,sockudo-ts-limited@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
+  [--attacks subscribe-flood,frame-flood,connect-flood,http-flood,webhook-hang (abuse scenario)]
   [--push-devices N] [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR] [--readme]`;
 
 /** parseOptions reads the command line; unknown flags throw. */
@@ -88,6 +91,7 @@ export function parseOptions(argv: string[]): Options {
     pushDevices: num('push-devices', 10_000, 2000),
     targets: list('targets'),
     scenarios,
+    attacks: list('attacks'),
     profileDir: flags.get('profile'),
     ref: flags.get('ref'),
     readme: flags.has('readme'),

@@ -29,6 +29,11 @@ export interface RateArgs extends Endpoint {
   /** randomOf picks `c-<0..randomOf-1>` at random, and `channel` for one event in `sharedEvery`. */
   randomOf?: number;
   sharedEvery?: number;
+  /**
+   * forwardedFor are client addresses sent as `X-Forwarded-For`, one after the other (a backend of several
+   * hosts behind a trusted proxy): keeps a fixed-rate publisher under a per-address rate limit.
+   */
+  forwardedFor?: string[];
 }
 
 /** RateResult counts what the API accepted; `shared` is how many of the accepted went to `channel`. */
@@ -52,7 +57,7 @@ export interface HammerResult {
 const MAX_QUEUE = 2000;
 
 /** signedEvent returns the bytes of a signed `POST /apps/{id}/events` for one event. */
-function signedEvent(e: Endpoint, channel: string, data: string): Buffer {
+function signedEvent(e: Endpoint, channel: string, data: string, headers = ''): Buffer {
   const body = JSON.stringify({ name: EVENT, channels: [channel], data });
   const path = `/apps/${e.appId}/events`;
   const params: Record<string, string> = {
@@ -62,7 +67,7 @@ function signedEvent(e: Endpoint, channel: string, data: string): Buffer {
     body_md5: md5Hex(body),
   };
   params.auth_signature = signHttpRequest(e.secret, 'POST', path, params);
-  return buildRequest(e.port, `${path}?${new URLSearchParams(params).toString()}`, body);
+  return buildRequest(e.port, `${path}?${new URLSearchParams(params).toString()}`, body, headers);
 }
 
 async function openAll(e: Endpoint): Promise<RawHttpConnection[]> {
@@ -98,7 +103,8 @@ async function rate(args: RateArgs): Promise<RateResult> {
       const seq = scheduled++;
       const shared = args.randomOf === undefined || seq % (args.sharedEvery ?? 1) === 0;
       const channel = shared ? args.channel : `c-${Math.floor(Math.random() * args.randomOf!)}`;
-      const item = { req: signedEvent(args, channel, benchData(nowMs(), seq)), shared };
+      const from = args.forwardedFor?.[seq % args.forwardedFor.length];
+      const item = { req: signedEvent(args, channel, benchData(nowMs(), seq), from === undefined ? '' : `X-Forwarded-For: ${from}\r\n`), shared };
       const idle = conns.find((c) => !c.busy);
       if (idle !== undefined) send(idle, item);
       else if (queue.length < MAX_QUEUE) queue.push(item);

@@ -4,6 +4,7 @@
  */
 import type { LatencySummary } from './histogram.js';
 import type { ScenarioName } from './options.js';
+import type { SerialsResult, Spread } from './scenarios/serials.js';
 
 /** Outcome is one target's result in one scenario: figures, or why there are none. */
 export type Outcome = { result: Record<string, unknown> } | { skipped: string } | { error: string };
@@ -34,8 +35,8 @@ const lat = (pick: (r: any) => LatencySummary | undefined, q: keyof LatencySumma
 });
 const MB = (b: number | undefined): number | undefined => (b === undefined ? undefined : b / 1048576);
 
-/** COLUMNS are the figures reported per scenario. */
-const COLUMNS: Record<ScenarioName, { title: string; columns: Column[] }> = {
+/** COLUMNS are the figures reported per scenario (serials and abuse have tables of their own: serialsTable, abuseTable). */
+const COLUMNS: Record<Exclude<ScenarioName, 'serials' | 'abuse'>, { title: string; columns: Column[] }> = {
   fanout: {
     title: 'Fan-out: one public channel',
     columns: [
@@ -118,6 +119,25 @@ const COLUMNS: Record<ScenarioName, { title: string; columns: Column[] }> = {
       { header: 'server RSS MB', get: (r) => MB(r.serverRssBytes), digits: 0 },
     ],
   },
+  history: {
+    title: 'History: the history service storing the channel stream in PostgreSQL (writes), and 100-item page reads over gRPC',
+    columns: [
+      { header: 'capacity stored/s (draining a backlog)', get: (r) => r.capacity.storedPerS, digits: 0 },
+      { header: 'fan-out rate: published/s', get: (r) => r.fanoutRate.publishedPerS, digits: 0 },
+      { header: 'stored/s', get: (r) => r.fanoutRate.storedPerS, digits: 0 },
+      { header: 'backlog start', get: (r) => r.fanoutRate.backlogStart, digits: 0 },
+      { header: 'backlog end', get: (r) => r.fanoutRate.backlogEnd, digits: 0 },
+      { header: 'max rate: published/s', get: (r) => r.maxRate.publishedPerS, digits: 0 },
+      { header: 'stored/s', get: (r) => r.maxRate.storedPerS, digits: 0 },
+      { header: 'backlog start', get: (r) => r.maxRate.backlogStart, digits: 0 },
+      { header: 'backlog end', get: (r) => r.maxRate.backlogEnd, digits: 0 },
+      { header: 'service CPU ms / 1k stored (capacity)', get: (r) => r.capacity.serviceCpuMsPer1000, digits: 1 },
+      lat((r) => r.readNewest, 'p50', 'newest page'),
+      lat((r) => r.readNewest, 'p99', 'newest page'),
+      lat((r) => r.readRandom, 'p50', 'page at random serial'),
+      lat((r) => r.readRandom, 'p99', 'page at random serial'),
+    ],
+  },
 };
 
 function fmt(v: number | undefined, digits = 1): string {
@@ -143,6 +163,8 @@ function figure(o: Outcome | undefined, c: Column): number | undefined {
 
 /** scenarioTable renders one scenario: a row per target, each figure with `(ratio x)` to baseline. */
 export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outcome>): string {
+  if (name === 'abuse') return abuseTable(outcomes);
+  if (name === 'serials') return serialsTable(outcomes);
   const { title, columns } = COLUMNS[name];
   const base = outcomes.baseline;
   const lines = [`### ${title}`, '', `| target | ${columns.map((c) => c.header).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
@@ -161,10 +183,142 @@ export function scenarioTable(name: ScenarioName, outcomes: Record<string, Outco
   return lines.join('\n');
 }
 
+/** AbuseFigures are the parts of an abuse phase the report reads (scenarios/abuse.ts has the full type). */
+interface AbuseFigures {
+  attack: string;
+  achievedRate: number;
+  loss: number;
+  latency: LatencySummary;
+  serverCpuMs: number;
+  wallMs: number;
+  bystanderCloses: number;
+  attacker?: { sent: number; opened: number; held: number; refusals: Record<string, number>; elapsedMs: number };
+}
+
+/** idleLatency is the idle phase's percentile `q` (the reference of the abuse ratios). */
+function idleLatency(phases: AbuseFigures[], q: keyof LatencySummary): number | undefined {
+  return phases.find((p) => p.attack === 'idle')?.latency[q];
+}
+
+/** abuseTable renders the abuse scenario: per target, a row per phase with its latency ratio to idle. */
+export function abuseTable(outcomes: Record<string, Outcome>): string {
+  const lines = ['### Abuse: a bystander\'s publish-to-delivery latency while one attacker runs (ratio to the idle server; goal <= 2x)'];
+  for (const [target, o] of Object.entries(outcomes)) {
+    lines.push('', `**${target}**`, '');
+    if (!('result' in o)) {
+      lines.push('skipped' in o ? `skipped: ${o.skipped}` : `error: ${o.error}`);
+      continue;
+    }
+    const phases = (o.result as { phases: AbuseFigures[] }).phases;
+    const ref = { p50: idleLatency(phases, 'p50'), p99: idleLatency(phases, 'p99') };
+    lines.push(
+      '| phase | publishes/s | loss | p50 ms | p99 ms | max ms | server CPU % | bystander closes | attacker sent | admitted | held | refusals |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const p of phases) {
+      const withRatio = (q: 'p50' | 'p99'): string => {
+        const r = p.attack === 'idle' ? undefined : ratio(p.latency[q], ref[q]);
+        return r === undefined ? fmt(p.latency[q], 2) : `${fmt(p.latency[q], 2)} (${r.toFixed(2)}x)`;
+      };
+      const a = p.attacker;
+      const refusals = a === undefined ? '' : Object.entries(a.refusals).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k}: ${v}`).join(', ');
+      lines.push(
+        `| ${p.attack} | ${fmt(p.achievedRate, 0)} | ${fmt(p.loss, 0)} | ${withRatio('p50')} | ${withRatio('p99')} | ${fmt(p.latency.max, 2)} | ${fmt((p.serverCpuMs * 100) / p.wallMs, 0)} | ${p.bystanderCloses} | ` +
+          `${a === undefined ? '' : fmt(a.sent, 0)} | ${a === undefined ? '' : fmt(a.opened, 0)} | ${a === undefined ? '' : fmt(a.held, 0)} | ${refusals} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** abuseGoals checks each attack's bystander p50 and p99 against twice the idle server's. */
+function abuseGoals(results: RunResults): Goal[] {
+  const out: Goal[] = [];
+  for (const [target, o] of Object.entries(results.scenarios.abuse ?? {})) {
+    if (!('result' in o)) continue;
+    const phases = (o.result as { phases: AbuseFigures[] }).phases;
+    for (const p of phases.filter((x) => x.attack !== 'idle' && x.attack !== 'after')) {
+      for (const q of ['p50', 'p99'] as const) {
+        const value = ratio(p.latency[q], idleLatency(phases, q));
+        out.push({ text: `${target}: bystander ${q} under ${p.attack} <= 2x idle`, value, pass: value === undefined ? undefined : value <= 2 });
+      }
+    }
+  }
+  return out;
+}
+
+/** HISTORY_BATCH is the history service's write batch (history.batch_size default). */
+const HISTORY_BATCH = 1000;
+
+const SERIALS_TITLE = 'Serial path vs NATS core: publish-to-delivery through the bus (issue 11)';
+
+/** serialResult is the serials scenario's figures, when it ran. */
+function serialResult(outcomes: Record<string, Outcome> | undefined): SerialsResult | undefined {
+  const o = outcomes === undefined ? undefined : Object.values(outcomes).find((x) => 'result' in x);
+  return o !== undefined && 'result' in o ? (o.result as unknown as SerialsResult) : undefined;
+}
+
+function range(s: Spread, digits: number, sign = false): string {
+  const f = (v: number): string => `${sign && v >= 0 ? '+' : ''}${fmt(v, digits)}`;
+  return `${f(s.median)} (${f(s.min)} .. ${f(s.max)})`;
+}
+
+/**
+ * serialsTable renders the serials scenario: a row per bus path with its medians over the rounds, and for the
+ * serial path the paired comparison with NATS core in the same rounds (median, then lowest .. highest).
+ */
+export function serialsTable(outcomes: Record<string, Outcome>): string {
+  const r = serialResult(outcomes);
+  if (r === undefined) {
+    const why = Object.values(outcomes).map((o) => ('skipped' in o ? `skipped: ${o.skipped}` : 'error' in o ? `error: ${o.error}` : '')).join('; ');
+    return `### ${SERIALS_TITLE}\n\n${why || 'not run'}`;
+  }
+  const lines = [
+    `### ${SERIALS_TITLE}`,
+    '',
+    `${r.rounds} rounds; in each, every path in turn (alternating which goes first): ${r.rate} publishes/s for ${r.latencyMs / 1000} s (latency), then ${r.throughputMessages.toLocaleString('en-US')} publishes with ${r.window} in flight (throughput). ` +
+      'Publishes go to one channel, or round-robin over many. Figures are medians over the rounds; "vs NATS core" pairs each round with the same round of NATS core over as many channels: median (lowest .. highest).',
+    '',
+    '| path | p50 ms | p99 ms | delivered msgs/s | p50 vs NATS core, ms | msgs/s vs NATS core | client CPU us / msg | NATS server CPU us / msg |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const p of r.paths) {
+    const vs = p.vsCore;
+    lines.push(
+      `| ${p.path} | ${fmt(p.p50, 3)} | ${fmt(p.p99, 3)} | ${fmt(p.throughput, 0)} | ${vs === undefined ? '-' : range(vs.p50DeltaMs, 3, true)} | ` +
+        `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.clientCpuUs, 1)} | ${fmt(p.natsCpuUs, 1)} |`,
+    );
+  }
+  const c = r.cluster;
+  if (c !== undefined && 'skipped' in c) lines.push('', `End to end through the cluster: skipped: ${c.skipped}`);
+  else if (c !== undefined) {
+    lines.push(
+      '',
+      `End to end through the cluster (signed HTTP trigger -> api -> bus -> 2 gateways -> 1 socket on each), both clusters started, ${c.rounds} rounds taking turns: ` +
+        `latency at ${c.rate} triggers/s for ${c.phaseMs / 1000} s, then ${c.connections} keep-alive connections in a closed loop for ${c.phaseMs / 1000} s (saturation).`,
+      '',
+      '| cluster | p50 ms | p99 ms | delivered publishes/s at saturation | p50 vs today, ms | publishes/s vs today | loss | cluster CPU us / publish | NATS server CPU us / publish |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const p of c.paths) {
+      const vs = p.vsToday;
+      lines.push(
+        `| ${p.path} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${fmt(p.publishesPerS, 0)} | ${vs === undefined ? '-' : range(vs.p50DeltaMs, 2, true)} | ` +
+          `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.loss, 0)} | ${fmt(p.serverCpuUs, 0)} | ${fmt(p.natsCpuUs, 1)} |`,
+      );
+    }
+  }
+  lines.push('', '| embedded publish path | us per publish | publishes/s |', '|---|---:|---:|');
+  for (const e of r.embedded) lines.push(`| ${e.path} | ${fmt(e.usPerPublish, 2)} | ${fmt(e.publishesPerS, 0)} |`);
+  return lines.join('\n');
+}
+
 /** Goal is one of the issue's targets for sockudo-ts, checked against this run. */
 interface Goal {
   text: string;
   value?: number;
+  /** unit follows the value: `x` (a ratio, the default), ` ms`, or '' (a count). */
+  unit?: string;
   pass?: boolean;
 }
 
@@ -192,7 +346,36 @@ export function goals(results: RunResults): Goal[] {
   out.push({ text: 'HTTP API: express itself, baseline-express / baseline (reported)', value: ratio(api('baseline-express'), api('baseline')) });
   out.push({ text: 'HTTP API: sockudo-ts / baseline-express (reported)', value: ratio(api('sockudo-ts'), api('baseline-express')) });
   check('cluster deliveries/s >= 0.8x embedded', ratio(sat('sockudo-ts-cluster'), sat('sockudo-ts')), (v) => v >= 0.8);
-  return out;
+  const hist = (c: (r: any) => number | undefined): number | undefined => get('history', 'sockudo-ts-history', c);
+  check('history capacity stored/s >= 1.0x the fastest JetStream publish rate (ratio to it)', ratio(hist((r) => r.capacity.storedPerS), hist((r) => r.maxRate.publishedPerS)), (v) => v >= 1);
+  // why: a consumer that keeps up still holds the batches it is writing; a backlog under one write batch is not behind.
+  const growth = (w: 'fanoutRate' | 'maxRate'): number | undefined => hist((r) => (r[w] === undefined ? undefined : r[w].backlogEnd - r[w].backlogStart));
+  const keptUp = (w: 'fanoutRate' | 'maxRate'): boolean | undefined => {
+    const start = hist((r) => r[w]?.backlogStart);
+    const end = hist((r) => r[w]?.backlogEnd);
+    return start === undefined || end === undefined ? undefined : end <= Math.max(start, HISTORY_BATCH);
+  };
+  for (const [w, text] of [
+    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (events; met: end <= start, or under one 1,000-event batch)"],
+    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (events; met: end <= start, or under one 1,000-event batch)'],
+  ] as const) {
+    const g = growth(w);
+    out.push({ text, value: g, pass: keptUp(w), unit: '' });
+  }
+  for (const path of serialResult(results.scenarios.serials)?.paths ?? []) {
+    const serial = path.vsCore;
+    if (path.kind !== 'serials' || serial === undefined) continue;
+    const over = path.channels === 1 ? 'one channel' : `${path.channels} channels`;
+    out.push({ text: `serial path p50 publish-to-delivery <= NATS core + 1 ms, ${over} (median of paired rounds)`, value: serial.p50DeltaMs.median, unit: ' ms', pass: serial.p50DeltaMs.median <= 1 });
+    check(`serial path delivered msgs/s at saturation >= 0.8x NATS core, ${over} (median of paired rounds)`, serial.throughputRatio.median, (v) => v >= 0.8);
+  }
+  const e2e = serialResult(results.scenarios.serials)?.cluster;
+  const e2eSerial = e2e !== undefined && 'paths' in e2e ? e2e.paths[1]?.vsToday : undefined;
+  if (e2eSerial !== undefined) {
+    out.push({ text: 'cluster end to end: serial path p50 <= today + 1 ms (median of paired rounds)', value: e2eSerial.p50DeltaMs.median, unit: ' ms', pass: e2eSerial.p50DeltaMs.median <= 1 });
+    check('cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds)', e2eSerial.throughputRatio.median, (v) => v >= 0.8);
+  }
+  return [...out.filter((g) => g.value !== undefined || results.scenarios.abuse === undefined), ...abuseGoals(results)];
 }
 
 /** markdown renders the whole run: machine, tables, goals and notes. */
@@ -205,7 +388,7 @@ export function markdown(results: RunResults, svgName?: string): string {
   ];
   for (const [name, outcomes] of Object.entries(results.scenarios)) parts.push(scenarioTable(name as ScenarioName, outcomes));
   parts.push(
-    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : `${g.value.toFixed(2)}x`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
+    ['### Goals (sockudo-ts / baseline unless stated)', '', '| goal | ratio | met |', '|---|---:|:---:|', ...goals(results).map((g) => `| ${g.text} | ${g.value === undefined ? '-' : g.unit === '' ? fmt(g.value, 0) : `${g.value.toFixed(2)}${g.unit ?? 'x'}`} | ${g.pass === undefined ? 'n/a' : g.pass ? 'yes' : 'no'} |`)].join('\n'),
   );
   if (svgName !== undefined) parts.push(`![latency percentiles per target](${svgName})`);
   if (results.notes.length > 0) parts.push(results.notes.map((n) => `- ${n}`).join('\n'));

@@ -5,10 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import pg from 'pg';
+import { asNodeId, migrateDatabase, type RecoveryConfig } from '@sockudo-ts/shared';
+import { historyStreamName, JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
 import type { Options, ScenarioName } from './options.js';
 import { waitForPort } from './proc.js';
 import { startPushSinks, type PushSinks } from './push-sinks.js';
@@ -20,6 +24,9 @@ export const SCRATCH = join(ROOT, '.scratch', 'bench');
 
 /** APP is the one app every target serves. */
 export const APP = { appId: 'bench-app', key: 'bench-key', secret: 'bench-secret' };
+
+/** HANG_APP is the abuse targets' second tenant, whose webhook receiver accepts connections and never answers. */
+export const HANG_APP = { appId: 'hang-app', key: 'hang-key', secret: 'hang-secret' };
 
 /** RunningTarget is a started target: where clients connect, where to publish, and its processes. */
 export interface RunningTarget {
@@ -222,12 +229,14 @@ async function deleteStream(name: string): Promise<void> {
   }
 }
 
-const cluster = clusterTarget(
+/** cluster is today's distributed shape (NATS core between the processes). */
+export const cluster = clusterTarget(
   'sockudo-ts-cluster',
   'sockudo-ts-cluster: presence service + 2 gateways + 1 api over NATS (127.0.0.1:4222) and Redis; sockets alternate between the gateways; CPU and RSS are summed over the four processes (NATS and Redis not counted).',
 );
 
-const clusterSerials = clusterTarget(
+/** clusterSerials is the cluster on the serial path (recovery on: JetStream between api and gateways). */
+export const clusterSerials = clusterTarget(
   'sockudo-ts-cluster-serials',
   'sockudo-ts-cluster-serials: the cluster with [recovery] enabled: events go through a JetStream stream (file storage) that republishes them with their serial; the api waits for the stream\'s ack.',
   () => ({ RECOVERY_ENABLED: 'true' }),
@@ -284,8 +293,197 @@ const soketi: Target = {
   },
 };
 
+const HISTORY_ENTRY = 'services/history/dist/main.js';
+
+/**
+ * HistoryTarget is the history scenario's target: the history service on the machine's NATS and PostgreSQL,
+ * with its own database and stream prefix, and the stream the scenario publishes to. The service starts when
+ * the scenario says (`startService`), so that it can first publish a backlog for the service to drain.
+ */
+export interface HistoryTarget extends RunningTarget {
+  bus: JetStreamBus;
+  jsm: JetStreamManager;
+  /** stream is the history stream (sourced from the channel stream by the NATS server; what the service consumes). */
+  stream: string;
+  /** channelStream is the JetStream stream of the channels (what the scenario publishes to). */
+  channelStream: string;
+  /** grpcUrl is where the service answers history reads. */
+  grpcUrl: string;
+  startService(): Promise<void>;
+  /** storedCount is how many events the history table holds. */
+  storedCount(): Promise<number>;
+}
+
+/** PG_ADMIN is the machine's PostgreSQL, where the history target creates (and drops) its own database. */
+const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function pgAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** startHistoryTarget creates a database and a stream of the run's own and prepares (without starting) the history service. */
+export async function startHistoryTarget(options: Options): Promise<HistoryTarget> {
+  const run = `benchhist${Date.now().toString(36)}`;
+  await pgAdmin(`CREATE DATABASE ${run}`);
+  const url = `postgres://postgres@127.0.0.1:5432/${run}`;
+  const servers: ServerProcess[] = [];
+  let core: NatsBus | undefined;
+  let bus: JetStreamBus | undefined;
+  const db = new pg.Client({ connectionString: url });
+  const stop = async (): Promise<void> => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await db.end().catch(() => undefined);
+    if (core !== undefined) {
+      const jsm = await jetstreamManager(core.connection);
+      await jsm.streams.delete(`${run}_channels`).catch(() => false);
+      await jsm.streams.delete(historyStreamName(run, bus?.streamId ?? '')).catch(() => false);
+    }
+    await bus?.close().catch(() => undefined);
+    await pgAdmin(`DROP DATABASE IF EXISTS ${run} WITH (FORCE)`).catch(() => undefined);
+  };
+  try {
+    await migrateDatabase(url);
+    await db.connect();
+    core = await NatsBus.connect({ servers: ['nats://127.0.0.1:4222'], prefix: run, nodeId: asNodeId('bench-publisher') });
+    const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 100_000, max_buffer_bytes: 1 << 26, ttl_seconds: 3600, max_total_bytes: 1 << 30 });
+    bus = await JetStreamBus.open(core, { prefix: run, policy, bufferSize: 100_000, ttlSeconds: 3600 });
+    const jsm = await jetstreamManager(core.connection);
+    const grpc = await freePort();
+    const metrics = await freePort();
+    const env = {
+      ADAPTER_DRIVER: 'nats',
+      NATS_SERVERS: 'nats://127.0.0.1:4222',
+      NATS_PREFIX: run,
+      DATABASE_URL: url,
+      HISTORY_ENABLED: 'true',
+      HISTORY_GRPC_PORT: String(grpc),
+      METRICS_PORT: String(metrics),
+      LOG_LEVEL: 'warn',
+    };
+    return {
+      ...running(servers, [], 0),
+      bus,
+      jsm,
+      stream: historyStreamName(run, bus.streamId),
+      channelStream: `${run}_channels`,
+      grpcUrl: `127.0.0.1:${grpc}`,
+      startService: async () => void servers.push(await startOne('history-service', join(ROOT, HISTORY_ENTRY), [], env, grpc, profileArgs(options, 'history'))),
+      storedCount: async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM channel_history')).rows[0]!.n),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** historyTarget is the history scenario's target (see HistoryTarget). */
+const historyTarget: Target = {
+  name: 'sockudo-ts-history',
+  scenarios: ['history'],
+  note: 'sockudo-ts-history: the history service (one process) storing a JetStream stream of the machine\'s NATS (file storage) into the machine\'s PostgreSQL; events are ~150-byte frames over 20 channels published from the load generator; CPU is the service\'s.',
+  async prepare() {
+    if (!existsSync(join(ROOT, HISTORY_ENTRY))) return `${HISTORY_ENTRY} missing: run \`npm run build\``;
+    if (!(await reachable(4222))) return 'NATS is not running on 127.0.0.1:4222 (see ENVIRONMENT.md to start it)';
+    if (!(await reachable(5432))) return 'PostgreSQL is not running on 127.0.0.1:5432 (see ENVIRONMENT.md to start it)';
+    return undefined;
+  },
+  start: (options) => startHistoryTarget(options),
+};
+
+
+/**
+ * natsBus is the bus itself on the machine's NATS, with no server process of ours: the serials scenario opens
+ * its publishers and subscribers in the bench process (NATS core next to JetStream, and `--ref`'s JetStream).
+ */
+const natsBus: Target = {
+  name: 'nats-bus',
+  scenarios: ['serials'],
+  note: "nats-bus: the serials scenario's bus paths run in the bench process against the machine's NATS (127.0.0.1:4222, JetStream on), then sockudo-ts-cluster and sockudo-ts-cluster-serials end to end; NATS server CPU is that shared nats-server's, other users of it included.",
+  prepare: async () => ((await reachable(4222)) ? undefined : 'NATS is not running on 127.0.0.1:4222 (see ENVIRONMENT.md to start it)'),
+  start: async () => running([], [], 0),
+};
+
+/** hangingReceiver listens on a free port, reads every request and never answers one. */
+async function hangingReceiver(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('data', () => undefined);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * abuseTarget is the embedded server with the product's default limits (no bench overrides) and a second
+ * app whose webhooks go to a receiver that never answers; `limiter` also turns the rate limiter on as the
+ * production checklist says (memory driver, its default limits, one trusted proxy hop so that the bench's
+ * clients can stand for different addresses with X-Forwarded-For).
+ */
+function abuseTarget(name: string, limiter: boolean, note: string, root = ROOT): Target {
+  const script = join(root, 'services/standalone/dist/main.js');
+  return {
+    name,
+    scenarios: ['abuse'],
+    note,
+    prepare: async () => (existsSync(script) ? undefined : `${script} missing: run \`npm ci && npx tsc -b\``),
+    async start(options) {
+      const port = await freePort();
+      const hang = await hangingReceiver();
+      mkdirSync(SCRATCH, { recursive: true });
+      const file = join(SCRATCH, `${name}.toml`);
+      const app = (a: typeof APP): string => `[[app_manager.array.apps]]\nid = "${a.appId}"\nkey = "${a.key}"\nsecret = "${a.secret}"\n`;
+      writeFileSync(
+        file,
+        `log_level = "warn"\n[metrics]\nenabled = false\n` +
+          (limiter ? '[rate_limiter]\nenabled = true\ndriver = "memory"\n[rate_limiter.api_rate_limit]\ntrust_hops = 1\n[rate_limiter.websocket_rate_limit]\ntrust_hops = 1\n' : '') +
+          app(APP) +
+          app(HANG_APP) +
+          `[[app_manager.array.apps.webhooks]]\nurl = "http://127.0.0.1:${hang.port}/hook"\nevent_types = ["channel_occupied", "channel_vacated"]\n`,
+      );
+      let server: ServerProcess;
+      try {
+        server = await startOne(name, script, ['--config', file], { HOST: '127.0.0.1', PORT: String(port) }, port, profileArgs(options, name), root);
+      } catch (err) {
+        await hang.close();
+        throw err;
+      }
+      const target = running([server], [port], port);
+      return { ...target, stop: async () => (await target.stop(), await hang.close()) };
+    },
+  };
+}
+
+const abuseDefaults = abuseTarget(
+  'sockudo-ts-defaults',
+  false,
+  'sockudo-ts-defaults: the embedded server with the default limits (rate limiter off, as shipped); a second app\'s webhook receiver hangs.',
+);
+
+const abuseLimited = abuseTarget(
+  'sockudo-ts-limited',
+  true,
+  'sockudo-ts-limited: sockudo-ts-defaults with the rate limiter on (memory driver, default limits, `trust_hops = 1`: attackers and the bystander\'s backend stand for different addresses through X-Forwarded-For).',
+);
+
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi];
+export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi, natsBus, historyTarget, abuseDefaults, abuseLimited];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as
@@ -293,6 +491,14 @@ export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedS
  */
 export function refTarget(dir: string): Target {
   return embeddedTarget('sockudo-ts@ref', dir, false);
+}
+
+/** refAbuseTargets are the abuse targets of another built checkout (`--ref DIR`), named `<target>@ref`. */
+export function refAbuseTargets(dir: string): Target[] {
+  return [
+    abuseTarget('sockudo-ts-defaults@ref', false, 'sockudo-ts-defaults@ref: sockudo-ts-defaults built from the --ref checkout.', dir),
+    abuseTarget('sockudo-ts-limited@ref', true, 'sockudo-ts-limited@ref: sockudo-ts-limited built from the --ref checkout.', dir),
+  ];
 }
 
 let sinks: Promise<PushSinks> | undefined;

@@ -14,6 +14,8 @@ export class RawWsClient {
   onText: TextHandler = () => undefined;
   onClose: () => void = () => undefined;
   closed = false;
+  /** closeCode is the code of the server's close frame, once one arrived (0 before). */
+  closeCode = 0;
   private rest: Buffer | undefined;
 
   private constructor(private readonly socket: Socket) {
@@ -27,9 +29,10 @@ export class RawWsClient {
 
   /**
    * open connects to 127.0.0.1:port, upgrades `path` and resolves once the server answered 101. `init`
-   * runs before any frame is read, so that frames sent right behind the 101 reach the handlers.
+   * runs before any frame is read, so that frames sent right behind the 101 reach the handlers. `headers`
+   * are extra request header lines, each ending in CRLF (e.g. `X-Forwarded-For: 10.0.0.1\r\n`).
    */
-  static open(port: number, path: string, init: (c: RawWsClient) => void, timeoutMs = 15_000): Promise<RawWsClient> {
+  static open(port: number, path: string, init: (c: RawWsClient) => void, timeoutMs = 15_000, headers = ''): Promise<RawWsClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host: '127.0.0.1', noDelay: true });
       const timer = setTimeout(() => fail(new Error('handshake timed out')), timeoutMs);
@@ -44,7 +47,7 @@ export class RawWsClient {
         const key = randomBytes(16).toString('base64');
         socket.write(
           `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+            `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${headers}\r\n`,
         );
       });
       const onData = (chunk: Buffer): void => {
@@ -83,6 +86,25 @@ export class RawWsClient {
     this.socket.write(frame);
   }
 
+  /** pendingBytes is what this client wrote that the kernel has not taken yet (back-pressure for floods). */
+  get pendingBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** drained resolves once the kernel took everything written so far, or the socket closed. */
+  drained(): Promise<void> {
+    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
   /** close drops the TCP connection without a closing handshake. */
   close(): void {
     this.closed = true;
@@ -115,7 +137,10 @@ export class RawWsClient {
       off = start + size;
       if (opcode === 1) this.onText(buf, start, off);
       else if (opcode === 9) this.pong(buf.subarray(start, off));
-      else if (opcode === 8) this.socket.end();
+      else if (opcode === 8) {
+        if (size >= 2) this.closeCode = buf.readUInt16BE(start);
+        this.socket.end();
+      }
     }
     if (off < len) this.rest = Buffer.from(buf.subarray(off));
   }

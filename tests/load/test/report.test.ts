@@ -68,4 +68,43 @@ describe('report', () => {
     expect(goals(results).find((g) => g.text.startsWith('HTTP API: sockudo-ts / baseline-express'))?.value).toBeCloseTo(1.25);
     expect(markdown(results)).toContain('| HTTP API: express itself, baseline-express / baseline (reported) | 1.20x | n/a |');
   });
+
+  it('renders the serial path next to NATS core with the spread of the paired rounds, and checks both serial goals', () => {
+    const spread = (median: number, min: number, max: number) => ({ median, min, max });
+    const path = (name: string, p50: number, throughput: number, vsCore?: object) => ({ path: name, kind: vsCore ? 'serials' : 'core', channels: 1, p50, p99: 2, throughput, clientCpuUs: 10, natsCpuUs: 5, rounds: [], ...(vsCore ? { vsCore } : {}) });
+    const serials = (ratioMedian: number): RunResults =>
+      run({
+        serials: {
+          'nats-bus': {
+            result: {
+              rounds: 8,
+              rate: 1000,
+              latencyMs: 1000,
+              throughputMessages: 10000,
+              window: 256,
+              paths: [path('NATS core (today)', 0.2, 50000), path('JetStream + RePublish (serials)', 0.5, 40000, { p50DeltaMs: spread(0.3, -0.1, 0.9), throughputRatio: spread(ratioMedian, 0.5, 0.95) })],
+              cluster: {
+                rounds: 6,
+                rate: 200,
+                phaseMs: 2000,
+                connections: 16,
+                paths: [
+                  { path: 'sockudo-ts-cluster', p50: 3, p99: 9, publishesPerS: 2000, serverCpuUs: 400, natsCpuUs: 3, loss: 0, rounds: [] },
+                  { path: 'sockudo-ts-cluster-serials', p50: 3.5, p99: 10, publishesPerS: 1800, serverCpuUs: 420, natsCpuUs: 20, loss: 0, rounds: [], vsToday: { p50DeltaMs: spread(0.5, 0.1, 1.2), throughputRatio: spread(0.9, 0.7, 1.1) } },
+                ],
+              },
+              embedded: [{ path: 'embedded, no serials', usPerPublish: 1, publishesPerS: 1e6 }],
+            },
+          },
+        },
+      });
+    const text = markdown(serials(0.81));
+    expect(text).toContain('| JetStream + RePublish (serials) | 0.500 | 2.000 | 40,000 | +0.300 (-0.100 .. +0.900) | 0.81 (0.50 .. 0.95) | 10.0 | 5.0 |');
+    expect(text).toContain('| serial path p50 publish-to-delivery <= NATS core + 1 ms, one channel (median of paired rounds) | 0.30 ms | yes |');
+    expect(text).toContain('| serial path delivered msgs/s at saturation >= 0.8x NATS core, one channel (median of paired rounds) | 0.81x | yes |');
+    expect(goals(serials(0.79)).find((g) => g.text.startsWith('serial path delivered'))).toMatchObject({ pass: false });
+    expect(text).toContain('| sockudo-ts-cluster-serials | 3.50 | 10.00 | 1,800 | +0.50 (+0.10 .. +1.20) | 0.90 (0.70 .. 1.10) | 0 | 420 | 20.0 |');
+    expect(text).toContain('| cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds) | 0.90x | yes |');
+    expect(scenarioTable('serials', { 'nats-bus': { skipped: 'NATS is not running' } })).toContain('skipped: NATS is not running');
+  });
 });

@@ -7,7 +7,8 @@ const BOUNDS = ['start_serial', 'end_serial', 'start_time_ms', 'end_time_ms'] as
 /**
  * historyRoutes mounts `GET /channels/:channel/history`: one page of a channel's stored events with `limit`
  * (default 100, at most 1000), `direction` (`newest_first` | `oldest_first`), `cursor` (the previous page's
- * `next_cursor`) and inclusive `start_serial` / `end_serial` / `start_time_ms` / `end_time_ms` bounds. A process
+ * `next_cursor`), `stream_id` (a stream of the channel other than its newest) and inclusive `start_serial` /
+ * `end_serial` / `start_time_ms` / `end_time_ms` bounds. A process
  * without a history store (`[history]` off) answers 404.
  */
 export const historyRoutes: RouteModule = (router, { history }) => {
@@ -36,6 +37,8 @@ export function historyQuery(query: Query): HistoryQuery {
   }
   const cursor = query.get('cursor');
   if (cursor !== undefined && cursor !== '') out.cursor = cursor;
+  const streamId = query.get('stream_id');
+  if (streamId !== undefined && streamId !== '') out.stream_id = streamId;
   for (const key of BOUNDS) {
     const value = query.get(key);
     if (value !== undefined) out[key] = integer(key, value);

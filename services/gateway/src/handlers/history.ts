@@ -5,7 +5,7 @@ import type { GatewayContext } from '../context.js';
 const BOUNDS = ['start_serial', 'end_serial', 'start_time_ms', 'end_time_ms'] as const;
 
 /**
- * handleChannelHistory runs `sockudo:channel_history {channel, limit?, direction?, cursor?, start_serial?,
+ * handleChannelHistory runs `sockudo:channel_history {channel, limit?, direction?, cursor?, stream_id?, start_serial?,
  * end_serial?, start_time_ms?, end_time_ms?, request_id?}` on a V2 socket: one page of a channel the socket is
  * subscribed to (so private and presence channels stay behind their auth), answered as `sockudo:channel_history`
  * on the channel with the HTTP API's page shape (and the request_id, when given). Refusals are `pusher:error` 4300.
@@ -30,6 +30,7 @@ export async function handleChannelHistory(ctx: GatewayContext, conn: Connection
   if (typeof data.limit === 'number') query.limit = data.limit;
   if (typeof data.direction === 'string') query.direction = data.direction as HistoryDirection;
   if (typeof data.cursor === 'string' && data.cursor !== '') query.cursor = data.cursor;
+  if (typeof data.stream_id === 'string' && data.stream_id !== '') query.stream_id = data.stream_id;
   for (const key of BOUNDS) if (typeof data[key] === 'number') query[key] = data[key];
   const requestId = typeof data.request_id === 'string' ? { request_id: data.request_id.slice(0, 200) } : {};
   try {

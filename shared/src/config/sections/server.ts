@@ -3,9 +3,9 @@ import { setting } from '../setting.js';
 
 /** SERVER are the process-wide keys every service reads: listener, logging, node id, metrics, shutdown. */
 export const SERVER = {
-  environment: setting.choice(['development', 'test', 'staging', 'production'] as const, 'development', { env: ['ENVIRONMENT'], doc: '`production` refuses to start with settings only fit for development: the well-known default app secret, or an internal plane without authentication (presence gRPC without grpc_token or TLS, NATS without credentials or TLS) unless internal_plane.allow_unauthenticated.' }),
+  environment: setting.choice(['development', 'test', 'staging', 'production'] as const, 'development', { env: ['ENVIRONMENT'], doc: '`production` refuses to start with settings only fit for development: the well-known default app secret, or an internal plane without authentication (presence gRPC, or history gRPC with history on, without grpc_token or TLS; NATS without credentials or TLS) unless internal_plane.allow_unauthenticated.' }),
   internal_plane: {
-    allow_unauthenticated: setting.bool(false, { env: ['INTERNAL_PLANE_ALLOW_UNAUTHENTICATED'], doc: 'Lets `production` start with presence gRPC or NATS unauthenticated, for networks where only NetworkPolicies (or a private network) guard them.' }),
+    allow_unauthenticated: setting.bool(false, { env: ['INTERNAL_PLANE_ALLOW_UNAUTHENTICATED'], doc: 'Lets `production` start with presence gRPC, history gRPC or NATS unauthenticated, for networks where only NetworkPolicies (or a private network) guard them.' }),
   },
   host: setting.string('0.0.0.0', { env: ['HOST'], doc: 'Address the WebSocket and HTTP listener binds.' }),
   port: setting.int(6001, { env: ['PORT'], min: 0, max: 65535, doc: 'Port of the WebSocket (/app) and HTTP API (/apps) listener.' }),

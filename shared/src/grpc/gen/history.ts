@@ -48,9 +48,14 @@ export interface ReadPageRequest {
   startTimeMs: number;
   hasEndTimeMs: boolean;
   endTimeMs: number;
+  /** stream_id reads that stream of the channel; empty: the channel's newest. */
+  streamId: string;
 }
 
-/** HistoryItem is one stored event; data is the event's data as published. */
+/**
+ * HistoryItem is one stored event; data is the event's data as published. user_id is the sender of a client
+ * event on a presence channel; empty on every other event.
+ */
 export interface HistoryItem {
   serial: number;
   streamId: string;
@@ -58,6 +63,7 @@ export interface HistoryItem {
   event: string;
   data: string;
   publishedAtMs: number;
+  userId: string;
 }
 
 /** ReadPageReply is the page; next_cursor is empty on the last page. */
@@ -84,6 +90,7 @@ function createBaseReadPageRequest(): ReadPageRequest {
     startTimeMs: 0,
     hasEndTimeMs: false,
     endTimeMs: 0,
+    streamId: "",
   };
 }
 
@@ -127,6 +134,9 @@ export const ReadPageRequest: MessageFns<ReadPageRequest> = {
     }
     if (message.endTimeMs !== 0) {
       writer.uint32(104).uint64(message.endTimeMs);
+    }
+    if (message.streamId !== "") {
+      writer.uint32(114).string(message.streamId);
     }
     return writer;
   },
@@ -248,6 +258,14 @@ export const ReadPageRequest: MessageFns<ReadPageRequest> = {
             message.endTimeMs = longToNumber(reader.uint64());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -262,7 +280,7 @@ export const ReadPageRequest: MessageFns<ReadPageRequest> = {
 };
 
 function createBaseHistoryItem(): HistoryItem {
-  return { serial: 0, streamId: "", messageId: "", event: "", data: "", publishedAtMs: 0 };
+  return { serial: 0, streamId: "", messageId: "", event: "", data: "", publishedAtMs: 0, userId: "" };
 }
 
 export const HistoryItem: MessageFns<HistoryItem> = {
@@ -284,6 +302,9 @@ export const HistoryItem: MessageFns<HistoryItem> = {
     }
     if (message.publishedAtMs !== 0) {
       writer.uint32(48).uint64(message.publishedAtMs);
+    }
+    if (message.userId !== "") {
+      writer.uint32(58).string(message.userId);
     }
     return writer;
   },
@@ -347,6 +368,14 @@ export const HistoryItem: MessageFns<HistoryItem> = {
             }
 
             message.publishedAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.userId = reader.string();
             continue;
           }
         }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "channel_history" ADD COLUMN     "user_id" VARCHAR(255);
