@@ -40,6 +40,8 @@ export function parseSignedQuery(raw: string): SignedQuery {
   const sorted: Pair[] = [];
   // why: URLSearchParams drops one leading `?` of the whole string; kept so that keys parse as before.
   let start = raw.charCodeAt(0) === 0x3f ? 1 : 0;
+  // why: nearly every query (all of the signing ones) has nothing to decode: looked for once, not per piece.
+  const plain = raw.indexOf('%') < 0 && raw.indexOf('+') < 0;
   while (start <= raw.length) {
     let end = raw.indexOf('&', start);
     if (end < 0) end = raw.length;
@@ -47,9 +49,8 @@ export function parseSignedQuery(raw: string): SignedQuery {
       const piece = raw.slice(start, end);
       let key: string;
       let value: string;
-      // why: nearly every piece (all of the signing ones) has nothing to decode; it is split here, with no
-      // tuple to destructure (less code for every request to run and for V8 to compile).
-      if (piece.indexOf('%') < 0 && piece.indexOf('+') < 0) {
+      // why: a piece with nothing to decode is split here, with no tuple to destructure.
+      if (plain || (piece.indexOf('%') < 0 && piece.indexOf('+') < 0)) {
         const eq = piece.indexOf('=');
         key = eq < 0 ? piece : piece.slice(0, eq);
         value = eq < 0 ? '' : piece.slice(eq + 1);
@@ -72,6 +73,19 @@ export function parseSignedQuery(raw: string): SignedQuery {
   return { query, signed };
 }
 
+/**
+ * after is `a > b` (UTF-16 code unit order) for strings. why: the signing keys share their first five
+ * characters, and the operator compares such strings in a runtime call, many times slower than this loop.
+ */
+function after(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(i);
+    if (d !== 0) return d > 0;
+  }
+  return a.length > b.length;
+}
+
 /** lowerCased is `key.toLowerCase()`, without the call for a key that has nothing to lower (the usual one). */
 function lowerCased(key: string): string {
   for (let i = 0; i < key.length; i++) {
@@ -91,7 +105,7 @@ interface Pair {
 /** insert puts a pair in its place by lower-cased key; 401 when its key, in any letter case, is already there. */
 function insert(sorted: Pair[], pair: Pair): void {
   let at = sorted.length;
-  while (at > 0 && sorted[at - 1]!.lower > pair.lower) at--;
+  while (at > 0 && after(sorted[at - 1]!.lower, pair.lower)) at--;
   if (at > 0 && sorted[at - 1]!.lower === pair.lower) {
     throw unauthorized(`Query parameter ${JSON.stringify(pair.key.slice(0, 64))} is repeated; send each parameter once`);
   }

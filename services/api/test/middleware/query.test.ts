@@ -70,6 +70,7 @@ describe('parseQuery: the one parse of a request query', () => {
       'b=2&a=1&auth_signature=ff&C=3',
       'Auth_Key=k&auth_timestamp=1&body_md5=%41b&info=user_count%2Csubscription_count&a!=x&a=y',
       '?z+z=1&y=%E2%82%AC&x&AUTH_SIGNATURE=00',
+      'auth_timestamp=1&auth_=2&auth=3&auth_key=4&%C3%A4=5&~=6&Z=7&auth_signature=8&auth_version=9&a%F0%9F%98%80=10&a%EF%BF%BD=11',
     ];
     for (const raw of queries) {
       const { query, signed } = parseSignedQuery(raw);
