@@ -193,14 +193,15 @@ interface AbuseFigures {
   attacker?: { sent: number; opened: number; held: number; refusals: Record<string, number>; elapsedMs: number };
 }
 
-/** idleLatency is the idle phase's percentile `q` (the reference of the abuse ratios). */
-function idleLatency(phases: AbuseFigures[], q: keyof LatencySummary): number | undefined {
-  return phases.find((p) => p.attack === 'idle')?.latency[q];
+/** idleBefore is percentile `q` of the idle phase closest before phase `i` (the reference of its abuse ratio). */
+function idleBefore(phases: AbuseFigures[], i: number, q: keyof LatencySummary): number | undefined {
+  for (let k = i - 1; k >= 0; k--) if (phases[k]!.attack === 'idle') return phases[k]!.latency[q];
+  return undefined;
 }
 
 /** abuseTable renders the abuse scenario: per target, a row per phase with its latency ratio to idle. */
 export function abuseTable(outcomes: Record<string, Outcome>): string {
-  const lines = ['### Abuse: a bystander\'s publish-to-delivery latency while one attacker runs (ratio to the idle server; goal <= 2x)'];
+  const lines = ['### Abuse: a bystander\'s publish-to-delivery latency while one attacker runs (ratio to the idle phase just before; goal <= 2x)'];
   for (const [target, o] of Object.entries(outcomes)) {
     lines.push('', `**${target}**`, '');
     if (!('result' in o)) {
@@ -208,14 +209,13 @@ export function abuseTable(outcomes: Record<string, Outcome>): string {
       continue;
     }
     const phases = (o.result as { phases: AbuseFigures[] }).phases;
-    const ref = { p50: idleLatency(phases, 'p50'), p99: idleLatency(phases, 'p99') };
     lines.push(
       '| phase | publishes/s | loss | p50 ms | p99 ms | max ms | server CPU % | bystander closes | attacker sent | admitted | held | refusals |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     );
-    for (const p of phases) {
+    for (const [i, p] of phases.entries()) {
       const withRatio = (q: 'p50' | 'p99'): string => {
-        const r = p.attack === 'idle' ? undefined : ratio(p.latency[q], ref[q]);
+        const r = p.attack === 'idle' ? undefined : ratio(p.latency[q], idleBefore(phases, i, q));
         return r === undefined ? fmt(p.latency[q], 2) : `${fmt(p.latency[q], 2)} (${r.toFixed(2)}x)`;
       };
       const a = p.attacker;
@@ -235,9 +235,10 @@ function abuseGoals(results: RunResults): Goal[] {
   for (const [target, o] of Object.entries(results.scenarios.abuse ?? {})) {
     if (!('result' in o)) continue;
     const phases = (o.result as { phases: AbuseFigures[] }).phases;
-    for (const p of phases.filter((x) => x.attack !== 'idle' && x.attack !== 'after')) {
+    for (const [i, p] of phases.entries()) {
+      if (p.attack === 'idle' || p.attack === 'after') continue;
       for (const q of ['p50', 'p99'] as const) {
-        const value = ratio(p.latency[q], idleLatency(phases, q));
+        const value = ratio(p.latency[q], idleBefore(phases, i, q));
         out.push({ text: `${target}: bystander ${q} under ${p.attack} <= 2x idle`, value, pass: value === undefined ? undefined : value <= 2 });
       }
     }
