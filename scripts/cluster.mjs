@@ -190,13 +190,14 @@ try {
   start('api', 'api', `http://127.0.0.1:${apiPort}/apps/{id}`, { PORT: String(apiPort) });
   start('webhook', 'webhook', 'delivers the `webhooks` queue');
   const listening = [...Array(gateways).keys()].map((i) => gatewayPort + i).concat(apiPort);
+  // why: a service's metrics port opens last, once everything else of it has started.
   if (withPush) {
     start('push', 'push', 'delivers the `push` queue');
     listening.push(metricsPort + ports.length - 1);
   }
   if (withHistory) {
     start('history', 'history', `gRPC 127.0.0.1:${historyPort}`, { HISTORY_GRPC_HOST: '127.0.0.1', HISTORY_GRPC_PORT: String(historyPort) });
-    listening.push(historyPort);
+    listening.push(historyPort, metricsPort + ports.length - 1);
   }
   await Promise.all(listening.map((port) => waitPort(port)));
 } catch (err) {

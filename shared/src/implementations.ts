@@ -2,7 +2,7 @@
 // presence service's gRPC server. Services open drivers through the factories of the main entry point instead,
 // which load these modules only when the config asks for them.
 export { NatsBus, natsAuthOptions, type NatsAuth, type NatsBusOptions } from './bus/bus-nats.js';
-export { JetStreamBus, isRecoveryReader, type JetStreamBusOptions } from './bus/bus-jetstream.js';
+export { JetStreamBus, SERIALS_PER_MESSAGE, isRecoveryReader, serialOf, type JetStreamBusOptions } from './bus/bus-jetstream.js';
 export { ENVELOPE_VERSION, HEADER, decodeChannelMessage, decodeControlMessage, encodeChannelMessage, encodeControlMessage, newMessageId, type Envelope } from './bus/envelope.js';
 export { channelSubject, controlSubject, decodeToken, encodeToken } from './bus/subjects.js';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './cache/cache-store-redis.js';
@@ -33,5 +33,5 @@ export { PrismaHistoryStore } from './history/history-store-prisma.js';
 export { RedisBus, type RedisBusOptions } from './bus/bus-redis.js';
 export { RedisClusterBus, type RedisClusterBusOptions } from './bus/bus-redis-cluster.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './ratelimit/rate-limiter-redis.js';
-export { JetStreamHistoryConsumer, type HistoryConsumerOptions } from './history/history-consumer-jetstream.js';
+export { historyStreamName, historyStreamsPrefix, JetStreamHistoryConsumer, type HistoryConsumerOptions } from './history/history-consumer-jetstream.js';
 export { GrpcHistoryReader, GrpcHistoryServer, pageFromWire, pageToWire, queryFromWire, queryToWire, type GrpcHistoryReaderOptions, type GrpcHistoryServerOptions, type HistoryReader } from './history/history-grpc.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, migrateDatabase, type RecoveryConfig } from '@sockudo-ts/shared';
-import { GrpcHistoryReader, JetStreamBus, NatsBus, PrismaHistoryStore } from '@sockudo-ts/shared/implementations';
+import { GrpcHistoryReader, historyStreamName, JetStreamBus, NatsBus, PrismaHistoryStore, serialOf } from '@sockudo-ts/shared/implementations';
+import { deleteHistoryStreams } from '../kit/jetstream.js';
 import { NATS, POSTGRES, servicesUp, uniquePrefix } from '../kit/services.js';
 import { ChildService, freePort } from '../kit/processes.js';
 import { ROOT } from '../kit/process.js';
@@ -34,7 +35,7 @@ async function deleteHistoryStream(prefix: string): Promise<void> {
   const { jetstreamManager } = await import('@nats-io/jetstream');
   const nc = await connect({ servers: natsUrl });
   try {
-    await (await jetstreamManager(nc)).streams.delete(`${prefix}_history`).catch(() => false);
+    await deleteHistoryStreams(await jetstreamManager(nc), prefix);
   } finally {
     await nc.close();
   }
@@ -94,7 +95,7 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       await store.close();
       const { jetstreamManager } = await import('@nats-io/jetstream');
       await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_channels`).catch(() => false);
-      await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_history`).catch(() => false);
+      await deleteHistoryStreams(await jetstreamManager(core.connection), prefix);
       await bus.close();
     }
   }, 300_000);
@@ -134,7 +135,7 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       const firstMissed = Math.min(...channels.map((c) => published.get(c)![10]!));
       // the hot buffer lets go of what the stopped service has not read: by count at once, the rest by age
       await waitFor(async () => (await jsm.streams.info(`${prefix}_channels`)).state.messages === 0, 30_000, 'the channel stream to drop every event');
-      expect((await jsm.streams.info(`${prefix}_channels`)).state.first_seq).toBeGreaterThan(firstMissed);
+      expect(serialOf((await jsm.streams.info(`${prefix}_channels`)).state.first_seq, 0)).toBeGreaterThan(firstMissed);
       expect(await count()).toBe(30);
       await history.start();
       await waitFor(async () => (await count()) >= 630, 120_000, 'all 630 events stored');
@@ -146,12 +147,12 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
       }
       expect(await count()).toBe(630);
       // stored events leave the history stream (a work queue)
-      await waitFor(async () => (await jsm.streams.info(`${prefix}_history`)).state.messages === 0, 30_000, 'the history stream to be drained');
+      await waitFor(async () => (await jsm.streams.info(historyStreamName(prefix, bus.streamId))).state.messages === 0, 30_000, 'the history stream to be drained');
     } finally {
       await history.kill();
       await store.close();
       await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
-      await jsm.streams.delete(`${prefix}_history`).catch(() => false);
+      await deleteHistoryStreams(jsm, prefix);
       await bus.close();
     }
   }, 300_000);

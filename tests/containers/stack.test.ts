@@ -26,6 +26,8 @@ const IMAGE = `localhost/sockudo-ts:ct-${randomBytes(3).toString('hex')}`;
 const PROJECT = `sockudoct${randomBytes(3).toString('hex')}`;
 const APP: TestApp = { id: asAppId('app-id'), key: 'app-key', secret: 'app-secret' };
 const SERVICES = ['nats', 'redis', 'postgres', 'presence', 'gateway-1', 'gateway-2', 'api', 'webhook', 'ingress', 'webhook-sink'];
+/** HISTORY_SERVICES are the history profile's: the one-shot migration and the history service (RECOVERY_ENABLED and HISTORY_ENABLED in env()). */
+const HISTORY_SERVICES = ['migrate', 'history'];
 /** LONG is how long anything that starts a container may take on a loaded 2-core machine (it detects hangs only). */
 const LONG = 180_000;
 
@@ -71,7 +73,14 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
   let port: number;
   let sinkPort: number;
   const clients: PusherClient[] = [];
-  const env = (): Record<string, string> => ({ SOCKUDO_IMAGE: IMAGE, SOCKUDO_PORT: String(port), SINK_PORT: String(sinkPort), SOCKUDO_CONFIG: './tests/containers/sockudo.toml' });
+  const env = (): Record<string, string> => ({
+    SOCKUDO_IMAGE: IMAGE,
+    SOCKUDO_PORT: String(port),
+    SINK_PORT: String(sinkPort),
+    SOCKUDO_CONFIG: './tests/containers/sockudo.toml',
+    RECOVERY_ENABLED: 'true',
+    HISTORY_ENABLED: 'true',
+  });
   const compose = (...args: string[]) => must('podman-compose', ['-p', PROJECT, '-f', 'docker-compose.yml', '-f', 'tests/containers/compose.test.yml', ...args], env());
   const container = (service: string) => `${PROJECT}_${service}_1`;
   const state = (service: string): State => {
@@ -95,8 +104,8 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
     const size = Number(must('podman', ['image', 'inspect', '-f', '{{.Size}}', IMAGE]).trim());
     process.stderr.write(`container tests: image ${IMAGE} built in ${Math.round((Date.now() - started) / 1000)} s, ${(size / 1e6).toFixed(0)} MB\n`);
     // why: podman-compose 1.0 ignores `profiles`; naming the services keeps the observability profile's
-    // collector and Jaeger (images this machine cannot pull) out of the stack under test.
-    compose('up', '-d', ...SERVICES);
+    // collector and Jaeger (images this machine cannot pull) and the push worker out of the stack under test.
+    compose('up', '-d', ...SERVICES, ...HISTORY_SERVICES);
     // the ingress answers /up (from the api) once nginx and the api run
     await waitFor(
       async () => {
@@ -125,7 +134,7 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
   }, 300_000);
 
   it('runs every service as a non-root user, with node as PID 1 and the service chosen by the command', () => {
-    for (const s of ['presence', 'gateway-1', 'gateway-2', 'api', 'webhook']) {
+    for (const s of ['presence', 'gateway-1', 'gateway-2', 'api', 'webhook', 'history']) {
       const st = state(s);
       expect([s, st.running]).toEqual([s, true]);
       expect(must('podman', ['exec', container(s), 'id', '-u']).trim()).not.toBe('0');
@@ -143,7 +152,7 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
   });
 
   it('passes the health check of every service', async () => {
-    for (const s of ['presence', 'gateway-1', 'gateway-2', 'api', 'webhook', 'redis', 'postgres', 'nats', 'ingress']) {
+    for (const s of ['presence', 'gateway-1', 'gateway-2', 'api', 'webhook', 'history', 'redis', 'postgres', 'nats', 'ingress']) {
       // why: podman runs health checks from systemd timers, absent here; run each check once (retrying while it starts).
       await waitFor(() => run('podman', ['healthcheck', 'run', container(s)]).status === 0, LONG, `the health check of ${s}`);
     }
@@ -172,6 +181,27 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
     const named = async (name: string) => (await webhooks()).filter((w) => (JSON.parse(w.body) as { events: { name: string; channel: string }[] }).events.some((e) => e.name === name && e.channel === 'presence-compose'));
     await waitFor(async () => (await named('channel_occupied')).length > 0 && (await named('member_added')).length > 0, 60_000, 'channel_occupied and member_added webhooks');
     for (const w of await webhooks()) expect(sdk.webhook({ headers: w.headers, rawBody: w.body }).isValid()).toBe(true);
+  });
+
+  it('keeps channel history with the history profile: migrate ran once and exited 0, the SDK reads history through the ingress', async () => {
+    expect(must('podman', ['inspect', '-f', '{{.State.Running}}|{{.State.ExitCode}}', container('migrate')]).trim()).toBe('false|0');
+    expect(logsOf('migrate')).toMatch(/applied migration \S+_init|is up to date/);
+    const sdk = apiClient(ingress());
+    for (let i = 1; i <= 5; i++) await sdk.trigger('history-compose', 'tick', { i });
+    type Page = { items: Array<{ serial: number; event: string; data: string }>; has_more: boolean };
+    let page: Page = { items: [], has_more: false };
+    // the history service stores the stream a little behind; the api reads it over gRPC at history:50052
+    await waitFor(
+      async () => {
+        const res = await apiCall(() => sdk.get({ path: '/channels/history-compose/history', params: { direction: 'oldest_first' } }));
+        page = res.body as Page;
+        return res.status === 200 && page.items.length === 5;
+      },
+      LONG,
+      'five events of history through the ingress',
+    );
+    expect(page.items.map((m) => [m.event, JSON.parse(m.data)])).toEqual([1, 2, 3, 4, 5].map((i) => ['tick', { i }]));
+    expect(page.has_more).toBe(false);
   });
 
   it('restarts a gateway whose process dies, its clients reconnect through the ingress, nothing else restarts', async () => {

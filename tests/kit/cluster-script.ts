@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './clients.js';
+import { deleteRunStreams } from './jetstream.js';
 import { ROOT } from './process.js';
 import { START_TIMEOUT_MS } from './processes.js';
 import { deleteKeys } from './cluster.js';
@@ -90,7 +91,7 @@ export async function startScriptCluster(tag: string, options: ScriptClusterOpti
       if (script.exitCode === null) script.kill(signal);
       const code = await exited;
       await deleteKeys(`redis://${REDIS.host}:${REDIS.port}`, `${prefix}:`);
-      await deleteStream(prefix);
+      await deleteRunStreams(`nats://${NATS.host}:${NATS.port}`, prefix);
       return code;
     },
   };
@@ -108,22 +109,4 @@ export async function startScriptCluster(tag: string, options: ScriptClusterOpti
     throw err;
   }
   return cluster;
-}
-
-/**
- * deleteStream removes the run's JetStream channel stream and the history stream sourced from it, with the
- * history consumer (best effort: a run without recovery or history has none).
- */
-async function deleteStream(prefix: string): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const nc = await connect({ servers: `nats://${NATS.host}:${NATS.port}`, timeout: 5000 }).catch(() => undefined);
-  if (nc === undefined) return;
-  try {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
-    await jsm.streams.delete(`${prefix}_history`).catch(() => false);
-  } finally {
-    await nc.close();
-  }
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { App } from '@sockudo-ts/shared';
 import { buildOnce } from './process.js';
+import { deleteRunStreams } from './jetstream.js';
 import { ChildService, freePort } from './processes.js';
 import { newApp, type AppFields, type TestApp } from './server.js';
 import { NATS, REDIS, uniquePrefix } from './services.js';
@@ -162,6 +163,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     await Promise.all(all.map((s) => s.kill('SIGTERM')));
     rmSync(dir, { recursive: true, force: true });
     await deleteKeys(redisUrl, redisPrefix);
+    if (bus === 'nats') await deleteRunStreams(natsUrl, tag);
   };
   try {
     await presence.start();

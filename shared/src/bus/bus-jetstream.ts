@@ -8,7 +8,7 @@ import type { LoggedMessage, ReadAfter, RecoveryPolicy, RecoveryReader, Rewind, 
 import type { Logger } from '../telemetry/logger.js';
 import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
 import { headerReader, type NatsBus } from './bus-nats.js';
-import { HEADER, decodeChannelMessage, encodeChannelMessage } from './envelope.js';
+import { HEADER, decodeChannelMessages, encodeChannelBatch, encodeChannelMessage, type Envelope } from './envelope.js';
 import { channelSubject, encodeToken } from './subjects.js';
 
 /** JetStreamBusOptions say which stream carries the sequenced channels and how long it keeps them. */
@@ -17,7 +17,7 @@ export interface JetStreamBusOptions {
   prefix: string;
   /** policy tells which apps' events are sequenced. */
   policy: RecoveryPolicy;
-  /** bufferSize is how many messages the stream keeps per channel (`max_msgs_per_subject`). */
+  /** bufferSize is how many stored messages (each one event or a batch) the stream keeps per channel (`max_msgs_per_subject`). */
   bufferSize: number;
   /** ttlSeconds is how long the stream keeps a message (`max_age`). */
   ttlSeconds: number;
@@ -32,10 +32,43 @@ export interface JetStreamBusOptions {
 const MAX_READ = 10_000;
 
 /**
+ * SERIALS_PER_MESSAGE is the serial space of one stored message: the event at `index` of the message stored at
+ * stream sequence `seq` has serial `seq * SERIALS_PER_MESSAGE + index`. At most this many events share one.
+ */
+export const SERIALS_PER_MESSAGE = 1024;
+
+/**
+ * MAX_BATCH is the most events stored as one message; MAX_BATCH_BYTES bounds their frames' total length, and so
+ * does a quarter of the server's max_payload (room for the batch's JSON escaping and headers).
+ */
+const MAX_BATCH = 64;
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/** serialOf is the serial of the event at `index` of the message stored at `seq`. */
+export function serialOf(seq: number, index: number): number {
+  return seq * SERIALS_PER_MESSAGE + index;
+}
+
+/** seqOf is the stream sequence of the message that holds the event with this serial. */
+function seqOf(serial: number): number {
+  return Math.floor(serial / SERIALS_PER_MESSAGE);
+}
+
+/** Queued is a sequenced publish waiting for the next flush. */
+interface Queued {
+  message: BusMessage;
+  resolve: (position: PublishPosition) => void;
+  reject: (err: Error) => void;
+}
+
+/**
  * JetStreamBus sequences the channels of apps with recovery on, cluster-wide: their events are stored in one
  * JetStream stream (`<prefix>.log.<app>.<channel>`), which republishes each stored message to the channel's
- * delivery subject with its stream sequence (`Nats-Sequence`, the serial) and the previous sequence of the same
- * subject (`Nats-Last-Sequence`). A subscriber that sees a previous sequence past the last one it delivered
+ * delivery subject with its stream sequence (`Nats-Sequence`) and the previous sequence of the same subject
+ * (`Nats-Last-Sequence`). Events of one channel published in the same turn of the event loop are stored as one
+ * message (a batch, in publish order; up to MAX_BATCH), so the stream's cost is paid per message, not per event;
+ * an event's serial is its message's sequence times SERIALS_PER_MESSAGE plus its place in the message.
+ * A subscriber that sees a previous sequence past the last one it delivered
  * fetches the missing messages from the stream first (GapFiller), and catches up after every reconnect, so it
  * delivers every stored message once and in order across NATS restarts. Unsequenced messages (notices, apps
  * without recovery) and control messages go through the NatsBus as before. It also answers resume and rewind
@@ -46,6 +79,9 @@ export class JetStreamBus implements Bus, RecoveryReader {
   private readonly fillers = new Set<GapFiller>();
   private readonly acks: AckTracker;
   private restoredAt = 0;
+  /** queued holds, per log subject, the sequenced publishes of this turn of the event loop, in publish order. */
+  private queued = new Map<string, Queued[]>();
+  private flushing = false;
 
   private constructor(
     private readonly core: NatsBus,
@@ -81,21 +117,77 @@ export class JetStreamBus implements Bus, RecoveryReader {
   async publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
     if (message.sequenced !== true || !this.options.policy(appId).enabled) return this.core.publish(appId, channel, message);
     if (!this.core.isConnected()) throw new DependencyUnavailable('nats', 'NATS is unreachable; the bus is reconnecting');
-    const envelope = encodeChannelMessage(this.core.nodeId, message);
+    const subject = logSubject(this.options.prefix, appId, channel);
+    return new Promise((resolve, reject) => {
+      const waiting = this.queued.get(subject);
+      if (waiting === undefined) this.queued.set(subject, [{ message, resolve, reject }]);
+      else waiting.push({ message, resolve, reject });
+      // why: setImmediate runs after the I/O callbacks of this turn, so the publishes of every request that
+      // arrived together leave as one stored message per channel; one publish alone waits no longer than that.
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** flush stores what was queued: per channel, runs of events as batches, an idempotent event on its own. */
+  private flush(): void {
+    this.flushing = false;
+    const queued = this.queued;
+    this.queued = new Map();
+    const connected = this.core.isConnected();
+    const budget = Math.min(MAX_BATCH_BYTES, Math.floor((this.core.connection.info?.max_payload ?? 1024 * 1024) / 4));
+    for (const [subject, items] of queued) {
+      if (!connected) {
+        for (const item of items) item.reject(new DependencyUnavailable('nats', 'NATS is unreachable; the bus is reconnecting'));
+        continue;
+      }
+      let run: Queued[] = [];
+      let bytes = 0;
+      for (const item of items) {
+        // why: JetStream de-duplicates whole stored messages by id, so a retry-able event is stored alone.
+        if (item.message.dedupe === true) {
+          this.store(subject, run);
+          run = [];
+          bytes = 0;
+          this.store(subject, [item]);
+          continue;
+        }
+        if (run.length === MAX_BATCH || (run.length > 0 && bytes + item.message.frame.length > budget)) {
+          this.store(subject, run);
+          run = [];
+          bytes = 0;
+        }
+        run.push(item);
+        bytes += item.message.frame.length;
+      }
+      this.store(subject, run);
+    }
+  }
+
+  /** store publishes one message to the stream (one event, or a batch) and answers each event with its serial. */
+  private store(subject: string, items: Queued[]): void {
+    if (items.length === 0) return;
+    const first = items[0]!.message;
+    const envelope: Envelope = items.length === 1 ? encodeChannelMessage(this.core.nodeId, first) : encodeChannelBatch(this.core.nodeId, items.map((i) => i.message));
     // why: append, not set: the headers are new and their names distinct, so set's search for an old value is waste.
     const h = natsHeaders();
     for (const name in envelope.headers) h.append(name, envelope.headers[name]!);
     // why: JetStream drops a second message with the same id within the duplicate window (a retried publish).
     // Only ids that can repeat are tracked: each tracked id costs the server a lookup and memory for the window.
-    if (message.dedupe === true) h.append('Nats-Msg-Id', envelope.headers[HEADER.id]!);
-    try {
-      const serial = await this.acks.publish(logSubject(this.options.prefix, appId, channel), envelope.payload, h);
-      return { serial, streamId: this.streamId };
-    } catch (err) {
-      // why: no stream answered (it was deleted, or NATS lost its store without this node reconnecting).
-      if (err instanceof DependencyUnavailable && err.message.includes('did not store')) this.restoreStream();
-      throw err;
-    }
+    if (first.dedupe === true) h.append('Nats-Msg-Id', envelope.headers[HEADER.id]!);
+    this.acks.publish(subject, envelope.payload, h).then(
+      (seq) => {
+        const streamId = this.streamId;
+        items.forEach((item, index) => item.resolve({ serial: serialOf(seq, index), streamId }));
+      },
+      (err: Error) => {
+        // why: no stream answered (it was deleted, or NATS lost its store without this node reconnecting).
+        if (err instanceof DependencyUnavailable && err.message.includes('did not store')) this.restoreStream();
+        for (const item of items) item.reject(err);
+      },
+    );
   }
 
   /** restoreStream creates the stream again, at most once a second, and adopts its new stream id. */
@@ -137,15 +229,22 @@ export class JetStreamBus implements Bus, RecoveryReader {
       callback: (err, msg: Msg) => {
         if (err) return;
         const read = headerReader(msg.headers);
-        const message = decodeChannelMessage(read, msg.data);
-        if (message === undefined) return;
-        const serial = Number(read('Nats-Sequence'));
-        if (!(serial > 0)) {
-          handler(message);
+        const messages = decodeChannelMessages(read, msg.data);
+        if (messages === undefined) return;
+        const seq = Number(read('Nats-Sequence'));
+        if (!(seq > 0)) {
+          for (const message of messages) handler(message);
           return;
         }
-        message.serial = serial;
-        filler.offer({ message, serial, previous: Number(read('Nats-Last-Sequence') ?? 0) });
+        // why: the first event's previous is the first serial of the channel's previous message; delivered, that
+        // message's events are all at or before the last delivered serial, so a later one reveals a gap.
+        let previous = serialOf(Number(read('Nats-Last-Sequence') ?? 0), 0);
+        messages.forEach((message, index) => {
+          const serial = serialOf(seq, index);
+          message.serial = serial;
+          filler.offer({ message, serial, previous });
+          previous = serial;
+        });
       },
     });
     try {
@@ -180,6 +279,8 @@ export class JetStreamBus implements Bus, RecoveryReader {
   }
 
   async close(): Promise<void> {
+    for (const items of this.queued.values()) for (const item of items) item.reject(new DependencyUnavailable('nats', 'the bus is closing'));
+    this.queued.clear();
     this.acks.close();
     for (const filler of this.fillers) filler.close();
     this.fillers.clear();
@@ -194,12 +295,14 @@ export class JetStreamBus implements Bus, RecoveryReader {
     if (position.serial > 0) {
       const newest = await this.jsm.direct.getMessage(this.stream, { last_by_subj: log });
       if (newest === null) return { ok: false, code: 'position_expired', reason: 'channel_history_expired', ...bounds };
-      if (position.serial > newest.seq) return { ok: false, code: 'continuity_unverifiable', reason: 'position_ahead_of_stream', ...bounds };
+      if (position.serial > serialOf(newest.seq, eventsIn(newest) - 1)) return { ok: false, code: 'continuity_unverifiable', reason: 'position_ahead_of_stream', ...bounds };
       // why: the stream drops a channel's oldest messages first, so while the last one the client saw is still
       // stored, every later one is too; once it is gone, some of the missed ones may be.
-      const at = await this.jsm.direct.getMessage(this.stream, { seq: position.serial });
+      const at = await this.jsm.direct.getMessage(this.stream, { seq: seqOf(position.serial) });
       if (at === null) return { ok: false, code: 'position_expired', reason: 'position_no_longer_stored', ...bounds };
-      if (at.subject !== log) return { ok: false, code: 'continuity_unverifiable', reason: 'position_of_another_channel', ...bounds };
+      if (at.subject !== log || position.serial % SERIALS_PER_MESSAGE >= eventsIn(at)) {
+        return { ok: false, code: 'continuity_unverifiable', reason: 'position_of_another_channel', ...bounds };
+      }
     }
     const messages = (await this.fetch(log, position.serial)).map(logged);
     return { ok: true, streamId: this.streamId, messages };
@@ -212,20 +315,27 @@ export class JetStreamBus implements Bus, RecoveryReader {
     return { streamId: this.streamId, messages: all.filter((m) => m.at >= since), truncated: false };
   }
 
-  /** fetch reads a channel's stored messages after `after` (up to `upTo`), oldest first, one direct get each. */
+  /**
+   * fetch reads a channel's stored events with serials after `after` (up to `upTo`), oldest first, one direct get
+   * per stored message; the message holding `after` is read again for the events after it in its batch.
+   */
   private async fetch(log: string, after: number, upTo?: number): Promise<Sequenced[]> {
     const out: Sequenced[] = [];
     let previous = after;
+    let next = Math.max(1, seqOf(after));
     while (out.length < MAX_READ) {
-      const stored = await this.jsm.direct.getMessage(this.stream, { next_by_subj: log, seq: previous + 1 });
-      if (stored === null || (upTo !== undefined && stored.seq > upTo)) break;
-      const message = decodeStored(stored);
-      if (message !== undefined) {
-        message.serial = stored.seq;
+      const stored = await this.jsm.direct.getMessage(this.stream, { next_by_subj: log, seq: next });
+      if (stored === null || (upTo !== undefined && serialOf(stored.seq, 0) > upTo)) break;
+      next = stored.seq + 1;
+      const messages = decodeStored(stored) ?? [];
+      for (const [index, message] of messages.entries()) {
+        const serial = serialOf(stored.seq, index);
+        if (serial <= after || (upTo !== undefined && serial > upTo)) continue;
+        message.serial = serial;
         message.streamId = this.streamId;
-        out.push({ message, serial: stored.seq, previous, at: stored.time.getTime() });
+        out.push({ message, serial, previous, at: stored.time.getTime() });
+        previous = serial;
       }
-      previous = stored.seq;
     }
     return out;
   }
@@ -273,9 +383,13 @@ async function ensureStream(jsm: JetStreamManager, options: JetStreamBusOptions)
   return idOf(stream, created);
 }
 
-/** idOf is a stream's id: a digest of its name and creation time, so that a stream created again gets a new one. */
+/**
+ * idOf is a stream's id: a digest of its name and creation time, so that a stream created again gets a new one.
+ * why the `batch` mark: serials are numbered per stored message and event since batching, so positions taken
+ * before it belong to another numbering; a new id makes them resume with stream_reset instead of misreading.
+ */
 export function idOf(stream: string, created: string): string {
-  return createHash('sha256').update(`${stream}\u0000${created}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${stream}\u0000${created}\u0000batch`).digest('hex').slice(0, 16);
 }
 
 /** isRecoveryReader tells whether a bus also answers resume and rewind reads (JetStreamBus). */
@@ -293,8 +407,13 @@ export function streamName(prefix: string): string {
   return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_channels`;
 }
 
-function decodeStored(stored: StoredMsg): BusMessage | undefined {
-  return decodeChannelMessage(headerReader(stored.header), stored.data);
+function decodeStored(stored: StoredMsg): BusMessage[] | undefined {
+  return decodeChannelMessages(headerReader(stored.header), stored.data);
+}
+
+/** eventsIn counts the events of a stored message (one unless it is a batch). */
+function eventsIn(stored: StoredMsg): number {
+  return Math.max(1, decodeStored(stored)?.length ?? 1);
 }
 
 function logged(item: Sequenced): LoggedMessage {

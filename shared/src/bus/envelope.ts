@@ -5,8 +5,11 @@ import type { BusMessage, ControlMessage } from './bus.js';
 /** ENVELOPE_VERSION is the version of the cross-node envelope; a receiver drops versions it does not know. */
 export const ENVELOPE_VERSION = '1';
 
-/** EnvelopeKind says what a cross-node message carries: a channel frame or a control message. */
-export type EnvelopeKind = 'channel' | 'control';
+/**
+ * EnvelopeKind says what a cross-node message carries: a channel frame, several frames of one channel in their
+ * order (`batch`, only stored in the JetStream stream; receivers that predate it drop it), or a control message.
+ */
+export type EnvelopeKind = 'channel' | 'batch' | 'control';
 
 /**
  * Envelope is the cross-node form of a bus message: header fields (strings, as NATS headers carry them)
@@ -52,6 +55,48 @@ export function encodeChannelMessage(node: string, message: BusMessage): Envelop
   if (message.except !== undefined) headers[HEADER.except] = message.except;
   if (message.traceparent !== undefined) headers[HEADER.traceparent] = message.traceparent;
   return { headers, payload: encoder.encode(message.frame) };
+}
+
+/**
+ * encodeChannelBatch wraps several messages of one channel, in order, as one envelope: the payload is a JSON
+ * array of `[frame, id, except, traceparent]` (empty strings for absent fields). Every message gets an id here.
+ */
+export function encodeChannelBatch(node: string, messages: BusMessage[]): Envelope {
+  const items = messages.map((m) => [m.frame, m.id ?? newMessageId(), m.except ?? '', m.traceparent ?? '']);
+  return { headers: base(node, 'batch'), payload: encoder.encode(JSON.stringify(items)) };
+}
+
+/**
+ * decodeChannelMessages reads a channel message or a batch as the list of its messages, in order; undefined for
+ * another kind, an unknown version or a malformed batch.
+ */
+export function decodeChannelMessages(header: HeaderReader, payload: Uint8Array): BusMessage[] | undefined {
+  if (header(HEADER.version) !== ENVELOPE_VERSION) return undefined;
+  const kind = header(HEADER.kind);
+  if (kind === 'channel') {
+    const message = decodeChannelMessage(header, payload);
+    return message === undefined ? undefined : [message];
+  }
+  if (kind !== 'batch') return undefined;
+  let items: unknown;
+  try {
+    items = JSON.parse(decoder.decode(payload));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(items)) return undefined;
+  const out: BusMessage[] = [];
+  for (const item of items) {
+    if (!Array.isArray(item) || !item.every((field) => typeof field === 'string')) return undefined;
+    const [frame, id, except, traceparent] = item as string[];
+    if (frame === undefined) return undefined;
+    const message: BusMessage = { frame };
+    if (id) message.id = id;
+    if (except) message.except = except as SocketId;
+    if (traceparent) message.traceparent = traceparent;
+    out.push(message);
+  }
+  return out;
 }
 
 /** encodeControlMessage wraps a control message from `node` as JSON. */

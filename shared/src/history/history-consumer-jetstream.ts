@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamManager, type JsMsg, type StreamConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { idOf, streamName } from '../bus/bus-jetstream.js';
-import { decodeChannelMessage } from '../bus/envelope.js';
+import { idOf, serialOf, streamName } from '../bus/bus-jetstream.js';
+import { decodeChannelMessages } from '../bus/envelope.js';
 import { decodeToken } from '../bus/subjects.js';
 import { asAppId, asChannelName } from '../ids.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -33,15 +33,27 @@ export interface HistoryConsumerOptions {
   onStored?: (stored: number, duplicates: number) => void;
 }
 
-/** historyStreamName is the history stream of a subject prefix: `<prefix>_history`, next to `<prefix>_channels`. */
-export function historyStreamName(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_history`;
+/** historyStreamsPrefix starts the name of every history stream of a subject prefix: `<prefix>_history_`. */
+export function historyStreamsPrefix(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_history_`;
 }
+
+/**
+ * historyStreamName is the history stream of one channel stream: `<prefix>_history_<stream id>`. why: a channel
+ * stream created again (new stream id, serials from 1) needs a history stream of its own: the server resumes an
+ * existing stream's source after the last sequence it copied, which would skip the new stream's first events.
+ */
+export function historyStreamName(prefix: string, streamId: string): string {
+  return `${historyStreamsPrefix(prefix)}${streamId}`;
+}
+
+/** INCARNATION_CHECK_MS is how often a running consumer checks that the channel stream is still the one it started on. */
+const INCARNATION_CHECK_MS = 1000;
 
 /**
  * JetStreamHistoryConsumer stores the channel stream into a HistoryStore. It does not read the channel stream
  * itself, which keeps only the hot buffer (`recovery.buffer_size` per channel for `recovery.ttl_seconds`): it
- * creates a history stream (`<prefix>_history`) that the NATS server sources from the channel stream, a work
+ * creates a history stream (`<prefix>_history_<stream id>`) that the NATS server sources from the channel stream, a work
  * queue that keeps every event until the history service acknowledges it, for up to `streamMaxAgeSeconds` and
  * `streamMaxBytes`. The server copies events into it whether or not a history service runs, so a service that is
  * down or behind longer than the hot buffer still finds every event there when it comes back.
@@ -53,10 +65,12 @@ export function historyStreamName(prefix: string): string {
  * durable name share the work. Each event's serial is its sequence in the channel stream (the copy's
  * `Nats-Stream-Source` header). Until the channel stream exists (the gateways and the api create it) it waits
  * and tries again.
+ *
+ * When the channel stream is created again (NATS lost it), the consumer moves to a new history stream for the new
+ * stream id; what the old one still holds is stored first, under the old stream id, and the old one deleted.
  */
 export class JetStreamHistoryConsumer {
   private readonly stream: string;
-  private readonly historyStream: string;
   private readonly durable: string;
   private stopping = false;
   private failed: Error | undefined;
@@ -69,7 +83,6 @@ export class JetStreamHistoryConsumer {
     private readonly options: HistoryConsumerOptions,
   ) {
     this.stream = streamName(options.prefix);
-    this.historyStream = historyStreamName(options.prefix);
     this.durable = options.durable ?? 'history';
   }
 
@@ -88,9 +101,9 @@ export class JetStreamHistoryConsumer {
     let failures = 0;
     while (!this.stopping) {
       try {
-        const { consumer, streamId } = await this.attach();
+        const { consumer, streamId, jsm } = await this.attach();
         failures = 0;
-        await this.drain(consumer, streamId);
+        await this.drain(consumer, streamId, jsm);
         const failed = this.failed;
         this.failed = undefined;
         if (failed !== undefined) throw failed;
@@ -108,14 +121,25 @@ export class JetStreamHistoryConsumer {
    * (`consume`) keeps the next messages coming while batches are written, and the time bound keeps the history
    * close behind the live stream at low rates; a fixed-size fetch held each batch until it was full.
    */
-  private async drain(consumer: Consumer, streamId: string): Promise<void> {
+  private async drain(consumer: Consumer, streamId: string, jsm: JetStreamManager): Promise<void> {
     const batchSize = this.options.batchSize ?? 1000;
     const maxWaitMs = this.options.maxWaitMs ?? 20;
     const parallel = this.options.parallelWrites ?? 8;
-    const messages = await consumer.consume({ max_messages: batchSize * 4, expires: 5000 });
+    // why: when NATS loses the streams (a restart without its store) the pull must fail, not wait for a consumer that
+    // no longer exists; the loop then attaches again, creating the history stream and the consumer anew.
+    const messages = await consumer.consume({ max_messages: batchSize * 4, expires: 5000, abort_on_missing_resource: true });
     this.consuming = messages;
     if (this.stopping) messages.stop();
     const writing = new Set<Promise<void>>();
+    // why: a channel stream created again keeps no consumer waiting: this one stops and attaches to the new one.
+    const watch = setInterval(() => {
+      jsm.streams.info(this.stream).then(
+        (info) => {
+          if (idOf(this.stream, info.created) !== streamId) messages.stop();
+        },
+        () => undefined,
+      );
+    }, INCARNATION_CHECK_MS);
     let batch: { messages: JsMsg[]; rows: ChannelMessage[] } = { messages: [], rows: [] };
     let timer: NodeJS.Timeout | undefined;
     const flush = (): void => {
@@ -130,15 +154,16 @@ export class JetStreamHistoryConsumer {
     try {
       for await (const m of messages) {
         batch.messages.push(m);
-        const row = this.toRow(m, streamId);
-        if (row !== undefined) batch.rows.push(row);
-        if (batch.messages.length >= batchSize) flush();
+        batch.rows.push(...this.toRows(m, streamId));
+        // why: a stored message may be a batch of events, so rows can outgrow messages.
+        if (batch.messages.length >= batchSize || batch.rows.length >= batchSize) flush();
         else timer ??= setTimeout(flush, maxWaitMs);
         // why: past `parallel` writes in flight the loop stops taking messages; JetStream holds the rest (max_ack_pending).
         while (writing.size >= parallel) await Promise.race(writing);
         if (this.stopping || this.failed !== undefined) break;
       }
     } finally {
+      clearInterval(watch);
       this.consuming = undefined;
       messages.stop();
       // why: the messages in hand are stored and acknowledged before the loop ends (a failed write leaves them to redelivery).
@@ -148,15 +173,26 @@ export class JetStreamHistoryConsumer {
     }
   }
 
-  /** attach makes sure the history stream and the durable consumer exist and returns it with the channel stream's id. */
-  private async attach(): Promise<{ consumer: Consumer; streamId: string }> {
+  /**
+   * attach makes sure the history stream of the current channel stream and the durable consumer exist, stores and
+   * deletes what older history streams still hold, and returns the consumer with the channel stream's id.
+   */
+  private async attach(): Promise<{ consumer: Consumer; streamId: string; jsm: JetStreamManager }> {
     const jsm: JetStreamManager = await jetstreamManager(this.nc);
     const info = await jsm.streams.info(this.stream);
-    await this.ensureHistoryStream(jsm);
+    const streamId = idOf(this.stream, info.created);
+    const current = historyStreamName(this.options.prefix, streamId);
+    await this.ensureHistoryStream(jsm, current);
+    await this.retireOlder(jsm, current, Date.parse(info.created));
+    const consumer = await this.durableOn(jsm, current);
+    return { consumer, streamId, jsm };
+  }
+
+  private async durableOn(jsm: JetStreamManager, stream: string): Promise<Consumer> {
     try {
-      await jsm.consumers.info(this.historyStream, this.durable);
+      await jsm.consumers.info(stream, this.durable);
     } catch {
-      await jsm.consumers.add(this.historyStream, {
+      await jsm.consumers.add(stream, {
         durable_name: this.durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
@@ -165,15 +201,14 @@ export class JetStreamHistoryConsumer {
         max_ack_pending: 20_000,
       });
     }
-    const consumer = await jetstream(this.nc).consumers.get(this.historyStream, this.durable);
-    return { consumer, streamId: idOf(this.stream, info.created) };
+    return jetstream(this.nc).consumers.get(stream, this.durable);
   }
 
-  /** ensureHistoryStream creates the history stream sourced from the channel stream, or updates it to the options. */
-  private async ensureHistoryStream(jsm: JetStreamManager): Promise<void> {
+  /** ensureHistoryStream creates a history stream sourced from the channel stream, or updates it to the options. */
+  private async ensureHistoryStream(jsm: JetStreamManager, name: string): Promise<void> {
     const maxBytes = this.options.streamMaxBytes ?? 1024 * 1024 * 1024;
     const config: Partial<StreamConfig> & { name: string } = {
-      name: this.historyStream,
+      name,
       sources: [{ name: this.stream }],
       // why: a work queue drops what the history service acknowledged, so it holds only what is not stored yet.
       retention: RetentionPolicy.Workqueue,
@@ -185,7 +220,38 @@ export class JetStreamHistoryConsumer {
     try {
       await jsm.streams.add(config);
     } catch {
-      await jsm.streams.update(this.historyStream, config);
+      await jsm.streams.update(name, config);
+    }
+  }
+
+  /**
+   * retireOlder empties and deletes the history streams of earlier channel streams: it stops their sourcing,
+   * stores what they hold under their own stream id, and deletes them. Copies an old stream took from the new
+   * channel stream (published from `createdMs` on) are left to the new history stream, which has them all.
+   */
+  private async retireOlder(jsm: JetStreamManager, current: string, createdMs: number): Promise<void> {
+    const prefix = historyStreamsPrefix(this.options.prefix);
+    const older: string[] = [];
+    for await (const name of jsm.streams.names()) if (name.startsWith(prefix) && name !== current) older.push(name);
+    for (const name of older) {
+      const streamId = name.slice(prefix.length);
+      await jsm.streams.update(name, { sources: [] });
+      const consumer = await this.durableOn(jsm, name);
+      for (;;) {
+        const fetched = await consumer.fetch({ max_messages: this.options.batchSize ?? 1000, expires: 1000 });
+        const messages: JsMsg[] = [];
+        const rows: ChannelMessage[] = [];
+        for await (const m of fetched) {
+          messages.push(m);
+          if (Number(m.info.timestampNanos) / 1e6 < createdMs) rows.push(...this.toRows(m, streamId));
+        }
+        if (messages.length === 0 && (await jsm.streams.info(name)).state.messages === 0) break;
+        const stored = await this.options.store.append(rows);
+        for (const m of messages) m.ack();
+        this.options.onStored?.(stored, rows.length - stored);
+      }
+      await jsm.streams.delete(name);
+      this.options.logger?.info({ stream: name }, 'history: stored what the history stream of an earlier channel stream held, and deleted it');
     }
   }
 
@@ -202,25 +268,28 @@ export class JetStreamHistoryConsumer {
     }
   }
 
-  /** toRow turns a history stream message into a history row; undefined for one that is not a channel event. */
-  private toRow(m: JsMsg, streamId: string): ChannelMessage | undefined {
+  /** toRows turns a history stream message into history rows (a batch holds several); none for a non-event. */
+  private toRows(m: JsMsg, streamId: string): ChannelMessage[] {
     const tokens = m.subject.slice(this.options.prefix.length + '.log.'.length).split('.');
-    if (tokens.length !== 2) return undefined;
-    const serial = sourceSequence(m.headers?.get('Nats-Stream-Source'), this.stream);
-    if (serial === undefined) return undefined;
-    const message = decodeChannelMessage((name) => (m.headers?.has(name) ? m.headers.get(name) : undefined), m.data);
-    if (message === undefined) return undefined;
-    const item = historyItemOfFrame(message.frame);
-    if (item === undefined) return undefined;
-    return {
-      app_id: asAppId(decodeToken(tokens[0]!)),
-      channel: asChannelName(decodeToken(tokens[1]!)),
-      serial,
-      stream_id: streamId,
-      message_id: message.id ?? '',
-      ...item,
-      published_at_ms: Math.floor(Number(m.info.timestampNanos) / 1e6),
-    };
+    if (tokens.length !== 2) return [];
+    const seq = sourceSequence(m.headers?.get('Nats-Stream-Source'), this.stream);
+    if (seq === undefined) return [];
+    const messages = decodeChannelMessages((name) => (m.headers?.has(name) ? m.headers.get(name) : undefined), m.data) ?? [];
+    const rows: ChannelMessage[] = [];
+    for (const [index, message] of messages.entries()) {
+      const item = historyItemOfFrame(message.frame);
+      if (item === undefined) continue;
+      rows.push({
+        app_id: asAppId(decodeToken(tokens[0]!)),
+        channel: asChannelName(decodeToken(tokens[1]!)),
+        serial: serialOf(seq, index),
+        stream_id: streamId,
+        message_id: message.id ?? '',
+        ...item,
+        published_at_ms: Math.floor(Number(m.info.timestampNanos) / 1e6),
+      });
+    }
+    return rows;
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, type Bus, type BusMessage, type RecoveryConfig } from '@sockudo-ts/shared';
 import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
-import { ackedSequence } from '../../src/bus/bus-jetstream.js';
+import { SERIALS_PER_MESSAGE, ackedSequence, serialOf } from '../../src/bus/bus-jetstream.js';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { startTcpProxy } from '../../../tests/kit/tcp-proxy.js';
 import { waitFor } from '../../../tests/kit/clients.js';
@@ -100,7 +100,7 @@ describe.skipIf(!up)('JetStreamBus', () => {
     }
   });
 
-  it('gives many publishes in flight at once serials in publish order and delivers them in that order', async () => {
+  it('gives many publishes in flight at once serials in publish order per channel and delivers them in that order', async () => {
     const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channels = [asChannelName('one'), asChannelName('two')];
@@ -112,7 +112,20 @@ describe.skipIf(!up)('JetStreamBus', () => {
       const count = 500;
       const positions = await Promise.all(Array.from({ length: count }, (_, n) => publisher.publish(app, channels[n % 2]!, { frame: String(n), sequenced: true })));
       const serials = positions.map((p) => p.serial!);
-      expect(serials.every((s, i) => i === 0 || s > serials[i - 1]!)).toBe(true);
+      for (const k of [0, 1]) {
+        const mine = serials.filter((_, n) => n % 2 === k);
+        expect(mine.every((s, i) => i === 0 || s > mine[i - 1]!)).toBe(true);
+      }
+      // published in one turn of the event loop, each channel's events were stored as a few batches
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      const jsm = await jetstreamManager((publisher as unknown as { core: NatsBus }).core.connection);
+      expect((await jsm.streams.info(`${prefix}_channels`)).state.messages).toBeLessThan(count / 10);
+      // a resume from the middle of a batch gets the rest of it and everything after, once each
+      const from = serials[101]!;
+      const read = await subscriber.readAfter(app, channels[1]!, { serial: from, streamId: publisher.streamId });
+      expect(read.ok && read.messages.map((m) => Number(m.frame))).toEqual(Array.from({ length: count / 2 - 51 }, (_, i) => 103 + 2 * i));
+      const rewound = await subscriber.rewind(app, channels[0]!, { count: 3 });
+      expect(rewound.messages.map((m) => Number(m.frame))).toEqual([count - 6, count - 4, count - 2]);
       await waitFor(() => got.get(channels[0]!)!.length + got.get(channels[1]!)!.length === count, 10_000, 'every event');
       for (const [k, c] of channels.entries()) {
         const frames = got.get(c)!.map((m) => Number(m.frame));
@@ -122,6 +135,57 @@ describe.skipIf(!up)('JetStreamBus', () => {
     } finally {
       await dropStream(publisher, prefix);
       await Promise.all([publisher.close(), subscriber.close()]);
+    }
+  });
+
+  it('splits a burst of large events into several stored messages, each under the size budget, and loses none', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const channel = asChannelName('big');
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub');
+    const got: BusMessage[] = [];
+    try {
+      await subscriber.subscribe(app, channel, (m) => got.push(m));
+      const big = (n: number): string => `${n}:${'"x"'.repeat(10_000)}`;
+      const positions = await Promise.all(Array.from({ length: 40 }, (_, n) => publisher.publish(app, channel, { frame: big(n), sequenced: true })));
+      await waitFor(() => got.length === 40, 10_000, 'every large event');
+      expect(got.map((m) => m.frame)).toEqual(Array.from({ length: 40 }, (_, n) => big(n)));
+      const stored = new Set(positions.map((p) => Math.floor(p.serial! / SERIALS_PER_MESSAGE)));
+      expect(stored.size).toBeGreaterThanOrEqual(4);
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+    }
+  });
+
+  it('delivers batches a cut-off subscriber missed, and a live batch after them, every event once and in order', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const channel = asChannelName('feed');
+    const proxy = await startTcpProxy(NATS.host, NATS.port);
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub', [`nats://127.0.0.1:${proxy.port}`]);
+    const got: BusMessage[] = [];
+    const burst = (from: number): Promise<unknown> => Promise.all(Array.from({ length: 100 }, (_, i) => publisher.publish(app, channel, { frame: String(from + i), sequenced: true })));
+    try {
+      await subscriber.subscribe(app, channel, (m) => got.push(m));
+      await burst(0);
+      await waitFor(() => got.length === 100, 5000, 'the first burst');
+      await proxy.down();
+      await burst(100);
+      await burst(200);
+      await proxy.up();
+      await waitFor(() => got.length >= 300, 10_000, 'the missed bursts after the reconnect');
+      await burst(300);
+      await waitFor(() => got.length >= 400, 5000, 'a live burst after the catch-up');
+      expect(got.map((m) => Number(m.frame))).toEqual(Array.from({ length: 400 }, (_, i) => i));
+      const serials = got.map((m) => m.serial!);
+      expect(serials.every((s, i) => i === 0 || s > serials[i - 1]!)).toBe(true);
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+      await proxy.close();
     }
   });
 
@@ -143,7 +207,7 @@ describe.skipIf(!up)('JetStreamBus', () => {
       await waitFor(async () => (await publisher.publish(app, channel, { frame: '3', sequenced: true }).then(() => true, () => false)), 5000, 'a publish to the new stream');
       expect(publisher.streamId).not.toBe(before);
       await waitFor(() => got.length === 3, 3000, 'the event of the new stream');
-      expect(got[2]).toMatchObject({ frame: '3', serial: 1 });
+      expect(got[2]).toMatchObject({ frame: '3', serial: serialOf(1, 0) });
       expect(await subscriber.readAfter(app, channel, { serial: 2, streamId: before })).toMatchObject({ ok: false, code: 'stream_reset' });
     } finally {
       await dropStream(publisher, prefix);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asSocketId } from '@sockudo-ts/shared';
-import { decodeChannelMessage, encodeChannelMessage, newMessageId } from '../../src/bus/envelope.js';
+import { decodeChannelMessage, decodeChannelMessages, encodeChannelBatch, encodeChannelMessage, newMessageId } from '../../src/bus/envelope.js';
 
 describe('envelope', () => {
   it('gives every message a distinct 16-byte hex id, also past the random pool', () => {
@@ -15,5 +15,21 @@ describe('envelope', () => {
     expect(decodeChannelMessage((name) => envelope.headers[name], envelope.payload)).toEqual(message);
     const plain = encodeChannelMessage('node-a', { frame: 'x' });
     expect(decodeChannelMessage((name) => plain.headers[name], plain.payload)).toEqual({ frame: 'x', id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+
+  it('reads a batch back as its messages in order; a reader of single messages drops it; a malformed one is refused', () => {
+    const messages = [{ frame: '{"event":"a","data":"\\"1\\""}', id: 'm1', except: asSocketId('1.2') }, { frame: 'b', traceparent: '00-abc-def-01' }, { frame: '' }];
+    const batch = encodeChannelBatch('node-a', messages);
+    const read = (e: { headers: Record<string, string> }) => (name: string) => e.headers[name];
+    expect(decodeChannelMessages(read(batch), batch.payload)).toEqual([
+      messages[0],
+      { ...messages[1], id: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      { frame: '', id: expect.stringMatching(/^[0-9a-f]{32}$/) },
+    ]);
+    expect(decodeChannelMessage(read(batch), batch.payload)).toBeUndefined();
+    const single = encodeChannelMessage('node-a', { frame: 'x', id: 'm9' });
+    expect(decodeChannelMessages(read(single), single.payload)).toEqual([{ frame: 'x', id: 'm9' }]);
+    const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+    for (const bad of ['not json', '{"a":1}', '[["x",1]]', '[[]]', '["x"]']) expect(decodeChannelMessages(read(batch), bytes(bad))).toBeUndefined();
   });
 });

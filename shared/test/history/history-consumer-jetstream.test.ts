@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { asAppId, asChannelName, asNodeId, MemoryHistoryStore, type ChannelMessage, type RecoveryConfig } from '@sockudo-ts/shared';
-import { JetStreamBus, JetStreamHistoryConsumer, NatsBus } from '@sockudo-ts/shared/implementations';
+import { historyStreamName, JetStreamBus, JetStreamHistoryConsumer, NatsBus, serialOf } from '@sockudo-ts/shared/implementations';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { waitFor } from '../../../tests/kit/clients.js';
+import { deleteHistoryStreams } from '../../../tests/kit/jetstream.js';
 
 const up = await servicesUp('JetStreamHistoryConsumer', NATS);
 const url = `nats://${NATS.host}:${NATS.port}`;
@@ -58,8 +59,94 @@ describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
       await consumer.stop();
       const { jetstreamManager } = await import('@nats-io/jetstream');
       await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_channels`).catch(() => false);
-      await (await jetstreamManager(core.connection)).streams.delete(`${prefix}_history`).catch(() => false);
+      await deleteHistoryStreams(await jetstreamManager(core.connection), prefix);
       await bus.close();
+    }
+  }, 120_000);
+
+  it('starts over on the streams NATS creates again after losing them, storing the new stream\'s events under its id', async () => {
+    const prefix = uniquePrefix('hist');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
+    const jsm = await jetstreamManager(core.connection);
+    let bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+    const app = asAppId('app-lost');
+    const channel = asChannelName('lost');
+    const store = new MemoryHistoryStore();
+    const consumer = new JetStreamHistoryConsumer(core.connection, { prefix, store, batchSize: 50 });
+    const publish = async (from: number, to: number): Promise<number[]> => {
+      const serials: number[] = [];
+      for (let i = from; i < to; i++) serials.push((await bus.publish(app, channel, { frame: JSON.stringify({ event: 'tick', channel, data: String(i) }), sequenced: true })).serial!);
+      return serials;
+    };
+    const core2 = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub-2') });
+    try {
+      consumer.start();
+      const before = await publish(0, 20);
+      const oldId = bus.streamId;
+      await waitFor(async () => (await store.read(app, channel)).items.length === 20, 60_000, 'the first 20 events stored');
+      // NATS loses both streams (a restart without its store); the publishers create the channel stream again
+      await jsm.streams.delete(`${prefix}_channels`);
+      await deleteHistoryStreams(jsm, prefix);
+      bus = await JetStreamBus.open(core2, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+      expect(bus.streamId).not.toBe(oldId);
+      const after = await publish(20, 40);
+      expect(after[0]).toBe(serialOf(1, 0));
+      await waitFor(async () => (await store.read(app, channel)).items.length === 20 && (await store.read(app, channel)).items[0]!.stream_id === bus.streamId, 60_000, 'the new stream stored');
+      const page = await store.read(app, channel, { direction: 'oldest_first' });
+      expect(page.items.map((m) => [m.serial, m.data])).toEqual(after.map((serial, k) => [serial, String(20 + k)]));
+      expect((await store.read(app, channel, { stream_id: oldId, direction: 'oldest_first' })).items.map((m) => m.serial)).toEqual(before);
+    } finally {
+      await consumer.stop();
+      await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
+      await deleteHistoryStreams(jsm, prefix);
+      await bus.close();
+      await core.close();
+    }
+  }, 120_000);
+
+  it('moves to a history stream of its own when only the channel stream is created again, missing none of its first events', async () => {
+    const prefix = uniquePrefix('hist');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
+    const jsm = await jetstreamManager(core.connection);
+    let bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+    const app = asAppId('app-again');
+    const channel = asChannelName('again');
+    const store = new MemoryHistoryStore();
+    const consumer = new JetStreamHistoryConsumer(core.connection, { prefix, store, batchSize: 50 });
+    const publish = async (from: number, to: number): Promise<number[]> => {
+      const serials: number[] = [];
+      for (let i = from; i < to; i++) serials.push((await bus.publish(app, channel, { frame: JSON.stringify({ event: 'tick', channel, data: String(i) }), sequenced: true })).serial!);
+      return serials;
+    };
+    const core2 = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub-2') });
+    try {
+      consumer.start();
+      const before = await publish(0, 30);
+      const oldId = bus.streamId;
+      await waitFor(async () => (await store.read(app, channel)).items.length === 30, 60_000, 'the first 30 events stored');
+      // the channel stream alone is lost and created again (serials from 1); its history stream survives
+      await jsm.streams.delete(`${prefix}_channels`);
+      bus = await JetStreamBus.open(core2, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+      const after = await publish(30, 80);
+      expect(after[0]).toBe(serialOf(1, 0));
+      await waitFor(async () => (await store.read(app, channel, { stream_id: bus.streamId, limit: 1000 })).items.length >= 50, 60_000, 'the new stream stored');
+      const page = await store.read(app, channel, { direction: 'oldest_first', limit: 1000 });
+      expect(page.items.every((m) => m.stream_id === bus.streamId)).toBe(true);
+      expect(page.items.map((m) => [m.serial, m.data])).toEqual(after.map((serial, k) => [serial, String(30 + k)]));
+      // why: until the consumer notices the new channel stream (within a second), the old history stream may copy some
+      // of its events too; those land after the old stream's own, so its first 30 are checked.
+      const old = await store.read(app, channel, { stream_id: oldId, direction: 'oldest_first', limit: 1000 });
+      expect(old.items.slice(0, 30).map((m) => [m.serial, m.data])).toEqual(before.map((serial, k) => [serial, String(k)]));
+      // the old history stream is emptied and deleted
+      await waitFor(async () => (await jsm.streams.info(historyStreamName(prefix, oldId)).then(() => false, () => true)), 30_000, 'the old history stream deleted');
+    } finally {
+      await consumer.stop();
+      await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
+      await deleteHistoryStreams(jsm, prefix);
+      await bus.close();
+      await core.close();
     }
   }, 120_000);
 });

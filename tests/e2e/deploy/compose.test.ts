@@ -63,9 +63,10 @@ describe('docker-compose.yml', () => {
     expect(migrate.profiles).toContain('push');
     expect(push.command[0]).toBe('push');
     expect(migrate.command).toEqual(['migrate']);
-    expect(migrate.restart).toBe('no');
+    // a one-shot: run again only when it failed (PostgreSQL still starting), once PostgreSQL is healthy
+    expect(migrate.restart).toBe('on-failure');
     expect(push.depends_on).toMatchObject({ redis: {}, postgres: {}, migrate: { condition: 'service_completed_successfully' } });
-    expect(migrate.depends_on).toEqual(['postgres']);
+    expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     // the api serves the push APIs when PUSH_ENABLED is true, from the same PostgreSQL the worker reads
     expect(api.environment.PUSH_STORAGE_DRIVER).toBe('postgres');
     expect(api.environment.PUSH_ENABLED).toBe('${PUSH_ENABLED:-false}');

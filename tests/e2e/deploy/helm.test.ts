@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, tracingEnabled } from '@sockudo-ts/shared';
-import { NATS, REDIS, servicesUp, startCluster, type TestCluster } from '../../kit/index.js';
+import { NATS, REDIS, servicesUp, startCluster, waitFor, type TestCluster } from '../../kit/index.js';
 import { ROOT } from '../../kit/process.js';
 import { findHelm } from './helm-binary.js';
 
@@ -333,6 +333,16 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
       expect(serviceTarget(custom, configOf(custom, find(custom, 'Deployment', 'rt-sockudo-ts-api')!, DATABASE_SECRET).config.history.grpc_url).containerPort).toBe(6100);
     });
 
+    it('turns recovery on alone with recovery.enabled (buffer from values), without history or a database', () => {
+      const own = render('--set', 'recovery.enabled=true', '--set', 'recovery.bufferSize=500', '--set', 'recovery.ttlSeconds=900');
+      expect(own.some((o) => o.kind === 'Job' || o.metadata.name === 'rt-sockudo-ts-history')).toBe(false);
+      for (const c of ['gateway', 'api']) {
+        const { config, env } = configOf(own, find(own, 'Deployment', `rt-sockudo-ts-${c}`)!);
+        expect([c, config.recovery.enabled, config.recovery.buffer_size, config.recovery.ttl_seconds, config.history.enabled]).toEqual([c, true, 500, 900, false]);
+        expect(env.DATABASE_URL).toBeUndefined();
+      }
+    });
+
     it('lets only gateways and the api reach the history gRPC port', () => {
       const policy = find(objs, 'NetworkPolicy', 'rt-sockudo-ts-history')!;
       const grpcRules = policy.spec.ingress.filter((r: { ports: { port: string }[] }) => r.ports.some((p) => p.port === 'grpc'));
@@ -431,8 +441,15 @@ describe.skipIf(!up)('the chart probe paths on running services', () => {
       const port = cluster.metricsPorts[c === 'gateway' ? 'gateway-1' : c]!;
       for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
         expect(probe.httpGet.port).toBe('metrics');
-        const res = await fetch(`http://127.0.0.1:${port}${probe.httpGet.path}`);
-        expect([c, probe.httpGet.path, res.status]).toEqual([c, probe.httpGet.path, 200]);
+        // why: a process that has just started may answer /ready with 503 until its periodic dependency checks
+        // have run once (as the kubelet's readiness probe allows); the path must answer 200 within a bound.
+        let status = 0;
+        await waitFor(
+          async () => (status = await fetch(`http://127.0.0.1:${port}${probe.httpGet.path}`).then((r) => r.status, () => -1)) === 200,
+          30_000,
+          `${c} to answer ${probe.httpGet.path}`,
+        ).catch(() => undefined);
+        expect([c, probe.httpGet.path, status]).toEqual([c, probe.httpGet.path, 200]);
       }
     }
   });

@@ -37,7 +37,17 @@ describe('deploy/systemd units', () => {
   beforeAll(() => buildOnce(), 180_000);
 
   it('ships the embedded server and one templated unit per service', () => {
-    expect(services.sort()).toEqual(['sockudo-api@.service', 'sockudo-gateway@.service', 'sockudo-presence@.service', 'sockudo-webhook@.service', 'sockudo.service']);
+    expect(services.sort()).toEqual(['sockudo-api@.service', 'sockudo-gateway@.service', 'sockudo-history@.service', 'sockudo-presence@.service', 'sockudo-push@.service', 'sockudo-webhook@.service', 'sockudo.service']);
+  });
+
+  it('migrates the database before every start of the services that keep data in PostgreSQL, and only those', () => {
+    for (const file of services) {
+      const pre = parse(file).filter((e) => e.section === 'Service' && e.key === 'ExecStartPre').map((e) => e.value);
+      const migrates = file.startsWith('sockudo-history@') || file.startsWith('sockudo-push@');
+      expect([file, pre]).toEqual([file, migrates ? [`/usr/bin/node ${INSTALL_DIR}shared/dist/db/migrate-cli.js`] : []]);
+    }
+    // the migration program of the built project, which reads DATABASE_URL as the service does
+    expect(existsSync(join(ROOT, 'shared/dist/db/migrate-cli.js'))).toBe(true);
   });
 
   describe.skipIf(ANALYZE === undefined)('systemd-analyze verify', () => {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { asNodeId, migrateDatabase, type RecoveryConfig } from '@sockudo-ts/shared';
-import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
+import { historyStreamName, JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
 import type { Options, ScenarioName } from './options.js';
 import { waitForPort } from './proc.js';
 import { startPushSinks, type PushSinks } from './push-sinks.js';
@@ -78,7 +78,7 @@ async function startOne(name: string, script: string, args: string[], env: Recor
 }
 
 /** sockudoConfig writes the TOML config of the sockudo-ts targets and returns its path. */
-function sockudoConfig(push = ''): string {
+export function sockudoConfig(push = ''): string {
   mkdirSync(SCRATCH, { recursive: true });
   const file = join(SCRATCH, push === '' ? 'sockudo-bench.toml' : 'sockudo-bench-push.toml');
   // why: the presence churn scenario joins and leaves ~130 times a second per socket, past the per-socket
@@ -344,7 +344,7 @@ export async function startHistoryTarget(options: Options): Promise<HistoryTarge
     if (core !== undefined) {
       const jsm = await jetstreamManager(core.connection);
       await jsm.streams.delete(`${run}_channels`).catch(() => false);
-      await jsm.streams.delete(`${run}_history`).catch(() => false);
+      await jsm.streams.delete(historyStreamName(run, bus?.streamId ?? '')).catch(() => false);
     }
     await bus?.close().catch(() => undefined);
     await pgAdmin(`DROP DATABASE IF EXISTS ${run} WITH (FORCE)`).catch(() => undefined);
@@ -372,7 +372,7 @@ export async function startHistoryTarget(options: Options): Promise<HistoryTarge
       ...running(servers, [], 0),
       bus,
       jsm,
-      stream: `${run}_history`,
+      stream: historyStreamName(run, bus.streamId),
       channelStream: `${run}_channels`,
       grpcUrl: `127.0.0.1:${grpc}`,
       startService: async () => void servers.push(await startOne('history-service', join(ROOT, HISTORY_ENTRY), [], env, grpc, profileArgs(options, 'history'))),

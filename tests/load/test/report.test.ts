@@ -54,9 +54,24 @@ describe('report', () => {
     expect(goal(31)).toMatchObject({ pass: false });
   });
 
+  it("reports what express itself costs beside the HTTP API goal, checking nothing", () => {
+    const results = run({
+      http: {
+        baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1 } },
+        'baseline-express': { result: { requestsPerS: 900, failed: 0, latency, serverCpuMsPer1000: 24, loadgenCpuMs: 1 } },
+        'sockudo-ts': { result: { requestsPerS: 800, failed: 0, latency, serverCpuMsPer1000: 30, loadgenCpuMs: 1 } },
+      },
+    });
+    const express = goals(results).find((g) => g.text.startsWith('HTTP API: express itself'));
+    expect(express?.value).toBeCloseTo(1.2);
+    expect(express?.pass).toBeUndefined();
+    expect(goals(results).find((g) => g.text.startsWith('HTTP API: sockudo-ts / baseline-express'))?.value).toBeCloseTo(1.25);
+    expect(markdown(results)).toContain('| HTTP API: express itself, baseline-express / baseline (reported) | 1.20x | n/a |');
+  });
+
   it('renders the serial path next to NATS core with the spread of the paired rounds, and checks both serial goals', () => {
     const spread = (median: number, min: number, max: number) => ({ median, min, max });
-    const path = (name: string, p50: number, throughput: number, vsCore?: object) => ({ path: name, p50, p99: 2, throughput, clientCpuUs: 10, natsCpuUs: 5, rounds: [], ...(vsCore ? { vsCore } : {}) });
+    const path = (name: string, p50: number, throughput: number, vsCore?: object) => ({ path: name, kind: vsCore ? 'serials' : 'core', channels: 1, p50, p99: 2, throughput, clientCpuUs: 10, natsCpuUs: 5, rounds: [], ...(vsCore ? { vsCore } : {}) });
     const serials = (ratioMedian: number): RunResults =>
       run({
         serials: {
@@ -85,8 +100,8 @@ describe('report', () => {
       });
     const text = markdown(serials(0.81));
     expect(text).toContain('| JetStream + RePublish (serials) | 0.500 | 2.000 | 40,000 | +0.300 (-0.100 .. +0.900) | 0.81 (0.50 .. 0.95) | 10.0 | 5.0 |');
-    expect(text).toContain('| serial path p50 publish-to-delivery <= NATS core + 1 ms (median of paired rounds) | 0.30 ms | yes |');
-    expect(text).toContain('| serial path delivered msgs/s at saturation >= 0.8x NATS core (median of paired rounds) | 0.81x | yes |');
+    expect(text).toContain('| serial path p50 publish-to-delivery <= NATS core + 1 ms, one channel (median of paired rounds) | 0.30 ms | yes |');
+    expect(text).toContain('| serial path delivered msgs/s at saturation >= 0.8x NATS core, one channel (median of paired rounds) | 0.81x | yes |');
     expect(goals(serials(0.79)).find((g) => g.text.startsWith('serial path delivered'))).toMatchObject({ pass: false });
     expect(text).toContain('| sockudo-ts-cluster-serials | 3.50 | 10.00 | 1,800 | +0.50 (+0.10 .. +1.20) | 0.90 (0.70 .. 1.10) | 0 | 420 | 20.0 |');
     expect(text).toContain('| cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds) | 0.90x | yes |');

@@ -1,8 +1,9 @@
 /**
  * Scenario 7, the serial path next to today's path (issue 11), at the bus, where the two differ:
  * - NATS core publish -> subscriber (today) vs JetStream publish (file storage, acked) -> RePublish ->
- *   subscriber with gap tracking (JetStreamBus, the serial path), on the machine's NATS (127.0.0.1:4222);
- *   with `--ref DIR` also that checkout's JetStreamBus (before/after in one run);
+ *   subscriber with gap tracking (JetStreamBus, the serial path), on the machine's NATS (127.0.0.1:4222),
+ *   publishing to one channel and round-robin over SPREAD_CHANNELS; with `--ref DIR` also that checkout's
+ *   JetStreamBus (before/after in one run);
  * - end to end through the cluster (when it can run here): signed HTTP triggers -> api -> bus -> two gateways
  *   -> one socket on each, today's cluster vs the cluster with recovery on, both started for the whole scenario;
  * - embedded: ChannelPublisher.publish over the in-process bus without vs with the in-memory sequencer.
@@ -24,6 +25,7 @@ import {
   asNodeId,
   type Bus,
   type BusMessage,
+  type ChannelName,
   type RecoveryConfig,
 } from '@sockudo-ts/shared';
 import * as implementations from '@sockudo-ts/shared/implementations';
@@ -43,6 +45,8 @@ const WINDOW = 256;
 
 const app = asAppId('bench-app');
 const channel = asChannelName('serials');
+/** SPREAD_CHANNELS is the channel count of the spread paths: publishes go round-robin over them. */
+const SPREAD_CHANNELS = 100;
 const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 100, max_buffer_bytes: 1 << 20, ttl_seconds: 300, max_total_bytes: 1 << 28 });
 
 /** Spread is a figure over the rounds: median, lowest and highest. */
@@ -63,9 +67,14 @@ interface RoundFigures {
   natsCpuUs?: number;
 }
 
-/** PathResult is one bus path over all rounds; `vsCore` pairs each round with NATS core's same round. */
+/**
+ * PathResult is one bus path over all rounds; `vsCore` pairs each round with the same round of NATS core over as
+ * many channels. `kind` says which path it is; `channels` how many channels its publishes go round-robin over.
+ */
 export interface PathResult {
   path: string;
+  kind: 'core' | 'serials' | 'ref';
+  channels: number;
   p50: number;
   p99: number;
   throughput: number;
@@ -119,6 +128,10 @@ type BusImplementations = Pick<typeof implementations, 'NatsBus' | 'JetStreamBus
 /** Path is one way from publisher to subscriber, set up once and measured in every round. */
 interface Path {
   name: string;
+  kind: PathResult['kind'];
+  channels: ChannelName[];
+  /** core is the index of the NATS core path this one is compared with. */
+  core: number;
   publisher: Bus;
   sequenced: boolean;
   delivered: number;
@@ -153,14 +166,22 @@ function natsServerPid(): number | undefined {
   return undefined;
 }
 
-/** openPath connects a publisher and a subscriber of one implementation under their own subject prefix. */
-async function openPath(name: string, impl: BusImplementations, prefix: string, sequenced: boolean): Promise<Path> {
-  const core = (node: string): Promise<implementations.NatsBus> => impl.NatsBus.connect({ servers: [NATS_URL], prefix, nodeId: asNodeId(`${prefix}-${node}`) });
+/**
+ * openPath connects a publisher and a subscriber of one implementation under their own subject prefix, subscribed
+ * to `channels` channels.
+ */
+async function openPath(name: string, kind: Path['kind'], core: number, impl: BusImplementations, prefix: string, channels: number): Promise<Path> {
+  const sequenced = kind !== 'core';
+  const names = channels === 1 ? [channel] : Array.from({ length: channels }, (_, i) => asChannelName(`serials-${i}`));
+  const connect = (node: string): Promise<implementations.NatsBus> => impl.NatsBus.connect({ servers: [NATS_URL], prefix, nodeId: asNodeId(`${prefix}-${node}`) });
   const options = { prefix, policy, bufferSize: 100, ttlSeconds: 300 };
-  const publisher: Bus = sequenced ? await impl.JetStreamBus.open(await core('pub'), options) : await core('pub');
-  const subscriber: Bus = sequenced ? await impl.JetStreamBus.open(await core('sub'), options) : await core('sub');
+  const publisher: Bus = sequenced ? await impl.JetStreamBus.open(await connect('pub'), options) : await connect('pub');
+  const subscriber: Bus = sequenced ? await impl.JetStreamBus.open(await connect('sub'), options) : await connect('sub');
   const path: Path = {
     name,
+    kind,
+    channels: names,
+    core,
     publisher,
     sequenced,
     delivered: 0,
@@ -169,10 +190,12 @@ async function openPath(name: string, impl: BusImplementations, prefix: string, 
       await Promise.all([publisher.close(), subscriber.close()]);
     },
   };
-  await subscriber.subscribe(app, channel, (m) => {
-    path.delivered++;
-    path.histogram?.record(latencyOf(m));
-  });
+  for (const name of names) {
+    await subscriber.subscribe(app, name, (m) => {
+      path.delivered++;
+      path.histogram?.record(latencyOf(m));
+    });
+  }
   return path;
 }
 
@@ -184,7 +207,8 @@ async function deleteStream(bus: Bus, stream: string): Promise<void> {
 }
 
 function send(path: Path, n: number): Promise<unknown> {
-  return path.publisher.publish(app, channel, path.sequenced ? { frame: frame(n), sequenced: true } : { frame: frame(n) });
+  const to = path.channels[n % path.channels.length]!;
+  return path.publisher.publish(app, to, path.sequenced ? { frame: frame(n), sequenced: true } : { frame: frame(n) });
 }
 
 /** round measures one path once: latency at RATE for `latencyMs`, then throughput over `count` publishes. */
@@ -227,7 +251,7 @@ async function round(path: Path, latencyMs: number, count: number, natsPid: numb
   return figures;
 }
 
-function spread(values: number[]): Spread {
+function spreadOf(values: number[]): Spread {
   const sorted = [...values].sort((a, b) => a - b);
   return { median: median(sorted), min: sorted[0] ?? Number.NaN, max: sorted[sorted.length - 1] ?? Number.NaN };
 }
@@ -339,8 +363,8 @@ async function endToEnd(h: Harness, o: Options, rounds: number, natsPid: number 
       if (natsPid !== undefined) result.natsCpuUs = median(mine.map((f) => f.natsCpuUs ?? Number.NaN));
       if (i > 0) {
         result.vsToday = {
-          p50DeltaMs: spread(mine.map((f, k) => f.p50 - today[k]!.p50)),
-          throughputRatio: spread(mine.map((f, k) => f.publishesPerS / today[k]!.publishesPerS)),
+          p50DeltaMs: spreadOf(mine.map((f, k) => f.p50 - today[k]!.p50)),
+          throughputRatio: spreadOf(mine.map((f, k) => f.publishesPerS / today[k]!.publishesPerS)),
         };
       }
       return result;
@@ -359,12 +383,16 @@ export async function serials(h: Harness, o: Options, ref?: string): Promise<Ser
   const run = `bserials${Date.now().toString(36)}`;
   const paths: Path[] = [];
   try {
-    paths.push(await openPath('NATS core (today)', implementations, `${run}c`, false));
-    paths.push(await openPath('JetStream + RePublish (serials)', implementations, `${run}j`, true));
-    if (ref !== undefined) {
-      const refImpl = (await import(join(ref, 'shared/dist/implementations.js'))) as BusImplementations;
-      paths.push(await openPath('JetStream + RePublish (serials, ref)', refImpl, `${run}r`, true));
-    }
+    paths.push(await openPath('NATS core (today), one channel', 'core', 0, implementations, `${run}c`, 1));
+    paths.push(await openPath('JetStream + RePublish (serials), one channel', 'serials', 0, implementations, `${run}j`, 1));
+    const refImpl = ref === undefined ? undefined : ((await import(join(ref, 'shared/dist/implementations.js'))) as BusImplementations);
+    if (refImpl !== undefined) paths.push(await openPath('JetStream + RePublish (serials, ref), one channel', 'ref', 0, refImpl, `${run}r`, 1));
+    // why: only events of one channel published together share a stored message, so traffic spread over many
+    // channels is measured too.
+    const spread = paths.length;
+    paths.push(await openPath(`NATS core (today), ${SPREAD_CHANNELS} channels`, 'core', spread, implementations, `${run}C`, SPREAD_CHANNELS));
+    paths.push(await openPath(`JetStream + RePublish (serials), ${SPREAD_CHANNELS} channels`, 'serials', spread, implementations, `${run}J`, SPREAD_CHANNELS));
+    if (refImpl !== undefined) paths.push(await openPath(`JetStream + RePublish (serials, ref), ${SPREAD_CHANNELS} channels`, 'ref', spread, refImpl, `${run}R`, SPREAD_CHANNELS));
     const natsPid = natsServerPid();
     // warm up every path (connections, stream, JIT) before the first measured round
     for (const path of paths) await round(path, 200, 1000, undefined);
@@ -374,11 +402,13 @@ export async function serials(h: Harness, o: Options, ref?: string): Promise<Ser
       if (r % 2 === 1) order.reverse();
       for (const i of order) figures[i]!.push(await round(paths[i]!, latencyMs, throughputMessages, natsPid));
     }
-    const core = figures[0]!;
     const results = paths.map((path, i): PathResult => {
       const mine = figures[i]!;
+      const core = figures[path.core]!;
       const result: PathResult = {
         path: path.name,
+        kind: path.kind,
+        channels: path.channels.length,
         p50: median(mine.map((f) => f.p50)),
         p99: median(mine.map((f) => f.p99)),
         throughput: median(mine.map((f) => f.throughput)),
@@ -386,10 +416,10 @@ export async function serials(h: Harness, o: Options, ref?: string): Promise<Ser
         rounds: mine,
       };
       if (natsPid !== undefined) result.natsCpuUs = median(mine.map((f) => f.natsCpuUs ?? Number.NaN));
-      if (i > 0) {
+      if (path.kind !== 'core') {
         result.vsCore = {
-          p50DeltaMs: spread(mine.map((f, k) => f.p50 - core[k]!.p50)),
-          throughputRatio: spread(mine.map((f, k) => f.throughput / core[k]!.throughput)),
+          p50DeltaMs: spreadOf(mine.map((f, k) => f.p50 - core[k]!.p50)),
+          throughputRatio: spreadOf(mine.map((f, k) => f.throughput / core[k]!.throughput)),
         };
       }
       return result;
