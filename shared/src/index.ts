@@ -128,11 +128,10 @@ export {
 } from './protocol/http-errors.js';
 export {
   channelAuthString,
-  hexDigestEquals,
-  hmacSha256,
+  hexEquals,
+  HmacSha256Key,
   hmacSha256Hex,
   httpStringToSign,
-  md5,
   md5Hex,
   safeEqual,
   signChannel,
@@ -159,7 +158,7 @@ export {
 } from './queue/job-queue.js';
 export { MemoryJobQueue } from './queue/job-queue-memory.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
-export { Metrics, type AppMetrics } from './telemetry/metrics.js';
+export { LocalHistogram, Metrics, type AppMetrics, type HistogramSeries } from './telemetry/metrics.js';
 export { registerQueueGauges } from './telemetry/queue-gauges.js';
 export { activeTracing, serviceName, startTracing, stopTracing, tracingEnabled, type DeliverySpan, type PublishSpan, type RequestInfo, type TraceScope, type Tracing, type TracingStart } from './telemetry/tracing.js';
 export { NullWebhookSink, type WebhookEvent, type WebhookSink } from './webhooks/events.js';
@@ -256,7 +255,7 @@ export {
 export { MemoryPublishStatusStore } from './push/publish-status-store-memory.js';
 export { PushDeadLetters, type PushDeadLetter } from './push/dead-letters.js';
 export { cacheKey, cacheMissKey } from './cache/keys.js';
-export { answerClientError, readBody, sendJson, sendText } from './http/http.js';
+export { answerClientError, bufferedBody, readBody, sendJson, sendText } from './http/http.js';
 export { healthRoutes, type HealthOptions, type RequestRoute } from './http/health.js';
 export { HttpListener, ListenError, type ListenerHandlers, type ListenerSettings, type UpgradeListener } from './http/listener.js';
 export { DriverSet, type Opened, type ReadinessProbe } from './drivers/opened.js';

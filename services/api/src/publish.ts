@@ -74,13 +74,13 @@ export function parseInfo(raw: unknown, field = 'info'): ReadonlySet<string> {
 export class Publisher {
   constructor(private readonly channels: ChannelPublisher, private readonly presence: Presence) {}
 
-  /** publish hands the event to every channel it names, with the caller's trace context. */
-  async publish(app: App, event: EventRequest, traceparent?: string): Promise<void> {
+  /** publish hands the event to every channel it names, with the caller's trace context; resolves once all took it. */
+  publish(app: App, event: EventRequest, traceparent?: string): Promise<unknown> {
     const options = { except: event.socketId, traceparent, idempotencyKey: event.idempotencyKey };
     const { channels } = event;
-    // why: most events name one channel; it is published without the list of promises.
-    if (channels.length === 1) await this.channels.publish(app.id, { channel: channels[0]!, name: event.name, data: event.data }, options);
-    else await Promise.all(channels.map((channel) => this.channels.publish(app.id, { channel, name: event.name, data: event.data }, options)));
+    // why: most events name one channel; its publish is the answer (no list of promises, no promise around it).
+    if (channels.length === 1) return this.channels.publish(app.id, { channel: channels[0]!, name: event.name, data: event.data }, options);
+    return Promise.all(channels.map((channel) => this.channels.publish(app.id, { channel, name: event.name, data: event.data }, options)));
   }
 
   /** channelInfo returns the requested attributes for each channel of an event. */

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { App, Logger, Metrics } from '@sockudo-ts/shared';
+import type { App, HistogramSeries, Logger, Metrics } from '@sockudo-ts/shared';
 import { EMPTY_QUERY, type Query } from './middleware/query.js';
 
 /**
@@ -8,8 +8,8 @@ import { EMPTY_QUERY, type Query } from './middleware/query.js';
  * are logged, and the app carries its secret).
  */
 export interface RequestState {
-  /** started is `process.hrtime.bigint()` when the request arrived. */
-  started: bigint;
+  /** started is `performance.now()` (ms) when the request arrived. */
+  started: number;
   /** path is the request path as received (still URL-encoded), before routing rewrites `req.url`. */
   path: string;
   /** rawQuery is the query string as received, without `?`. */
@@ -31,7 +31,7 @@ export type ApiResponse = Response<unknown, RequestState>;
 
 /** newRequestState starts the state of a request that arrived for `url` (path and query). */
 export function newRequestState(url: string): RequestState {
-  const started = process.hrtime.bigint();
+  const started = performance.now();
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
@@ -40,16 +40,14 @@ export function newRequestState(url: string): RequestState {
 
 const EMPTY_BODY = Buffer.alloc(0);
 
-type Observe = (seconds: number) => void;
-
 /**
  * Responder writes every HTTP API response: JSON with an exact Content-Length in one writeHead + end,
  * then the latency histogram, the per-app counters and one debug line (path only: the query carries
  * auth_signature).
  */
 export class Responder {
-  // why: prom-client hashes the label set on every observe; one child per route and status avoids that.
-  private readonly durations = new Map<string, Observe>();
+  // why: one latency series per route and status, found by a string key (no label set built per request).
+  private readonly durations = new Map<string, HistogramSeries>();
 
   constructor(
     private readonly metrics: Metrics,
@@ -68,8 +66,8 @@ export class Responder {
     res.writeHead(status, head);
     res.end(text);
     const state = res.locals;
-    const seconds = Number(process.hrtime.bigint() - state.started) / 1e9;
-    this.duration(state.route, status)(seconds);
+    const seconds = (performance.now() - state.started) / 1000;
+    this.duration(state.route, status).observe(seconds);
     const app = state.app;
     if (app !== undefined) {
       const m = this.metrics.app(app.id);
@@ -84,14 +82,10 @@ export class Responder {
     }
   }
 
-  private duration(route: string, status: number): Observe {
+  private duration(route: string, status: number): HistogramSeries {
     const key = `${route} ${status}`;
-    let observe = this.durations.get(key);
-    if (observe === undefined) {
-      const child = this.metrics.httpDuration.labels({ route, status: String(status) });
-      observe = (seconds) => child.observe(seconds);
-      this.durations.set(key, observe);
-    }
-    return observe;
+    let series = this.durations.get(key);
+    if (series === undefined) this.durations.set(key, (series = this.metrics.httpDuration.series({ route, status: String(status) })));
+    return series;
   }
 }

@@ -4,6 +4,16 @@ import { HttpError, payloadTooLarge } from '../protocol/http-errors.js';
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+/**
+ * bufferedBody takes a request body that arrived whole with its headers (the usual small API call) at once,
+ * without a round of stream events or a promise; undefined when it did not, or is over `limitBytes` (then
+ * `readBody` reads or refuses it).
+ */
+export function bufferedBody(req: IncomingMessage, limitBytes: number): Buffer | undefined {
+  if (!req.complete || req.readableLength > limitBytes || Number(req.headers['content-length'] ?? 0) > limitBytes) return undefined;
+  return (req.read() as Buffer | null) ?? EMPTY_BODY;
+}
+
 /** readBody collects a request body, failing with 413 as soon as it passes `limitBytes`. */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -11,11 +21,8 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
     req.resume();
     return Promise.reject(payloadTooLarge(`Request body is larger than ${limitBytes} bytes`));
   }
-  if (req.complete && req.readableLength <= limitBytes) {
-    // why: a request that arrived whole is already buffered (the usual small API call): take it at once,
-    // without a round of stream events.
-    return Promise.resolve((req.read() as Buffer | null) ?? EMPTY_BODY);
-  }
+  const buffered = bufferedBody(req, limitBytes);
+  if (buffered !== undefined) return Promise.resolve(buffered);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

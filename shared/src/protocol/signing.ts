@@ -1,30 +1,9 @@
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /** hmacSha256Hex returns hex(HMAC-SHA256(secret, message)). */
 export function hmacSha256Hex(secret: string, message: string | Buffer): string {
   return createHmac('sha256', secret).update(message).digest('hex');
 }
-
-/** hmacSha256 returns the raw 32-byte HMAC-SHA256(secret, message), to compare with `hexDigestEquals`. */
-export function hmacSha256(secret: string, message: string | Buffer): Buffer {
-  return createHmac('sha256', secret).update(message).digest();
-}
-
-/** md5 returns the raw 16-byte MD5 of a body, to compare with `hexDigestEquals`. */
-export function md5(body: string | Buffer): Buffer {
-  return hash('md5', body, 'buffer');
-}
-
-/**
- * hexDigestEquals tells whether `hex` (either letter case) spells `digest`, in constant time for a
- * well-formed `hex`; anything that is not hex of the digest's length is unequal.
- */
-export function hexDigestEquals(hex: string, digest: Buffer): boolean {
-  if (hex.length !== digest.length * 2 || !HEX.test(hex)) return false;
-  return timingSafeEqual(Buffer.from(hex, 'hex'), digest);
-}
-
-const HEX = /^[\da-fA-F]*$/;
 
 /** md5Hex returns the hex MD5 of a body, as used by `body_md5`. */
 export function md5Hex(body: string | Buffer): string {
@@ -32,17 +11,73 @@ export function md5Hex(body: string | Buffer): string {
   return hash('md5', body, 'hex');
 }
 
-/** safeEqual compares two strings in constant time for equal lengths; different lengths are unequal. */
+/**
+ * safeEqual compares two strings in constant time for equal lengths: every character of `a` is compared
+ * whatever differs; different lengths are unequal (after the same loop).
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  if (ab.length !== bb.length) {
-    // why: still spend a comparison so that length probing learns as little as possible.
-    timingSafeEqual(ab, ab);
-    return false;
-  }
-  return timingSafeEqual(ab, bb);
+  // why: an XOR-accumulating loop has no early exit, and needs no Buffer per string (this runs per request).
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
 }
+
+/**
+ * hexEquals tells whether `hex` (either letter case) spells `expected`, a lower-case hex digest, comparing
+ * every character whatever differs (constant time for a given length); other lengths are unequal.
+ */
+export function hexEquals(hex: string, expected: string): boolean {
+  if (hex.length !== expected.length) return false;
+  let diff = 0;
+  for (let i = 0; i < hex.length; i++) {
+    const c = hex.charCodeAt(i);
+    // why: A-F are read as a-f; no other character becomes a hex digit, so anything but hex is unequal.
+    diff |= (c >= 0x41 && c <= 0x46 ? c | 0x20 : c) ^ expected.charCodeAt(i);
+  }
+  return diff === 0;
+}
+
+/**
+ * HmacSha256Key signs with one secret: `hex(message)` equals `hmacSha256Hex(secret, message)`, computed
+ * from the key's two padded blocks (RFC 2104) prepared once, with two one-shot hashes and no HMAC context.
+ * why: creating an Hmac (an OpenSSL context set up with the key) is most of what signing a short message
+ * costs; the HTTP API verifies one signature per request. Not safe to share across threads (it reuses
+ * its buffers), which JavaScript code on one event loop never does.
+ */
+export class HmacSha256Key {
+  /** inner holds the key XOR ipad, then the message of the current call. */
+  private inner: Buffer;
+  /** outer holds the key XOR opad, then the inner digest of the current call. */
+  private readonly outer = Buffer.alloc(BLOCK + 32);
+
+  constructor(secret: string) {
+    let key = Buffer.from(secret);
+    if (key.length > BLOCK) key = hash('sha256', key, 'buffer');
+    this.inner = Buffer.alloc(BLOCK + 256);
+    for (let i = 0; i < BLOCK; i++) {
+      const k = i < key.length ? key[i]! : 0;
+      this.inner[i] = k ^ 0x36;
+      this.outer[i] = k ^ 0x5c;
+    }
+  }
+
+  /** hex returns the lower-case hex HMAC-SHA256 of `message` (UTF-8). */
+  hex(message: string): string {
+    // why: UTF-8 takes at most 3 bytes per UTF-16 unit; write() would cut a message that did not fit.
+    const most = BLOCK + message.length * 3;
+    if (this.inner.length < most) {
+      const bigger = Buffer.alloc(most);
+      this.inner.copy(bigger, 0, 0, BLOCK);
+      this.inner = bigger;
+    }
+    const length = this.inner.write(message, BLOCK, 'utf8');
+    this.outer.set(hash('sha256', this.inner.subarray(0, BLOCK + length), 'buffer'), BLOCK);
+    return hash('sha256', this.outer, 'hex');
+  }
+}
+
+/** BLOCK is SHA-256's block size in bytes, the size of an HMAC key pad. */
+const BLOCK = 64;
 
 /** channelAuthString is the message a private, encrypted or presence subscription signs. */
 export function channelAuthString(socketId: string, channel: string, channelData?: string): string {

@@ -52,13 +52,19 @@ export class ChannelPublisher {
   ) {}
 
   /** publish sends an event to a channel's subscribers cluster-wide; a cache channel keeps it as its last event. */
-  async publish(appId: AppId, event: ChannelEvent, options: PublishOptions = {}): Promise<PublishPosition> {
+  publish(appId: AppId, event: ChannelEvent, options: PublishOptions = {}): Promise<PublishPosition> {
     const frame = encodeEvent(event.name, event.channel, event.data, event.userId);
-    const position = await this.publishFrame(appId, event.channel, frame, options, true);
-    if (isCacheChannel(event.channel)) {
-      await this.cache.set(cacheKey(appId, event.channel), frame, this.cacheTtlSeconds);
-      await this.cache.delete(cacheMissKey(appId, event.channel));
-    }
+    const published = this.publishFrame(appId, event.channel, frame, options, true);
+    // why: not async for a channel without a cache: the bus's promise is the answer (no promise around it).
+    if (!isCacheChannel(event.channel)) return published;
+    return this.keepLast(appId, event.channel, frame, published);
+  }
+
+  /** keepLast stores a cache channel's event as its last once it is published, and ends its miss. */
+  private async keepLast(appId: AppId, channel: ChannelName, frame: string, published: Promise<PublishPosition>): Promise<PublishPosition> {
+    const position = await published;
+    await this.cache.set(cacheKey(appId, channel), frame, this.cacheTtlSeconds);
+    await this.cache.delete(cacheMissKey(appId, channel));
     return position;
   }
 

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Aggregator, type HistogramConfiguration, type LabelValues, type MetricObjectWithValues, type MetricType, type MetricValueWithName } from 'prom-client';
 
 /** AppMetrics are the per-app children of the socket and HTTP metrics, resolved once per app. */
 export interface AppMetrics {
@@ -42,8 +42,8 @@ export class Metrics {
   readonly limited: Counter<'limit'>;
   /** webhooksDropped counts webhook events never queued, by app and reason (`depth_cap`, `queue_full`, `queue_unavailable`, `backlog`). */
   readonly webhooksDropped: Counter<'app_id' | 'reason'>;
-  /** httpDuration is the HTTP API latency by route and status. */
-  readonly httpDuration: Histogram<'route' | 'status'>;
+  /** httpDuration is the HTTP API latency by route and status (observe through `series`). */
+  readonly httpDuration: LocalHistogram<'route' | 'status'>;
   /** recoveredMessages counts events replayed to resuming or rewinding sockets. */
   readonly recoveredMessages: Counter;
   /** gapsFilled counts serial gaps a gateway filled from the stream before delivering later events. */
@@ -76,7 +76,7 @@ export class Metrics {
     this.resumes = new Counter({ name: `${p}resumes_total`, help: 'Channel resumes by outcome', labelNames: ['outcome'], registers: r });
     this.limited = new Counter({ name: `${p}limited_total`, help: 'Requests, sockets and frames refused by an abuse limit, by limit', labelNames: ['limit'], registers: r });
     this.webhooksDropped = new Counter({ name: `${p}webhooks_dropped_total`, help: 'Webhook events not queued (dead-lettered or dropped), by app and reason', labelNames: ['app_id', 'reason'], registers: r });
-    this.httpDuration = new Histogram({
+    this.httpDuration = new LocalHistogram({
       name: `${p}http_request_duration_seconds`,
       help: 'HTTP API latency',
       labelNames: ['route', 'status'],
@@ -139,4 +139,107 @@ class LocalCount implements Counter.Internal {
     this.counter.inc({ app_id: this.appId }, this.pending);
     this.pending = 0;
   }
+}
+
+/** HistogramSeries is one label set of a LocalHistogram: it observes a value (seconds) on plain numbers. */
+export interface HistogramSeries {
+  observe(value: number): void;
+}
+
+/** SeriesCounts are one label set's counts: per bucket (not cumulative; the last one is +Inf), sum and count. */
+class SeriesCounts implements HistogramSeries {
+  sum = 0;
+  count = 0;
+  readonly buckets: Float64Array;
+
+  constructor(
+    readonly labels: LabelValues<string>,
+    private readonly bounds: readonly number[],
+  ) {
+    this.buckets = new Float64Array(bounds.length + 1);
+  }
+
+  observe(value: number): void {
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    this.buckets[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+/**
+ * LocalHistogram is a Prometheus histogram whose label sets are resolved once (`series`) and observe into
+ * plain numbers, read when the registry is: the exposition is the one prom-client writes for its own
+ * histogram. why: prom-client validates and hashes the label set on every observe of a child; the HTTP API
+ * observes once per request. Observe through `series` only (the inherited `observe` is not exported).
+ */
+export class LocalHistogram<T extends string> extends Histogram<T> {
+  private readonly all = new Map<string, SeriesCounts>();
+  private readonly bounds: readonly number[];
+  private readonly config: HistogramConfiguration<T>;
+
+  constructor(config: HistogramConfiguration<T> & { buckets: number[] }) {
+    super(config);
+    this.config = config;
+    this.bounds = [...config.buckets].sort((a, b) => a - b);
+  }
+
+  /** series returns the observer of one label set (every label named), made once per label set. */
+  series(labels: Record<T, string>): HistogramSeries {
+    const key = JSON.stringify(labels);
+    let series = this.all.get(key);
+    if (series === undefined) this.all.set(key, (series = new SeriesCounts({ ...labels }, this.bounds)));
+    return series;
+  }
+
+  override reset(): void {
+    super.reset();
+    // why: prom-client's constructor calls reset() before this class's fields exist.
+    (this.all as Map<string, SeriesCounts> | undefined)?.clear();
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValueWithName<T>>> {
+    const data = this.exposition();
+    // why: the shape prom-client's own get() returns: every value's labels with the series' labels in them.
+    for (const v of data.values) Object.assign(v.labels, v.sharedLabels), delete v.sharedLabels;
+    return data as unknown as MetricObjectWithValues<MetricValueWithName<T>>;
+  }
+
+  /** getForPromString is what prom-client's registry reads to write the text exposition. */
+  async getForPromString(): Promise<Exposition> {
+    return this.exposition();
+  }
+
+  /** exposition lists each series' cumulative buckets, +Inf, sum and count, as prom-client lists its own. */
+  private exposition(): Exposition {
+    const values: ExposedValue[] = [];
+    const { name, help, aggregator = 'sum' } = this.config;
+    const bucket = `${name}_bucket`;
+    for (const s of this.all.values()) {
+      let acc = 0;
+      this.bounds.forEach((le, i) => {
+        acc += s.buckets[i]!;
+        values.push({ labels: { le }, sharedLabels: s.labels, value: acc, metricName: bucket, exemplar: null });
+      });
+      values.push({ labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count, metricName: bucket, exemplar: null });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${name}_sum`, exemplar: undefined });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${name}_count`, exemplar: undefined });
+    }
+    // why: prom-client's types declare an enum, but its metrics carry (and its registry writes) the string.
+    return { name, help, type: 'histogram' as unknown as MetricType, values, aggregator };
+  }
+}
+
+/** ExposedValue is one line of a histogram's exposition: its own labels and the series' labels apart. */
+type ExposedValue = MetricValueWithName<string> & { sharedLabels?: LabelValues<string>; exemplar: null | undefined };
+
+/** Exposition is a histogram as prom-client's registry reads it. */
+interface Exposition {
+  name: string;
+  help: string;
+  type: MetricType;
+  values: ExposedValue[];
+  aggregator: Aggregator;
 }

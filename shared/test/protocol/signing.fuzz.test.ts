@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { channelAuthString, hmacSha256Hex, httpStringToSign, signChannel, signHttpRequest, signUser, signinAuthString, verifyAuth } from '@sockudo-ts/shared';
+import { channelAuthString, hexEquals, HmacSha256Key, hmacSha256Hex, httpStringToSign, safeEqual, signChannel, signHttpRequest, signUser, signinAuthString, verifyAuth } from '@sockudo-ts/shared';
 import { FUZZ } from '../fuzz.js';
 
 const key = fc.string({ minLength: 1, maxLength: 40 }).filter((k) => !k.includes(':'));
@@ -44,6 +44,23 @@ describe('signing under random input', () => {
         const [first] = Object.keys(query);
         const changed = { ...query, [first!]: `${query[first!]}x` };
         expect(httpStringToSign(method, path, changed)).not.toBe(httpStringToSign(method, path, query));
+      }),
+      FUZZ,
+    );
+  });
+
+  it('signs with a prepared key as with the secret, and compares as string equality does', () => {
+    const text = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }));
+    fc.assert(
+      fc.property(fc.oneof(secret, fc.string({ unit: 'binary', maxLength: 100 })), fc.array(text, { minLength: 1, maxLength: 4 }), fc.string(), (s, messages, other) => {
+        const prepared = new HmacSha256Key(s);
+        for (const message of messages) {
+          const expected = hmacSha256Hex(s, message);
+          expect(prepared.hex(message)).toBe(expected);
+          expect(hexEquals(expected.toUpperCase(), expected)).toBe(true);
+          expect(hexEquals(other, expected)).toBe(other.toLowerCase() === expected && /^[\da-fA-F]*$/.test(other));
+          expect(safeEqual(other, message)).toBe(other === message);
+        }
       }),
       FUZZ,
     );

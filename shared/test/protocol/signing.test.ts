@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   channelAuthString,
-  hexDigestEquals,
-  hmacSha256,
+  hexEquals,
+  HmacSha256Key,
   hmacSha256Hex,
   httpStringToSign,
-  md5,
   md5Hex,
   safeEqual,
   signChannel,
@@ -97,15 +96,30 @@ describe('channel and user authorization signatures', () => {
     expect(verifyAuth(42, KEY, SECRET, message)).toBe(false);
   });
 
-  it('compares a hex string with a raw digest in either letter case, and refuses anything else', () => {
-    const digest = md5(BODY);
-    expect(hexDigestEquals(BODY_MD5, digest)).toBe(true);
-    expect(hexDigestEquals(BODY_MD5.toUpperCase(), digest)).toBe(true);
-    expect(hexDigestEquals(BODY_MD5.replace(/.$/, '0'), digest)).toBe(false);
-    expect(hexDigestEquals(BODY_MD5.slice(0, 30), digest)).toBe(false);
-    expect(hexDigestEquals(`${BODY_MD5.slice(0, 30)}zz`, digest)).toBe(false);
-    expect(hexDigestEquals(`${BODY_MD5}00`, digest)).toBe(false);
-    expect(hexDigestEquals(HTTP_SIGNATURE, hmacSha256(SECRET, STRING_TO_SIGN))).toBe(true);
+  it('signs with a prepared key exactly as with the secret, whatever the secret and the message', () => {
+    expect(new HmacSha256Key(SECRET).hex(STRING_TO_SIGN)).toBe(HTTP_SIGNATURE);
+    const secrets = ['', 'k', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65), 'ü€😀'.repeat(30)];
+    // a long message after a short one and a short one after a long one: the key's buffers are reused
+    const messages = ['', 'a', 'ü€😀 \u0000', 'm'.repeat(1000), '😀'.repeat(700), 'b'];
+    for (const secret of secrets) {
+      const key = new HmacSha256Key(secret);
+      for (const message of messages) expect(key.hex(message)).toBe(hmacSha256Hex(secret, message));
+    }
+  });
+
+  it('compares a hex string with a hex digest in either letter case, and refuses anything else', () => {
+    const digest = BODY_MD5;
+    expect(hexEquals(BODY_MD5, digest)).toBe(true);
+    expect(hexEquals(BODY_MD5.toUpperCase(), digest)).toBe(true);
+    expect(hexEquals(BODY_MD5.replace(/.$/, '0'), digest)).toBe(false);
+    expect(hexEquals(BODY_MD5.slice(0, 30), digest)).toBe(false);
+    expect(hexEquals(`${BODY_MD5.slice(0, 30)}zz`, digest)).toBe(false);
+    expect(hexEquals(`${BODY_MD5}00`, digest)).toBe(false);
+    // anything but hex at any place, even where it would decode like a digit elsewhere, is unequal
+    for (const bad of [' ', '-', 'g', 'é', '\u0000', '+']) {
+      for (const at of [0, 1, 15, 31]) expect(hexEquals(BODY_MD5.slice(0, at) + bad + BODY_MD5.slice(at + 1), digest)).toBe(false);
+    }
+    expect(hexEquals(HTTP_SIGNATURE.toUpperCase(), hmacSha256Hex(SECRET, STRING_TO_SIGN))).toBe(true);
   });
 
   it('compares strings of any length without throwing', () => {
@@ -113,5 +127,8 @@ describe('channel and user authorization signatures', () => {
     expect(safeEqual('abc', 'abd')).toBe(false);
     expect(safeEqual('abc', 'abcd')).toBe(false);
     expect(safeEqual('', '')).toBe(true);
+    expect(safeEqual('', 'a')).toBe(false);
+    expect(safeEqual('a\uD800', 'a\uDC00')).toBe(false);
+    expect(safeEqual('ü€', 'ü€')).toBe(true);
   });
 });

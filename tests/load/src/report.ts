@@ -87,6 +87,8 @@ const COLUMNS: Record<Exclude<ScenarioName, 'serials' | 'abuse'>, { title: strin
       lat((r) => r.latency, 'p99', ''),
       { header: 'failed', get: (r) => r.failed, digits: 0 },
       { header: 'server CPU ms / 1k triggers', get: (r) => r.serverCpuMsPer1000, digits: 3 },
+      { header: 'of it user', get: (r) => r.serverUserMsPer1000, digits: 1 },
+      { header: 'of it system', get: (r) => r.serverSystemMsPer1000, digits: 1 },
       { header: 'load-gen CPU ms', get: (r) => r.loadgenCpuMs, digits: 0 },
     ],
   },
@@ -341,6 +343,9 @@ export function goals(results: RunResults): Goal[] {
   check('RSS per idle connection <= 1.5x baseline', ratio(mem('sockudo-ts'), mem('baseline')), (v) => v <= 1.5);
   const api = (t: string): number | undefined => get('http', t, (r) => r.serverCpuMsPer1000);
   check('HTTP API server CPU per signed trigger <= 1.5x baseline', ratio(api('sockudo-ts'), api('baseline')), (v) => v <= 1.5);
+  // why: what express itself costs (the same handler as one express route), and what sockudo-ts adds to an express route.
+  out.push({ text: 'HTTP API: express itself, baseline-express / baseline (reported)', value: ratio(api('baseline-express'), api('baseline')) });
+  out.push({ text: 'HTTP API: sockudo-ts / baseline-express (reported)', value: ratio(api('sockudo-ts'), api('baseline-express')) });
   check('cluster deliveries/s >= 0.8x embedded', ratio(sat('sockudo-ts-cluster'), sat('sockudo-ts')), (v) => v >= 0.8);
   const hist = (c: (r: any) => number | undefined): number | undefined => get('history', 'sockudo-ts-history', c);
   check('history capacity stored/s >= 1.0x the fastest JetStream publish rate (ratio to it)', ratio(hist((r) => r.capacity.storedPerS), hist((r) => r.maxRate.publishedPerS)), (v) => v >= 1);

@@ -76,7 +76,7 @@ async function startOne(name: string, script: string, args: string[], env: Recor
 }
 
 /** sockudoConfig writes the TOML config of the sockudo-ts targets and returns its path. */
-function sockudoConfig(push = ''): string {
+export function sockudoConfig(push = ''): string {
   mkdirSync(SCRATCH, { recursive: true });
   const file = join(SCRATCH, push === '' ? 'sockudo-bench.toml' : 'sockudo-bench-push.toml');
   // why: the presence churn scenario joins and leaves ~130 times a second per socket, past the per-socket

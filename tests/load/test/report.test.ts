@@ -54,6 +54,21 @@ describe('report', () => {
     expect(goal(31)).toMatchObject({ pass: false });
   });
 
+  it("reports what express itself costs beside the HTTP API goal, checking nothing", () => {
+    const results = run({
+      http: {
+        baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1 } },
+        'baseline-express': { result: { requestsPerS: 900, failed: 0, latency, serverCpuMsPer1000: 24, loadgenCpuMs: 1 } },
+        'sockudo-ts': { result: { requestsPerS: 800, failed: 0, latency, serverCpuMsPer1000: 30, loadgenCpuMs: 1 } },
+      },
+    });
+    const express = goals(results).find((g) => g.text.startsWith('HTTP API: express itself'));
+    expect(express?.value).toBeCloseTo(1.2);
+    expect(express?.pass).toBeUndefined();
+    expect(goals(results).find((g) => g.text.startsWith('HTTP API: sockudo-ts / baseline-express'))?.value).toBeCloseTo(1.25);
+    expect(markdown(results)).toContain('| HTTP API: express itself, baseline-express / baseline (reported) | 1.20x | n/a |');
+  });
+
   it('renders the serial path next to NATS core with the spread of the paired rounds, and checks both serial goals', () => {
     const spread = (median: number, min: number, max: number) => ({ median, min, max });
     const path = (name: string, p50: number, throughput: number, vsCore?: object) => ({ path: name, kind: vsCore ? 'serials' : 'core', channels: 1, p50, p99: 2, throughput, clientCpuUs: 10, natsCpuUs: 5, rounds: [], ...(vsCore ? { vsCore } : {}) });

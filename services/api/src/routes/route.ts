@@ -133,7 +133,8 @@ export class Reply {
 /** decodeParams URL-decodes the route's path segments (the router hands them over as sent). */
 function decodeParams(raw: Record<string, string>): Readonly<Record<string, string>> {
   let params: Record<string, string> | undefined;
-  for (const name of Object.keys(raw)) {
+  // why: for-in, not Object.keys: no array per request (the router's params object has no inherited keys).
+  for (const name in raw) {
     if (name !== 'appId') (params ??= {})[name] = decodeSegment(raw[name]!);
   }
   return params ?? NO_PARAMS;

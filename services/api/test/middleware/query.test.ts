@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '@sockudo-ts/shared';
-import { parseQuery } from '../../src/middleware/query.js';
+import { HttpError, httpStringToSign } from '@sockudo-ts/shared';
+import { parseQuery, parseSignedQuery } from '../../src/middleware/query.js';
 
 /** refusal returns the HttpError parseQuery throws for a query, or fails the test. */
 function refusal(raw: string): HttpError {
@@ -61,5 +61,19 @@ describe('parseQuery: the one parse of a request query', () => {
     expect(q.get('y')).toBe('');
     expect(q.get('z')).toBe('1');
     expect(q.size).toBe(3);
+  });
+
+  it('writes the query part of the string to sign as httpStringToSign does', () => {
+    const queries = [
+      '',
+      'auth_signature=x',
+      'b=2&a=1&auth_signature=ff&C=3',
+      'Auth_Key=k&auth_timestamp=1&body_md5=%41b&info=user_count%2Csubscription_count&a!=x&a=y',
+      '?z+z=1&y=%E2%82%AC&x&AUTH_SIGNATURE=00',
+    ];
+    for (const raw of queries) {
+      const { query, signed } = parseSignedQuery(raw);
+      expect(`POST\n/p\n${signed}`, raw).toBe(httpStringToSign('POST', '/p', query));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APP_DEFAULTS, HttpError, hmacSha256, type App } from '@sockudo-ts/shared';
+import { APP_DEFAULTS, HttpError, hmacSha256Hex, type App } from '@sockudo-ts/shared';
 import { MAX_CLOCK_SKEW_S, verifyRequest } from '../../src/middleware/signature.js';
 
 // The verified vector of PROTOCOL.md §8 (the same one Pusher's own SDK tests use).
@@ -40,7 +40,7 @@ describe('verifyRequest (auth_version 1.0)', () => {
     // The signature is checked before the body: a query that drops body_md5 no longer matches its signature.
     expect(refusal(`auth_key=${app.key}&auth_timestamp=${NOW}&auth_signature=${SIGNATURE}`)).toBe('Invalid auth_signature');
     const unsignedBody = `auth_key=${app.key}&auth_timestamp=${NOW}&auth_version=1.0`;
-    const noMd5Signature = hmacSha256(app.secret, `POST\n${PATH}\n${unsignedBody}`).toString('hex');
+    const noMd5Signature = hmacSha256Hex(app.secret, `POST\n${PATH}\n${unsignedBody}`);
     expect(refusal(`${unsignedBody}&auth_signature=${noMd5Signature}`)).toBe('Missing body_md5 for a request with a body');
     expect(refusal(`${SIGNED}&auth_signature=${SIGNATURE}`, Buffer.from('{}'))).toBe('body_md5 does not match the body');
     expect(refusal(SIGNED)).toBe('Missing auth_signature');

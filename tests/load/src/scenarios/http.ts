@@ -19,6 +19,9 @@ export interface HttpResult {
   failed: number;
   latency: LatencySummary;
   serverCpuMsPer1000: number;
+  /** serverUserMsPer1000 and serverSystemMsPer1000 split it: the process's own code, and the kernel's work for it. */
+  serverUserMsPer1000: number;
+  serverSystemMsPer1000: number;
   loadgenCpuMs: number;
 }
 
@@ -29,13 +32,17 @@ export async function http(h: Harness, target: RunningTarget, o: Options): Promi
   server.start();
   loadgen.start();
   const r = await h.publisher.call<HammerResult>('hammer', { port: target.httpPort, ...APP, conns: CONNECTIONS, durationMs: o.phaseMs, channel: 'api-bench' });
-  const cpuMs = server.elapsedMs();
+  const cpu = server.elapsed();
+  const cpuMs = cpu.user + cpu.system;
+  const per1000 = (ms: number): number => (r.ok > 0 ? Math.round((ms * 1000 * 1000) / r.ok) / 1000 : 0);
   return {
     connections: CONNECTIONS,
     requestsPerS: Math.round((r.ok * 1000) / r.elapsedMs),
     failed: r.failed,
     latency: Histogram.fromJSON(r.latency).summary(),
-    serverCpuMsPer1000: r.ok > 0 ? Math.round((cpuMs * 1000 * 1000) / r.ok) / 1000 : 0,
+    serverCpuMsPer1000: per1000(cpuMs),
+    serverUserMsPer1000: per1000(cpu.user),
+    serverSystemMsPer1000: per1000(cpu.system),
     loadgenCpuMs: loadgen.elapsedMs(),
   };
 }
