@@ -104,4 +104,17 @@ describe('Connection', () => {
     expect(handled).toHaveLength(MAX_QUEUED_FRAMES);
     expect(ws.paused).toBe(false);
   });
+
+  it('never reads a socket again once it stopped reading it for flooding, even when its queue drains', async () => {
+    const { conn, ws } = await fakes().connect();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    conn.enqueue(() => gate);
+    for (let i = 0; i < MAX_QUEUED_FRAMES; i++) conn.enqueue(() => undefined);
+    expect(ws.paused).toBe(true);
+    conn.stopReading();
+    release();
+    await conn.idle();
+    expect(ws.paused).toBe(true);
+  });
 });

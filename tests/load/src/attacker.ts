@@ -74,7 +74,7 @@ async function openSocket(args: AttackArgs, c: Counter, onText: (ws: RawWsClient
         w.onText = (buf, s, e) => {
           const text = buf.toString('utf8', s, e);
           if (text.includes('pusher:connection_established')) admitted(true);
-          else if (text.includes('"pusher:error"')) c.count(`pusher:error ${/"code":(\d+)/.exec(text)?.[1] ?? '?'}`);
+          else if (text.includes('"pusher:error"')) c.count(`pusher:error ${/code\\?":(\d+)/.exec(text)?.[1] ?? '?'}`);
           onText(w, text);
         };
         w.onClose = () => admitted(false);

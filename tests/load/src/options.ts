@@ -31,6 +31,8 @@ export interface Options {
   scenarios: ScenarioName[];
   /** attacks narrows the abuse scenario to these attacks (default: all of them). */
   attacks?: string[];
+  /** rounds is how many passes over the attacks the abuse scenario makes (default 3; quick 1). */
+  rounds: number;
   /** profileDir makes sockudo-ts write a V8 CPU profile per run there (`node --cpu-prof`). */
   profileDir?: string;
   /** ref is another built checkout measured as target `sockudo-ts@ref` (before/after comparisons). */
@@ -43,7 +45,7 @@ export interface Options {
 /** USAGE is printed by `--help`. */
 export const USAGE = `npm run bench -- [--quick] [--subscribers N] [--rate R] [--channels N] [--idle N]
   [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,nats-bus,sockudo-ts-history,sockudo-ts-defaults,sockudo-ts-limited,sockudo-ts@ref,sockudo-ts-defaults@ref,sockudo-ts-limited@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
-  [--attacks subscribe-flood,frame-flood,connect-flood,http-flood,webhook-hang (abuse scenario)]
+  [--attacks subscribe-flood,frame-flood,connect-flood,http-flood,webhook-hang] [--rounds N] (abuse scenario)
   [--push-devices N] [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR] [--readme]`;
 
 /** parseOptions reads the command line; unknown flags throw. */
@@ -92,6 +94,7 @@ export function parseOptions(argv: string[]): Options {
     targets: list('targets'),
     scenarios,
     attacks: list('attacks'),
+    rounds: Math.max(1, num('rounds', 3, 1)),
     profileDir: flags.get('profile'),
     ref: flags.get('ref'),
     readme: flags.has('readme'),

@@ -123,10 +123,18 @@ async function rate(args: RateArgs): Promise<RateResult> {
   return result;
 }
 
-async function hammer(args: Endpoint & { durationMs: number; channel: string }): Promise<HammerResult> {
+/** HammerArgs publish to `channel`, or round-robin to `<channel>-0` .. `<channel>-<spread - 1>` when `spread` is set. */
+export interface HammerArgs extends Endpoint {
+  durationMs: number;
+  channel: string;
+  spread?: number;
+}
+
+async function hammer(args: HammerArgs): Promise<HammerResult> {
   const conns = await openAll(args);
-  // why: Pusher accepts a signature for 600 s, so one signed request per connection is replayed.
-  const req = signedEvent(args, args.channel, benchData(nowMs(), 0));
+  // why: Pusher accepts a signature for 600 s, so one signed request per channel is replayed.
+  const reqs = args.spread === undefined ? [signedEvent(args, args.channel, benchData(nowMs(), 0))] : Array.from({ length: args.spread }, (_, i) => signedEvent(args, `${args.channel}-${i}`, benchData(nowMs(), 0)));
+  let next = 0;
   const hist = new Histogram();
   let ok = 0;
   let failed = 0;
@@ -137,6 +145,7 @@ async function hammer(args: Endpoint & { durationMs: number; channel: string }):
       while (Date.now() < end) {
         const t0 = nowMs();
         try {
+          const req = reqs[next++ % reqs.length]!;
           if ((await conn.request(req)) === 200) ok++;
           else failed++;
         } catch {

@@ -192,17 +192,55 @@ interface AbuseFigures {
   serverCpuMs: number;
   wallMs: number;
   bystanderCloses: number;
+  loopDelay?: { p99: number; max: number };
   attacker?: { sent: number; opened: number; held: number; refusals: Record<string, number>; elapsedMs: number };
 }
 
-/** idleLatency is the idle phase's percentile `q` (the reference of the abuse ratios). */
-function idleLatency(phases: AbuseFigures[], q: keyof LatencySummary): number | undefined {
-  return phases.find((p) => p.attack === 'idle')?.latency[q];
+/** idleBefore is percentile `q` of the idle phase closest before phase `i` (the reference of its abuse ratio). */
+function idleBefore(phases: AbuseFigures[], i: number, q: keyof LatencySummary): number | undefined {
+  for (let k = i - 1; k >= 0; k--) if (phases[k]!.attack === 'idle') return phases[k]!.latency[q];
+  return undefined;
 }
 
-/** abuseTable renders the abuse scenario: per target, a row per phase with its latency ratio to idle. */
+/** Spread3 is a median with the lowest and highest value. */
+interface Spread3 {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function spread(values: number[]): Spread3 | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((x, y) => x - y);
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+function spreadText(s: Spread3 | undefined, digits: number, suffix = ''): string {
+  if (s === undefined) return '-';
+  return s.min === s.max ? `${fmt(s.median, digits)}${suffix}` : `${fmt(s.median, digits)}${suffix} (${fmt(s.min, digits)} .. ${fmt(s.max, digits)})`;
+}
+
+/** loopText is the server's event-loop delay over phases: median p99, then the highest max (ms). */
+function loopText(phases: AbuseFigures[]): string {
+  const p99 = spread(phases.flatMap((p) => (p.loopDelay === undefined ? [] : [p.loopDelay.p99])));
+  const max = phases.reduce((a, p) => Math.max(a, p.loopDelay?.max ?? 0), 0);
+  return p99 === undefined ? '-' : `${fmt(p99.median, 0)} / ${fmt(max, 0)}`;
+}
+
+/** attackRatios are each round's latency ratios of one attack to the idle phase just before it. */
+function attackRatios(phases: AbuseFigures[], attack: string, q: 'p50' | 'p99'): number[] {
+  return phases.flatMap((p, i) => {
+    const r = p.attack === attack ? ratio(p.latency[q], idleBefore(phases, i, q)) : undefined;
+    return r === undefined ? [] : [r];
+  });
+}
+
+/**
+ * abuseTable renders the abuse scenario: per target, a row per attack with its latency ratios to the idle phase
+ * before it (median over the rounds, then lowest .. highest), the server's CPU while it ran, and how it was refused.
+ */
 export function abuseTable(outcomes: Record<string, Outcome>): string {
-  const lines = ['### Abuse: a bystander\'s publish-to-delivery latency while one attacker runs (ratio to the idle server; goal <= 2x)'];
+  const lines = ["### Abuse: a bystander's publish-to-delivery latency while one attacker runs (ratio to the idle phase just before; goal <= 2x)"];
   for (const [target, o] of Object.entries(outcomes)) {
     lines.push('', `**${target}**`, '');
     if (!('result' in o)) {
@@ -210,37 +248,38 @@ export function abuseTable(outcomes: Record<string, Outcome>): string {
       continue;
     }
     const phases = (o.result as { phases: AbuseFigures[] }).phases;
-    const ref = { p50: idleLatency(phases, 'p50'), p99: idleLatency(phases, 'p99') };
+    const idle = phases.filter((p) => p.attack === 'idle');
     lines.push(
-      '| phase | publishes/s | loss | p50 ms | p99 ms | max ms | server CPU % | bystander closes | attacker sent | admitted | held | refusals |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      '| phase | rounds | p50 ms | p50 / idle | p99 ms | p99 / idle | server CPU % | server loop delay p99 / max ms | bystander loss, closes | attacker sent / admitted (last round) | refusals (last round) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      `| idle | ${idle.length} | ${spreadText(spread(idle.map((p) => p.latency.p50)), 2)} | | ${spreadText(spread(idle.map((p) => p.latency.p99)), 2)} | | ${spreadText(spread(idle.map((p) => (p.serverCpuMs * 100) / p.wallMs)), 0)} | ${loopText(idle)} | ${idle.reduce((a, p) => a + p.loss, 0)}, ${idle.reduce((a, p) => a + p.bystanderCloses, 0)} | | |`,
     );
-    for (const p of phases) {
-      const withRatio = (q: 'p50' | 'p99'): string => {
-        const r = p.attack === 'idle' ? undefined : ratio(p.latency[q], ref[q]);
-        return r === undefined ? fmt(p.latency[q], 2) : `${fmt(p.latency[q], 2)} (${r.toFixed(2)}x)`;
-      };
-      const a = p.attacker;
-      const refusals = a === undefined ? '' : Object.entries(a.refusals).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k}: ${v}`).join(', ');
+    const names = [...new Set(phases.map((p) => p.attack).filter((a) => a !== 'idle'))];
+    for (const name of names) {
+      const runs = phases.filter((p) => p.attack === name);
+      const last = runs[runs.length - 1]!.attacker;
+      const refusals = last === undefined ? '' : Object.entries(last.refusals).sort((x, y) => y[1] - x[1]).slice(0, 3).map(([k, v]) => `${k}: ${fmt(v, 0)}`).join(', ');
       lines.push(
-        `| ${p.attack} | ${fmt(p.achievedRate, 0)} | ${fmt(p.loss, 0)} | ${withRatio('p50')} | ${withRatio('p99')} | ${fmt(p.latency.max, 2)} | ${fmt((p.serverCpuMs * 100) / p.wallMs, 0)} | ${p.bystanderCloses} | ` +
-          `${a === undefined ? '' : fmt(a.sent, 0)} | ${a === undefined ? '' : fmt(a.opened, 0)} | ${a === undefined ? '' : fmt(a.held, 0)} | ${refusals} |`,
+        `| ${name} | ${runs.length} | ${spreadText(spread(runs.map((p) => p.latency.p50)), 2)} | ${spreadText(spread(attackRatios(phases, name, 'p50')), 2, 'x')} | ` +
+          `${spreadText(spread(runs.map((p) => p.latency.p99)), 2)} | ${spreadText(spread(attackRatios(phases, name, 'p99')), 2, 'x')} | ` +
+          `${spreadText(spread(runs.map((p) => (p.serverCpuMs * 100) / p.wallMs)), 0)} | ${loopText(runs)} | ${runs.reduce((a, p) => a + p.loss, 0)}, ${runs.reduce((a, p) => a + p.bystanderCloses, 0)} | ` +
+          `${last === undefined ? '' : `${fmt(last.sent, 0)} / ${fmt(last.opened, 0)}`} | ${refusals} |`,
       );
     }
   }
   return lines.join('\n');
 }
 
-/** abuseGoals checks each attack's bystander p50 and p99 against twice the idle server's. */
+/** abuseGoals checks each attack's bystander p50 and p99 (median over the rounds) against twice the idle phase before it. */
 function abuseGoals(results: RunResults): Goal[] {
   const out: Goal[] = [];
   for (const [target, o] of Object.entries(results.scenarios.abuse ?? {})) {
     if (!('result' in o)) continue;
     const phases = (o.result as { phases: AbuseFigures[] }).phases;
-    for (const p of phases.filter((x) => x.attack !== 'idle' && x.attack !== 'after')) {
+    for (const name of [...new Set(phases.map((p) => p.attack).filter((a) => a !== 'idle' && a !== 'after'))]) {
       for (const q of ['p50', 'p99'] as const) {
-        const value = ratio(p.latency[q], idleLatency(phases, q));
-        out.push({ text: `${target}: bystander ${q} under ${p.attack} <= 2x idle`, value, pass: value === undefined ? undefined : value <= 2 });
+        const value = spread(attackRatios(phases, name, q))?.median;
+        out.push({ text: `${target}: bystander ${q} under ${name} <= 2x idle (median of rounds)`, value, pass: value === undefined ? undefined : value <= 2 });
       }
     }
   }
@@ -295,16 +334,17 @@ export function serialsTable(outcomes: Record<string, Outcome>): string {
     lines.push(
       '',
       `End to end through the cluster (signed HTTP trigger -> api -> bus -> 2 gateways -> 1 socket on each), both clusters started, ${c.rounds} rounds taking turns: ` +
-        `latency at ${c.rate} triggers/s for ${c.phaseMs / 1000} s, then ${c.connections} keep-alive connections in a closed loop for ${c.phaseMs / 1000} s (saturation).`,
+        `latency at ${c.rate} triggers/s for ${c.phaseMs / 1000} s, then ${c.connections} keep-alive connections in a closed loop for ${c.phaseMs / 1000} s (saturation), to one channel, then round-robin over 100.`,
       '',
-      '| cluster | p50 ms | p99 ms | delivered publishes/s at saturation | p50 vs today, ms | publishes/s vs today | loss | cluster CPU us / publish | NATS server CPU us / publish |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| cluster | p50 ms | p99 ms | delivered publishes/s at saturation | p50 vs today, ms | publishes/s vs today | publishes/s over 100 channels | vs today | loss | cluster CPU us / publish | NATS server CPU us / publish |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const p of c.paths) {
       const vs = p.vsToday;
       lines.push(
         `| ${p.path} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${fmt(p.publishesPerS, 0)} | ${vs === undefined ? '-' : range(vs.p50DeltaMs, 2, true)} | ` +
-          `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.loss, 0)} | ${fmt(p.serverCpuUs, 0)} | ${fmt(p.natsCpuUs, 1)} |`,
+          `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.spreadPublishesPerS, 0)} | ${vs === undefined ? '-' : range(vs.spreadThroughputRatio, 2)} | ` +
+          `${fmt(p.loss, 0)} | ${fmt(p.serverCpuUs, 0)} | ${fmt(p.natsCpuUs, 1)} |`,
       );
     }
   }
@@ -373,7 +413,8 @@ export function goals(results: RunResults): Goal[] {
   const e2eSerial = e2e !== undefined && 'paths' in e2e ? e2e.paths[1]?.vsToday : undefined;
   if (e2eSerial !== undefined) {
     out.push({ text: 'cluster end to end: serial path p50 <= today + 1 ms (median of paired rounds)', value: e2eSerial.p50DeltaMs.median, unit: ' ms', pass: e2eSerial.p50DeltaMs.median <= 1 });
-    check('cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds)', e2eSerial.throughputRatio.median, (v) => v >= 0.8);
+    check('cluster end to end: serial path publishes/s at saturation >= 0.8x today, one channel (median of paired rounds)', e2eSerial.throughputRatio.median, (v) => v >= 0.8);
+    check('cluster end to end: serial path publishes/s at saturation >= 0.8x today, 100 channels (median of paired rounds)', e2eSerial.spreadThroughputRatio.median, (v) => v >= 0.8);
   }
   return [...out.filter((g) => g.value !== undefined || results.scenarios.abuse === undefined), ...abuseGoals(results)];
 }

@@ -34,6 +34,8 @@ export interface RunningTarget {
   wsPorts: number[];
   httpPort: number;
   servers: ServerProcess[];
+  /** metricsPort is the server's metrics listener, on the targets that open one (abuse: event-loop delay). */
+  metricsPort?: number;
   pids(): number[];
   memory(): Promise<MemorySample>;
   stop(): Promise<void>;
@@ -445,13 +447,14 @@ function abuseTarget(name: string, limiter: boolean, note: string, root = ROOT):
     prepare: async () => (existsSync(script) ? undefined : `${script} missing: run \`npm ci && npx tsc -b\``),
     async start(options) {
       const port = await freePort();
+      const metricsPort = await freePort();
       const hang = await hangingReceiver();
       mkdirSync(SCRATCH, { recursive: true });
       const file = join(SCRATCH, `${name}.toml`);
       const app = (a: typeof APP): string => `[[app_manager.array.apps]]\nid = "${a.appId}"\nkey = "${a.key}"\nsecret = "${a.secret}"\n`;
       writeFileSync(
         file,
-        `log_level = "warn"\n[metrics]\nenabled = false\n` +
+        `log_level = "warn"\n[metrics]\nenabled = true\nport = ${metricsPort}\n` +
           (limiter ? '[rate_limiter]\nenabled = true\ndriver = "memory"\n[rate_limiter.api_rate_limit]\ntrust_hops = 1\n[rate_limiter.websocket_rate_limit]\ntrust_hops = 1\n' : '') +
           app(APP) +
           app(HANG_APP) +
@@ -465,7 +468,7 @@ function abuseTarget(name: string, limiter: boolean, note: string, root = ROOT):
         throw err;
       }
       const target = running([server], [port], port);
-      return { ...target, stop: async () => (await target.stop(), await hang.close()) };
+      return { ...target, metricsPort, stop: async () => (await target.stop(), await hang.close()) };
     },
   };
 }

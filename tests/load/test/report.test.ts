@@ -89,8 +89,8 @@ describe('report', () => {
                 phaseMs: 2000,
                 connections: 16,
                 paths: [
-                  { path: 'sockudo-ts-cluster', p50: 3, p99: 9, publishesPerS: 2000, serverCpuUs: 400, natsCpuUs: 3, loss: 0, rounds: [] },
-                  { path: 'sockudo-ts-cluster-serials', p50: 3.5, p99: 10, publishesPerS: 1800, serverCpuUs: 420, natsCpuUs: 20, loss: 0, rounds: [], vsToday: { p50DeltaMs: spread(0.5, 0.1, 1.2), throughputRatio: spread(0.9, 0.7, 1.1) } },
+                  { path: 'sockudo-ts-cluster', p50: 3, p99: 9, publishesPerS: 2000, spreadPublishesPerS: 1500, serverCpuUs: 400, natsCpuUs: 3, loss: 0, rounds: [] },
+                  { path: 'sockudo-ts-cluster-serials', p50: 3.5, p99: 10, publishesPerS: 1800, spreadPublishesPerS: 900, serverCpuUs: 420, natsCpuUs: 20, loss: 0, rounds: [], vsToday: { p50DeltaMs: spread(0.5, 0.1, 1.2), throughputRatio: spread(0.9, 0.7, 1.1), spreadThroughputRatio: spread(0.6, 0.5, 0.7) } },
                 ],
               },
               embedded: [{ path: 'embedded, no serials', usPerPublish: 1, publishesPerS: 1e6 }],
@@ -103,8 +103,9 @@ describe('report', () => {
     expect(text).toContain('| serial path p50 publish-to-delivery <= NATS core + 1 ms, one channel (median of paired rounds) | 0.30 ms | yes |');
     expect(text).toContain('| serial path delivered msgs/s at saturation >= 0.8x NATS core, one channel (median of paired rounds) | 0.81x | yes |');
     expect(goals(serials(0.79)).find((g) => g.text.startsWith('serial path delivered'))).toMatchObject({ pass: false });
-    expect(text).toContain('| sockudo-ts-cluster-serials | 3.50 | 10.00 | 1,800 | +0.50 (+0.10 .. +1.20) | 0.90 (0.70 .. 1.10) | 0 | 420 | 20.0 |');
-    expect(text).toContain('| cluster end to end: serial path publishes/s at saturation >= 0.8x today (median of paired rounds) | 0.90x | yes |');
+    expect(text).toContain('| sockudo-ts-cluster-serials | 3.50 | 10.00 | 1,800 | +0.50 (+0.10 .. +1.20) | 0.90 (0.70 .. 1.10) | 900 | 0.60 (0.50 .. 0.70) | 0 | 420 | 20.0 |');
+    expect(text).toContain('| cluster end to end: serial path publishes/s at saturation >= 0.8x today, one channel (median of paired rounds) | 0.90x | yes |');
+    expect(text).toContain('| cluster end to end: serial path publishes/s at saturation >= 0.8x today, 100 channels (median of paired rounds) | 0.60x | no |');
     expect(scenarioTable('serials', { 'nats-bus': { skipped: 'NATS is not running' } })).toContain('skipped: NATS is not running');
   });
 });

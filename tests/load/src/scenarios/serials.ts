@@ -5,7 +5,8 @@
  *   publishing to one channel and round-robin over SPREAD_CHANNELS; with `--ref DIR` also that checkout's
  *   JetStreamBus (before/after in one run);
  * - end to end through the cluster (when it can run here): signed HTTP triggers -> api -> bus -> two gateways
- *   -> one socket on each, today's cluster vs the cluster with recovery on, both started for the whole scenario;
+ *   -> one socket on each, today's cluster vs the cluster with recovery on, both started for the whole scenario,
+ *   triggers to one channel and round-robin over SPREAD_CHANNELS;
  * - embedded: ChannelPublisher.publish over the in-process bus without vs with the in-memory sequencer.
  * why interleaved: the machine is shared and its load swings within seconds, so the paths take turns in short
  * rounds (alternating which goes first) and each serial-path figure is compared with the NATS core figure of
@@ -33,7 +34,7 @@ import type { Harness } from '../harness.js';
 import { Histogram } from '../histogram.js';
 import type { Options } from '../options.js';
 import { CpuMeter, cpuMs, sleep } from '../proc.js';
-import type { HammerResult } from '../publisher.js';
+import type { HammerArgs, HammerResult } from '../publisher.js';
 import { APP, cluster, clusterSerials, type RunningTarget, type Target } from '../targets.js';
 
 /** NATS_URL is the machine's NATS with JetStream (ENVIRONMENT.md). */
@@ -98,12 +99,14 @@ export interface ClusterPathResult {
   p99: number;
   /** publishesPerS is delivered publishes/s at saturation (closed-loop triggers; each reaches both sockets). */
   publishesPerS: number;
+  /** spreadPublishesPerS is the same with the triggers round-robin over SPREAD_CHANNELS channels. */
+  spreadPublishesPerS: number;
   /** serverCpuUs is the cluster's processes' CPU per publish at saturation (NATS and Redis not counted). */
   serverCpuUs: number;
   natsCpuUs?: number;
   /** loss is deliveries missing over every round (fixed-rate phases). */
   loss: number;
-  vsToday?: { p50DeltaMs: Spread; throughputRatio: Spread };
+  vsToday?: { p50DeltaMs: Spread; throughputRatio: Spread; spreadThroughputRatio: Spread };
   rounds: ClusterRound[];
 }
 
@@ -279,6 +282,8 @@ async function embedded(sequenced: boolean, count: number): Promise<EmbeddedResu
   return { path: sequenced ? 'embedded, serials (in-memory log)' : 'embedded, no serials', usPerPublish: (seconds * 1e6) / count, publishesPerS: delivered / seconds };
 }
 
+/** E2E_CHANNEL is the channel of the end-to-end latency phase and one-channel saturation. */
+const E2E_CHANNEL = 'serials-e2e-0';
 /** E2E_RATE is the fixed trigger rate of the end-to-end latency phase (publishes/s). */
 const E2E_RATE = 200;
 /**
@@ -293,37 +298,53 @@ export interface ClusterRound {
   p50: number;
   p99: number;
   publishesPerS: number;
+  spreadPublishesPerS: number;
   serverCpuUs: number;
   natsCpuUs?: number;
   loss: number;
 }
 
-/** clusterRound measures one started cluster once: latency at E2E_RATE, then a closed loop of triggers. */
+/** saturate runs a closed loop of triggers and returns delivered publishes/s (each reaches both sockets). */
+async function saturate(h: Harness, target: RunningTarget, phaseMs: number, spread?: number): Promise<{ publishesPerS: number; delivered: number }> {
+  await h.reset();
+  const args: HammerArgs = { port: target.httpPort, ...APP, conns: E2E_CONNECTIONS, durationMs: phaseMs, channel: spread === undefined ? E2E_CHANNEL : 'serials-e2e' };
+  if (spread !== undefined) args.spread = spread;
+  const r = await h.publisher.call<HammerResult>('hammer', args);
+  const deadline = Date.now() + 3000;
+  let received = (await h.stats()).received;
+  while (received < r.ok * 2 && Date.now() < deadline) {
+    await sleep(50);
+    received = (await h.stats()).received;
+  }
+  return { publishesPerS: (received / 2 / r.elapsedMs) * 1000, delivered: Math.max(1, received / 2) };
+}
+
+/**
+ * clusterRound measures one started cluster once: latency at E2E_RATE, then a closed loop of triggers to one
+ * channel (with the cluster's CPU), then one round-robin over SPREAD_CHANNELS channels.
+ */
 async function clusterRound(h: Harness, target: RunningTarget, phaseMs: number, natsPid: number | undefined): Promise<ClusterRound> {
-  const opened = await h.open(target, 2, ['serials-e2e']);
+  // why: a socket may subscribe to 100 channels (the default per-connection limit): the spread channels, the first
+  // of which is also the one channel.
+  const channels = Array.from({ length: SPREAD_CHANNELS }, (_, i) => `serials-e2e-${i}`);
+  const opened = await h.open(target, 2, channels);
   if (opened.opened !== 2) throw new Error(`opened ${opened.opened} of 2 sockets: ${opened.firstError ?? 'unknown error'}`);
   try {
-    const fixed = await h.phase(target, { rate: E2E_RATE, durationMs: phaseMs, channel: 'serials-e2e' }, (r) => r.ok * 2);
-    await h.reset();
+    const fixed = await h.phase(target, { rate: E2E_RATE, durationMs: phaseMs, channel: E2E_CHANNEL }, (r) => r.ok * 2);
     const server = new CpuMeter(() => target.pids());
     server.start();
     const nats0 = natsPid === undefined ? 0 : cpuMs(natsPid);
-    const r = await h.publisher.call<HammerResult>('hammer', { port: target.httpPort, ...APP, conns: E2E_CONNECTIONS, durationMs: phaseMs, channel: 'serials-e2e' });
-    const deadline = Date.now() + 3000;
-    let received = (await h.stats()).received;
-    while (received < r.ok * 2 && Date.now() < deadline) {
-      await sleep(50);
-      received = (await h.stats()).received;
-    }
-    const delivered = Math.max(1, received / 2);
+    const one = await saturate(h, target, phaseMs);
     const round: ClusterRound = {
       p50: fixed.latency.p50,
       p99: fixed.latency.p99,
-      publishesPerS: (received / 2 / r.elapsedMs) * 1000,
-      serverCpuUs: (server.elapsedMs() * 1000) / delivered,
+      publishesPerS: one.publishesPerS,
+      spreadPublishesPerS: 0,
+      serverCpuUs: (server.elapsedMs() * 1000) / one.delivered,
       loss: fixed.loss,
     };
-    if (natsPid !== undefined) round.natsCpuUs = ((cpuMs(natsPid) - nats0) * 1000) / delivered;
+    if (natsPid !== undefined) round.natsCpuUs = ((cpuMs(natsPid) - nats0) * 1000) / one.delivered;
+    round.spreadPublishesPerS = (await saturate(h, target, phaseMs, SPREAD_CHANNELS)).publishesPerS;
     return round;
   } finally {
     await h.close();
@@ -356,6 +377,7 @@ async function endToEnd(h: Harness, o: Options, rounds: number, natsPid: number 
         p50: median(mine.map((f) => f.p50)),
         p99: median(mine.map((f) => f.p99)),
         publishesPerS: median(mine.map((f) => f.publishesPerS)),
+        spreadPublishesPerS: median(mine.map((f) => f.spreadPublishesPerS)),
         serverCpuUs: median(mine.map((f) => f.serverCpuUs)),
         loss: mine.reduce((a, f) => a + f.loss, 0),
         rounds: mine,
@@ -365,6 +387,7 @@ async function endToEnd(h: Harness, o: Options, rounds: number, natsPid: number 
         result.vsToday = {
           p50DeltaMs: spreadOf(mine.map((f, k) => f.p50 - today[k]!.p50)),
           throughputRatio: spreadOf(mine.map((f, k) => f.publishesPerS / today[k]!.publishesPerS)),
+          spreadThroughputRatio: spreadOf(mine.map((f, k) => f.spreadPublishesPerS / today[k]!.spreadPublishesPerS)),
         };
       }
       return result;
