@@ -75,7 +75,7 @@ describe.skipIf(!up)('cluster: NATS user/password, token, NKey, creds (JWT) and 
           client.disconnect();
           await cluster.stop();
         }
-        const none = mode === 'tls' ? { NATS_TLS_CA_FILE: tls.caPath } : {};
+        const none: Record<string, string> = mode === 'tls' ? { NATS_TLS_CA_FILE: tls.caPath } : {};
         for (const env of [nats.bad, none]) {
           const logs = await refusedStart(nats.url, env);
           expect(logs).toMatch(new RegExp(`cannot start: ${refusal.source}`));
