@@ -157,7 +157,7 @@ export {
   type RetryPolicy,
 } from './queue/job-queue.js';
 export { MemoryJobQueue } from './queue/job-queue-memory.js';
-export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
+export { LogThrottle, createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
 export { LocalHistogram, Metrics, type AppMetrics, type HistogramSeries } from './telemetry/metrics.js';
 export { registerQueueGauges } from './telemetry/queue-gauges.js';
 export { activeTracing, serviceName, startTracing, stopTracing, tracingEnabled, type DeliverySpan, type PublishSpan, type RequestInfo, type TraceScope, type Tracing, type TracingStart } from './telemetry/tracing.js';

@@ -7,6 +7,7 @@ import {
   makeMutualTls,
   nextEvent,
   pusherClient,
+  rawClient,
   servicesUp,
   startCluster,
   subscribed,
@@ -94,6 +95,16 @@ describe.skipIf(!up)('cluster: presence gRPC with TLS client certificates', () =
       const warning = gateway.logs.find((l) => l.includes('presence heartbeat failed'))!;
       expect(warning).toMatch(/the presence service (refused|is unreachable or refused) the TLS connection \(check presence\.grpc_tls\.ca_file, client_cert_file and client_key_file/);
       expect(eve.connection.state).not.toBe('connected');
+      if (label !== 'no client certificate') return;
+      // an outage refuses every handshake; the gateway's log keeps one line per 10 s for them, with a count
+      for (let i = 0; i < 30; i++) {
+        const raw = await rawClient({ host: '127.0.0.1', port: gateway.port, app: cluster.app });
+        expect((await raw.closed).code).toBe(4100);
+      }
+      const lines = gateway.logs.filter((l) => l.includes('handshake refused: dependency unavailable'));
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(lines.length).toBeLessThan(31);
+      for (const line of lines.slice(1)) expect(line).toMatch(/"refusals_not_logged":\d+/);
     }, 120_000);
   }
 });

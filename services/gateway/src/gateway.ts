@@ -5,6 +5,7 @@ import {
   CloseCode,
   encodeError,
   DependencyUnavailable,
+  LogThrottle,
   PusherError,
   encodeInternal,
   toV2Prefix,
@@ -86,6 +87,8 @@ export class Gateway implements Service {
   private readonly batcher: WriteBatcher;
   private readonly ctx: GatewayContext;
   private readonly wss: WebSocketServer;
+  /** refusalLog keeps a dependency outage to one handshake-refused line per 10 s (with the count left out). */
+  private readonly refusalLog = new LogThrottle();
   private sweeper?: NodeJS.Timeout;
   private stopping = false;
   /** admitting counts handshakes past the node cap check that are not in `connections` yet. */
@@ -139,7 +142,13 @@ export class Gateway implements Service {
       ws.pause();
       this.admit(req, ws).catch((err: unknown) => {
         if (err instanceof DependencyUnavailable) {
-          this.deps.logger.warn({ dependency: err.dependency, reason: err.message, ...(err.detail === undefined ? {} : { detail: err.detail }) }, 'handshake refused: dependency unavailable');
+          const logged = this.refusalLog.pass(err.dependency);
+          if (logged !== undefined) {
+            this.deps.logger.warn(
+              { dependency: err.dependency, reason: err.message, ...(err.detail === undefined ? {} : { detail: err.detail }), ...(logged.suppressed > 0 ? { refusals_not_logged: logged.suppressed } : {}) },
+              'handshake refused: dependency unavailable',
+            );
+          }
           refuse(ws, CloseCode.OverCapacity, `Service temporarily unavailable (${err.dependency}), retry later`);
           return;
         }
