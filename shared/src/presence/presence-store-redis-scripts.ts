@@ -131,7 +131,7 @@ return { redis.call('HLEN', P .. 'c:' .. app .. ':' .. ch), redis.call('HLEN', P
 
 /**
  * MIGRATE_CHANNELS moves an app's occupied channels out of the set \`cs:{app}\` that versions before the sorted
- * set kept (once, on the first read after an upgrade); a channel vacated since is dropped by the readers.
+ * set kept (once, on the first read after an upgrade); a channel vacated since is dropped by COUNTED.
  */
 const MIGRATE_CHANNELS = `
 local old = P .. 'cs:' .. app
@@ -141,20 +141,31 @@ if redis.call('EXISTS', old) == 1 then
 end
 `;
 
+/**
+ * COUNTED appends {name, sockets, members} of each occupied channel of \`names\` to \`out\`, and drops from the
+ * sorted set a channel left with no socket (one moved over from the old set after it was vacated).
+ */
+const COUNTED = `
+local function counted(out, names)
+  for _, ch in ipairs(names) do
+    local sockets = redis.call('HLEN', P .. 'c:' .. app .. ':' .. ch)
+    if sockets > 0 then
+      table.insert(out, ch)
+      table.insert(out, sockets)
+      table.insert(out, redis.call('HLEN', P .. 'm:' .. app .. ':' .. ch))
+    else
+      redis.call('ZREM', P .. 'cz:' .. app, ch)
+    end
+  end
+  return out
+end
+`;
+
 /** CHANNELS: ARGV prefix, app -> flat {name, sockets, members, ...}. */
 export const CHANNELS = `
 local P, app = ARGV[1], ARGV[2]
-` + MIGRATE_CHANNELS + `
-local out = {}
-for _, ch in ipairs(redis.call('ZRANGE', P .. 'cz:' .. app, 0, -1)) do
-  local sockets = redis.call('HLEN', P .. 'c:' .. app .. ':' .. ch)
-  if sockets > 0 then
-    table.insert(out, ch)
-    table.insert(out, sockets)
-    table.insert(out, redis.call('HLEN', P .. 'm:' .. app .. ':' .. ch))
-  end
-end
-return out
+` + MIGRATE_CHANNELS + COUNTED + `
+return counted({}, redis.call('ZRANGE', P .. 'cz:' .. app, 0, -1))
 `;
 
 /**
@@ -163,7 +174,7 @@ return out
  */
 export const CHANNELS_PAGE = `
 local P, app, after, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-` + MIGRATE_CHANNELS + `
+` + MIGRATE_CHANNELS + COUNTED + `
 local from = '-'
 if after ~= '' then from = '(' .. after end
 local names = redis.call('ZRANGEBYLEX', P .. 'cz:' .. app, from, '+', 'LIMIT', 0, limit + 1)
@@ -172,16 +183,7 @@ if #names > limit then
   next = names[limit]
   names[limit + 1] = nil
 end
-local out = { next }
-for _, ch in ipairs(names) do
-  local sockets = redis.call('HLEN', P .. 'c:' .. app .. ':' .. ch)
-  if sockets > 0 then
-    table.insert(out, ch)
-    table.insert(out, sockets)
-    table.insert(out, redis.call('HLEN', P .. 'm:' .. app .. ':' .. ch))
-  end
-end
-return out
+return counted({ next }, names)
 `;
 
 /** HEARTBEAT: ARGV prefix, node, at ms -> 1 when the node is known (and recorded), 0 otherwise. */

@@ -66,6 +66,8 @@ describe.skipIf(!up)('RedisPresenceStore', () => {
       expect(await store.channelsPage('old' as never, '', 10)).toEqual({ channels: new Map([['kept', { subscriptionCount: 1, userCount: 0 }]]), next: '' });
       expect(await raw.exists(`${prefix}cs:old`)).toBe(0);
       expect([...(await store.channels('old' as never)).keys()]).toEqual(['kept']);
+      // the vacated name is gone from the store, not only skipped by every read
+      expect(await raw.zrange(`${prefix}cz:old`, 0, -1)).toEqual(['kept']);
     } finally {
       raw.disconnect();
       await store.clear();
