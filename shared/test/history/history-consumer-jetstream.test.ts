@@ -22,6 +22,50 @@ class CrashOnce extends MemoryHistoryStore {
   }
 }
 
+/**
+ * restartFixture is a publisher on a fresh prefix with the history consumer into a memory store, for the tests
+ * that lose streams: `reopen` opens the channel stream again from a second connection (as a restarted api would),
+ * `publish(from, to)` sends events `from`..`to - 1` (data: their number) and returns their serials.
+ */
+async function restartFixture(appName: string, channelName: string) {
+  const prefix = uniquePrefix('hist');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
+  const core2 = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub-2') });
+  const jsm = await jetstreamManager(core.connection);
+  const open = (via: NatsBus) => JetStreamBus.open(via, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+  const app = asAppId(appName);
+  const channel = asChannelName(channelName);
+  const store = new MemoryHistoryStore();
+  const consumer = new JetStreamHistoryConsumer(core.connection, { prefix, store, batchSize: 50 });
+  const f = {
+    prefix,
+    jsm,
+    app,
+    channel,
+    store,
+    consumer,
+    bus: await open(core),
+    async reopen(): Promise<void> {
+      f.bus = await open(core2);
+    },
+    async publish(from: number, to: number): Promise<number[]> {
+      const serials: number[] = [];
+      for (let i = from; i < to; i++) serials.push((await f.bus.publish(app, channel, { frame: JSON.stringify({ event: 'tick', channel, data: String(i) }), sequenced: true })).serial!);
+      return serials;
+    },
+    async close(): Promise<void> {
+      await consumer.stop();
+      await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
+      await deleteHistoryStreams(jsm, prefix);
+      await f.bus.close();
+      await core2.close();
+      await core.close();
+    },
+  };
+  return f;
+}
+
 describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
   it('stores every event of the channel stream exactly once, also when a batch was written but never acknowledged', async () => {
     const prefix = uniquePrefix('hist');
@@ -65,88 +109,54 @@ describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
   }, 120_000);
 
   it('starts over on the streams NATS creates again after losing them, storing the new stream\'s events under its id', async () => {
-    const prefix = uniquePrefix('hist');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
-    const jsm = await jetstreamManager(core.connection);
-    let bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
-    const app = asAppId('app-lost');
-    const channel = asChannelName('lost');
-    const store = new MemoryHistoryStore();
-    const consumer = new JetStreamHistoryConsumer(core.connection, { prefix, store, batchSize: 50 });
-    const publish = async (from: number, to: number): Promise<number[]> => {
-      const serials: number[] = [];
-      for (let i = from; i < to; i++) serials.push((await bus.publish(app, channel, { frame: JSON.stringify({ event: 'tick', channel, data: String(i) }), sequenced: true })).serial!);
-      return serials;
-    };
-    const core2 = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub-2') });
+    const f = await restartFixture('app-lost', 'lost');
+    const { app, channel, store } = f;
     try {
-      consumer.start();
-      const before = await publish(0, 20);
-      const oldId = bus.streamId;
+      f.consumer.start();
+      const before = await f.publish(0, 20);
+      const oldId = f.bus.streamId;
       await waitFor(async () => (await store.read(app, channel)).items.length === 20, 60_000, 'the first 20 events stored');
       // NATS loses both streams (a restart without its store); the publishers create the channel stream again
-      await jsm.streams.delete(`${prefix}_channels`);
-      await deleteHistoryStreams(jsm, prefix);
-      bus = await JetStreamBus.open(core2, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
-      expect(bus.streamId).not.toBe(oldId);
-      const after = await publish(20, 40);
+      await f.jsm.streams.delete(`${f.prefix}_channels`);
+      await deleteHistoryStreams(f.jsm, f.prefix);
+      await f.reopen();
+      expect(f.bus.streamId).not.toBe(oldId);
+      const after = await f.publish(20, 40);
       expect(after[0]).toBe(serialOf(1, 0));
-      await waitFor(async () => (await store.read(app, channel)).items.length === 20 && (await store.read(app, channel)).items[0]!.stream_id === bus.streamId, 60_000, 'the new stream stored');
+      await waitFor(async () => (await store.read(app, channel)).items.length === 20 && (await store.read(app, channel)).items[0]!.stream_id === f.bus.streamId, 60_000, 'the new stream stored');
       const page = await store.read(app, channel, { direction: 'oldest_first' });
       expect(page.items.map((m) => [m.serial, m.data])).toEqual(after.map((serial, k) => [serial, String(20 + k)]));
       expect((await store.read(app, channel, { stream_id: oldId, direction: 'oldest_first' })).items.map((m) => m.serial)).toEqual(before);
     } finally {
-      await consumer.stop();
-      await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
-      await deleteHistoryStreams(jsm, prefix);
-      await bus.close();
-      await core.close();
+      await f.close();
     }
   }, 120_000);
 
   it('moves to a history stream of its own when only the channel stream is created again, missing none of its first events', async () => {
-    const prefix = uniquePrefix('hist');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
-    const jsm = await jetstreamManager(core.connection);
-    let bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
-    const app = asAppId('app-again');
-    const channel = asChannelName('again');
-    const store = new MemoryHistoryStore();
-    const consumer = new JetStreamHistoryConsumer(core.connection, { prefix, store, batchSize: 50 });
-    const publish = async (from: number, to: number): Promise<number[]> => {
-      const serials: number[] = [];
-      for (let i = from; i < to; i++) serials.push((await bus.publish(app, channel, { frame: JSON.stringify({ event: 'tick', channel, data: String(i) }), sequenced: true })).serial!);
-      return serials;
-    };
-    const core2 = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub-2') });
+    const f = await restartFixture('app-again', 'again');
+    const { app, channel, store } = f;
     try {
-      consumer.start();
-      const before = await publish(0, 30);
-      const oldId = bus.streamId;
+      f.consumer.start();
+      const before = await f.publish(0, 30);
+      const oldId = f.bus.streamId;
       await waitFor(async () => (await store.read(app, channel)).items.length === 30, 60_000, 'the first 30 events stored');
       // the channel stream alone is lost and created again (serials from 1); its history stream survives
-      await jsm.streams.delete(`${prefix}_channels`);
-      bus = await JetStreamBus.open(core2, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
-      const after = await publish(30, 80);
+      await f.jsm.streams.delete(`${f.prefix}_channels`);
+      await f.reopen();
+      const after = await f.publish(30, 80);
       expect(after[0]).toBe(serialOf(1, 0));
-      await waitFor(async () => (await store.read(app, channel, { stream_id: bus.streamId, limit: 1000 })).items.length >= 50, 60_000, 'the new stream stored');
+      await waitFor(async () => (await store.read(app, channel, { stream_id: f.bus.streamId, limit: 1000 })).items.length >= 50, 60_000, 'the new stream stored');
       const page = await store.read(app, channel, { direction: 'oldest_first', limit: 1000 });
-      expect(page.items.every((m) => m.stream_id === bus.streamId)).toBe(true);
+      expect(page.items.every((m) => m.stream_id === f.bus.streamId)).toBe(true);
       expect(page.items.map((m) => [m.serial, m.data])).toEqual(after.map((serial, k) => [serial, String(30 + k)]));
       // why: until the consumer notices the new channel stream (within a second), the old history stream may copy some
       // of its events too; those land after the old stream's own, so its first 30 are checked.
       const old = await store.read(app, channel, { stream_id: oldId, direction: 'oldest_first', limit: 1000 });
       expect(old.items.slice(0, 30).map((m) => [m.serial, m.data])).toEqual(before.map((serial, k) => [serial, String(k)]));
       // the old history stream is emptied and deleted
-      await waitFor(async () => (await jsm.streams.info(historyStreamName(prefix, oldId)).then(() => false, () => true)), 30_000, 'the old history stream deleted');
+      await waitFor(async () => (await f.jsm.streams.info(historyStreamName(f.prefix, oldId)).then(() => false, () => true)), 30_000, 'the old history stream deleted');
     } finally {
-      await consumer.stop();
-      await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
-      await deleteHistoryStreams(jsm, prefix);
-      await bus.close();
-      await core.close();
+      await f.close();
     }
   }, 120_000);
 });
