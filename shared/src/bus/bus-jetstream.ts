@@ -7,7 +7,7 @@ import { GapFiller, type Sequenced } from '../recovery/gap-filler.js';
 import type { LoggedMessage, ReadAfter, RecoveryPolicy, RecoveryReader, Rewind, RewindRead, StreamPosition } from '../recovery/recovery-log.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
-import { headerReader, type NatsBus } from './bus-nats.js';
+import { headerReader, withTimeout, type NatsBus } from './bus-nats.js';
 import { HEADER, decodeChannelMessages, encodeChannelBatch, encodeChannelMessage, type Envelope } from './envelope.js';
 import { channelSubject, encodeToken } from './subjects.js';
 
@@ -421,23 +421,6 @@ function logged(item: Sequenced): LoggedMessage {
   const out: LoggedMessage = { serial: item.serial, messageId: message.id ?? '', frame: message.frame, at: item.at ?? 0 };
   if (message.except !== undefined) out.except = message.except;
   return out;
-}
-
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e as Error);
-      },
-    );
-  });
 }
 
 /** ACK_TIMEOUT_MS bounds how long a publish waits for the stream's acknowledgement. */

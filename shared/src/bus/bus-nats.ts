@@ -170,8 +170,8 @@ export function headerReader(h: MsgHdrs | undefined): HeaderReader {
 
 const NO_HEADERS: HeaderReader = () => undefined;
 
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** withTimeout settles like `promise`, or fails with `timeout` once `ms` passed without an answer. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('timeout')), ms);
     promise.then(

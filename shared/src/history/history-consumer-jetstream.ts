@@ -1,6 +1,7 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamManager, type JsMsg, type StreamConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { idOf, serialOf, streamName } from '../bus/bus-jetstream.js';
+import { headerReader } from '../bus/bus-nats.js';
 import { decodeChannelMessages } from '../bus/envelope.js';
 import { decodeToken } from '../bus/subjects.js';
 import { asAppId, asChannelName } from '../ids.js';
@@ -62,8 +63,8 @@ const INCARNATION_CHECK_MS = 1000;
  * acknowledges the messages only after the write (which removes them from the work queue). A replica killed
  * mid-batch leaves its messages unacknowledged, so JetStream hands them out again after the ack wait, and the
  * store's idempotent append (keyed by app, channel, stream id and serial) stores each once. Replicas sharing the
- * durable name share the work. Each event's serial is its sequence in the channel stream (the copy's
- * `Nats-Stream-Source` header). Until the channel stream exists (the gateways and the api create it) it waits
+ * durable name share the work. Each event's serial is the one the JetStreamBus gave it: its message's sequence in
+ * the channel stream (the copy's `Nats-Stream-Source` header) and its place in that message (serialOf). Until the channel stream exists (the gateways and the api create it) it waits
  * and tries again.
  *
  * When the channel stream is created again (NATS lost it), the consumer moves to a new history stream for the new
@@ -272,16 +273,19 @@ export class JetStreamHistoryConsumer {
   private toRows(m: JsMsg, streamId: string): ChannelMessage[] {
     const tokens = m.subject.slice(this.options.prefix.length + '.log.'.length).split('.');
     if (tokens.length !== 2) return [];
-    const seq = sourceSequence(m.headers?.get('Nats-Stream-Source'), this.stream);
+    const read = headerReader(m.headers);
+    const seq = sourceSequence(read('Nats-Stream-Source'), this.stream);
     if (seq === undefined) return [];
-    const messages = decodeChannelMessages((name) => (m.headers?.has(name) ? m.headers.get(name) : undefined), m.data) ?? [];
+    const messages = decodeChannelMessages(read, m.data) ?? [];
+    const app_id = asAppId(decodeToken(tokens[0]!));
+    const channel = asChannelName(decodeToken(tokens[1]!));
     const rows: ChannelMessage[] = [];
     for (const [index, message] of messages.entries()) {
       const item = historyItemOfFrame(message.frame);
       if (item === undefined) continue;
       rows.push({
-        app_id: asAppId(decodeToken(tokens[0]!)),
-        channel: asChannelName(decodeToken(tokens[1]!)),
+        app_id,
+        channel,
         serial: serialOf(seq, index),
         stream_id: streamId,
         message_id: message.id ?? '',
