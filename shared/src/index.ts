@@ -41,6 +41,7 @@ export {
   DEFAULT_HISTORY_LIMIT,
   HistoryQueryError,
   MAX_HISTORY_LIMIT,
+  historyQueryOf,
   type ChannelMessage,
   type HistoryDirection,
   type HistoryItem,

@@ -111,6 +111,45 @@ export interface PlannedRead {
   streamId?: string;
 }
 
+/** HISTORY_BOUNDS are a query's inclusive serial and time bounds. */
+export const HISTORY_BOUNDS = ['start_serial', 'end_serial', 'start_time_ms', 'end_time_ms'] as const;
+
+/**
+ * historyQueryOf reads a history query from a request's fields, as the HTTP API (strings) and the socket read
+ * (JSON values) carry them: numbers as numbers or decimal digits, empty strings as absent. It checks the query as
+ * the store would (planRead), so a refusal names the field at the edge; it throws HistoryQueryError.
+ */
+export function historyQueryOf(field: (name: keyof HistoryQuery) => unknown): HistoryQuery {
+  const query: HistoryQuery = {};
+  const text = (name: 'direction' | 'cursor' | 'stream_id'): string | undefined => {
+    const value = field(name);
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') throw new HistoryQueryError(`${name} must be a string`);
+    return value;
+  };
+  const number = (name: 'limit' | (typeof HISTORY_BOUNDS)[number]): number | undefined => {
+    const value = field(name);
+    if (value === undefined || value === '') return undefined;
+    if (typeof value === 'number') return value;
+    if (typeof value === 'string' && /^\d{1,16}$/.test(value)) return Number(value);
+    throw new HistoryQueryError(`${name} must be a non-negative integer`);
+  };
+  const limit = number('limit');
+  if (limit !== undefined) query.limit = limit;
+  const direction = text('direction');
+  if (direction !== undefined) query.direction = direction as HistoryDirection;
+  const cursor = text('cursor');
+  if (cursor !== undefined) query.cursor = cursor;
+  const streamId = text('stream_id');
+  if (streamId !== undefined) query.stream_id = streamId;
+  for (const key of HISTORY_BOUNDS) {
+    const value = number(key);
+    if (value !== undefined) query[key] = value;
+  }
+  planRead(query);
+  return query;
+}
+
 /**
  * planRead checks a query and folds its cursor into the serial bounds: a newest-first walk continues below the
  * last serial it returned, an oldest-first one above it. It throws HistoryQueryError on anything invalid.
@@ -120,7 +159,7 @@ export function planRead(query: HistoryQuery = {}): PlannedRead {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw new HistoryQueryError(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`);
   const direction = query.direction ?? 'newest_first';
   if (direction !== 'newest_first' && direction !== 'oldest_first') throw new HistoryQueryError('direction must be newest_first or oldest_first');
-  for (const key of ['start_serial', 'end_serial', 'start_time_ms', 'end_time_ms'] as const) {
+  for (const key of HISTORY_BOUNDS) {
     const value = query[key];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw new HistoryQueryError(`${key} must be a non-negative integer`);
   }

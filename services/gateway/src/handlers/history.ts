@@ -1,8 +1,6 @@
-import { CloseCode, DependencyUnavailable, HistoryQueryError, asChannelName, encodeInternal, frameData, type ClientFrame, type HistoryDirection, type HistoryQuery } from '@sockudo-ts/shared';
+import { CloseCode, DependencyUnavailable, HistoryQueryError, asChannelName, encodeInternal, frameData, historyQueryOf, type ClientFrame } from '@sockudo-ts/shared';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
-
-const BOUNDS = ['start_serial', 'end_serial', 'start_time_ms', 'end_time_ms'] as const;
 
 /**
  * handleChannelHistory runs `sockudo:channel_history {channel, limit?, direction?, cursor?, stream_id?, start_serial?,
@@ -26,15 +24,9 @@ export async function handleChannelHistory(ctx: GatewayContext, conn: Connection
     conn.sendError(CloseCode.ChannelError, 'sockudo:channel_history reads only a channel this socket is subscribed to', channel);
     return;
   }
-  const query: HistoryQuery = {};
-  if (typeof data.limit === 'number') query.limit = data.limit;
-  if (typeof data.direction === 'string') query.direction = data.direction as HistoryDirection;
-  if (typeof data.cursor === 'string' && data.cursor !== '') query.cursor = data.cursor;
-  if (typeof data.stream_id === 'string' && data.stream_id !== '') query.stream_id = data.stream_id;
-  for (const key of BOUNDS) if (typeof data[key] === 'number') query[key] = data[key];
   const requestId = typeof data.request_id === 'string' ? { request_id: data.request_id.slice(0, 200) } : {};
   try {
-    const page = await history.read(conn.app.id, asChannelName(channel), query);
+    const page = await history.read(conn.app.id, asChannelName(channel), historyQueryOf((name) => data[name]));
     conn.send(encodeInternal('sockudo:channel_history', { ...page, ...requestId }, channel));
   } catch (err) {
     if (err instanceof HistoryQueryError) return conn.sendError(CloseCode.ChannelError, err.message, channel);
