@@ -102,16 +102,25 @@ interface Pair {
   value: string;
 }
 
-/** insert puts a pair in its place by lower-cased key; 401 when its key, in any letter case, is already there. */
+/**
+ * insert puts a pair in its place by lower-cased key; 401 when its key, in any letter case, is already there.
+ * why a binary search: the place is found in O(log n) comparisons; a linear walk made a hostile query of a few
+ * thousand keys in descending order cost ~100 ms of CPU before its signature was checked.
+ */
 function insert(sorted: Pair[], pair: Pair): void {
+  // at: the first place whose key sorts after the pair's (so equal keys end just before it)
+  let low = 0;
   let at = sorted.length;
-  while (at > 0 && after(sorted[at - 1]!.lower, pair.lower)) at--;
+  while (low < at) {
+    const mid = (low + at) >>> 1;
+    if (after(sorted[mid]!.lower, pair.lower)) at = mid;
+    else low = mid + 1;
+  }
   if (at > 0 && sorted[at - 1]!.lower === pair.lower) {
     throw unauthorized(`Query parameter ${JSON.stringify(pair.key.slice(0, 64))} is repeated; send each parameter once`);
   }
-  sorted.push(pair);
-  for (let i = sorted.length - 1; i > at; i--) sorted[i] = sorted[i - 1]!;
-  sorted[at] = pair;
+  if (at === sorted.length) sorted.push(pair);
+  else sorted.splice(at, 0, pair);
 }
 
 /** decodedPair splits one `key=value` piece that holds escapes and decodes both halves. */

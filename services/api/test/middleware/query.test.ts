@@ -77,4 +77,17 @@ describe('parseQuery: the one parse of a request query', () => {
       expect(`POST\n/p\n${signed}`, raw).toBe(httpStringToSign('POST', '/p', query));
     }
   });
+
+  it('sorts thousands of keys in any arrival order, and finds a repeat however far apart', () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `k${String(i).padStart(4, '0')}`);
+    const descending = [...keys].reverse();
+    const interleaved = keys.map((_, i) => keys[i % 2 === 0 ? i / 2 : keys.length - 1 - (i - 1) / 2]!);
+    for (const order of [descending, interleaved]) {
+      const { query, signed } = parseSignedQuery(order.map((k) => `${k}=v`).join('&'));
+      expect(query.size).toBe(keys.length);
+      expect(signed).toBe(keys.map((k) => `${k}=v`).join('&'));
+    }
+    expect(refusal(`${descending.join('&')}&K2999`).message).toContain('"K2999" is repeated');
+    expect(refusal(`k0000&${descending.join('&')}`).message).toContain('"k0000" is repeated');
+  });
 });
