@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './clients.js';
 import { deleteRunStreams } from './jetstream.js';
 import { ROOT } from './process.js';
-import { START_TIMEOUT_MS } from './processes.js';
+import { LOW_PORTS, START_TIMEOUT_MS } from './processes.js';
 import { deleteKeys } from './cluster.js';
 import { NATS, REDIS, reachable, uniquePrefix } from './services.js';
 
@@ -41,7 +41,7 @@ async function freeRun(count: number): Promise<number> {
   for (;;) {
     // why: below the kernel's ephemeral range (32768+), where the cluster's own outgoing connections
     // would otherwise take ports of the run between this check and the bind.
-    const base = 12_000 + Math.floor(Math.random() * 20_000);
+    const base = LOW_PORTS.from + Math.floor(Math.random() * (LOW_PORTS.to - LOW_PORTS.from - count));
     const taken = await Promise.all([...Array(count).keys()].map((i) => reachable('127.0.0.1', base + i)));
     if (!taken.some(Boolean)) return base;
   }

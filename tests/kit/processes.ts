@@ -5,8 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NATS_SERVER_BINARY, REDIS_SERVER_BINARY, reachable } from './services.js';
 
-/** LOW_PORTS is where freePort picks from: below the kernel's ephemeral range (32768-60999 here). */
-const LOW_PORTS = { from: 12_000, to: 32_000 };
+/**
+ * LOW_PORTS is where freePort picks from: below the kernel's ephemeral range (32768-60999 here).
+ * `SOCKUDO_TEST_PORTS=from-to` moves it, so a second test run on the same machine (a developer's while a
+ * loop of full runs goes on) takes ports from a range of its own instead of racing the first for the same ones.
+ */
+export const LOW_PORTS = (() => {
+  const match = /^(\d+)-(\d+)$/.exec(process.env.SOCKUDO_TEST_PORTS ?? '');
+  if (!match) return { from: 12_000, to: 32_000 };
+  const from = Number(match[1]);
+  const to = Number(match[2]);
+  if (from < 1024 || to > 65_535 || to - from < 1_000) throw new Error(`SOCKUDO_TEST_PORTS=${process.env.SOCKUDO_TEST_PORTS}: want from-to, 1024 <= from, to <= 65535, at least 1000 ports`);
+  return { from, to };
+})();
 
 /** POOL_SLICES is how many vitest workers get a slice of LOW_PORTS of their own (more workers share slices). */
 const POOL_SLICES = 8;
