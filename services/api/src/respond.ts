@@ -46,8 +46,9 @@ const EMPTY_BODY = Buffer.alloc(0);
  * auth_signature).
  */
 export class Responder {
-  // why: one latency series per route and status, found by a string key (no label set built per request).
-  private readonly durations = new Map<string, HistogramSeries>();
+  // why: one latency series per route and status, found by route then status (no label set, and no key
+  // string built and hashed, per request).
+  private readonly durations = new Map<string, Map<number, HistogramSeries>>();
 
   constructor(
     private readonly metrics: Metrics,
@@ -83,9 +84,10 @@ export class Responder {
   }
 
   private duration(route: string, status: number): HistogramSeries {
-    const key = `${route} ${status}`;
-    let series = this.durations.get(key);
-    if (series === undefined) this.durations.set(key, (series = this.metrics.httpDuration.series({ route, status: String(status) })));
+    let byStatus = this.durations.get(route);
+    if (byStatus === undefined) this.durations.set(route, (byStatus = new Map()));
+    let series = byStatus.get(status);
+    if (series === undefined) byStatus.set(status, (series = this.metrics.httpDuration.series({ route, status: String(status) })));
     return series;
   }
 }

@@ -71,7 +71,9 @@ export class HmacSha256Key {
       this.inner = bigger;
     }
     const length = this.inner.write(message, BLOCK, 'utf8');
-    this.outer.set(hash('sha256', this.inner.subarray(0, BLOCK + length), 'buffer'), BLOCK);
+    // why: the inner digest as a 'binary' (latin1: one byte per character) string, written back: a Buffer made
+    // by the binding costs ~3,500 CPU instructions more per call than the string and the write together.
+    this.outer.write(hash('sha256', this.inner.subarray(0, BLOCK + length), 'binary'), BLOCK, 'binary');
     return hash('sha256', this.outer, 'hex');
   }
 }
