@@ -173,6 +173,7 @@ export {
   type DeliverJob,
   type ReleaseJob,
   type WebhookJob,
+  type WebhookQueue,
 } from './webhooks/jobs.js';
 export { QueueWebhookSink, type QueueWebhookSinkOptions } from './webhooks/webhook-sink-queue.js';
 export { WebhookDeadLetters, type WebhookDeadLetter } from './webhooks/dead-letters.js';
@@ -271,7 +272,7 @@ export { openRateLimits } from './drivers/rate-limiter.js';
 export { clientAddress, decide, rateLimitHeaders, retryAfterSeconds, type RateDecision, type RateLimiter } from './ratelimit/rate-limiter.js';
 export { MemoryRateLimiter } from './ratelimit/rate-limiter-memory.js';
 export { RateLimits, type RateLimitCounter } from './ratelimit/rate-limits.js';
-export { openWebhookQueue, openWebhookSink, type WebhookQueue } from './webhooks/settings.js';
+export { openWebhookQueue, openWebhookSink } from './webhooks/settings.js';
 export {
   runProcess,
   startProcess,

@@ -100,6 +100,25 @@ describe('one socket cannot exhaust the server', () => {
     }, 10_000, 'the flooder\'s channel to be vacated');
   });
 
+  it('does not read a socket closed for flooding again: what it goes on sending stays unread until it is cut', async () => {
+    const c = await raw();
+    // Past the burst in small frames, then ~120 MB in frames under the 64 KiB cap that the flooder keeps sending
+    // after the close (README: "close 4100; the socket is not read again"). A frame counts as flushed once the
+    // flooder's kernel took it, which goes on only while the server reads: left unread, the socket buffers fill
+    // (about 4 MB measured here; the sysctl maxima allow ~36 MB) and the rest stays with the flooder until the
+    // server cuts the socket. Read and dropped instead, all of it was flushed before the close completed.
+    for (let i = 0; i < 500; i++) c.send('{"event":"pusher:ping","data":{}}');
+    const big = JSON.stringify({ event: 'pusher:ping', data: { pad: 'x'.repeat(60 * 1024) } });
+    const offered = big.length * 2000;
+    let flushed = 0;
+    for (let sent = 0; sent < offered; sent += big.length) c.ws.send(big, (err) => void (err ? undefined : (flushed += big.length)));
+    await bystanderStillReceives();
+    const closed = await c.closed;
+    expect(closed.code).toBe(4100);
+    expect(flushed).toBeLessThan(offered / 2);
+    await bystanderStillReceives();
+  });
+
   it('keeps a socket open that sends a burst within frame_burst (a client re-subscribing after a reconnect)', async () => {
     const c = await raw();
     for (let i = 0; i < 390; i++) c.send({ event: 'pusher:ping', data: {} });

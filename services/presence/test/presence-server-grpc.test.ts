@@ -5,6 +5,11 @@ import { makeCertificates } from '../../../tests/kit/tls.js';
 import { GrpcPresenceServer } from '@sockudo-ts/presence';
 import { GrpcPresence } from '@sockudo-ts/shared/implementations';
 import {
+  asAppId,
+  asChannelName,
+  asNodeId,
+  asSocketId,
+  asUserId,
   DependencyUnavailable,
   MemoryAppStore,
   MemoryBus,
@@ -18,6 +23,7 @@ import {
 import { describeNodeRegistryContract } from '../../../shared/test/presence/node-registry-contract.js';
 import { describePresenceContract, PRESENCE_CONTRACT_APP } from '../../../shared/test/presence/presence-contract.js';
 
+const pa = PRESENCE_CONTRACT_APP.id;
 const logger = createLogger({ level: 'silent', service: 'test' });
 
 /** served starts a GrpcPresenceServer over LocalPresence and a memory store, and a GrpcPresence client of it. */
@@ -71,11 +77,11 @@ describe('GrpcPresenceServer errors', () => {
       }),
     );
     try {
-      const down = await s.client.counts('pa', 'c').catch((e: unknown) => e);
+      const down = await s.client.counts(pa, asChannelName('c')).catch((e: unknown) => e);
       expect(down).toBeInstanceOf(DependencyUnavailable);
       expect((down as Error).message).toBe('the presence service is unavailable: Redis is unreachable');
       expect((down as DependencyUnavailable).detail).toMatch(/channelCounts: Redis is unreachable$/);
-      const broken = await s.client.members('pa', 'presence-c').catch((e: unknown) => e);
+      const broken = await s.client.members(pa, asChannelName('presence-c')).catch((e: unknown) => e);
       expect(broken).not.toBeInstanceOf(DependencyUnavailable);
       expect((broken as Error).message).toMatch(/listMembers failed: store answered nonsense/);
       expect(s.told).toEqual([down]);
@@ -90,10 +96,10 @@ describe('GrpcPresenceServer is not an open door', () => {
     for (const clientToken of ['', 'wrong']) {
       const s = await served(undefined, { token: 't0ken', clientToken });
       try {
-        const refused = await s.client.counts('pa', 'c').catch((e: unknown) => e);
+        const refused = await s.client.counts(pa, asChannelName('c')).catch((e: unknown) => e);
         expect(refused).not.toBeInstanceOf(DependencyUnavailable);
         expect((refused as Error).message).toMatch(/channelCounts failed: presence service: missing or wrong token/);
-        const wipe = await s.client.register({ nodeId: 'victim' as never, sockets: [] }).catch((e: unknown) => e);
+        const wipe = await s.client.register({ nodeId: asNodeId('victim'), sockets: [] }).catch((e: unknown) => e);
         expect((wipe as Error).message).toMatch(/missing or wrong token/);
       } finally {
         await s.dispose();
@@ -105,12 +111,12 @@ describe('GrpcPresenceServer is not an open door', () => {
     const s = await served(undefined, { token: 't0ken' });
     try {
       const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e as Error).message);
-      expect(await refusal(s.client.channels('other-app' as never))).toMatch(/app: unknown app/);
-      expect(await refusal(s.client.connect('pa' as never, 'not-a-socket' as never, 'n1' as never))).toMatch(/socketId: not a socket id/);
-      expect(await refusal(s.client.subscribe('pa' as never, 'bad channel!' as never, '1.2' as never))).toMatch(/channel:/);
-      expect(await refusal(s.client.subscribe('pa' as never, 'presence-x' as never, '1.2' as never, { id: 'u' as never, info: 'x'.repeat(70_000) }))).toMatch(/too large/);
-      expect(await refusal(s.client.register({ nodeId: 'n1' as never, sockets: [{ appId: 'other-app' as never, socketId: '1.2' as never, channels: [] }] }))).toMatch(/unknown app/);
-      expect(await s.client.channels('pa' as never)).toEqual(new Map());
+      expect(await refusal(s.client.channels(asAppId('other-app')))).toMatch(/app: unknown app/);
+      expect(await refusal(s.client.connect(pa, asSocketId('not-a-socket'), asNodeId('n1')))).toMatch(/socketId: not a socket id/);
+      expect(await refusal(s.client.subscribe(pa, asChannelName('bad channel!'), asSocketId('1.2')))).toMatch(/channel:/);
+      expect(await refusal(s.client.subscribe(pa, asChannelName('presence-x'), asSocketId('1.2'), { id: asUserId('u'), info: 'x'.repeat(70_000) }))).toMatch(/too large/);
+      expect(await refusal(s.client.register({ nodeId: asNodeId('n1'), sockets: [{ appId: asAppId('other-app'), socketId: asSocketId('1.2'), channels: [] }] }))).toMatch(/unknown app/);
+      expect(await s.client.channels(pa)).toEqual(new Map());
     } finally {
       await s.dispose();
     }
@@ -128,8 +134,8 @@ describe('GrpcPresenceServer is not an open door', () => {
     const secure = new GrpcPresence({ url: `localhost:${port}`, deadlineMs: 2000, token: 't', tls: { ca: certs.ca } });
     const plain = new GrpcPresence({ url: `localhost:${port}`, deadlineMs: 500, token: 't' });
     try {
-      expect(await secure.channels('pa' as never)).toEqual(new Map());
-      await expect(plain.channels('pa' as never)).rejects.toBeInstanceOf(DependencyUnavailable);
+      expect(await secure.channels(pa)).toEqual(new Map());
+      await expect(plain.channels(pa)).rejects.toBeInstanceOf(DependencyUnavailable);
     } finally {
       secure.close();
       plain.close();
@@ -143,10 +149,10 @@ describe('GrpcPresenceServer is not an open door', () => {
     const s = await served();
     const small = new GrpcPresence({ url: (s.client as unknown as { options: { url: string } }).options.url, deadlineMs: 2000, channelsPageSize: 7 });
     try {
-      for (let i = 0; i < 50; i++) await s.client.subscribe('pa' as never, `page-${String(i).padStart(2, '0')}` as never, `1.${i}` as never);
-      const channels = await small.channels('pa' as never);
+      for (let i = 0; i < 50; i++) await s.client.subscribe(pa, asChannelName(`page-${String(i).padStart(2, '0')}`), asSocketId(`1.${i}`));
+      const channels = await small.channels(pa);
       expect([...channels.keys()].sort()).toEqual(Array.from({ length: 50 }, (_, i) => `page-${String(i).padStart(2, '0')}`));
-      expect(channels.get('page-07' as never)).toEqual({ subscriptionCount: 1, userCount: 0 });
+      expect(channels.get(asChannelName('page-07'))).toEqual({ subscriptionCount: 1, userCount: 0 });
     } finally {
       small.close();
       await s.dispose();

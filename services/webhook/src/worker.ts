@@ -6,11 +6,10 @@ import {
   deliverJobs,
   isWebhookJob,
   type AppStore,
-  type GroupedQueue,
   type JobContext,
-  type JobQueue,
   type Logger,
   type WebhookJob,
+  type WebhookQueue,
 } from '@sockudo-ts/shared';
 import { Batcher, type Batch } from './batcher.js';
 import { CircuitBreakers } from './circuit.js';
@@ -19,7 +18,7 @@ import type { WebhookMetrics } from './metrics.js';
 
 /** WebhookWorkerOptions are the worker's ports and delivery settings. */
 export interface WebhookWorkerOptions {
-  queue: JobQueue<WebhookJob>;
+  queue: WebhookQueue;
   apps: AppStore;
   logger: Logger;
   metrics?: WebhookMetrics;
@@ -159,8 +158,7 @@ export class WebhookWorker {
    * every socket (`npm run bench -- --scenarios abuse --attacks webhook-hang`).
    */
   private async deferMs(appId: string, cap: number): Promise<number> {
-    const queue = this.options.queue as Partial<GroupedQueue>;
-    const queued = typeof queue.groupDepth === 'function' ? await queue.groupDepth(appId).catch(() => 0) : 0;
+    const queued = await this.options.queue.groupDepth(appId).catch(() => 0);
     const spread = Math.min(DEFER_MS.max, Math.max(4 * DEFER_MS.min, (queued / cap) * DEFER_PER_QUEUED_MS));
     return DEFER_MS.min + Math.floor(Math.random() * (spread - DEFER_MS.min));
   }

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { APP_DEFAULTS, type App, type DeliverJob } from '@sockudo-ts/shared';
+import { APP_DEFAULTS, asAppId, asChannelName, type App, type DeliverJob } from '@sockudo-ts/shared';
 import { Batcher, type Batch } from '@sockudo-ts/webhook';
 
-const appA: App = { ...APP_DEFAULTS, id: 'a', key: 'ka', secret: 'sa' };
-const appB: App = { ...APP_DEFAULTS, id: 'b', key: 'kb', secret: 'sb' };
+const appA: App = { ...APP_DEFAULTS, id: asAppId('a'), key: 'ka', secret: 'sa' };
+const appB: App = { ...APP_DEFAULTS, id: asAppId('b'), key: 'kb', secret: 'sb' };
 const job = (app: App, channel: string, url = 'http://h.test/'): DeliverJob => ({
   v: 1,
   kind: 'deliver',
   app_id: app.id,
   url,
   headers: {},
-  event: { name: 'channel_occupied', channel },
+  event: { name: 'channel_occupied', channel: asChannelName(channel) },
 });
 
 describe('Batcher', () => {

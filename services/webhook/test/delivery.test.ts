@@ -2,15 +2,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import PusherServer from 'pusher';
 import { describe, expect, it } from 'vitest';
-import { APP_DEFAULTS, type App } from '@sockudo-ts/shared';
+import { APP_DEFAULTS, asAppId, asChannelName, type App } from '@sockudo-ts/shared';
 import { classifyStatus, postWebhook, safeUrl, signedRequest } from '@sockudo-ts/webhook';
 
-const app: App = { ...APP_DEFAULTS, id: 'a1', key: 'key-a1', secret: 'secret-a1' };
+const app: App = { ...APP_DEFAULTS, id: asAppId('a1'), key: 'key-a1', secret: 'secret-a1' };
 const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 
 describe('signedRequest', () => {
   it('builds a body and headers the pusher SDK validates, with custom headers that cannot replace the Pusher ones', () => {
-    const events = [{ name: 'channel_occupied' as const, channel: 'ü-room' }];
+    const events = [{ name: 'channel_occupied' as const, channel: asChannelName('ü-room') }];
     const req = signedRequest(app, events, { 'X-Custom': 'yes', 'content-type': 'text/plain', 'X-Pusher-Key': 'forged' }, 1700000000000);
     expect(JSON.parse(req.body)).toEqual({ time_ms: 1700000000000, events });
     expect(req.headers).toEqual({

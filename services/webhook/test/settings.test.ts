@@ -10,6 +10,6 @@ describe('workerOptionsFromConfig', () => {
   });
 
   it('never lets an open circuit wait longer than the largest retry delay (a replayed dead letter gets its trial)', () => {
-    expect(options({ retry: { max_delay_ms: 200 }, circuit_breaker: { cooldown_ms: 30_000 } }).circuit.cooldownMs).toBe(200);
+    expect(options({ retry: { max_delay_ms: 200 }, circuit_breaker: { cooldown_ms: 30_000 } }).circuit?.cooldownMs).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { APP_DEFAULTS, MemoryAppStore, MemoryJobQueue, Metrics, createLogger, type App, type WebhookJob } from '@sockudo-ts/shared';
+import { APP_DEFAULTS, asAppId, asChannelName, MemoryAppStore, MemoryJobQueue, Metrics, createLogger, type App, type WebhookJob } from '@sockudo-ts/shared';
 import { WebhookMetrics, WebhookWorker } from '@sockudo-ts/webhook';
 import { waitFor } from '../../../tests/kit/clients.js';
 import { event, startWebhookReceiver, type WebhookReceiver } from '../../../tests/kit/webhooks.js';
@@ -14,7 +14,7 @@ describe('WebhookWorker', () => {
   });
 
   it('releases held events to the endpoints that want them, delivers them signed, and counts it all', async () => {
-    const app: App = { ...APP_DEFAULTS, id: 'w1', key: 'key-w1', secret: 'secret-w1' };
+    const app: App = { ...APP_DEFAULTS, id: asAppId('w1'), key: 'key-w1', secret: 'secret-w1' };
     receiver = await startWebhookReceiver([app]);
     app.webhooks = [
       { url: receiver.url('/vacated'), event_types: ['channel_vacated'], headers: { Authorization: 'Bearer do-not-log' } },
@@ -36,7 +36,7 @@ describe('WebhookWorker', () => {
       batching: { enabled: false, durationMs: 10, size: 10 },
     });
     worker.start();
-    await queue.add({ v: 1, kind: 'release', app_id: 'w1', event: { name: 'channel_vacated', channel: 'c' } });
+    await queue.add({ v: 1, kind: 'release', app_id: app.id, event: { name: 'channel_vacated', channel: asChannelName('c') } });
     await queue.add({ v: 2, kind: 'deliver' } as unknown as WebhookJob);
     await receiver.waitAccepted(event('channel_vacated', 'c'), 1, 5000, '/vacated');
     await waitFor(async () => (await queue.deadLetters()).length === 2, 5000, 'two dead letters');

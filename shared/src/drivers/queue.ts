@@ -1,6 +1,6 @@
 import type { DriverSettings } from '../config/config.js';
 import { MemoryJobQueue } from '../queue/job-queue-memory.js';
-import type { DeadLetterCounter, JobQueue, RetryPolicy } from '../queue/job-queue.js';
+import type { DeadLetterCounter, DeadLetterWriter, GroupedQueue, JobQueue, RetryPolicy } from '../queue/job-queue.js';
 import type { Opened } from './opened.js';
 
 /** QueueDriverOptions choose a queue's retry policy and, optionally, force its driver. */
@@ -22,13 +22,14 @@ export function queueRedisUrl(config: Pick<DriverSettings, 'queue' | 'database'>
 /**
  * openQueue opens the job queue `name` (`webhooks`, `push`): in memory (`queue.driver = "memory"`, the embedded
  * server) or BullMQ on Redis (`"redis"`, loaded only then), shared by the producers and workers of the
- * distributed shape. Fails when Redis does not answer.
+ * distributed shape; both count dead letters and each group's backlog, and can file a refused job as a dead
+ * letter. Fails when Redis does not answer.
  */
 export async function openQueue<T>(
   name: string,
   config: Pick<DriverSettings, 'queue' | 'database'>,
   options: QueueDriverOptions,
-): Promise<Opened<JobQueue<T> & DeadLetterCounter>> {
+): Promise<Opened<JobQueue<T> & DeadLetterCounter & GroupedQueue & DeadLetterWriter<T>>> {
   const driver = options.driver ?? config.queue.driver;
   if (driver === 'memory') {
     const queue = new MemoryJobQueue<T>({ retry: options.retry, groupOf: options.groupOf as ((job: T) => string) | undefined });

@@ -9,6 +9,8 @@ import {
   retryDelay,
   type DeadLetter,
   type DeadLetterCounter,
+  type DeadLetterWriter,
+  type GroupedQueue,
   type JobHandler,
   type JobOptions,
   type JobQueue,
@@ -59,7 +61,7 @@ const GROUP_NAME = 'g:';
  * back-off with full jitter as MemoryJobQueue, and dead letters are BullMQ's failed set (kept, listable,
  * replayable).
  */
-export class BullMqJobQueue<T> implements JobQueue<T>, DeadLetterCounter {
+export class BullMqJobQueue<T> implements JobQueue<T>, DeadLetterCounter, GroupedQueue, DeadLetterWriter<T> {
   private readonly queue: Queue;
   private worker?: Worker;
   private workerConnection?: Redis;

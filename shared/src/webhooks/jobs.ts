@@ -1,9 +1,16 @@
 import type { AppId } from '../ids.js';
 import type { App, WebhookConfig } from '../apps/app.js';
+import type { DeadLetterCounter, DeadLetterWriter, GroupedQueue, JobQueue } from '../queue/job-queue.js';
 import type { WebhookEvent } from './events.js';
 
 /** WEBHOOK_QUEUE is the name of the job queue that carries webhook jobs (ARCHITECTURE.md). */
 export const WEBHOOK_QUEUE = 'webhooks';
+
+/**
+ * WebhookQueue is the `webhooks` job queue with the abilities its users rely on: the dead-letter count (metrics),
+ * each app's backlog (the sink's per-app cap, the worker's defer spread) and filing a refused event as a dead letter.
+ */
+export type WebhookQueue = JobQueue<WebhookJob> & DeadLetterCounter & GroupedQueue & DeadLetterWriter<WebhookJob>;
 
 /** WEBHOOK_JOB_VERSION is the `v` field of every webhook job this code writes. */
 export const WEBHOOK_JOB_VERSION = 1;

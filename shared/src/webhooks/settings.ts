@@ -2,10 +2,10 @@ import type { AppStore } from '../apps/app-store.js';
 import type { DriverSettings, WebhookSettings } from '../config/config.js';
 import type { Opened } from '../drivers/opened.js';
 import { openQueue } from '../drivers/queue.js';
-import type { DeadLetterCounter, JobQueue, RetryPolicy } from '../queue/job-queue.js';
+import type { RetryPolicy } from '../queue/job-queue.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { WEBHOOK_QUEUE, type WebhookJob } from './jobs.js';
+import { WEBHOOK_QUEUE, type WebhookJob, type WebhookQueue } from './jobs.js';
 import { QueueWebhookSink } from './webhook-sink-queue.js';
 
 /** webhookRetryPolicy reads the webhook retry policy (`webhooks.retry.*`) from the config. */
@@ -13,9 +13,6 @@ export function webhookRetryPolicy(config: WebhookSettings): RetryPolicy {
   const r = config.webhooks.retry;
   return { baseDelayMs: r.base_delay_ms, maxDelayMs: r.max_delay_ms, maxElapsedMs: r.max_elapsed_ms };
 }
-
-/** WebhookQueue is the `webhooks` job queue with its dead-letter count (metrics). */
-export type WebhookQueue = JobQueue<WebhookJob> & DeadLetterCounter;
 
 /**
  * openWebhookQueue opens the `webhooks` job queue the config asks for: in memory (`queue.driver = "memory"`,

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { AppStore } from '../apps/app-store.js';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import type { AppId } from '../ids.js';
-import type { DeadLetterWriter, GroupedQueue, JobOptions, JobQueue } from '../queue/job-queue.js';
+import type { JobOptions } from '../queue/job-queue.js';
 import type { Logger } from '../telemetry/logger.js';
 import { activeTracing, type TraceScope } from '../telemetry/tracing.js';
 import type { WebhookEvent, WebhookSink } from './events.js';
-import { deliverJobs, endpointWants, heldJobId, WEBHOOK_JOB_VERSION, WEBHOOK_QUEUE, type WebhookJob } from './jobs.js';
+import { deliverJobs, endpointWants, heldJobId, WEBHOOK_JOB_VERSION, WEBHOOK_QUEUE, type WebhookJob, type WebhookQueue } from './jobs.js';
 
 /** QueueWebhookSinkOptions tune the sink; every field has a default. */
 export interface QueueWebhookSinkOptions {
@@ -16,7 +16,7 @@ export interface QueueWebhookSinkOptions {
    */
   vacateDelayMs?: number;
   logger?: Logger;
-  /** maxQueuedPerApp caps an app's jobs waiting in a queue that counts them (GroupedQueue). Default 10000; zero means no limit. */
+  /** maxQueuedPerApp caps an app's jobs waiting in the queue (its `groupDepth`). Default 10000; zero means no limit. */
   maxQueuedPerApp?: number;
   /** maxQueued caps the jobs waiting in the queue (read at most once a second). Default 100000; zero means no limit. */
   maxQueued?: number;
@@ -59,7 +59,7 @@ export class QueueWebhookSink implements WebhookSink {
   private depthRead?: { at: number; depth: Promise<number> };
 
   constructor(
-    private readonly queue: JobQueue<WebhookJob>,
+    private readonly queue: WebhookQueue,
     private readonly apps: AppStore,
     options: QueueWebhookSinkOptions = {},
   ) {
@@ -128,14 +128,13 @@ export class QueueWebhookSink implements WebhookSink {
   }
 
   /**
-   * hasRoom checks the app's backlog (when the queue counts it; over the cap the event becomes a dead letter
-   * where the queue can take one) and the whole queue's; a refused event is counted and dropped.
+   * hasRoom checks the app's backlog (over the cap the event becomes a dead letter) and the whole queue's; a
+   * refused event is counted and dropped.
    */
   private async hasRoom(appId: AppId, event: WebhookEvent): Promise<boolean> {
-    const grouped = this.queue as Partial<GroupedQueue> & Partial<DeadLetterWriter<WebhookJob>>;
-    if (this.maxQueuedPerApp > 0 && grouped.groupDepth !== undefined && (await grouped.groupDepth(appId)) >= this.maxQueuedPerApp) {
+    if (this.maxQueuedPerApp > 0 && (await this.queue.groupDepth(appId)) >= this.maxQueuedPerApp) {
       this.dropped(appId, 'depth_cap');
-      await grouped.bury?.({ v: WEBHOOK_JOB_VERSION, kind: 'release', app_id: appId, event }, `app over webhooks.max_queued_per_app (${this.maxQueuedPerApp})`);
+      await this.queue.bury({ v: WEBHOOK_JOB_VERSION, kind: 'release', app_id: appId, event }, `app over webhooks.max_queued_per_app (${this.maxQueuedPerApp})`);
       return false;
     }
     if (this.maxQueued > 0 && (await this.totalDepth()) >= this.maxQueued) {

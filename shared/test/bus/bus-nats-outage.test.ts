@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DependencyUnavailable, type BusMessage } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, asNodeId, DependencyUnavailable, type BusMessage } from '@sockudo-ts/shared';
 import { NatsBus } from '@sockudo-ts/shared/implementations';
 import { NATS_SERVER_BINARY, binariesPresent, startNatsServer, waitFor, type ChildService } from '../../../tests/kit/index.js';
+
+const app = asAppId('a');
+const ch = asChannelName('ch');
+const other = asChannelName('other');
 
 const present = binariesPresent('NatsBus outage', NATS_SERVER_BINARY);
 
@@ -16,24 +20,24 @@ describe.skipIf(!present)('NatsBus through a NATS restart', () => {
 
   it('fails publish and subscribe at once while down, and resubscribes by itself', async () => {
     const servers = [`nats://127.0.0.1:${nats.port}`];
-    const strict = await NatsBus.connect({ servers, prefix: 'outage', nodeId: 'strict' });
-    const publisher = await NatsBus.connect({ servers, prefix: 'outage', nodeId: 'publisher' });
+    const strict = await NatsBus.connect({ servers, prefix: 'outage', nodeId: asNodeId('strict') });
+    const publisher = await NatsBus.connect({ servers, prefix: 'outage', nodeId: asNodeId('publisher') });
     try {
       const seen: BusMessage[] = [];
-      await strict.subscribe('a', 'ch', (m) => seen.push(m));
+      await strict.subscribe(app, ch, (m) => seen.push(m));
       await nats.kill('SIGKILL');
       await waitFor(() => !strict.isConnected() && !publisher.isConnected(), 5000, 'both buses to notice');
       const started = Date.now();
-      await expect(strict.publish('a', 'ch', { frame: 'lost' })).rejects.toBeInstanceOf(DependencyUnavailable);
-      await expect(strict.subscribe('a', 'other', () => undefined)).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(strict.publish(app, ch, { frame: 'lost' })).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(strict.subscribe(app, other, () => undefined)).rejects.toBeInstanceOf(DependencyUnavailable);
       expect(Date.now() - started).toBeLessThan(500);
-      await expect(publisher.publish('a', 'ch', { frame: 'lost too' })).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(publisher.publish(app, ch, { frame: 'lost too' })).rejects.toBeInstanceOf(DependencyUnavailable);
 
       await nats.start();
       await waitFor(() => strict.isConnected() && publisher.isConnected(), 10_000, 'both buses to reconnect');
       await waitFor(
         async () => {
-          await publisher.publish('a', 'ch', { frame: 'after' });
+          await publisher.publish(app, ch, { frame: 'after' });
           await new Promise((r) => setTimeout(r, 50));
           return seen.some((m) => m.frame === 'after');
         },

@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { asNodeId } from '@sockudo-ts/shared';
 import { NatsBus } from '@sockudo-ts/shared/implementations';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { describeBusContract } from './bus-contract.js';
@@ -9,8 +10,8 @@ describe.skipIf(!up)('NatsBus', () => {
   describeBusContract('NatsBus', async () => {
     const prefix = uniquePrefix('bus');
     const servers = [`nats://${NATS.host}:${NATS.port}`];
-    const a = await NatsBus.connect({ servers, prefix, nodeId: 'node-a' });
-    const b = await NatsBus.connect({ servers, prefix, nodeId: 'node-b' });
+    const a = await NatsBus.connect({ servers, prefix, nodeId: asNodeId('node-a') });
+    const b = await NatsBus.connect({ servers, prefix, nodeId: asNodeId('node-b') });
     return { nodes: [a, b], close: async () => void (await Promise.all([a.close(), b.close()])) };
   });
 });

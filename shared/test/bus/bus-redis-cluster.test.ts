@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DependencyUnavailable, type BusMessage } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, asNodeId, DependencyUnavailable, type BusMessage } from '@sockudo-ts/shared';
 import { RedisClusterBus } from '@sockudo-ts/shared/implementations';
 import { REDIS_SERVER_BINARY, binariesPresent, startRedisCluster, uniquePrefix, waitFor, type RedisClusterUnderTest } from '../../../tests/kit/index.js';
 import { describeBusContract } from './bus-contract.js';
+
+const app = asAppId('app');
 
 const present = binariesPresent('RedisClusterBus', REDIS_SERVER_BINARY);
 
@@ -18,19 +20,19 @@ describe.skipIf(!present)('RedisClusterBus on a real 3-master Redis Cluster', ()
 
   describeBusContract('RedisClusterBus', async () => {
     const prefix = `${uniquePrefix('bus')}:`;
-    const a = await RedisClusterBus.connect({ nodes: [cluster.urls[0]!], prefix, nodeId: 'node-a' });
-    const b = await RedisClusterBus.connect({ nodes: [cluster.urls[1]!], prefix, nodeId: 'node-b' });
+    const a = await RedisClusterBus.connect({ nodes: [cluster.urls[0]!], prefix, nodeId: asNodeId('node-a') });
+    const b = await RedisClusterBus.connect({ nodes: [cluster.urls[1]!], prefix, nodeId: asNodeId('node-b') });
     return { nodes: [a, b], close: async () => void (await Promise.all([a.close(), b.close()])) };
   });
 
   it('spreads channels over the shards and delivers on each after a master restarts', async () => {
     const prefix = `${uniquePrefix('bus')}:`;
-    const a = await RedisClusterBus.connect({ nodes: cluster.urls, prefix, nodeId: 'a' });
-    const b = await RedisClusterBus.connect({ nodes: [cluster.urls[2]!], prefix, nodeId: 'b' });
+    const a = await RedisClusterBus.connect({ nodes: cluster.urls, prefix, nodeId: asNodeId('a') });
+    const b = await RedisClusterBus.connect({ nodes: [cluster.urls[2]!], prefix, nodeId: asNodeId('b') });
     try {
-      const channels = Array.from({ length: 12 }, (_, i) => `room-${i}`);
+      const channels = Array.from({ length: 12 }, (_, i) => asChannelName(`room-${i}`));
       const seen = new Map<string, BusMessage[]>(channels.map((c) => [c, []]));
-      for (const ch of channels) await b.subscribe('app', ch, (m) => seen.get(ch)!.push(m));
+      for (const ch of channels) await b.subscribe(app, ch, (m) => seen.get(ch)!.push(m));
       const perShard = cluster.nodes.map((n) => shardChannels(n.port, prefix).length);
       expect(perShard.every((count) => count > 0)).toBe(true);
       // every channel plus each bus's control topic (one name: subscribed once on its shard)
@@ -40,7 +42,7 @@ describe.skipIf(!present)('RedisClusterBus on a real 3-master Redis Cluster', ()
       await cluster.waitHealthy();
       await waitFor(
         async () => {
-          for (const ch of channels) await a.publish('app', ch, { frame: ch }).catch((err: unknown) => {
+          for (const ch of channels) await a.publish(app, ch, { frame: ch }).catch((err: unknown) => {
             if (!(err instanceof DependencyUnavailable)) throw err;
           });
           await new Promise((r) => setTimeout(r, 100));

@@ -1,8 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DependencyUnavailable, type BusMessage, type ControlMessage } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, asNodeId, asUserId, DependencyUnavailable, type BusMessage, type ControlMessage } from '@sockudo-ts/shared';
 import { RedisBus } from '@sockudo-ts/shared/implementations';
 import { REDIS_SERVER_BINARY, binariesPresent, startRedisServer, waitFor, type ChildService } from '../../../tests/kit/index.js';
+
+const app = asAppId('a');
+const ch = asChannelName('ch');
+const later = asChannelName('other');
+const gone = asChannelName('gone');
+const user = asUserId('u');
 
 const present = binariesPresent('RedisBus outage', REDIS_SERVER_BINARY);
 
@@ -17,20 +23,20 @@ describe.skipIf(!present)('RedisBus through a Redis restart', () => {
 
   it('fails publish and subscribe at once while down, and resubscribes channels and control by itself', async () => {
     const url = `redis://127.0.0.1:${redis.port}`;
-    const strict = await RedisBus.connect({ url, prefix: 'outage:', nodeId: 'strict' });
-    const publisher = await RedisBus.connect({ url, prefix: 'outage:', nodeId: 'publisher' });
+    const strict = await RedisBus.connect({ url, prefix: 'outage:', nodeId: asNodeId('strict') });
+    const publisher = await RedisBus.connect({ url, prefix: 'outage:', nodeId: asNodeId('publisher') });
     try {
       const seen: BusMessage[] = [];
       const control: ControlMessage[] = [];
-      await strict.subscribe('a', 'ch', (m) => seen.push(m));
-      const leaving = await strict.subscribe('a', 'gone', () => undefined);
+      await strict.subscribe(app, ch, (m) => seen.push(m));
+      const leaving = await strict.subscribe(app, gone, () => undefined);
       strict.onControl((m) => control.push(m));
       await redis.kill('SIGKILL');
       await waitFor(() => !strict.isConnected() && !publisher.isConnected(), 5000, 'both buses to notice');
       const started = Date.now();
-      await expect(strict.publish('a', 'ch', { frame: 'lost' })).rejects.toBeInstanceOf(DependencyUnavailable);
-      await expect(strict.subscribe('a', 'other', () => undefined)).rejects.toBeInstanceOf(DependencyUnavailable);
-      await expect(publisher.publishControl({ type: 'terminate_user', appId: 'a', userId: 'u' })).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(strict.publish(app, ch, { frame: 'lost' })).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(strict.subscribe(app, later, () => undefined)).rejects.toBeInstanceOf(DependencyUnavailable);
+      await expect(publisher.publishControl({ type: 'terminate_user', appId: app, userId: user })).rejects.toBeInstanceOf(DependencyUnavailable);
       expect(Date.now() - started).toBeLessThan(500);
 
       await leaving.unsubscribe();
@@ -38,8 +44,8 @@ describe.skipIf(!present)('RedisBus through a Redis restart', () => {
       await waitFor(() => strict.isConnected() && publisher.isConnected(), 10_000, 'both buses to reconnect');
       await waitFor(
         async () => {
-          await publisher.publish('a', 'ch', { frame: 'after' });
-          await publisher.publishControl({ type: 'user_presence', appId: 'a', userId: 'u', online: true });
+          await publisher.publish(app, ch, { frame: 'after' });
+          await publisher.publishControl({ type: 'user_presence', appId: app, userId: user, online: true });
           await new Promise((r) => setTimeout(r, 50));
           return seen.some((m) => m.frame === 'after') && control.length > 0;
         },
@@ -51,8 +57,8 @@ describe.skipIf(!present)('RedisBus through a Redis restart', () => {
       const numsub = execFileSync('/usr/bin/redis-cli', ['-p', String(redis.port), 'pubsub', 'numsub', 'outage:ch:a:ch', 'outage:ch:a:gone'], { encoding: 'utf8' });
       expect(numsub.trim().split('\n')).toEqual(['outage:ch:a:ch', '1', 'outage:ch:a:gone', '0']);
       const other: BusMessage[] = [];
-      await strict.subscribe('a', 'other', (m) => other.push(m));
-      await publisher.publish('a', 'other', { frame: 'fresh' });
+      await strict.subscribe(app, later, (m) => other.push(m));
+      await publisher.publish(app, later, { frame: 'fresh' });
       await waitFor(() => other.length === 1, 3000, 'a subscription made after the restart');
       await redis.kill('SIGKILL');
       await waitFor(() => !strict.isConnected(), 5000, 'the bus to notice');

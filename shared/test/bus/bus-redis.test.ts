@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { asNodeId } from '@sockudo-ts/shared';
 import { RedisBus } from '@sockudo-ts/shared/implementations';
 import { REDIS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { describeBusContract } from './bus-contract.js';
@@ -9,8 +10,8 @@ describe.skipIf(!up)('RedisBus', () => {
   describeBusContract('RedisBus', async () => {
     const prefix = `${uniquePrefix('bus')}:`;
     const url = `redis://${REDIS.host}:${REDIS.port}`;
-    const a = await RedisBus.connect({ url, prefix, nodeId: 'node-a' });
-    const b = await RedisBus.connect({ url, prefix, nodeId: 'node-b' });
+    const a = await RedisBus.connect({ url, prefix, nodeId: asNodeId('node-a') });
+    const b = await RedisBus.connect({ url, prefix, nodeId: asNodeId('node-b') });
     return { nodes: [a, b], close: async () => void (await Promise.all([a.close(), b.close()])) };
   });
 });

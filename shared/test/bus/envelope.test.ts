@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asSocketId } from '@sockudo-ts/shared';
 import { decodeChannelMessage, decodeChannelMessages, encodeChannelBatch, encodeChannelMessage, newMessageId } from '../../src/bus/envelope.js';
+import { asSocketId } from '../../src/ids.js';
 
 describe('envelope', () => {
   it('gives every message a distinct 16-byte hex id, also past the random pool', () => {

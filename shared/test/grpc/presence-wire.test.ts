@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeSnapshot, SubscribeResult } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type Member, type NodeSnapshot, type SubscribeResult } from '@sockudo-ts/shared';
 import {
   channelsFromWire,
   channelsToWire,
@@ -14,16 +14,17 @@ import {
 
 describe('presence wire conversions', () => {
   it('carries a member with or without user_info, JSON values of any shape included', () => {
-    for (const member of [{ id: 'ann' }, { id: 'bob', info: { name: 'Bob', tags: ['a'], n: 1.5 } }, { id: 'zed', info: null }, { id: '__proto__', info: 'text' }]) {
-      expect(memberFromWire(memberToWire(member as never))).toEqual(member);
+    const members: Member[] = [{ id: asUserId('ann') }, { id: asUserId('bob'), info: { name: 'Bob', tags: ['a'], n: 1.5 } }, { id: asUserId('zed'), info: null }, { id: asUserId('__proto__'), info: 'text' }];
+    for (const member of members) {
+      expect(memberFromWire(memberToWire(member))).toEqual(member);
     }
-    expect(memberToWire({ id: 'ann' } as never)).toEqual({ id: 'ann', infoJson: '' });
+    expect(memberToWire({ id: asUserId('ann') })).toEqual({ id: 'ann', infoJson: '' });
   });
 
   it('carries subscribe results, with members only when the channel has them', () => {
     const results: SubscribeResult[] = [
       { ok: true, occupied: true, memberAdded: false, subscriptionCount: 3 },
-      { ok: true, occupied: false, memberAdded: true, subscriptionCount: 2, members: [{ id: 'ann' }, { id: 'bob', info: { x: 1 } }] } as SubscribeResult,
+      { ok: true, occupied: false, memberAdded: true, subscriptionCount: 2, members: [{ id: asUserId('ann') }, { id: asUserId('bob'), info: { x: 1 } }] },
       { ok: true, occupied: false, memberAdded: false, subscriptionCount: 1, members: [] },
       { ok: false, reason: 'members_limit' },
     ];
@@ -31,15 +32,17 @@ describe('presence wire conversions', () => {
   });
 
   it('carries channel counts and node snapshots', () => {
-    const channels = new Map([['news', { subscriptionCount: 2, userCount: 0 }], ['presence-x', { subscriptionCount: 3, userCount: 2 }]]);
-    expect(channelsFromWire(channelsToWire(channels as never))).toEqual(channels);
-    const snapshot = {
-      nodeId: 'g1',
+    const channels = new Map([[asChannelName('news'), { subscriptionCount: 2, userCount: 0 }], [asChannelName('presence-x'), { subscriptionCount: 3, userCount: 2 }]]);
+    expect(channelsFromWire(channelsToWire(channels))).toEqual(channels);
+    const app = asAppId('a');
+    const ann = asUserId('ann');
+    const snapshot: NodeSnapshot = {
+      nodeId: asNodeId('g1'),
       sockets: [
-        { appId: 'a', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-p', member: { id: 'ann', info: { n: 1 } } }, { channel: 'news' }] },
-        { appId: 'a', socketId: '1.2', channels: [] },
+        { appId: app, socketId: asSocketId('1.1'), userId: ann, channels: [{ channel: asChannelName('presence-p'), member: { id: ann, info: { n: 1 } } }, { channel: asChannelName('news') }] },
+        { appId: app, socketId: asSocketId('1.2'), channels: [] },
       ],
-    } as unknown as NodeSnapshot;
+    };
     expect(snapshotFromWire(snapshotToWire(snapshot))).toEqual(snapshot);
   });
 

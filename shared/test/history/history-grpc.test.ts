@@ -7,7 +7,7 @@ import { makeCertificates } from '../../../tests/kit/tls.js';
 
 describe('history over gRPC (proto/history.proto)', () => {
   const store = new MemoryHistoryStore();
-  const server = new GrpcHistoryServer(store, createLogger({ level: 'silent' }));
+  const server = new GrpcHistoryServer(store, createLogger({ level: 'silent', service: 'test' }));
   let reader: GrpcHistoryReader;
   const app = asAppId('grpc-app');
   const channel = asChannelName('feed');
@@ -41,7 +41,7 @@ describe('history over gRPC (proto/history.proto)', () => {
   });
 
   it('refuses calls without the shared token, or with another one (history.grpc_token)', async () => {
-    const guarded = new GrpcHistoryServer(store, createLogger({ level: 'silent' }), { token: 'right-token' });
+    const guarded = new GrpcHistoryServer(store, createLogger({ level: 'silent', service: 'test' }), { token: 'right-token' });
     const port = await guarded.listen('127.0.0.1', 0);
     const readers = [undefined, 'wrong-token', 'right-token'].map((token) => new GrpcHistoryReader({ url: `127.0.0.1:${port}`, deadlineMs: 5000, ...(token === undefined ? {} : { token }) }));
     try {
@@ -67,7 +67,7 @@ describe('history over gRPC (proto/history.proto)', () => {
     certs.renew();
     const clientKey = createPrivateKey({ key: readFileSync(certs.keyPath), passphrase: certs.passphrase }).export({ type: 'pkcs8', format: 'pem' }) as string;
     const clientCert = readFileSync(certs.certPath);
-    const secured = new GrpcHistoryServer(store, createLogger({ level: 'silent' }), { token: 't', tls: { cert: serverCert, key: Buffer.from(serverKey), ca: certs.ca } });
+    const secured = new GrpcHistoryServer(store, createLogger({ level: 'silent', service: 'test' }), { token: 't', tls: { cert: serverCert, key: Buffer.from(serverKey), ca: certs.ca } });
     const port = await secured.listen('127.0.0.1', 0);
     const mutual = new GrpcHistoryReader({ url: `localhost:${port}`, deadlineMs: 5000, token: 't', tls: { ca: certs.ca, cert: clientCert, key: Buffer.from(clientKey) } });
     const noClientCert = new GrpcHistoryReader({ url: `localhost:${port}`, deadlineMs: 3000, token: 't', tls: { ca: certs.ca } });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bus, NodeRegistry, NodeSnapshot, Presence, SocketSnapshot } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, asNodeId, asSocketId, asUserId, type Bus, type NodeRegistry, type NodeSnapshot, type Presence, type SocketSnapshot } from '@sockudo-ts/shared';
 
 /** NodeRegistryHandle is a NodeRegistry for one test, the Presence over the same state and the bus both emit on. */
 export interface NodeRegistryHandle {
@@ -9,9 +9,15 @@ export interface NodeRegistryHandle {
   dispose(): Promise<void>;
 }
 
-const ann = { appId: 'pa', socketId: '1.1', userId: 'ann', channels: [{ channel: 'presence-x', member: { id: 'ann', info: { n: 1 } } }, { channel: 'news' }] };
-const bob = { appId: 'pa', socketId: '1.2', channels: [{ channel: 'presence-x', member: { id: 'bob' } }] };
-const snapshot = (...sockets: unknown[]): NodeSnapshot => ({ nodeId: 'n1', sockets: sockets as SocketSnapshot[] }) as NodeSnapshot;
+const pa = asAppId('pa');
+const n1 = asNodeId('n1');
+const presenceX = asChannelName('presence-x');
+const news = asChannelName('news');
+const annId = asUserId('ann');
+const bobId = asUserId('bob');
+const ann: SocketSnapshot = { appId: pa, socketId: asSocketId('1.1'), userId: annId, channels: [{ channel: presenceX, member: { id: annId, info: { n: 1 } } }, { channel: news }] };
+const bob: SocketSnapshot = { appId: pa, socketId: asSocketId('1.2'), channels: [{ channel: presenceX, member: { id: bobId } }] };
+const snapshot = (...sockets: SocketSnapshot[]): NodeSnapshot => ({ nodeId: n1, sockets });
 const removed = (id: string) => `{"event":"pusher_internal:member_removed","channel":"presence-x","data":"{\\"user_id\\":\\"${id}\\"}"}`;
 
 /**
@@ -25,23 +31,23 @@ export function describeNodeRegistryContract(name: string, make: () => Promise<N
     beforeEach(async () => {
       h = await make();
       frames.length = 0;
-      await h.bus.subscribe('pa', 'presence-x', (m) => frames.push(m.frame));
+      await h.bus.subscribe(pa, presenceX, (m) => frames.push(m.frame));
     });
     afterEach(async () => {
       await h.dispose();
     });
 
     it('asks an unknown node to register, then knows it', async () => {
-      expect(await h.nodes.heartbeat('n1' as never)).toBe(false);
+      expect(await h.nodes.heartbeat(n1)).toBe(false);
       await h.nodes.register(snapshot());
-      expect(await h.nodes.heartbeat('n1' as never)).toBe(true);
+      expect(await h.nodes.heartbeat(n1)).toBe(true);
     });
 
     it('register adds what the node holds: sockets, sign-ins, channels and members with their info', async () => {
       await h.nodes.register(snapshot(ann, bob));
-      expect(await h.presence.onlineUsers('pa' as never, ['ann', 'bob'] as never)).toEqual(['ann']);
-      expect(await h.presence.counts('pa' as never, 'news' as never)).toEqual({ subscriptionCount: 1, userCount: 0 });
-      const members = await h.presence.members('pa' as never, 'presence-x' as never);
+      expect(await h.presence.onlineUsers(pa, [annId, bobId])).toEqual(['ann']);
+      expect(await h.presence.counts(pa, news)).toEqual({ subscriptionCount: 1, userCount: 0 });
+      const members = await h.presence.members(pa, presenceX);
       expect(members.sort((a, b) => a.id.localeCompare(b.id))).toEqual([{ id: 'ann', info: { n: 1 } }, { id: 'bob' }]);
       expect(frames.map((f) => JSON.parse(f).event)).toEqual(['pusher_internal:member_added', 'pusher_internal:member_added']);
     });
@@ -56,10 +62,10 @@ export function describeNodeRegistryContract(name: string, make: () => Promise<N
       expect(frames).toEqual([]);
       await h.nodes.register(snapshot({ ...ann, channels: [] }));
       expect(frames).toEqual([removed('ann')]);
-      expect(await h.presence.channels('pa' as never)).toEqual(new Map());
-      expect(await h.presence.onlineUsers('pa' as never, ['ann'] as never)).toEqual(['ann']);
+      expect(await h.presence.channels(pa)).toEqual(new Map());
+      expect(await h.presence.onlineUsers(pa, [annId])).toEqual(['ann']);
       await h.nodes.register(snapshot());
-      expect(await h.presence.onlineUsers('pa' as never, ['ann'] as never)).toEqual([]);
+      expect(await h.presence.onlineUsers(pa, [annId])).toEqual([]);
     });
   });
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryAppStore, MemoryBus, MemoryPresenceStore, NullWebhookSink, LocalNodeRegistry, LocalPresence, type App } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, asNodeId, asSocketId, asUserId, LocalNodeRegistry, LocalPresence, MemoryAppStore, MemoryBus, MemoryPresenceStore, NullWebhookSink, type App } from '@sockudo-ts/shared';
 import { describeNodeRegistryContract } from './node-registry-contract.js';
 import { PRESENCE_CONTRACT_APP } from './presence-contract.js';
+
+const app = asAppId('a');
+const presenceP = asChannelName('presence-p');
+const n1 = asNodeId('n1');
+const n2 = asNodeId('n2');
 
 describeNodeRegistryContract('LocalNodeRegistry in process', async () => {
   const bus = new MemoryBus();
@@ -14,25 +19,25 @@ function setup() {
   let now = 1_000;
   const store = new MemoryPresenceStore();
   const bus = new MemoryBus();
-  const owner = new LocalPresence(store, bus, new MemoryAppStore([{ id: 'a', key: 'k', secret: 's' } as App]), NullWebhookSink);
+  const owner = new LocalPresence(store, bus, new MemoryAppStore([{ id: app, key: 'k', secret: 's' } as App]), NullWebhookSink);
   const nodes = new LocalNodeRegistry(store, owner, () => now);
   const frames: string[] = [];
-  void bus.subscribe('a', 'presence-p', (m) => frames.push(m.frame));
+  void bus.subscribe(app, presenceP, (m) => frames.push(m.frame));
   return { store, nodes, frames, advance: (ms: number) => (now += ms) };
 }
 
 describe('LocalNodeRegistry', () => {
   it('reaps a silent node: its members leave with member_removed, live nodes stay', async () => {
     const { store, nodes, frames, advance } = setup();
-    await nodes.register({ nodeId: 'n1', sockets: [{ appId: 'a', socketId: '1.1', channels: [{ channel: 'presence-p', member: { id: 'ann' } }] }] });
-    await nodes.register({ nodeId: 'n2', sockets: [{ appId: 'a', socketId: '2.1', channels: [{ channel: 'presence-p', member: { id: 'bob' } }] }] });
+    await nodes.register({ nodeId: n1, sockets: [{ appId: app, socketId: asSocketId('1.1'), channels: [{ channel: presenceP, member: { id: asUserId('ann') } }] }] });
+    await nodes.register({ nodeId: n2, sockets: [{ appId: app, socketId: asSocketId('2.1'), channels: [{ channel: presenceP, member: { id: asUserId('bob') } }] }] });
     frames.length = 0;
     advance(20_000);
-    expect(await nodes.heartbeat('n1')).toBe(true);
+    expect(await nodes.heartbeat(n1)).toBe(true);
     advance(15_000);
-    expect(await nodes.reap(30_000)).toEqual(['n2']);
+    expect(await nodes.reap(30_000)).toEqual([n2]);
     expect(frames).toEqual(['{"event":"pusher_internal:member_removed","channel":"presence-p","data":"{\\"user_id\\":\\"bob\\"}"}']);
-    expect(await store.members('a', 'presence-p')).toEqual([{ id: 'ann' }]);
-    expect(await nodes.heartbeat('n2')).toBe(false);
+    expect(await store.members(app, presenceP)).toEqual([{ id: asUserId('ann') }]);
+    expect(await nodes.heartbeat(n2)).toBe(false);
   });
 });

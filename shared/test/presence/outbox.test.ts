@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { Outbox, type BusMessage, type ControlMessage } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, asNodeId, asUserId, Outbox, type BusMessage, type ControlMessage } from '@sockudo-ts/shared';
 import { NatsBus } from '@sockudo-ts/shared/implementations';
 import { NATS_SERVER_BINARY, binariesPresent, startNatsServer, waitFor } from '../../../tests/kit/index.js';
 import { OutageBus } from './outage-bus.js';
 
+const app = asAppId('a');
+const ch = asChannelName('c');
+const presenceC = asChannelName('presence-c');
+const ann = asUserId('ann');
+
 function watched(bus: OutageBus): { frames: string[]; control: ControlMessage[] } {
   const frames: string[] = [];
   const control: ControlMessage[] = [];
-  void bus.subscribe('a', 'c', (m: BusMessage) => frames.push(m.frame));
+  void bus.subscribe(app, ch, (m: BusMessage) => frames.push(m.frame));
   bus.onControl((m) => control.push(m));
   return { frames, control };
 }
@@ -17,7 +22,7 @@ describe('Outbox', () => {
     const bus = new OutageBus();
     const { frames } = watched(bus);
     const outbox = new Outbox(bus, { retryMs: 10 });
-    await outbox.publish('a', 'c', { frame: 'one' });
+    await outbox.publish(app, ch, { frame: 'one' });
     expect(frames).toEqual(['one']);
     expect(outbox.size()).toBe(0);
     await outbox.close();
@@ -28,18 +33,18 @@ describe('Outbox', () => {
     const { frames, control } = watched(bus);
     const outbox = new Outbox(bus, { retryMs: 10 });
     bus.down = true;
-    await outbox.publish('a', 'c', { frame: 'joined' });
-    await outbox.publishControl({ type: 'user_presence', appId: 'a', userId: 'ann', online: true });
-    await outbox.publish('a', 'c', { frame: 'left' });
+    await outbox.publish(app, ch, { frame: 'joined' });
+    await outbox.publishControl({ type: 'user_presence', appId: app, userId: ann, online: true });
+    await outbox.publish(app, ch, { frame: 'left' });
     expect(outbox.size()).toBe(3);
     await new Promise((r) => setTimeout(r, 50));
     expect(frames).toEqual([]);
     bus.down = false;
     // why: a new announcement made before the retry fires must still wait behind the kept ones.
-    await outbox.publish('a', 'c', { frame: 'later' });
+    await outbox.publish(app, ch, { frame: 'later' });
     await waitFor(() => outbox.size() === 0, 2000, 'the outbox to drain');
     expect(frames).toEqual(['joined', 'left', 'later']);
-    expect(control).toEqual([{ type: 'user_presence', appId: 'a', userId: 'ann', online: true }]);
+    expect(control).toEqual([{ type: 'user_presence', appId: app, userId: ann, online: true }]);
     await outbox.close();
   });
 
@@ -48,7 +53,7 @@ describe('Outbox', () => {
     const { frames } = watched(bus);
     const outbox = new Outbox(bus, { retryMs: 10, maxPending: 2 });
     bus.down = true;
-    for (const frame of ['1', '2', '3']) await outbox.publish('a', 'c', { frame });
+    for (const frame of ['1', '2', '3']) await outbox.publish(app, ch, { frame });
     expect([outbox.size(), outbox.dropped()]).toEqual([2, 1]);
     bus.down = false;
     await waitFor(() => outbox.size() === 0, 2000, 'the outbox to drain');
@@ -61,14 +66,14 @@ describe('Outbox', () => {
     const { frames } = watched(bus);
     const outbox = new Outbox(bus, { retryMs: 60_000 });
     bus.down = true;
-    await outbox.publish('a', 'c', { frame: 'kept' });
+    await outbox.publish(app, ch, { frame: 'kept' });
     bus.down = false;
     await outbox.close();
     expect(frames).toEqual(['kept']);
 
     const refused = new Outbox(bus, { retryMs: 60_000 });
     bus.down = true;
-    await refused.publish('a', 'c', { frame: 'lost' });
+    await refused.publish(app, ch, { frame: 'lost' });
     await refused.close();
     expect([refused.size(), refused.dropped()]).toEqual([0, 1]);
   });
@@ -79,7 +84,7 @@ describe('Outbox', () => {
       throw new TypeError('bad frame');
     };
     const outbox = new Outbox(bus, { retryMs: 10 });
-    await expect(outbox.publish('a', 'c', { frame: 'x' })).rejects.toThrow('bad frame');
+    await expect(outbox.publish(app, ch, { frame: 'x' })).rejects.toThrow('bad frame');
     expect(outbox.size()).toBe(0);
     await outbox.close();
   });
@@ -96,21 +101,21 @@ describe.skipIf(!present)('Outbox over NatsBus through a NATS restart', () => {
     // once both buses are back instead of racing the subscriber's reconnection with a retry timer.
     let outbox: Outbox | undefined;
     try {
-      const subscriber = await NatsBus.connect({ servers, prefix: 'outbox', nodeId: 'gateway' });
+      const subscriber = await NatsBus.connect({ servers, prefix: 'outbox', nodeId: asNodeId('gateway') });
       opened.push(subscriber);
-      const publisher = await NatsBus.connect({ servers, prefix: 'outbox', nodeId: 'presence' });
+      const publisher = await NatsBus.connect({ servers, prefix: 'outbox', nodeId: asNodeId('presence') });
       opened.push(publisher);
       outbox = new Outbox(publisher, { retryMs: 60_000 });
       const seen: string[] = [];
-      await subscriber.subscribe('a', 'presence-c', (m) => seen.push(m.frame));
+      await subscriber.subscribe(app, presenceC, (m) => seen.push(m.frame));
       await nats.kill('SIGKILL');
       await waitFor(() => !publisher.isConnected(), 5000, 'the publisher to notice');
-      await outbox.publish('a', 'presence-c', { frame: 'member_added' });
+      await outbox.publish(app, presenceC, { frame: 'member_added' });
       expect(outbox.size()).toBe(1);
       await nats.start();
       await waitFor(
         async () => {
-          if (publisher.isConnected()) await publisher.publish('a', 'presence-c', { frame: 'probe' });
+          if (publisher.isConnected()) await publisher.publish(app, presenceC, { frame: 'probe' });
           await new Promise((r) => setTimeout(r, 50));
           return seen.includes('probe');
         },

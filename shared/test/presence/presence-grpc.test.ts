@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DependencyUnavailable } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, asNodeId, asSocketId, DependencyUnavailable } from '@sockudo-ts/shared';
 import { GrpcPresence } from '@sockudo-ts/shared/implementations';
 import { freePort } from '../../../tests/kit/processes.js';
 
@@ -14,7 +14,7 @@ describe('GrpcPresence', () => {
     const told: DependencyUnavailable[] = [];
     const client = new GrpcPresence({ url: `127.0.0.1:${await freePort()}`, deadlineMs: 1000, onUnavailable: (err) => told.push(err) });
     const started = Date.now();
-    const err = await client.counts('a', 'c').catch((e: unknown) => e);
+    const err = await client.counts(asAppId('a'), asChannelName('c')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailable);
     expect(Date.now() - started).toBeLessThan(1500);
     expect(told).toEqual([err]);
@@ -27,7 +27,7 @@ describe('GrpcPresence', () => {
     const port = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
     const client = new GrpcPresence({ url: `127.0.0.1:${port}`, deadlineMs: 300 });
     const started = Date.now();
-    const err = await client.connect('a', '1.1', 'n').catch((e: unknown) => e);
+    const err = await client.connect(asAppId('a'), asSocketId('1.1'), asNodeId('n')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailable);
     expect((err as Error).message).toBe('the presence service is unavailable');
     expect((err as DependencyUnavailable).detail).toMatch(/^127\.0\.0\.1:\d+ /);

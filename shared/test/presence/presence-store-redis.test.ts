@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { asAppId, asChannelName, asNodeId, asSocketId } from '@sockudo-ts/shared';
 import { RedisPresenceStore } from '@sockudo-ts/shared/implementations';
 import { REDIS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { describePresenceStoreContract } from './presence-store-contract.js';
@@ -24,18 +25,20 @@ describe.skipIf(!up)('RedisPresenceStore', () => {
     const store = await RedisPresenceStore.connect({ url: `redis://${REDIS.host}:${REDIS.port}`, prefix: uniquePrefix('pp') + ':' });
     try {
       const N = 70_000;
-      await store.connect('big' as never, '1.1' as never, 'n1' as never, 0);
-      const name = (i: number): string => `private-room-${i.toString(36)}`;
+      const big = asAppId('big');
+      const socket = asSocketId('1.1');
+      await store.connect(big, socket, asNodeId('n1'), 0);
+      const name = (i: number) => asChannelName(`private-room-${i.toString(36)}`);
       // why: ioredis sends the calls of one tick as one pipeline; 5,000 at a time keep the client's queue short.
       for (let i = 0; i < N; i += 5000) {
-        await Promise.all(Array.from({ length: Math.min(5000, N - i) }, (_, k) => store.subscribe('big' as never, name(i + k) as never, '1.1' as never, undefined, 0)));
+        await Promise.all(Array.from({ length: Math.min(5000, N - i) }, (_, k) => store.subscribe(big, name(i + k), socket, undefined, 0)));
       }
       const seen = new Set<string>();
       let previous = '';
       let after = '';
       let pages = 0;
       for (;;) {
-        const page = await store.channelsPage('big' as never, after, 10_000);
+        const page = await store.channelsPage(big, after, 10_000);
         pages++;
         for (const [channel, counts] of page.channels) {
           expect(seen.has(channel)).toBe(false);
@@ -63,9 +66,9 @@ describe.skipIf(!up)('RedisPresenceStore', () => {
     try {
       await raw.hset(`${prefix}c:old:kept`, '1.1', '');
       await raw.sadd(`${prefix}cs:old`, 'kept', 'vacated-meanwhile');
-      expect(await store.channelsPage('old' as never, '', 10)).toEqual({ channels: new Map([['kept', { subscriptionCount: 1, userCount: 0 }]]), next: '' });
+      expect(await store.channelsPage(asAppId('old'), '', 10)).toEqual({ channels: new Map([['kept', { subscriptionCount: 1, userCount: 0 }]]), next: '' });
       expect(await raw.exists(`${prefix}cs:old`)).toBe(0);
-      expect([...(await store.channels('old' as never)).keys()]).toEqual(['kept']);
+      expect([...(await store.channels(asAppId('old'))).keys()]).toEqual(['kept']);
       // the vacated name is gone from the store, not only skipped by every read
       expect(await raw.zrange(`${prefix}cz:old`, 0, -1)).toEqual(['kept']);
     } finally {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig, serviceName, type NodeId } from '@sockudo-ts/shared';
+import { buildConfig, serviceName } from '@sockudo-ts/shared';
+import { asNodeId } from '../../src/ids.js';
 import { parsePairs, resourceAttributes } from '../../src/telemetry/tracing-otel.js';
 
-const who = { role: 'gateway', nodeId: 'gw-7' as NodeId, busSystem: 'nats', queueSystem: 'bullmq' };
+const who = { role: 'gateway', nodeId: asNodeId('gw-7'), busSystem: 'nats', queueSystem: 'bullmq' };
 
 describe('the tracing resource', () => {
   it('names the service after the role and the instance after the node id', () => {

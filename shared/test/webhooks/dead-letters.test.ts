@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryJobQueue, PermanentFailure, WebhookDeadLetters, type WebhookJob } from '@sockudo-ts/shared';
+import { asAppId, asChannelName, MemoryJobQueue, PermanentFailure, WebhookDeadLetters, type WebhookJob } from '@sockudo-ts/shared';
 import { waitFor } from '../../../tests/kit/clients.js';
 
 const job = (appId: string, channel: string): WebhookJob => ({
   v: 1,
   kind: 'deliver',
-  app_id: appId,
+  app_id: asAppId(appId),
   url: 'http://h.test/hook',
   headers: { Authorization: 'Bearer secret-token' },
-  event: { name: 'channel_occupied', channel },
+  event: { name: 'channel_occupied', channel: asChannelName(channel) },
 });
 
 describe('WebhookDeadLetters', () => {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { APP_DEFAULTS, deliverJobs, endpointWants, heldJobId, isWebhookJob, type App, type WebhookConfig } from '@sockudo-ts/shared';
+import { APP_DEFAULTS, asAppId, asChannelName, asUserId, deliverJobs, endpointWants, heldJobId, isWebhookJob, type App, type WebhookConfig } from '@sockudo-ts/shared';
 
 const endpoint = (fields: Partial<WebhookConfig>): WebhookConfig => ({ url: 'http://hooks.test/x', event_types: ['channel_occupied'], ...fields });
-const occupied = (channel: string) => ({ name: 'channel_occupied' as const, channel });
+const presenceC = asChannelName('presence-c');
+const occupied = (channel: string) => ({ name: 'channel_occupied' as const, channel: asChannelName(channel) });
 
 describe('endpointWants', () => {
   it('takes only the event types the endpoint lists', () => {
     expect(endpointWants(endpoint({}), occupied('a'))).toBe(true);
-    expect(endpointWants(endpoint({}), { name: 'channel_vacated', channel: 'a' })).toBe(false);
+    expect(endpointWants(endpoint({}), { name: 'channel_vacated', channel: asChannelName('a') })).toBe(false);
   });
 
   it('applies prefix, suffix and pattern together, anchored as written', () => {
@@ -22,14 +23,14 @@ describe('endpointWants', () => {
 
 describe('heldJobId', () => {
   it('pairs vacated with occupied and removed with added, per app, channel and user, without colons', () => {
-    const vacated = heldJobId('app:1', { name: 'channel_vacated', channel: 'c' });
+    const vacated = heldJobId('app:1', { name: 'channel_vacated', channel: asChannelName('c') });
     expect(vacated).toBe(heldJobId('app:1', occupied('c')));
     expect(vacated).not.toBe(heldJobId('app:2', occupied('c')));
     expect(vacated).not.toContain(':');
-    const removed = heldJobId('a', { name: 'member_removed', channel: 'presence-c', user_id: 'u1' });
-    expect(removed).toBe(heldJobId('a', { name: 'member_added', channel: 'presence-c', user_id: 'u1' }));
-    expect(removed).not.toBe(heldJobId('a', { name: 'member_added', channel: 'presence-c', user_id: 'u2' }));
-    expect(heldJobId('a', { name: 'cache_miss', channel: 'c' })).toBeUndefined();
+    const removed = heldJobId('a', { name: 'member_removed', channel: presenceC, user_id: asUserId('u1') });
+    expect(removed).toBe(heldJobId('a', { name: 'member_added', channel: presenceC, user_id: asUserId('u1') }));
+    expect(removed).not.toBe(heldJobId('a', { name: 'member_added', channel: presenceC, user_id: asUserId('u2') }));
+    expect(heldJobId('a', { name: 'cache_miss', channel: asChannelName('c') })).toBeUndefined();
   });
 });
 
@@ -37,7 +38,7 @@ describe('deliverJobs', () => {
   it('makes one versioned job per endpoint that wants the event, with that endpoint only', () => {
     const app: App = {
       ...APP_DEFAULTS,
-      id: 'a1',
+      id: asAppId('a1'),
       key: 'k',
       secret: 's3cr3t',
       webhooks: [
