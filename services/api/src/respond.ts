@@ -55,9 +55,10 @@ export class Responder {
     private readonly logger: Logger,
   ) {}
 
-  /** send answers with `status` and `body` as JSON, plus extra `headers` (Allow, Retry-After). */
+  /** send answers with `status` and `body` as JSON (undefined as `{}`), plus extra `headers` (Allow, Retry-After). */
   send(req: Request, res: ApiResponse, status: number, body: unknown, headers?: Record<string, string>): void {
-    const text = JSON.stringify(body);
+    // why: `{}` is most answers (every plain publish); JSON.stringify costs ~1,000 CPU instructions even for it.
+    const text = body === undefined ? '{}' : JSON.stringify(body);
     const length = Buffer.byteLength(text);
     const head: Array<string | number> = ['Content-Type', 'application/json', 'Content-Length', length];
     const always = res.locals.headers;
