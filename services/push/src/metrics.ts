@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { registerQueueGauges, type JobQueue, type Platform } from '@sockudo-ts/shared';
+import { registerQueueGauges, type DeadLetterCounter, type JobQueue, type Platform } from '@sockudo-ts/shared';
 
 /**
  * NotificationResult is the outcome label of the notifications counter: a provider's answer (`delivered`,
@@ -23,7 +23,7 @@ export class PushMetrics {
   /** recipients counts the devices publishes were planned for, by provider. */
   readonly recipients: Counter<'provider'>;
 
-  constructor(registry: Registry, prefix: string, queue: JobQueue<unknown>) {
+  constructor(registry: Registry, prefix: string, queue: JobQueue<unknown> & DeadLetterCounter) {
     const registers = [registry];
     this.notifications = new Counter({
       name: `${prefix}push_notifications_total`,

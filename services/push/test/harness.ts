@@ -10,6 +10,7 @@ import {
   type AppId,
   type Device,
   type DeviceRegistration,
+  type DeadLetterCounter,
   type JobQueue,
   type PublishId,
   type PublishJob,
@@ -57,7 +58,7 @@ export interface PushHarness {
  * startHarness starts the fakes and a worker consuming `queue` (which the caller owns and closes); the
  * provider clients time out after `providerTimeoutMs`.
  */
-export async function startHarness(queue: JobQueue<PushJob>, options: Partial<PushWorkerOptions> = {}, providerTimeoutMs?: number): Promise<PushHarness> {
+export async function startHarness(queue: JobQueue<PushJob> & DeadLetterCounter, options: Partial<PushWorkerOptions> = {}, providerTimeoutMs?: number): Promise<PushHarness> {
   const app = asAppId(`push-${randomBytes(4).toString('hex')}`);
   const fakes = await startFakeProviders(providerTimeoutMs);
   const devices = new MemoryDeviceStore();

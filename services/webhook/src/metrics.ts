@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { registerQueueGauges, type JobQueue } from '@sockudo-ts/shared';
+import { registerQueueGauges, type DeadLetterCounter, type JobQueue } from '@sockudo-ts/shared';
 
 /** DeliveryResult is the outcome label of the deliveries counter. */
 export type DeliveryResult = 'delivered' | 'retry' | 'rejected';
@@ -18,7 +18,7 @@ export class WebhookMetrics {
   /** deferred counts events put back without a request: app at its concurrency cap, or endpoint circuit open. */
   readonly deferred: Counter<'app_id' | 'reason'>;
 
-  constructor(registry: Registry, prefix: string, queue: JobQueue<unknown>) {
+  constructor(registry: Registry, prefix: string, queue: JobQueue<unknown> & DeadLetterCounter) {
     const registers = [registry];
     this.deliveries = new Counter({
       name: `${prefix}webhook_deliveries_total`,

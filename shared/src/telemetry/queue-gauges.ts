@@ -6,7 +6,7 @@ import type { DeadLetterCounter, JobQueue } from '../queue/job-queue.js';
  * `<prefix><name>_dead_letters` to a registry, both read from the queue at scrape time; NaN while the queue
  * cannot answer. `what` names the jobs in the help texts, e.g. `Webhook`.
  */
-export function registerQueueGauges(registry: Registry, prefix: string, name: string, what: string, queue: JobQueue<unknown>): void {
+export function registerQueueGauges(registry: Registry, prefix: string, name: string, what: string, queue: JobQueue<unknown> & DeadLetterCounter): void {
   const registers = [registry];
   new Gauge({
     name: `${prefix}${name}_queue_depth`,
@@ -21,9 +21,7 @@ export function registerQueueGauges(registry: Registry, prefix: string, name: st
     help: `${what} jobs that failed for good and are kept for replay`,
     registers,
     async collect() {
-      const counter = queue as Partial<DeadLetterCounter>;
-      const count = counter.deadLetterCount ? counter.deadLetterCount() : queue.deadLetters().then((l) => l.length);
-      this.set(await count.catch(() => Number.NaN));
+      this.set(await queue.deadLetterCount().catch(() => Number.NaN));
     },
   });
 }

@@ -138,6 +138,54 @@ describe.skipIf(!up)('JetStreamBus', () => {
     }
   });
 
+  it('holds the next events of a channel with a store in flight and stores them together, in publish order; other channels wait for nothing', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const [busy, idle] = [asChannelName('busy'), asChannelName('idle')];
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub');
+    const got: BusMessage[] = [];
+    // why: the first store's acknowledgement is held here, so "in flight" lasts as long as the test needs.
+    const acks = (publisher as unknown as { acks: { publish: (...args: unknown[]) => Promise<number> } }).acks;
+    const send = acks.publish.bind(acks);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    acks.publish = (...args) => {
+      const answer = send(...args);
+      if (!first) return answer;
+      first = false;
+      return held.then(() => answer);
+    };
+    const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    try {
+      await subscriber.subscribe(app, busy, (m) => got.push(m));
+      const a = publisher.publish(app, busy, { frame: 'a', sequenced: true });
+      await nextTurn();
+      const b = publisher.publish(app, busy, { frame: 'b', sequenced: true });
+      await nextTurn();
+      const c = publisher.publish(app, busy, { frame: 'c', sequenced: true });
+      await nextTurn();
+      const other = await publisher.publish(app, idle, { frame: 'x', sequenced: true });
+      expect(other.serial).toBeGreaterThan(0);
+      const d = publisher.publish(app, busy, { frame: 'd', id: 'once-d', dedupe: true, sequenced: true });
+      await nextTurn();
+      const e = publisher.publish(app, busy, { frame: 'e', sequenced: true });
+      await nextTurn();
+      release();
+      const serials = (await Promise.all([a, b, c, d, e])).map((p) => p.serial!);
+      expect(serials.every((s, i) => i === 0 || s > serials[i - 1]!)).toBe(true);
+      // b and c, published one turn apart while a was in flight, are one stored message; d is stored alone
+      expect(Math.floor(serials[1]! / SERIALS_PER_MESSAGE)).toBe(Math.floor(serials[2]! / SERIALS_PER_MESSAGE));
+      expect(serials[2]! - serials[1]!).toBe(1);
+      await waitFor(() => got.length >= 5, 5000, 'every event of the busy channel');
+      expect(got.map((m) => [m.frame, m.serial])).toEqual(['a', 'b', 'c', 'd', 'e'].map((f, i) => [f, serials[i]]));
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+    }
+  });
+
   it('splits a burst of large events into several stored messages, each under the size budget, and loses none', async () => {
     const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');

@@ -30,6 +30,21 @@ describe('frame parsing under random input', () => {
     );
   });
 
+  it('writes every frame byte for byte as JSON.stringify writes its strings', () => {
+    // Short and long strings, plain and with what JSON escapes (controls, quotes, backslashes, lone surrogates).
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary', minLength: 250, maxLength: 300 }), fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u001f', '\ud83d', '\ude00', '\u00e9', '\u2028') }));
+    const expected = (e: string, c: string | undefined, d: string, u: string | undefined): string =>
+      `{"event":${JSON.stringify(e)}${c === undefined ? '' : `,"channel":${JSON.stringify(c)}`},"data":${JSON.stringify(d)}${u === undefined ? '' : `,"user_id":${JSON.stringify(u)}`}}`;
+    fc.assert(
+      fc.property(text, fc.option(text, { nil: undefined }), text, fc.option(text, { nil: undefined }), (event, channel, data, userId) => {
+        expect(encodeEvent(event, channel, data, userId)).toBe(expected(event, channel, data, userId));
+      }),
+      FUZZ,
+    );
+    expect(encodeEvent('a', 'b', 'x'.repeat(256))).toBe(expected('a', 'b', 'x'.repeat(256), undefined));
+    expect(encodeEvent('a', 'b', `${'x'.repeat(256)}"`)).toBe(expected('a', 'b', `${'x'.repeat(256)}"`, undefined));
+  });
+
   it('finds the member change in member frames and nothing in any other frame', () => {
     fc.assert(
       fc.property(fc.boolean(), fc.string(), fc.jsonValue(), fc.string(), (added, userId, info, other) => {

@@ -120,6 +120,15 @@ describe('channel and user authorization signatures', () => {
       for (const at of [0, 1, 15, 31]) expect(hexEquals(BODY_MD5.slice(0, at) + bad + BODY_MD5.slice(at + 1), digest)).toBe(false);
     }
     expect(hexEquals(HTTP_SIGNATURE.toUpperCase(), hmacSha256Hex(SECRET, STRING_TO_SIGN))).toBe(true);
+    // characters whose low byte is a hex digit ('\u0161' ends in 0x61, 'a'), and a digest too long to be
+    // compared as bytes, are read as characters still
+    const a = BODY_MD5.indexOf('a');
+    expect(hexEquals(`${BODY_MD5.slice(0, a)}\u0161${BODY_MD5.slice(a + 1)}`, digest)).toBe(false);
+    expect(hexEquals(`${BODY_MD5.slice(0, a)}\u0141${BODY_MD5.slice(a + 1)}`, digest)).toBe(false);
+    const long = BODY_MD5.repeat(5);
+    expect(hexEquals(long.toUpperCase(), long)).toBe(true);
+    expect(hexEquals(`${long.slice(0, 128 + a)}\u0161${long.slice(129 + a)}`, long)).toBe(false);
+    expect(hexEquals(long.replace(/.$/, 'g'), long)).toBe(false);
   });
 
   it('compares strings of any length without throwing', () => {

@@ -318,16 +318,17 @@ export function serialsTable(outcomes: Record<string, Outcome>): string {
     `${r.rounds} rounds; in each, every path in turn (alternating which goes first): ${r.rate} publishes/s for ${r.latencyMs / 1000} s (latency), then ${r.throughputMessages.toLocaleString('en-US')} publishes with ${r.window} in flight (throughput). ` +
       'Publishes go to one channel, or round-robin over many. Figures are medians over the rounds; "vs NATS core" pairs each round with the same round of NATS core over as many channels: median (lowest .. highest).',
     '',
-    '| path | p50 ms | p99 ms | delivered msgs/s | p50 vs NATS core, ms | msgs/s vs NATS core | client CPU us / msg | NATS server CPU us / msg |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| path | p50 ms | p99 ms | delivered msgs/s | p50 vs NATS core, ms | msgs/s vs NATS core | client CPU us / msg | NATS server CPU us / msg | events per stored message |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const p of r.paths) {
     const vs = p.vsCore;
     lines.push(
       `| ${p.path} | ${fmt(p.p50, 3)} | ${fmt(p.p99, 3)} | ${fmt(p.throughput, 0)} | ${vs === undefined ? '-' : range(vs.p50DeltaMs, 3, true)} | ` +
-        `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.clientCpuUs, 1)} | ${fmt(p.natsCpuUs, 1)} |`,
+        `${vs === undefined ? '-' : range(vs.throughputRatio, 2)} | ${fmt(p.clientCpuUs, 1)} | ${fmt(p.natsCpuUs, 1)} | ${p.eventsPerStored === undefined ? '-' : fmt(p.eventsPerStored, 2)} |`,
     );
   }
+  lines.push(...storeLines(r.store));
   const c = r.cluster;
   if (c !== undefined && 'skipped' in c) lines.push('', `End to end through the cluster: skipped: ${c.skipped}`);
   else if (c !== undefined) {
@@ -351,6 +352,34 @@ export function serialsTable(outcomes: Record<string, Outcome>): string {
   lines.push('', '| embedded publish path | us per publish | publishes/s |', '|---|---:|---:|');
   for (const e of r.embedded) lines.push(`| ${e.path} | ${fmt(e.usPerPublish, 2)} | ${fmt(e.publishesPerS, 0)} |`);
   return lines.join('\n');
+}
+
+/**
+ * storeLines renders what one stored message costs nats-server by stream setting (serials-store.ts): median
+ * (lowest .. highest) over the rounds.
+ */
+function storeLines(store: SerialsResult['store']): string[] {
+  if (store === undefined) return [];
+  if ('skipped' in store) return ['', `nats-server cost per stored message: skipped: ${store.skipped}`];
+  const spread = (values: number[]): Spread => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return { median: sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+  };
+  const lines = [
+    '',
+    `What one stored message costs nats-server, by stream setting: raw acked publishes of a 450-byte message, ${store[0]?.rounds.length ?? 0} rounds taking turns, ` +
+      'round-robin over the channels, every channel filled past its per-subject limit first (so each store also removes its oldest message): median (lowest .. highest).',
+    '',
+    '| stream setting | channels | per-subject limit | NATS server CPU us / stored message | stored messages/s |',
+    '|---|---:|---:|---:|---:|',
+  ];
+  for (const c of store) {
+    lines.push(
+      `| ${c.setting} | ${fmt(c.channels, 0)} | ${c.limit === 0 ? 'none' : fmt(c.limit, 0)} | ${range(spread(c.rounds.map((x) => x.natsUs)), 1)} | ${range(spread(c.rounds.map((x) => x.storedPerS)), 0)} |`,
+    );
+  }
+  return lines;
 }
 
 /** Goal is one of the issue's targets for sockudo-ts, checked against this run. */

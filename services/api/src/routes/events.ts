@@ -15,7 +15,7 @@ export const eventsRoutes: RouteModule = (router, deps) => {
     if (deps.limits !== undefined) await limitBackendEvents(deps.limits, app, event.channels.length);
     activeTracing()?.annotateRequest({ channels: event.channels.length });
     await publisher.publish(app, event, traceparent);
-    if (event.info.size === 0) return {};
+    if (event.info.size === 0) return undefined;
     return { channels: await publisher.channelInfo(app, event) };
   });
 

@@ -110,7 +110,7 @@ export class ApiRouter {
       const params = decodeParams(req.params as Record<string, string>);
       const result = await handler({ app, query: state.query, body, params, traceparent });
       if (result instanceof Reply) this.responder.send(req, res, result.status, result.body);
-      else this.responder.send(req, res, 200, result ?? {});
+      else this.responder.send(req, res, 200, result);
     };
     // why: one flat route per path and method on the app router (no nested router): the fewest layers per request.
     this.router.route(route)[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](serve);

@@ -36,6 +36,7 @@ import type { Options } from '../options.js';
 import { CpuMeter, cpuMs, sleep } from '../proc.js';
 import type { HammerArgs, HammerResult } from '../publisher.js';
 import { APP, cluster, clusterSerials, type RunningTarget, type Target } from '../targets.js';
+import { storeCosts, type StoreCost } from './serials-store.js';
 
 /** NATS_URL is the machine's NATS with JetStream (ENVIRONMENT.md). */
 export const NATS_URL = 'nats://127.0.0.1:4222';
@@ -66,6 +67,8 @@ interface RoundFigures {
   clientCpuUs: number;
   /** natsCpuUs is nats-server's CPU per delivered message in the throughput phase (undefined when not found). */
   natsCpuUs?: number;
+  /** eventsPerStored is how many events the stream stored per message in the throughput phase (serial paths). */
+  eventsPerStored?: number;
 }
 
 /**
@@ -81,6 +84,7 @@ export interface PathResult {
   throughput: number;
   clientCpuUs: number;
   natsCpuUs?: number;
+  eventsPerStored?: number;
   vsCore?: { p50DeltaMs: Spread; throughputRatio: Spread };
   rounds: RoundFigures[];
 }
@@ -123,6 +127,8 @@ export interface SerialsResult {
   paths: PathResult[];
   cluster?: ClusterResult;
   embedded: EmbeddedResult[];
+  /** store is nats-server's cost per stored message by stream setting (serials-store.ts), or why it did not run. */
+  store?: StoreCost[] | { skipped: string };
 }
 
 /** BusImplementations are the two bus classes of a checkout (this one, or `--ref`). */
@@ -139,6 +145,8 @@ interface Path {
   sequenced: boolean;
   delivered: number;
   histogram?: Histogram;
+  /** lastStored reads the stream's last sequence (serial paths). */
+  lastStored?: () => Promise<number>;
   close(): Promise<void>;
 }
 
@@ -193,6 +201,11 @@ async function openPath(name: string, kind: Path['kind'], core: number, impl: Bu
       await Promise.all([publisher.close(), subscriber.close()]);
     },
   };
+  if (sequenced) {
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const jsm = await jetstreamManager((publisher as unknown as { core: implementations.NatsBus }).core.connection);
+    path.lastStored = async () => (await jsm.streams.info(`${prefix}_channels`)).state.last_seq;
+  }
   for (const name of names) {
     await subscriber.subscribe(app, name, (m) => {
       path.delivered++;
@@ -229,6 +242,7 @@ async function round(path: Path, latencyMs: number, count: number, natsPid: numb
   const latency = histogram.summary();
 
   path.delivered = 0;
+  const stored0 = await path.lastStored?.();
   const cpu0 = process.cpuUsage();
   const nats0 = natsPid === undefined ? 0 : cpuMs(natsPid);
   const t0 = process.hrtime.bigint();
@@ -251,6 +265,8 @@ async function round(path: Path, latencyMs: number, count: number, natsPid: numb
     clientCpuUs: (cpu.user + cpu.system) / delivered,
   };
   if (natsPid !== undefined) figures.natsCpuUs = ((cpuMs(natsPid) - nats0) * 1000) / delivered;
+  const stored1 = await path.lastStored?.();
+  if (stored0 !== undefined && stored1 !== undefined && stored1 > stored0) figures.eventsPerStored = count / (stored1 - stored0);
   return figures;
 }
 
@@ -439,6 +455,7 @@ export async function serials(h: Harness, o: Options, ref?: string): Promise<Ser
         rounds: mine,
       };
       if (natsPid !== undefined) result.natsCpuUs = median(mine.map((f) => f.natsCpuUs ?? Number.NaN));
+      if (path.kind !== 'core') result.eventsPerStored = median(mine.map((f) => f.eventsPerStored ?? Number.NaN));
       if (path.kind !== 'core') {
         result.vsCore = {
           p50DeltaMs: spreadOf(mine.map((f, k) => f.p50 - core[k]!.p50)),
@@ -456,13 +473,19 @@ export async function serials(h: Harness, o: Options, ref?: string): Promise<Ser
     }
     const pick = (runs: EmbeddedResult[]): EmbeddedResult => ({ path: runs[0]!.path, usPerPublish: median(runs.map((x) => x.usPerPublish)), publishesPerS: median(runs.map((x) => x.publishesPerS)) });
     for (const path of paths.splice(0)) await path.close().catch(() => undefined);
+    let store: SerialsResult['store'];
+    try {
+      store = natsPid === undefined ? { skipped: 'nats-server on 127.0.0.1:4222 not found (its CPU is what is measured)' } : await storeCosts(NATS_URL, natsPid, o.quick ? 2 : 3, 8000);
+    } catch (err) {
+      store = { skipped: `failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
+    }
     let clusterResult: ClusterResult;
     try {
       clusterResult = await endToEnd(h, o, o.quick ? 3 : 6, natsPid);
     } catch (err) {
       clusterResult = { skipped: `failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
     }
-    return { rounds, rate: RATE, latencyMs, throughputMessages, window: WINDOW, paths: results, cluster: clusterResult, embedded: [pick(plain), pick(seq)] };
+    return { rounds, rate: RATE, latencyMs, throughputMessages, window: WINDOW, paths: results, cluster: clusterResult, embedded: [pick(plain), pick(seq)], store };
   } finally {
     for (const path of paths) await path.close().catch(() => undefined);
   }
