@@ -45,8 +45,8 @@ describe.skipIf(!up)('cluster fault: NATS restarted', () => {
     await nats.kill('SIGKILL');
     await waitFor(async () => (await apiCall(() => api.trigger(channel, 'lost', {}))).status === 503, 3000, 'a 503 from the api');
     const down = await apiCall(() => api.trigger(channel, 'lost', {}));
-    expect(down.body.error).toMatch(/NATS/);
-    expect(down.ms).toBeLessThan(1000);
+    // the refusal is the bus's own "unreachable, reconnecting" answer, not a publish that waited and timed out
+    expect(down.body.error).toMatch(/NATS is unreachable/);
 
     await nats.start();
     // NATS core is at-most-once: until every process has reconnected, a publish may miss a node, so the

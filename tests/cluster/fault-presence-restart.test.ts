@@ -41,7 +41,6 @@ describe.skipIf(!up)('cluster fault: the presence service restarted', () => {
     const down = await apiCall(() => api.get({ path: '/channels' }));
     expect(down.status).toBe(503);
     expect(down.body.error).toMatch(/presence/);
-    expect(down.ms).toBeLessThan(3000);
     const refused = await rawClient(cluster.gateway(0));
     expect(JSON.parse((await refused.event('pusher:error', undefined, 5000)).data!)).toMatchObject({ code: 4100, message: expect.stringMatching(/presence/) });
     expect((await refused.closed).code).toBe(4100);

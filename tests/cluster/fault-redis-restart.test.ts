@@ -48,7 +48,6 @@ describe.skipIf(!up)('cluster fault: Redis restarted (presence state lost)', () 
     const down = await users();
     expect(down.status).toBe(503);
     expect(down.body.error).toMatch(/Redis/);
-    expect(down.ms).toBeLessThan(3000);
 
     await redis.start();
     await waitFor(async () => (await users()).body.users?.length === 2, 10_000, 'both members back in presence');

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   connected,
   errorOf,
@@ -14,21 +14,33 @@ import {
 } from '../kit/index.js';
 
 /**
- * expectRefusal checks a refused raw socket: one pusher:error frame with the code, then a close with that code
- * that completes promptly (the closing handshake must not wait for a server-side timeout).
+ * expectRefusal opens a raw socket with `open` and checks its refusal: one pusher:error frame with the code, then
+ * a close with that code. The close must complete through the closing handshake (the server reads the client's
+ * close reply and ends the connection), not through the server's timer that cuts a socket which never answers.
+ * why: setTimeout is frozen meanwhile, in this process, which holds the embedded server: a close that relied on
+ * the cut timer would never complete, and the test's timeout reports it, with no clock in the assertion.
  */
-async function expectRefusal(client: RawClient, code: number): Promise<string> {
-  const started = Date.now();
-  const closed = await client.closed;
-  expect(Date.now() - started).toBeLessThan(1500);
-  expect(client.frames.map((f) => f.event)).toEqual(['pusher:error']);
-  const error = errorOf(client.frames[0]!);
-  expect(error.code).toBe(code);
-  expect(typeof error.message).toBe('string');
-  expect(error.message.length).toBeGreaterThan(0);
-  expect(closed.code).toBe(code);
-  return error.message;
+async function expectRefusal(open: () => Promise<RawClient>, code: number): Promise<{ client: RawClient; message: string }> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  try {
+    const client = await open();
+    const closed = await client.closed;
+    expect(client.frames.map((f) => f.event)).toEqual(['pusher:error']);
+    const error = errorOf(client.frames[0]!);
+    expect(error.code).toBe(code);
+    expect(typeof error.message).toBe('string');
+    expect(error.message.length).toBeGreaterThan(0);
+    expect(closed.code).toBe(code);
+    return { client, message: error.message };
+  } finally {
+    vi.useRealTimers();
+  }
 }
+
+// why: a refusal test that failed inside expectRefusal must not leave the next test with frozen timers.
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('handshake: connection_established and refusals by path, protocol, app and origin', () => {
   let server: TestServer;
@@ -80,24 +92,23 @@ describe('handshake: connection_established and refusals by path, protocol, app 
   });
 
   it('refuses an unknown app key with 4001', async () => {
-    await expectRefusal(await raw('/app/no-such-key?protocol=7'), 4001);
+    await expectRefusal(() => raw('/app/no-such-key?protocol=7'), 4001);
   });
 
   it('refuses an unknown multi-byte app key with 4001 only (the close reason fits in 123 bytes)', async () => {
-    const c = await raw(`/app/${'%E2%82%AC'.repeat(64)}?protocol=7`);
-    const message = await expectRefusal(c, 4001);
+    const { client, message } = await expectRefusal(() => raw(`/app/${'%E2%82%AC'.repeat(64)}?protocol=7`), 4001);
     expect(message).toContain('€');
-    expect(Buffer.byteLength((await c.closed).reason)).toBeLessThanOrEqual(123);
+    expect(Buffer.byteLength((await client.closed).reason)).toBeLessThanOrEqual(123);
   });
 
   it('refuses a disabled app with 4003', async () => {
-    await expectRefusal(await raw(`/app/${disabled.key}?protocol=7`), 4003);
+    await expectRefusal(() => raw(`/app/${disabled.key}?protocol=7`), 4003);
   });
 
   it('refuses a connection over the app max_connections with 4004, and admits again once one leaves', async () => {
     const first = await raw(`/app/${limited.key}?protocol=7`);
     await first.socketId();
-    await expectRefusal(await raw(`/app/${limited.key}?protocol=7`), 4004);
+    await expectRefusal(() => raw(`/app/${limited.key}?protocol=7`), 4004);
     first.close();
     await first.closed;
     // The slot frees up once the server has seen the close; a retry loop bounds the wait.
@@ -112,30 +123,30 @@ describe('handshake: connection_established and refusals by path, protocol, app 
   });
 
   it('refuses any path other than /app/{key} with 4005', async () => {
-    await expectRefusal(await raw('/socket?protocol=7'), 4005);
-    await expectRefusal(await raw(`/app/${server.app.key}/extra?protocol=7`), 4005);
-    await expectRefusal(await raw('/app/?protocol=7'), 4005);
+    await expectRefusal(() => raw('/socket?protocol=7'), 4005);
+    await expectRefusal(() => raw(`/app/${server.app.key}/extra?protocol=7`), 4005);
+    await expectRefusal(() => raw('/app/?protocol=7'), 4005);
   });
 
   it('refuses a non-numeric protocol with 4006', async () => {
-    await expectRefusal(await raw(`/app/${server.app.key}?protocol=seven`), 4006);
-    await expectRefusal(await raw(`/app/${server.app.key}?protocol=7.5`), 4006);
-    await expectRefusal(await raw(`/app/${server.app.key}?protocol=${'%F0%9F%98%80'.repeat(40)}`), 4006);
+    await expectRefusal(() => raw(`/app/${server.app.key}?protocol=seven`), 4006);
+    await expectRefusal(() => raw(`/app/${server.app.key}?protocol=7.5`), 4006);
+    await expectRefusal(() => raw(`/app/${server.app.key}?protocol=${'%F0%9F%98%80'.repeat(40)}`), 4006);
   });
 
   it('refuses an unsupported protocol with 4007', async () => {
-    await expectRefusal(await raw(`/app/${server.app.key}?protocol=4`), 4007);
-    await expectRefusal(await raw(`/app/${server.app.key}?protocol=8`), 4007);
+    await expectRefusal(() => raw(`/app/${server.app.key}?protocol=4`), 4007);
+    await expectRefusal(() => raw(`/app/${server.app.key}?protocol=8`), 4007);
   });
 
   it('refuses a missing protocol with 4008', async () => {
-    await expectRefusal(await raw(`/app/${server.app.key}`), 4008);
-    await expectRefusal(await raw(`/app/${server.app.key}?client=js&version=8.6.0`), 4008);
+    await expectRefusal(() => raw(`/app/${server.app.key}`), 4008);
+    await expectRefusal(() => raw(`/app/${server.app.key}?client=js&version=8.6.0`), 4008);
   });
 
   it('refuses an origin outside allowed_origins with 4009 and admits allowed ones', async () => {
-    await expectRefusal(await raw(`/app/${strict.key}?protocol=7`, { Origin: 'https://evil.example' }), 4009);
-    await expectRefusal(await raw(`/app/${strict.key}?protocol=7`, { Origin: 'https://good.example.evil.example' }), 4009);
+    await expectRefusal(() => raw(`/app/${strict.key}?protocol=7`, { Origin: 'https://evil.example' }), 4009);
+    await expectRefusal(() => raw(`/app/${strict.key}?protocol=7`, { Origin: 'https://good.example.evil.example' }), 4009);
     const good = await raw(`/app/${strict.key}?protocol=7`, { Origin: 'https://good.example' });
     expect(await good.socketId()).toMatch(/^\d+\.\d+$/);
     const wild = await raw(`/app/${strict.key}?protocol=7`, { Origin: 'https://eu.trusted.example' });
@@ -181,9 +192,11 @@ describe('handshake: the node connection cap (websocket.max_connections)', () =>
       raws.push(c);
       await c.socketId();
     }
-    const over = await rawClient(server, `/app/${server.apps[1]!.key}?protocol=7`);
-    raws.push(over);
-    await expectRefusal(over, 4100);
+    await expectRefusal(async () => {
+      const over = await rawClient(server, `/app/${server.apps[1]!.key}?protocol=7`);
+      raws.push(over);
+      return over;
+    }, 4100);
   });
 });
 
