@@ -7,6 +7,8 @@ import { DependencyUnavailable, MemoryBus, type AppId, type BusMessage, type Cha
 export class OutageBus extends MemoryBus {
   down = false;
   failNext = 0;
+  /** refused counts the publishes this bus has refused so far. */
+  refused = 0;
 
   override async publish(app: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
     this.refuse();
@@ -21,8 +23,12 @@ export class OutageBus extends MemoryBus {
   private refuse(): void {
     if (this.failNext > 0) {
       this.failNext--;
+      this.refused++;
       throw new DependencyUnavailable('nats', 'NATS is unreachable; the bus is reconnecting');
     }
-    if (this.down) throw new DependencyUnavailable('nats', 'NATS is unreachable; the bus is reconnecting');
+    if (this.down) {
+      this.refused++;
+      throw new DependencyUnavailable('nats', 'NATS is unreachable; the bus is reconnecting');
+    }
   }
 }

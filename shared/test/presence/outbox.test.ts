@@ -37,8 +37,13 @@ describe('Outbox', () => {
     await outbox.publishControl({ type: 'user_presence', appId: app, userId: ann, online: true });
     await outbox.publish(app, ch, { frame: 'left' });
     expect(outbox.size()).toBe(3);
-    await new Promise((r) => setTimeout(r, 50));
+    // why: wait for a retry the bus refused, not for a span of time: the kept announcements have then been
+    // offered again during the outage, and none may have been sent or lost.
+    const refusedAtFirst = bus.refused;
+    await waitFor(() => bus.refused > refusedAtFirst, 5000, 'the outbox to retry while the bus is down');
     expect(frames).toEqual([]);
+    expect(control).toEqual([]);
+    expect(outbox.size()).toBe(3);
     bus.down = false;
     // why: a new announcement made before the retry fires must still wait behind the kept ones.
     await outbox.publish(app, ch, { frame: 'later' });
