@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { APP_DEFAULTS, asAppId, asChannelName, asUserId, MemoryAppStore, MemoryJobQueue, QueueWebhookSink, type App, type WebhookJob } from '@sockudo-ts/shared';
-import { sleep } from '../../../tests/kit/clients.js';
+import { waitFor } from '../../../tests/kit/clients.js';
 
 const appA = asAppId('a');
 const appNone = asAppId('none');
@@ -41,7 +41,7 @@ describe('QueueWebhookSink', () => {
     const { sink, jobs } = setUp([app(appA, [{ url: 'http://h.test/', event_types: ALL }])], 0);
     for (let i = 0; i < 20; i++) sink.emit(appA, { name: 'subscription_count', channel: ch, subscription_count: i });
     await sink.flush();
-    await sleep(20);
+    await waitFor(() => jobs.length === 20, 5000, 'the 20 jobs to be processed');
     expect(jobs.map((j) => (j.event as { subscription_count: number }).subscription_count)).toEqual([...Array(20).keys()]);
   });
 
@@ -51,7 +51,7 @@ describe('QueueWebhookSink', () => {
     await sink.flush();
     expect(jobs).toEqual([]);
     expect(await queue.depth()).toBe(1);
-    await sleep(200);
+    await waitFor(() => jobs.length > 0, 5000, 'the held vacated to be released');
     expect(jobs).toEqual([{ v: 1, kind: 'release', app_id: appA, event: { name: 'channel_vacated', channel: ch, id: expect.any(String) } }]);
   });
 
@@ -61,7 +61,8 @@ describe('QueueWebhookSink', () => {
     sink.emit(appA, { name: 'member_removed', channel: presenceC, user_id: u2 });
     sink.emit(appA, { name: 'member_added', channel: presenceC, user_id: u1 });
     await sink.flush();
-    await sleep(200);
+    // why: u1's removal was held first, so had it not been dropped it would be released no later than u2's.
+    await waitFor(() => jobs.some((j) => j.event.name === 'member_removed' && j.event.user_id === u2), 5000, "u2's member_removed");
     expect(jobs.map((j) => [j.kind, j.event])).toEqual([['release', { name: 'member_removed', channel: presenceC, user_id: u2, id: expect.any(String) }]]);
   });
 
@@ -70,8 +71,8 @@ describe('QueueWebhookSink', () => {
     sink.emit(appA, { name: 'channel_vacated', channel: ch });
     sink.emit(appA, { name: 'channel_occupied', channel: ch });
     await sink.flush();
-    await sleep(20);
     expect(await queue.depth()).toBe(0);
+    await waitFor(() => jobs.length > 0, 5000, 'the occupied to be delivered');
     expect(jobs.map((j) => j.kind)).toEqual(['deliver']);
   });
 });
