@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GapFiller, type Sequenced } from '../../src/recovery/gap-filler.js';
+import { waitFor } from '../../../tests/kit/clients.js';
 
 const item = (serial: number, previous: number): Sequenced => ({ message: { frame: String(serial), serial }, serial, previous });
 
@@ -27,10 +28,10 @@ describe('GapFiller', () => {
     filler.offer(stored[3]!); // 7 after 1: 3 and 5 missing
     filler.offer(stored[4]!); // 9 waits for the fill
     filler.offer(stored[1]!); // 3 again, late: dropped
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => delivered.includes('9'), 5000, 'the fill and 9');
     expect(delivered).toEqual(['1', '3', '5', '7', '9']);
     filler.catchUp();
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => delivered.includes('11'), 5000, 'the catch-up to 11');
     expect(delivered).toEqual(['1', '3', '5', '7', '9', '11']);
     expect(filler.pending()).toBe(0);
   });
@@ -41,7 +42,7 @@ describe('GapFiller', () => {
     filler.offer(item(1, 0));
     filler.offer(item(9, 7));
     filler.offer(item(11, 9));
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => delivered.includes('11'), 5000, '11');
     expect(delivered).toEqual(['1', '9', '11']);
   });
 
@@ -62,7 +63,7 @@ describe('GapFiller', () => {
     filler.offer(item(4, 2));
     filler.offer(item(1, 0)); // the new stream's first message
     filler.offer(item(2, 1)); // waits for the restart
-    await new Promise((r) => setTimeout(r, 40));
+    await waitFor(() => delivered.length >= 3, 5000, 'the new stream\'s first two messages');
     expect(delivered).toEqual(['old:4', 'new:1', 'new:2']);
   });
 });
