@@ -28,6 +28,23 @@ const fastWebhooks = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/**
+ * deliveredOnce waits until the server has counted one delivered webhook for its app and holds no webhook job
+ * waiting or delayed: the worker has decided the job is done, so a retry or a second send would already be
+ * queued. why: an ordering barrier before checking that nothing more arrives, instead of a sleep.
+ */
+async function deliveredOnce(server: TestServer): Promise<void> {
+  const delivered = `sockudo_webhook_deliveries_total{app_id="${server.app.id}",outcome="delivered"} 1`;
+  await waitFor(
+    async () => {
+      const lines = (await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text()).split('\n');
+      return lines.includes(delivered) && lines.includes('sockudo_webhook_queue_depth 0');
+    },
+    10_000,
+    'one delivery counted and no webhook job left',
+  );
+}
+
 describe('webhooks (embedded): signed, filtered, delayed, retried', () => {
   let server: TestServer | undefined;
   let receiver: WebhookReceiver | undefined;
@@ -234,7 +251,7 @@ describe('webhooks (embedded): signed, filtered, delayed, retried', () => {
     await connected(a);
     await subscribed(a, 'flaky-1');
     await r.waitAccepted(event('channel_occupied', 'flaky-1'), 1, 5000);
-    await sleep(800);
+    await deliveredOnce(server!);
     expect(r.requests.map((q) => q.status)).toEqual([500, 503, 200]);
     expect(r.accepted()).toEqual([{ name: 'channel_occupied', channel: 'flaky-1' }]);
     expect(r.invalid()).toEqual([]);
@@ -255,7 +272,7 @@ describe('webhooks (embedded): signed, filtered, delayed, retried', () => {
       const trail = server!.logs.filter((l) => l.includes('webhook')).slice(-5);
       throw new Error(`${err.message}; receiver saw ${JSON.stringify(r.requests.map((q) => [q.path, q.status]))}; server said ${trail.join('')}`);
     });
-    await sleep(300);
+    await deliveredOnce(server!);
     expect(r.accepted()).toHaveLength(1);
     expect(r.invalid()).toEqual([]);
   }, 30_000);
