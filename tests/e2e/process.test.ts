@@ -188,14 +188,16 @@ secret = "\${TEST_APP_SECRET}"
     expect(third.stderr()).toMatch(new RegExp(`:${metricsPort} \\(config key metrics\\.port\\): address already in use`));
   });
 
-  it('on SIGTERM closes pusher-js and raw sockets with 4200 and exits 0 within shutdown_grace_period', async () => {
+  it('on SIGTERM closes pusher-js and raw sockets with 4200 and exits 0 by itself, without waiting out shutdown_grace_period', async () => {
     const app = newApp();
     const proc = start([], {
       HOST: '127.0.0.1',
       PORT: '0',
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: '0',
-      SHUTDOWN_GRACE_PERIOD: '2',
+      // why: a grace far past the test's timeout: the process must exit because nothing holds it, not because
+      // the grace ran out; the test's timeout reports a shutdown that waits.
+      SHUTDOWN_GRACE_PERIOD: '600',
       SOCKUDO_DEFAULT_APP_ID: app.id,
       SOCKUDO_DEFAULT_APP_KEY: app.key,
       SOCKUDO_DEFAULT_APP_SECRET: app.secret,
@@ -217,24 +219,23 @@ secret = "\${TEST_APP_SECRET}"
     expect((await signedRequest(server, { path: '/channels', agent })).status).toBe(200);
     expect((await httpRequest(server, 'GET', '/metrics', '', { port: metricsPort, agent })).status).toBe(200);
 
-    const sent = Date.now();
     proc.child.kill('SIGTERM');
     const closes = await Promise.all(raws.map((r) => r.closed));
     expect(closes.map((c) => c.code)).toEqual([4200, 4200]);
     const exit = await proc.exited;
     expect(exit.code).toBe(0);
-    expect(exit.at - sent).toBeLessThan(2000 + 1000);
     expect(pusherCodes).toContain(4200);
     agent.destroy();
   });
 
-  it('does not let a peer that never answers the close hold the process past the grace period', async () => {
+  it('does not let a peer that never answers the close hold the process: it is cut and the process exits by itself', async () => {
     const app = newApp();
     const proc = start([], {
       HOST: '127.0.0.1',
       PORT: '0',
       METRICS_ENABLED: 'false',
-      SHUTDOWN_GRACE_PERIOD: '1',
+      // why: as above, the grace cannot be what ends the shutdown: the close's own cut of the silent peer must.
+      SHUTDOWN_GRACE_PERIOD: '600',
       SOCKUDO_DEFAULT_APP_ID: app.id,
       SOCKUDO_DEFAULT_APP_KEY: app.key,
       SOCKUDO_DEFAULT_APP_SECRET: app.secret,
@@ -259,11 +260,9 @@ secret = "\${TEST_APP_SECRET}"
         }
       });
     });
-    const sent = Date.now();
     proc.child.kill('SIGTERM');
     const exit = await proc.exited;
     socket.destroy();
     expect(exit.code).toBe(0);
-    expect(exit.at - sent).toBeLessThan(1000 + 1500);
   });
 });
