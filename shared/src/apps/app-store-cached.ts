@@ -34,7 +34,7 @@ interface Entry {
  * older than the TTL is read again, and every cached entry is dropped when the table's change marker moves;
  * when the database stops answering after start, the store keeps serving what it has cached (however old)
  * and rejects lookups it cannot answer from the cache with DependencyUnavailable, until a poll finds the
- * database back (then the cache starts afresh).
+ * database back (then the cache is dropped if the table changed meanwhile, and kept otherwise).
  */
 export class CachedAppStore implements AppStore {
   private readonly table: AppTable;
@@ -145,14 +145,19 @@ export class CachedAppStore implements AppStore {
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 
-  /** poll reads the change marker: it drops the cache when the table changed or the database came back. */
+  /**
+   * poll reads the change marker: it drops the cache when the table changed (during an outage too). why not drop
+   * it whenever the database comes back: a blip (a pool that could not connect for a moment) then emptied the
+   * cache, and an outage right after found nothing cached and refused every handshake; entries older than the
+   * TTL are read again anyway once the database answers.
+   */
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
       const marker = await this.table.version();
       if (this.down) this.logger?.info({ dependency: this.dependency }, 'apps database reachable again; reading apps from it');
-      if (this.down || marker !== this.marker) this.drop();
+      if (marker !== this.marker) this.drop();
       this.down = false;
       this.marker = marker;
     } catch (err) {

@@ -146,6 +146,23 @@ export function describeSqlAppStore(provider: Provider): void {
       expect((await store.byKey('a-key'))?.enabled).toBe(false);
     });
 
+    it('keeps its cache across an outage in which the table did not change, so a second outage still finds the apps', async () => {
+      await seed([app('a')]);
+      const link = await proxy();
+      const store = await open({ url: db.urlVia(link.port), cacheTtlMs: 60_000, pollIntervalMs: 100 });
+      expect((await store.byKey('a-key'))?.id).toBe('a');
+      for (let outage = 1; outage <= 2; outage++) {
+        await link.down();
+        await vi.waitFor(() => expect(store.ready()).toBe(false), { timeout: 10_000, interval: 50 });
+        // why: with the database down, only the cache can answer; in the second outage, that is the cache kept
+        // when the database came back after the first.
+        expect((await store.byKey('a-key'))?.id).toBe('a');
+        expect((await store.byId(asAppId('a')))?.key).toBe('a-key');
+        await link.up();
+        await vi.waitFor(() => expect(store.ready()).toBe(true), { timeout: 10_000, interval: 50 });
+      }
+    });
+
     it('fails to open with DependencyUnavailable when the database is down at start', async () => {
       const link = await proxy();
       await link.down();
