@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '@sockudo-ts/shared';
 import {
@@ -22,16 +21,10 @@ import {
   type TestApp,
   type TestCluster,
 } from '../kit/index.js';
-import { createMariaDatabase, type TestDatabase } from '../kit/databases.js';
-import { ROOT, buildOnce } from '../kit/process.js';
+import { appsCli, createMariaDatabase, type TestDatabase } from '../kit/databases.js';
+import { buildOnce } from '../kit/process.js';
 
 const up = await servicesUp('cluster: apps from MySQL', MARIADB, NATS, REDIS);
-
-/** apps runs the apps CLI the way `npm run apps -- ...` does, against one database. */
-function apps(url: string, ...args: string[]): { status: number | null; out: string } {
-  const result = spawnSync(process.execPath, ['shared/dist/apps/apps-cli.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url }, encoding: 'utf8' });
-  return { status: result.status, out: result.stdout + result.stderr };
-}
 
 // Apps from the database in the distributed shape (issue 15 §2): every gateway and the api read the table through
 // their own cache; an app disabled with the CLI is refused by each of them within the poll interval, and when the
@@ -46,7 +39,7 @@ describe.skipIf(!up)('cluster: apps from MySQL/MariaDB on every gateway and the 
     buildOnce();
     db = await createMariaDatabase();
     await migrateDatabase(db.url);
-    const added = apps(db.url, 'add', '--id', 'cl-db-app', '--key', 'cl-db-key');
+    const added = await appsCli(db.url, 'add', '--id', 'cl-db-app', '--key', 'cl-db-key');
     expect(added.status).toBe(0);
     app = newApp({ id: 'cl-db-app', key: 'cl-db-key', secret: /secret: (\S+)/.exec(added.out)![1]! });
     proxy = await startTcpProxy(MARIADB.host, MARIADB.port);
@@ -63,12 +56,16 @@ describe.skipIf(!up)('cluster: apps from MySQL/MariaDB on every gateway and the 
 
   const gateway = (i: number) => ({ ...cluster.gateway(i), app });
   const api = () => apiClient({ ...cluster.apiEndpoint, app }, app);
-  /** refused opens a raw socket on gateway `i` and tells whether it is closed with 4003 within a second. */
+  /**
+   * refused opens a raw socket on gateway `i` and tells whether the gateway answered it with a 4003 close rather
+   * than `pusher:connection_established` (whichever comes first; no clock involved).
+   */
   const refused = async (i: number): Promise<boolean> => {
     const raw = await rawClient(gateway(i));
-    const closed = await Promise.race([raw.closed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
+    const established = raw.event('pusher:connection_established', undefined, 60_000).then(() => undefined, () => undefined);
+    const answer = await Promise.race([raw.closed, established]);
     raw.ws.terminate();
-    return closed?.code === 4003;
+    return answer?.code === 4003;
   };
   const trigger = async () => (await apiCall(() => api().trigger('db-news', 'x', {}))).status;
 
@@ -80,13 +77,13 @@ describe.skipIf(!up)('cluster: apps from MySQL/MariaDB on every gateway and the 
     }
     expect(await trigger()).toBe(200);
 
-    expect(apps(db.url, 'disable', 'cl-db-app').status).toBe(0);
+    expect((await appsCli(db.url, 'disable', 'cl-db-app')).status).toBe(0);
     await waitFor(async () => (await trigger()) === 403, 20_000, 'the api refusing the disabled app');
     for (const i of [0, 1]) {
       await waitFor(() => refused(i), 20_000, `gateway ${i + 1} refusing the disabled app`);
     }
 
-    expect(apps(db.url, 'enable', 'cl-db-app').status).toBe(0);
+    expect((await appsCli(db.url, 'enable', 'cl-db-app')).status).toBe(0);
     await waitFor(async () => (await trigger()) === 200, 20_000, 'the api accepting the app again');
     for (const i of [0, 1]) {
       const c = pusherClient(gateway(i));

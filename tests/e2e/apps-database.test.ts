@@ -1,19 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandalone, type RunningServer } from '@sockudo-ts/standalone';
 import { buildConfig, createLogger, migrateDatabase } from '@sockudo-ts/shared';
 import { apiCall, apiClient, connected, freePort, nextEvent, POSTGRES, pusherClient, rawClient, servicesUp, subscribed, waitFor, type PusherClient, type TestApp, type TestServer } from '../kit/index.js';
-import { createPostgresDatabase, type TestDatabase } from '../kit/databases.js';
-import { ROOT, buildOnce } from '../kit/process.js';
+import { appsCli, createPostgresDatabase, type TestDatabase } from '../kit/databases.js';
+import { buildOnce } from '../kit/process.js';
 
 const up = await servicesUp('apps from PostgreSQL', POSTGRES);
-
-/** apps runs the apps CLI the way `npm run apps -- ...` does, against one database. */
-function apps(url: string, ...args: string[]): { status: number | null; out: string } {
-  const result = spawnSync(process.execPath, ['shared/dist/apps/apps-cli.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url }, encoding: 'utf8' });
-  return { status: result.status, out: result.stdout + result.stderr };
-}
 
 /** start runs the embedded server with apps from `url`, logging into `logs`. */
 function start(url: string, logs: string[]): Promise<RunningServer> {
@@ -41,7 +34,7 @@ describe.skipIf(!up)('apps from PostgreSQL', () => {
     buildOnce();
     db = await createPostgresDatabase();
     await migrateDatabase(db.url);
-    const added = apps(db.url, 'add', '--id', 'db-app', '--key', 'db-key', '--set', 'enable_client_messages=true');
+    const added = await appsCli(db.url, 'add', '--id', 'db-app', '--key', 'db-key', '--set', 'enable_client_messages=true');
     expect(added.status).toBe(0);
     app = { id: 'db-app', key: 'db-key', secret: /secret: (\S+)/.exec(added.out)![1]! } as TestApp;
     server = await start(db.url, logs);
@@ -65,11 +58,11 @@ describe.skipIf(!up)('apps from PostgreSQL', () => {
   });
 
   it('refuses an app disabled in the database within the poll interval, on sockets and the HTTP API', { timeout: 60_000 }, async () => {
-    expect(apps(db.url, 'disable', 'db-app').status).toBe(0);
+    expect((await appsCli(db.url, 'disable', 'db-app')).status).toBe(0);
     await waitFor(async () => (await apiCall(() => apiClient(target()).trigger('from-db', 'x', {}))).status === 403, 5000, 'the API refusing the disabled app');
     const raw = await rawClient(target());
     expect(await raw.closed).toMatchObject({ code: 4003 });
-    expect(apps(db.url, 'enable', 'db-app').status).toBe(0);
+    expect((await appsCli(db.url, 'enable', 'db-app')).status).toBe(0);
     await waitFor(async () => (await apiCall(() => apiClient(target()).trigger('from-db', 'x', {}))).status === 200, 5000, 'the app accepted again');
     const client = pusherClient(target());
     clients.push(client);

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import mariadb from 'mariadb';
 import pg from 'pg';
+import { ROOT } from './process.js';
 import { MARIADB, POSTGRES } from './services.js';
 
 /** TestDatabase is an empty database created for one test file; drop() removes it (forcing connections out). */
@@ -52,4 +54,19 @@ export async function mariaAdmin(sql: string, database?: string): Promise<void> 
   } finally {
     await conn.end();
   }
+}
+
+/**
+ * appsCli runs the apps CLI the way `npm run apps -- ...` does, against one database, and resolves with its exit
+ * status and output. why asynchronous: a test's TCP proxy to the database (and an embedded server) lives in the
+ * test process; a synchronous spawn froze it for as long as the CLI ran (a second or more on a loaded machine),
+ * so every process behind the proxy saw the database vanish (pool timeouts) in the middle of the test.
+ */
+export function appsCli(url: string, ...args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['shared/dist/apps/apps-cli.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url }, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+      resolve({ status: code, out: stdout + stderr });
+    });
+  });
 }
