@@ -86,6 +86,9 @@ describe.skipIf(!up)('cluster: apps from MySQL/MariaDB on every gateway and the 
     expect((await appsCli(db.url, 'enable', 'cl-db-app')).status).toBe(0);
     await waitFor(async () => (await trigger()) === 200, 20_000, 'the api accepting the app again');
     for (const i of [0, 1]) {
+      // why: each process sees the change at its own next poll; a gateway that has not polled yet still refuses
+      // with 4003, after which pusher-js stays disconnected (seen when the api's poll came first).
+      await waitFor(async () => !(await refused(i)), 20_000, `gateway ${i + 1} accepting the app again`);
       const c = pusherClient(gateway(i));
       clients.push(c);
       await connected(c);
