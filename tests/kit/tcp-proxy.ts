@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
  * TcpProxy forwards a local port to a real server so a test can take that server "down" for one client and
@@ -12,48 +11,41 @@ export interface TcpProxy {
   down(): Promise<void>;
   /** up listens again on the same port. */
   up(): Promise<void>;
-  /** close is down() for good (the proxy's process exits). */
+  /** close is down() for good. */
   close(): Promise<void>;
 }
 
-const CHILD = fileURLToPath(new URL('./tcp-proxy-child.mjs', import.meta.url));
-
-/**
- * startTcpProxy starts a proxy on a free 127.0.0.1 port that forwards every connection to host:port. why in a
- * process of its own: in the test's process, anything that held its event loop for a second or two (a
- * synchronous spawn, a long collection on a loaded machine) froze every connection through the proxy, and the
- * services behind it took the database or NATS for down in the middle of a test that expected it up (seen
- * as pool timeouts in every process of a cluster at once).
- */
+/** startTcpProxy listens on a free 127.0.0.1 port and forwards every connection to host:port. */
 export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
-  const child = fork(CHILD, [host, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const listenPort = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port?: number }) => (m.port ? resolve(m.port) : reject(new Error('tcp proxy did not start'))));
-    child.once('exit', (code) => reject(new Error(`tcp proxy exited with ${code}`)));
-  });
-  let closed = false;
-  const command = (what: 'down' | 'up'): Promise<void> => (closed || child.exitCode !== null ? Promise.resolve() : ask(child, what));
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    await command('down');
-    closed = true;
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.disconnect();
-    await exited;
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let listenPort = 0;
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   };
-  return { port: listenPort, down: () => command('down'), up: () => command('up'), close };
-}
-
-/** ask sends the proxy process a command and resolves once it reports it done. */
-function ask(child: ChildProcess, what: 'down' | 'up'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: { done?: string }): void => {
-      if (m.done !== what) return;
-      child.off('message', onMessage);
-      resolve();
-    };
-    child.on('message', onMessage);
-    child.send(what, (err) => err && reject(err));
-  });
+  const up = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server = createServer((client) => {
+        const upstream = connect({ host, port });
+        track(client);
+        track(upstream);
+        client.pipe(upstream).pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      });
+      server.once('error', reject);
+      server.listen(listenPort, '127.0.0.1', () => {
+        listenPort = (server!.address() as { port: number }).port;
+        resolve();
+      });
+    });
+  const down = async (): Promise<void> => {
+    const s = server;
+    server = undefined;
+    for (const socket of sockets) socket.destroy();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  await up();
+  return { port: listenPort, down, up, close: down };
 }
