@@ -75,20 +75,23 @@ export interface JobQueue<T> {
   close(): Promise<void>;
 }
 
-/** DeadLetterCounter is the optional ability to count dead letters without reading them (for metrics). */
+/**
+ * DeadLetterCounter is the ability to count dead letters without reading them (for metrics). Kept apart from
+ * JobQueue so that a consumer asks only for what it uses; every driver (`openQueue`) has all three abilities.
+ */
 export interface DeadLetterCounter {
   deadLetterCount(): Promise<number>;
 }
 
 /**
- * GroupedQueue is the optional ability to count the jobs of one group (an app) waiting or delayed, so that a
+ * GroupedQueue is the ability to count the jobs of one group (an app) waiting or delayed, so that a
  * producer can cap each group's backlog; `group` comes from the job (the queue's `groupOf`).
  */
 export interface GroupedQueue {
   groupDepth(group: string): Promise<number>;
 }
 
-/** DeadLetterWriter is the optional ability to file a job straight into the dead letters (a refused job). */
+/** DeadLetterWriter is the ability to file a job straight into the dead letters (a refused job). */
 export interface DeadLetterWriter<T> {
   bury(job: T, error: string): Promise<void>;
 }
