@@ -142,8 +142,14 @@ export class HttpListener implements Service {
     await new Promise<void>((resolve) => {
       const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
       cut.unref();
+      // why: node closes the connections that are idle when the server closes, but keeps one whose request was
+      // in flight alive after its answer, until the client drops it: an SDK's keep-alive agent would hold the
+      // stop for the whole grace period. Such connections are closed as soon as they fall idle.
+      const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
+      sweep.unref();
       this.server.close(() => {
         clearTimeout(cut);
+        clearInterval(sweep);
         resolve();
       });
       this.server.closeIdleConnections();
