@@ -18,6 +18,10 @@ export class MemoryAppStore implements AppStore {
     return this.ids.get(id);
   }
 
+  byIdNow(id: AppId): App | undefined {
+    return this.ids.get(id);
+  }
+
   async byKey(key: string): Promise<App | undefined> {
     return this.keys.get(key);
   }

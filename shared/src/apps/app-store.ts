@@ -5,6 +5,11 @@ import type { App } from './app.js';
 export interface AppStore {
   /** byId returns the app with that id, or undefined. */
   byId(id: AppId): Promise<App | undefined>;
+  /**
+   * byIdNow, where a store has it, returns synchronously what `byId` would resolve with. Only stores that
+   * never wait to answer (apps from config) have it; the HTTP API admits a request without a promise then.
+   */
+  byIdNow?(id: AppId): App | undefined;
   /** byKey returns the app with that key, or undefined. */
   byKey(key: string): Promise<App | undefined>;
   /** all lists every app (for the debug console and metrics). */

@@ -72,6 +72,12 @@ export function describeAppStoreContract(name: string, make: (apps: App[]) => Pr
       expect(await store.byId(asAppId('full-key'))).toBeUndefined();
     });
 
+    it('answers byIdNow, where the store has it, as byId does', async () => {
+      if (store.byIdNow === undefined) return;
+      for (const app of CONTRACT_APPS) expect(store.byIdNow(app.id)).toBe(await store.byId(app.id));
+      expect(store.byIdNow(asAppId('no-such-app'))).toBeUndefined();
+    });
+
     it('lists every app', async () => {
       const all = await store.all();
       expect([...all].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...CONTRACT_APPS].sort((a, b) => a.id.localeCompare(b.id)));

@@ -18,6 +18,8 @@
  *   [--warmup 20000] [--requests 2000] [--rounds 5] [--conns 8]`. `--ref DIR` adds `sockudo-ts@ref`, the
  * embedded server of another built checkout (before/after in one run). Needs valgrind; takes 5-20 minutes
  * (most of it the warm-ups); the dumps stay in .scratch/bench/callgrind/<target>/ for callgrind_annotate.
+ * With BENCH_PERF_MAP=1 in the environment, node runs with `--perf-basic-prof`: /tmp/perf-<pid>.map names
+ * the JIT code's addresses in the dumps.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -159,7 +161,7 @@ async function measure(name: string, s: Settings): Promise<TargetResult> {
   // why: V8 optimizes on a background thread, which valgrind runs so slowly that a function waits for its
   // optimized code thousands of requests longer than at full speed, so the rounds measured the tiers and
   // the compiler rather than the steady state; compiled on the main thread, the warm-up ends with it.
-  const node = [process.execPath, '--no-concurrent-recompilation'];
+  const node = [process.execPath, '--no-concurrent-recompilation', ...(process.env.BENCH_PERF_MAP ? ['--perf-basic-prof'] : [])];
   const child: ChildProcess = spawn('valgrind', ['--tool=callgrind', `--vgdb-prefix=${join(dir, 'vgdb')}`, `--callgrind-out-file=${join(dir, 'cg.out')}`, ...node, ...args], {
     cwd,
     env: childEnv,

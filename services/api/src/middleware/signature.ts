@@ -76,28 +76,41 @@ export interface SignatureOptions {
  * unknown), verifies the signature over the query parsed once (401) BEFORE reading any body, so that an
  * unsigned caller never makes the server buffer a body; then reads the raw body once (413 over the limit)
  * and checks it against the signed body_md5 (401), refuses a disabled app (403), and leaves app, query and
- * body in `res.locals` for the routes.
+ * body in `res.locals` for the routes. It throws, or returns a promise that rejects, with the refusal; it
+ * returns undefined when the request was admitted without waiting (apps from config, body already read).
  */
-export function signature(options: SignatureOptions): (req: Request, res: ApiResponse) => Promise<void> {
+export function signature(options: SignatureOptions): (req: Request, res: ApiResponse) => Promise<void> | undefined {
   const { apps, bodyLimit, metrics } = options;
-  return async (req, res) => {
-    const state = res.locals;
-    // why: the app id segment as sent (the router's `:appId`), decoded here like every path segment.
-    const segment = appSegmentOf(state.path);
-    const app = await apps.byId(asAppId(decodeSegment(segment)));
+  const byIdNow = apps.byIdNow?.bind(apps);
+  /** admitApp checks a request for the app of its path; a promise only when the body is still arriving. */
+  const admitApp = (req: Request, res: ApiResponse, app: App | undefined, segment: string): Promise<void> | undefined => {
     if (app === undefined) throw notFound(`Unknown app ${segment.slice(0, 64)}`);
+    const state = res.locals;
     state.app = app;
     const method = req.method;
     const query = verifySignedQuery(app, method, state.path, state.rawQuery);
     const readsBody = method !== 'GET' && method !== 'HEAD';
     // why: a body announced without a body_md5 cannot pass; refuse it before reading a byte of it.
     if (readsBody && query.get('body_md5') === undefined && announcesBody(req)) throw unauthorized('Missing body_md5 for a request with a body');
-    const body = readsBody ? (bufferedBody(req, bodyLimit) ?? (await readBody(req, bodyLimit))) : state.body;
+    const body = readsBody ? bufferedBody(req, bodyLimit) : state.body;
+    if (body === undefined) return readBody(req, bodyLimit).then((read) => admitBody(app, query, read, state));
+    admitBody(app, query, body, state);
+    return undefined;
+  };
+  const admitBody = (app: App, query: Query, body: Buffer, state: ApiResponse['locals']): void => {
     metrics.app(app.id).httpBytesReceived.inc(body.length);
     verifyBody(query, body);
     state.query = query;
     if (!app.enabled) throw forbidden('App is disabled');
     state.body = body;
+  };
+  return (req, res) => {
+    // why: the app id segment as sent (the router's `:appId`), decoded here like every path segment.
+    const segment = appSegmentOf(res.locals.path);
+    const id = asAppId(decodeSegment(segment));
+    // why: apps from config are found without a promise (an await and its microtask on every request).
+    if (byIdNow !== undefined) return admitApp(req, res, byIdNow(id), segment);
+    return apps.byId(id).then((app) => admitApp(req, res, app, segment));
   };
 }
 

@@ -34,7 +34,7 @@ const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
  * app, signature, body): it resolves once the request is admitted, with app, query and body in the request's
  * state, and rejects with the HttpError that refuses it.
  */
-export type Admission = (req: Request, res: ApiResponse) => Promise<void>;
+export type Admission = (req: Request, res: ApiResponse) => Promise<void> | undefined;
 
 /** APP_PATH is the prefix of every route: `/apps/{app_id}`. */
 export const APP_PATH = '/apps/:appId';
@@ -99,7 +99,9 @@ export class ApiRouter {
     const serve = async (req: Request, res: ApiResponse, next: NextFunction): Promise<void> => {
       // why: express hands HEAD to a GET route; it goes on to the path's refusal.
       if (req.method !== method) return next();
-      await this.admit(req, res);
+      // why: an admission that needed no waiting returns no promise, and costs no await.
+      const admitted = this.admit(req, res);
+      if (admitted !== undefined) await admitted;
       const state = res.locals;
       state.route = name;
       const app = state.app;
