@@ -11,7 +11,7 @@ import { createPostgresDatabase, type TestDatabase } from '../kit/databases.js';
 
 const up = await servicesUp('history service', NATS, POSTGRES);
 const natsUrl = `nats://${NATS.host}:${NATS.port}`;
-const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 10_000, max_buffer_bytes: 1 << 22, ttl_seconds: 600, max_total_bytes: 1 << 28 });
+const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 10_000, max_buffer_bytes: 1 << 22, ttl_seconds: 600, max_total_bytes: 1 << 28, stream_max_bytes: 1 << 30 });
 
 async function historyProcess(prefix: string, databaseUrl: string, grpcPort?: number, env: Record<string, string> = {}): Promise<ChildService> {
   const metricsPort = await freePort();
@@ -54,7 +54,7 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
   it('stores 5,000 events exactly once although it is killed (SIGKILL) while they are published', async () => {
     const prefix = uniquePrefix('hist');
     const core = await NatsBus.connect({ servers: [natsUrl], prefix, nodeId: asNodeId('publisher') });
-    const bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 10_000, ttlSeconds: 600 });
+    const bus = await JetStreamBus.open(core, { prefix, policy, ttlSeconds: 600 });
     const store = await PrismaHistoryStore.open({ url: db.url });
     const history = await historyProcess(prefix, db.url);
     const app = asAppId('history-app');
@@ -104,8 +104,8 @@ describe.skipIf(!up)('history service (NATS JetStream to PostgreSQL)', () => {
     const prefix = uniquePrefix('hist');
     const core = await NatsBus.connect({ servers: [natsUrl], prefix, nodeId: asNodeId('publisher') });
     // the hot buffer: 20 events per channel for 2 seconds
-    const hot = (): RecoveryConfig => ({ enabled: true, buffer_size: 20, max_buffer_bytes: 1 << 20, ttl_seconds: 2, max_total_bytes: 1 << 24 });
-    const bus = await JetStreamBus.open(core, { prefix, policy: hot, bufferSize: 20, ttlSeconds: 2 });
+    const hot = (): RecoveryConfig => ({ enabled: true, buffer_size: 20, max_buffer_bytes: 1 << 20, ttl_seconds: 2, max_total_bytes: 1 << 24, stream_max_bytes: 1 << 30 });
+    const bus = await JetStreamBus.open(core, { prefix, policy: hot, ttlSeconds: 2 });
     const store = await PrismaHistoryStore.open({ url: db.url });
     const history = await historyProcess(prefix, db.url);
     const { jetstreamManager } = await import('@nats-io/jetstream');

@@ -15,11 +15,16 @@ export interface BusDriverOptions {
   recovery?: BusRecoveryOptions;
 }
 
-/** BusRecoveryOptions are what a sequencing bus needs: which apps, how much to keep, and a gap counter. */
+/**
+ * BusRecoveryOptions are what a sequencing bus needs: which apps and their buffers (`policy`, applied when
+ * reading), how long and how many bytes the stream keeps over all channels, and a gap counter.
+ */
 export interface BusRecoveryOptions {
   policy: RecoveryPolicy;
-  bufferSize: number;
+  /** ttlSeconds is the stream's max age: the largest `ttl_seconds` of any app. */
   ttlSeconds: number;
+  /** streamMaxBytes bounds the stream's stored bytes over all channels (`recovery.stream_max_bytes`). */
+  streamMaxBytes: number;
   onGapsFilled?: (count: number) => void;
 }
 

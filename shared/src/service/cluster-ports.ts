@@ -55,11 +55,12 @@ export async function openClusterPorts(ctx: ProcessContext, presenceOptions: Rem
   const appList = config.app_manager.array.apps;
   const policy = recoveryPolicy(config.recovery, appList);
   const sequenced = anyRecovery(config.recovery, appList);
-  // why: the stream's per-channel limit is stream-wide; the largest buffer any app asks for wins.
-  const bufferSize = Math.max(config.recovery.buffer_size, ...appList.map((a) => a.recovery?.buffer_size ?? 0));
+  // why: the stream's max age is stream-wide, so the longest any app asks for wins; each app's own buffer
+  // (buffer_size, max_buffer_bytes, ttl_seconds) is applied when resume and rewind read the stream.
   const ttlSeconds = Math.max(config.recovery.ttl_seconds, ...appList.map((a) => a.recovery?.ttl_seconds ?? 0));
+  const streamMaxBytes = config.recovery.stream_max_bytes;
   const onGapsFilled = (count: number): void => ctx.metrics.gapsFilled.inc(count);
-  const bus = await drivers.open(openBus(config, sequenced ? { logger, recovery: { policy, bufferSize, ttlSeconds, onGapsFilled } } : { logger }));
+  const bus = await drivers.open(openBus(config, sequenced ? { logger, recovery: { policy, ttlSeconds, streamMaxBytes, onGapsFilled } } : { logger }));
   const reader = bus as Bus & Partial<RecoveryReader>;
   const hot: RecoveryReader | undefined = sequenced && typeof reader.readAfter === 'function' ? (reader as RecoveryReader) : undefined;
   // why: with the history service reachable over gRPC, a resume or rewind past the stream's buffer continues from

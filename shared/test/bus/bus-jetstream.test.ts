@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asAppId, asChannelName, asNodeId, type Bus, type BusMessage, type RecoveryConfig } from '@sockudo-ts/shared';
+import { MemoryRecoveryLog, asAppId, asChannelName, asNodeId, type AppId, type Bus, type BusMessage, type RecoveryConfig, type RecoveryPolicy, type StreamPosition } from '@sockudo-ts/shared';
 import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
 import { SERIALS_PER_MESSAGE, ackedSequence, serialOf } from '../../src/bus/bus-jetstream.js';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
@@ -9,12 +9,26 @@ import { describeBusContract } from './bus-contract.js';
 
 const up = await servicesUp('JetStreamBus', NATS);
 const url = `nats://${NATS.host}:${NATS.port}`;
-const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 1000, max_buffer_bytes: 1 << 20, ttl_seconds: 120, max_total_bytes: 1 << 28 });
+const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 1000, max_buffer_bytes: 1 << 20, ttl_seconds: 120, max_total_bytes: 1 << 28, stream_max_bytes: 1 << 30 });
 
-async function open(prefix: string, node: string, servers = [url]): Promise<JetStreamBus> {
+async function open(prefix: string, node: string, servers = [url], appPolicy: RecoveryPolicy = policy): Promise<JetStreamBus> {
   const core = await NatsBus.connect({ servers, prefix, nodeId: asNodeId(node) });
-  return JetStreamBus.open(core, { prefix, policy, bufferSize: 1000, ttlSeconds: 120 });
+  return JetStreamBus.open(core, { prefix, policy: appPolicy, ttlSeconds: 120 });
 }
+
+/** countGets counts the bus's direct gets from now on. */
+function countGets(bus: JetStreamBus): { gets: number } {
+  const direct = (bus as unknown as { jsm: { direct: { getMessage: (...args: unknown[]) => Promise<unknown> } } }).jsm.direct;
+  const get = direct.getMessage.bind(direct);
+  const counter = { gets: 0 };
+  direct.getMessage = (...args) => (counter.gets++, get(...args));
+  return counter;
+}
+
+/** small is an app whose own buffer (5 events, 1 KiB) is smaller than the server's. */
+const small = asAppId('small');
+const perApp = (appId: AppId): RecoveryConfig => (appId === small ? { ...policy(), buffer_size: 5, max_buffer_bytes: 1024 } : policy());
+const frameOf = (n: number, size = 10): string => String(n).padEnd(size, '.');
 
 async function dropStream(bus: JetStreamBus, prefix: string): Promise<void> {
   const { jetstreamManager } = await import('@nats-io/jetstream');
@@ -234,6 +248,125 @@ describe.skipIf(!up)('JetStreamBus', () => {
       await dropStream(publisher, prefix);
       await Promise.all([publisher.close(), subscriber.close()]);
       await proxy.close();
+    }
+  });
+
+  it('applies each app\'s own buffer when reading: resume and rewind agree with the embedded log on the visible events', async () => {
+    const prefix = uniquePrefix('jsb');
+    const bus = await open(prefix, 'pub', [url], perApp);
+    const memory = new MemoryRecoveryLog(perApp);
+    const channel = asChannelName('feed');
+    const jsSerials = new Map<string, StreamPosition[]>();
+    const memSerials = new Map<string, StreamPosition[]>();
+    try {
+      for (const app of [small, asAppId('big')]) {
+        jsSerials.set(app, []);
+        memSerials.set(app, []);
+        for (let n = 1; n <= 10; n++) {
+          jsSerials.get(app)!.push((await bus.publish(app, channel, { frame: frameOf(n), sequenced: true })) as StreamPosition);
+          memSerials.get(app)!.push(memory.append(app, channel, frameOf(n)));
+        }
+      }
+      const readers = [
+        { reader: bus, serials: jsSerials },
+        { reader: memory, serials: memSerials },
+      ];
+      const seen: unknown[] = [];
+      for (const { reader, serials } of readers) {
+        const at = async (app: AppId, n: number): Promise<unknown> => {
+          const read = await reader.readAfter(app, channel, serials.get(app)![n - 1]!);
+          return read.ok ? read.messages.map((m) => m.frame) : read.code + ' ' + read.reason;
+        };
+        const rewind = async (app: AppId, count: number): Promise<unknown> => {
+          const read = await reader.rewind(app, channel, { count });
+          return [read.messages.map((m) => m.frame), read.truncated];
+        };
+        seen.push([await at(small, 2), await at(small, 5), await rewind(small, 10), await rewind(small, 3), await at(asAppId('big'), 2), await rewind(asAppId('big'), 10)]);
+      }
+      expect(seen[0]).toEqual([
+        'position_expired recovery_window_exceeded',
+        [6, 7, 8, 9, 10].map((n) => frameOf(n)),
+        [[6, 7, 8, 9, 10].map((n) => frameOf(n)), true],
+        [[8, 9, 10].map((n) => frameOf(n)), false],
+        [3, 4, 5, 6, 7, 8, 9, 10].map((n) => frameOf(n)),
+        [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => frameOf(n)), false],
+      ]);
+      expect(seen[1]).toEqual(seen[0]);
+    } finally {
+      memory.close();
+      await dropStream(bus, prefix);
+      await bus.close();
+    }
+  });
+
+  it('bounds a resume by the app\'s buffer bytes too, and stops reading one event past the buffer', async () => {
+    const prefix = uniquePrefix('jsb');
+    const bus = await open(prefix, 'pub', [url], perApp);
+    const channel = asChannelName('feed');
+    try {
+      const serials: number[] = [];
+      for (let n = 1; n <= 40; n++) serials.push((await bus.publish(small, channel, { frame: frameOf(n, 300), sequenced: true })).serial!);
+      // 3 events of 300 bytes fit in the 1 KiB buffer, 4 do not
+      const fits = await bus.readAfter(small, channel, { serial: serials[36]!, streamId: bus.streamId });
+      expect(fits.ok && fits.messages.map((m) => m.frame)).toEqual([38, 39, 40].map((n) => frameOf(n, 300)));
+      const counter = countGets(bus);
+      expect(await bus.readAfter(small, channel, { serial: serials[0]!, streamId: bus.streamId })).toMatchObject({ ok: false, code: 'position_expired', reason: 'recovery_window_exceeded' });
+      // two gets check the position, then at most the buffer plus one: not the 39 events after it
+      expect(counter.gets).toBeLessThanOrEqual(2 + 5 + 1);
+    } finally {
+      await dropStream(bus, prefix);
+      await bus.close();
+    }
+  });
+
+  it('rewinds exactly the last N events of a channel holding many more, reading backwards from the newest in bounded steps', async () => {
+    const prefix = uniquePrefix('jsb');
+    const bus = await open(prefix, 'pub');
+    const app = asAppId('app1');
+    const [feed, other] = [asChannelName('feed'), asChannelName('other')];
+    try {
+      // feed: 300 stored messages, then 400 of another channel, then 4 more of feed
+      for (let n = 1; n <= 300; n++) await bus.publish(app, feed, { frame: String(n), sequenced: true });
+      for (let n = 1; n <= 400; n++) await bus.publish(app, other, { frame: String(n), sequenced: true });
+      for (let n = 301; n <= 304; n++) await bus.publish(app, feed, { frame: String(n), sequenced: true });
+      const counter = countGets(bus);
+      const last = await bus.rewind(app, feed, { count: 7 });
+      expect(last).toEqual({ streamId: bus.streamId, messages: expect.any(Array), truncated: false });
+      expect(last.messages.map((m) => Number(m.frame))).toEqual([298, 299, 300, 301, 302, 303, 304]);
+      // reading from sequence 1 would take 305 gets
+      expect(counter.gets).toBeLessThan(60);
+      const all = await bus.rewind(app, feed, { count: 1000 });
+      expect(all.messages.map((m) => Number(m.frame))).toEqual(Array.from({ length: 304 }, (_, i) => i + 1));
+      expect(all.truncated).toBe(false);
+      const recent = await bus.rewind(app, feed, { seconds: 60 });
+      expect(recent.messages).toHaveLength(304);
+    } finally {
+      await dropStream(bus, prefix);
+      await bus.close();
+    }
+  });
+
+  it('updates a stream made with a per-channel limit: the limit is removed, the stream is bounded by bytes, and a channel keeps more', async () => {
+    const prefix = uniquePrefix('jsb');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const { connect } = await import('@nats-io/transport-node');
+    const nc = await connect({ servers: url });
+    const jsm = await jetstreamManager(nc);
+    const name = `${prefix}_channels`;
+    await jsm.streams.add({ name, subjects: [`${prefix}.log.>`], max_msgs_per_subject: 5, max_age: 120_000_000_000, allow_direct: true, republish: { src: `${prefix}.log.>`, dest: `${prefix}.ch.>` } });
+    const bus = await open(prefix, 'pub');
+    const app = asAppId('app1');
+    const channel = asChannelName('feed');
+    try {
+      const { config } = await jsm.streams.info(name);
+      expect(config).toMatchObject({ max_msgs_per_subject: -1, max_bytes: 1024 * 1024 * 1024, discard: 'old', max_age: 120_000_000_000 });
+      for (let n = 1; n <= 8; n++) await bus.publish(app, channel, { frame: String(n), sequenced: true });
+      expect((await jsm.streams.info(name)).state.messages).toBe(8);
+      expect((await bus.rewind(app, channel, { count: 8 })).messages.map((m) => m.frame)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    } finally {
+      await jsm.streams.delete(name).catch(() => false);
+      await nc.close();
+      await bus.close();
     }
   });
 

@@ -7,7 +7,7 @@ import { deleteHistoryStreams } from '../../../tests/kit/jetstream.js';
 
 const up = await servicesUp('JetStreamHistoryConsumer', NATS);
 const url = `nats://${NATS.host}:${NATS.port}`;
-const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 5000, max_buffer_bytes: 1 << 20, ttl_seconds: 600, max_total_bytes: 1 << 28 });
+const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 5000, max_buffer_bytes: 1 << 20, ttl_seconds: 600, max_total_bytes: 1 << 28, stream_max_bytes: 1 << 30 });
 
 /** CrashOnce stores like the memory store but fails once after writing a batch: a replica killed between write and ack. */
 class CrashOnce extends MemoryHistoryStore {
@@ -33,7 +33,7 @@ async function restartFixture(appName: string, channelName: string) {
   const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
   const core2 = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub-2') });
   const jsm = await jetstreamManager(core.connection);
-  const open = (via: NatsBus) => JetStreamBus.open(via, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+  const open = (via: NatsBus) => JetStreamBus.open(via, { prefix, policy, ttlSeconds: 600 });
   const app = asAppId(appName);
   const channel = asChannelName(channelName);
   const store = new MemoryHistoryStore();
@@ -70,7 +70,7 @@ describe.skipIf(!up)('JetStreamHistoryConsumer', () => {
   it('stores every event of the channel stream exactly once, also when a batch was written but never acknowledged', async () => {
     const prefix = uniquePrefix('hist');
     const core = await NatsBus.connect({ servers: [url], prefix, nodeId: asNodeId('pub') });
-    const bus = await JetStreamBus.open(core, { prefix, policy, bufferSize: 5000, ttlSeconds: 600 });
+    const bus = await JetStreamBus.open(core, { prefix, policy, ttlSeconds: 600 });
     const app = asAppId('app-h');
     const channels = ['a', 'b', 'c', 'd'].map(asChannelName);
     const store = new CrashOnce();

@@ -3,7 +3,7 @@ import { MemoryRecoveryLog, asAppId, asChannelName, buildConfig, recoveryPolicy,
 
 const app = asAppId('app');
 const ch = asChannelName('ch');
-const limits = (over: Partial<RecoveryConfig> = {}): RecoveryConfig => ({ enabled: true, buffer_size: 5, max_buffer_bytes: 1 << 20, ttl_seconds: 60, max_total_bytes: 1 << 28, ...over });
+const limits = (over: Partial<RecoveryConfig> = {}): RecoveryConfig => ({ enabled: true, buffer_size: 5, max_buffer_bytes: 1 << 20, ttl_seconds: 60, max_total_bytes: 1 << 28, stream_max_bytes: 1 << 30, ...over });
 const frame = (n: number): string => `{"event":"e","channel":"ch","data":"${n}"}`;
 
 describe('MemoryRecoveryLog', () => {

@@ -334,11 +334,11 @@ describe.skipIf(helm === undefined)('helm/ chart', () => {
     });
 
     it('turns recovery on alone with recovery.enabled (buffer from values), without history or a database', () => {
-      const own = render('--set', 'recovery.enabled=true', '--set', 'recovery.bufferSize=500', '--set', 'recovery.ttlSeconds=900');
+      const own = render('--set', 'recovery.enabled=true', '--set', 'recovery.bufferSize=500', '--set', 'recovery.ttlSeconds=900', '--set', 'recovery.streamMaxBytes=4294967296');
       expect(own.some((o) => o.kind === 'Job' || o.metadata.name === 'rt-sockudo-ts-history')).toBe(false);
       for (const c of ['gateway', 'api']) {
         const { config, env } = configOf(own, find(own, 'Deployment', `rt-sockudo-ts-${c}`)!);
-        expect([c, config.recovery.enabled, config.recovery.buffer_size, config.recovery.ttl_seconds, config.history.enabled]).toEqual([c, true, 500, 900, false]);
+        expect([c, config.recovery.enabled, config.recovery.buffer_size, config.recovery.ttl_seconds, config.recovery.stream_max_bytes, config.history.enabled]).toEqual([c, true, 500, 900, 4294967296, false]);
         expect(env.DATABASE_URL).toBeUndefined();
       }
     });

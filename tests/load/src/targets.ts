@@ -353,8 +353,8 @@ export async function startHistoryTarget(options: Options): Promise<HistoryTarge
     await migrateDatabase(url);
     await db.connect();
     core = await NatsBus.connect({ servers: ['nats://127.0.0.1:4222'], prefix: run, nodeId: asNodeId('bench-publisher') });
-    const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 100_000, max_buffer_bytes: 1 << 26, ttl_seconds: 3600, max_total_bytes: 1 << 30 });
-    bus = await JetStreamBus.open(core, { prefix: run, policy, bufferSize: 100_000, ttlSeconds: 3600 });
+    const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 100_000, max_buffer_bytes: 1 << 26, ttl_seconds: 3600, max_total_bytes: 1 << 30, stream_max_bytes: 1 << 30 });
+    bus = await JetStreamBus.open(core, { prefix: run, policy, ttlSeconds: 3600 });
     const jsm = await jetstreamManager(core.connection);
     const grpc = await freePort();
     const metrics = await freePort();

@@ -17,8 +17,8 @@ interface StoreSetting {
 }
 
 const SETTINGS: StoreSetting[] = [
-  { name: 'as deployed: file, per-subject limit, RePublish', perSubjectLimit: true, republish: true },
-  { name: 'without the per-subject limit', perSubjectLimit: false, republish: true },
+  { name: 'file, per-subject limit, RePublish (deployed until the limit was dropped)', perSubjectLimit: true, republish: true },
+  { name: 'as deployed: without the per-subject limit', perSubjectLimit: false, republish: true },
   { name: 'without RePublish', perSubjectLimit: true, republish: false },
   { name: 'without both', perSubjectLimit: false, republish: false },
 ];

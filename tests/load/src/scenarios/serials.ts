@@ -49,7 +49,7 @@ const app = asAppId('bench-app');
 const channel = asChannelName('serials');
 /** SPREAD_CHANNELS is the channel count of the spread paths: publishes go round-robin over them. */
 const SPREAD_CHANNELS = 100;
-const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 100, max_buffer_bytes: 1 << 20, ttl_seconds: 300, max_total_bytes: 1 << 28 });
+const policy = (): RecoveryConfig => ({ enabled: true, buffer_size: 100, max_buffer_bytes: 1 << 20, ttl_seconds: 300, max_total_bytes: 1 << 28, stream_max_bytes: 1 << 30 });
 
 /** Spread is a figure over the rounds: median, lowest and highest. */
 export interface Spread {
@@ -185,6 +185,7 @@ async function openPath(name: string, kind: Path['kind'], core: number, impl: Bu
   const sequenced = kind !== 'core';
   const names = channels === 1 ? [channel] : Array.from({ length: channels }, (_, i) => asChannelName(`serials-${i}`));
   const connect = (node: string): Promise<implementations.NatsBus> => impl.NatsBus.connect({ servers: [NATS_URL], prefix, nodeId: asNodeId(`${prefix}-${node}`) });
+  // why: bufferSize is for a `--ref` checkout from before the stream lost its per-channel limit (it sets it from this).
   const options = { prefix, policy, bufferSize: 100, ttlSeconds: 300 };
   const publisher: Bus = sequenced ? await impl.JetStreamBus.open(await connect('pub'), options) : await connect('pub');
   const subscriber: Bus = sequenced ? await impl.JetStreamBus.open(await connect('sub'), options) : await connect('sub');
