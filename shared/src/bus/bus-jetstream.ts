@@ -5,6 +5,7 @@ import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import type { AppId, ChannelName } from '../ids.js';
 import { GapFiller, type Sequenced } from '../recovery/gap-filler.js';
 import type { LoggedMessage, ReadAfter, RecoveryPolicy, RecoveryReader, Rewind, RewindRead, StreamPosition } from '../recovery/recovery-log.js';
+import type { RecoveryConfig } from '../config/config.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
 import { headerReader, withTimeout, type NatsBus } from './bus-nats.js';
@@ -350,13 +351,10 @@ export class JetStreamBus implements Bus, RecoveryReader {
         return { ok: false, code: 'continuity_unverifiable', reason: 'position_of_another_channel', ...bounds };
       }
     }
-    const limits = this.options.policy(appId);
-    const missed = await this.fetch(log, position.serial, { maxEvents: limits.buffer_size, maxBytes: limits.max_buffer_bytes });
-    const bytes = missed.reduce((sum, item) => sum + item.message.frame.length, 0);
-    const oldestAt = Date.now() - limits.ttl_seconds * 1000;
-    if (missed.length > limits.buffer_size || bytes > limits.max_buffer_bytes || (missed[0]?.at ?? oldestAt) < oldestAt) {
-      return { ok: false, code: 'position_expired', reason: 'recovery_window_exceeded', ...bounds };
-    }
+    const window = bufferWindow(this.options.policy(appId), Date.now());
+    const missed = await this.fetch(log, position.serial, { maxEvents: window.events, maxBytes: window.bytes });
+    // why: a resume is whole or refused: every missed event must still be inside the app's buffer.
+    if (visibleFrom(missed, window) > 0) return { ok: false, code: 'position_expired', reason: 'recovery_window_exceeded', ...bounds };
     return { ok: true, streamId: this.streamId, messages: missed.map(logged) };
   }
 
@@ -374,9 +372,8 @@ export class JetStreamBus implements Bus, RecoveryReader {
   async rewind(appId: AppId, channel: ChannelName, ask: Rewind): Promise<RewindRead> {
     const streamId = this.streamId;
     if ('count' in ask && ask.count <= 0) return { streamId, messages: [], truncated: false };
-    const limits = this.options.policy(appId);
     const now = Date.now();
-    const window = { events: limits.buffer_size, bytes: limits.max_buffer_bytes, oldestAt: now - limits.ttl_seconds * 1000 };
+    const window = bufferWindow(this.options.policy(appId), now);
     const since = 'seconds' in ask ? now - ask.seconds * 1000 : -Infinity;
     const log = logSubject(this.options.prefix, appId, channel);
     const newest = await this.jsm.direct.getMessage(this.stream, { last_by_subj: log });
@@ -550,11 +547,23 @@ function eventsIn(stored: StoredMsg): number {
   return Math.max(1, decodeStored(stored)?.length ?? 1);
 }
 
+/** BufferWindow is an app's buffer as resume and rewind see it: the newest `events` events, `bytes` frame bytes, none older than `oldestAt`. */
+interface BufferWindow {
+  events: number;
+  bytes: number;
+  oldestAt: number;
+}
+
+/** bufferWindow is the buffer of an app's recovery settings at `now` (ms). */
+function bufferWindow(limits: RecoveryConfig, now: number): BufferWindow {
+  return { events: limits.buffer_size, bytes: limits.max_buffer_bytes, oldestAt: now - limits.ttl_seconds * 1000 };
+}
+
 /**
  * visibleFrom is the index of the first of `events` (a channel's newest, oldest first) inside an app's buffer:
  * the longest suffix with at most `events` events and `bytes` frame bytes, none older than `oldestAt`.
  */
-function visibleFrom(events: readonly Sequenced[], window: { events: number; bytes: number; oldestAt: number }): number {
+function visibleFrom(events: readonly Sequenced[], window: BufferWindow): number {
   let bytes = 0;
   let from = events.length;
   while (from > 0) {

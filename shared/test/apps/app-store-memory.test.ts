@@ -1,4 +1,4 @@
 import { MemoryAppStore } from '@sockudo-ts/shared';
 import { describeAppStoreContract } from './app-store-contract.js';
 
-describeAppStoreContract('MemoryAppStore', async (apps) => ({ store: new MemoryAppStore(apps), dispose: async () => undefined }));
+describeAppStoreContract('MemoryAppStore', true, async (apps) => ({ store: new MemoryAppStore(apps), dispose: async () => undefined }));

@@ -76,7 +76,7 @@ export function describeSqlAppStore(provider: Provider): void {
     await db?.drop();
   });
 
-  describeAppStoreContract(`${provider} app store`, async (apps) => {
+  describeAppStoreContract(`${provider} app store`, false, async (apps) => {
     await seed(apps);
     const store = await openSqlAppStore({ url: db.url });
     return { store, dispose: () => store.close() };

@@ -57,6 +57,21 @@ describe('startProcess (the service shell)', () => {
     expect(await portFree(port)).toBe(true);
   });
 
+  it('collects the process metrics (and runs their event-loop monitor) only when metrics are enabled', async () => {
+    const off = buildConfig([{ name: 'test', values: { host: '127.0.0.1', port: 0, metrics: { enabled: false } } }], {});
+    const compose = async (): Promise<{ services: Service[]; announce: () => { msg: string } }> => ({ services: [], announce: () => ({ msg: 'up' }) });
+    for (const [settings, expected] of [[config, true], [off, false]] as const) {
+      const running = await startProcess('api', settings, logger, compose);
+      try {
+        const registry = running.context.metrics.registry;
+        expect(registry.getSingleMetric('sockudo_process_cpu_seconds_total') !== undefined).toBe(expected);
+        expect(registry.getSingleMetric('sockudo_nodejs_eventloop_lag_p99_seconds') !== undefined).toBe(expected);
+      } finally {
+        await running.stop();
+      }
+    }
+  });
+
   it('undoes a half start: a service that fails to start stops those before it and closes the drivers', async () => {
     const log: string[] = [];
     await expect(
