@@ -7,7 +7,10 @@
  * keep-alive connections and dumps the counters (`callgrind_control -d`). A request's cost is the dump's
  * instruction total (every thread of the process, garbage collection included) over the requests; the
  * report gives each round, the median, and the ratio of the medians to `baseline` (bare node:http) and to
- * `baseline-express` (the same handler as one express route: what express itself costs). An idle round (no
+ * `baseline-express` (the same handler as one express route: what express itself costs). The target
+ * `floor-express-signed` (not run unless named) adds to that route the least a signed trigger's checks cost with
+ * node:crypto (string to sign cut from the query, HMAC, body_md5): the floor any signed publish on express
+ * stands on. An idle round (no
  * requests, as long as the last round) shows the timers' share, which is included.
  *
  * Instructions are user space only: the kernel's work per request (socket reads and writes, the same for
@@ -74,6 +77,7 @@ function command(name: string, port: number, ref: string | undefined): { args: s
   const local = (script: string): string => fileURLToPath(new URL(script, import.meta.url));
   if (name === 'baseline') return { args: [local('./baseline-server.js'), String(port)], env: {}, cwd: ROOT };
   if (name === 'baseline-express') return { args: [local('./baseline-express-server.js'), String(port)], env: {}, cwd: ROOT };
+  if (name === 'floor-express-signed') return { args: [local('./floor-express-signed-server.js'), String(port)], env: {}, cwd: ROOT };
   const root = name === 'sockudo-ts' ? ROOT : name === 'sockudo-ts@ref' && ref !== undefined ? ref : undefined;
   if (root === undefined) throw new Error(`unknown target ${name}`);
   return { args: [join(root, 'services/standalone/dist/main.js'), '--config', sockudoConfig()], env: { HOST: '127.0.0.1', PORT: String(port) }, cwd: root };
