@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { jetstreamManager, JetStreamApiError, type JetStreamManager, type StoredMsg, type StreamConfig } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager, type StoredMsg, type StreamConfig } from '@nats-io/jetstream';
 import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { DependencyUnavailable } from '../errors/dependency-unavailable.js';
 import type { AppId, ChannelName } from '../ids.js';
@@ -10,6 +10,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subscription } from './bus.js';
 import { headerReader, withTimeout, type NatsBus } from './bus-nats.js';
 import { HEADER, decodeChannelMessages, encodeChannelBatch, encodeChannelMessage, type Envelope } from './envelope.js';
+import { addOrUpdateStream } from './jetstream-stream.js';
 import { channelSubject, encodeToken } from './subjects.js';
 
 /** JetStreamBusOptions say which stream carries the sequenced channels and how long it keeps them. */
@@ -125,14 +126,7 @@ export class JetStreamBus implements Bus, RecoveryReader {
       const streamId = await ensureStream(jsm, options);
       return new JetStreamBus(core, jsm, streamName(options.prefix), streamId, options);
     } catch (err) {
-      // why: a server whose JetStream cannot reserve the stream's bytes refuses it; said as what to change, not as
-      // "unavailable" (which sent operators looking for a missing -js).
-      if (err instanceof JetStreamApiError && err.code === INSUFFICIENT_RESOURCES) {
-        const bytes = options.streamMaxBytes ?? DEFAULT_STREAM_MAX_BYTES;
-        throw new ConfigError(
-          `recovery.stream_max_bytes: NATS JetStream cannot reserve ${bytes} bytes for the recovery stream (${err.message}); lower recovery.stream_max_bytes (RECOVERY_STREAM_MAX_BYTES) or give the server's JetStream more storage (max_file_store)`,
-        );
-      }
+      if (err instanceof ConfigError) throw err;
       throw new DependencyUnavailable('nats', 'NATS JetStream is unavailable (start nats-server with -js)', (err as Error).message);
     }
   }
@@ -513,21 +507,9 @@ async function ensureStream(jsm: JetStreamManager, options: JetStreamBusOptions)
     duplicate_window: Math.min(120, options.ttlSeconds) * 1_000_000_000,
     republish: { src: `${options.prefix}.log.>`, dest: `${options.prefix}.ch.>` },
   };
-  let created: string;
-  try {
-    created = (await jsm.streams.add(config)).created;
-  } catch (err) {
-    // why: only a stream that exists with another config is updated; any other refusal (storage, limits) is
-    // the answer, not the update's "stream not found".
-    if (!(err instanceof JetStreamApiError) || err.code !== STREAM_NAME_IN_USE) throw err;
-    created = (await jsm.streams.update(stream, config)).created;
-  }
+  const { created } = await addOrUpdateStream(jsm, config, 'recovery.stream_max_bytes (RECOVERY_STREAM_MAX_BYTES)');
   return idOf(stream, created);
 }
-
-/** JetStream API error codes: a stream of that name exists with another config; not enough storage for it. */
-const STREAM_NAME_IN_USE = 10058;
-const INSUFFICIENT_RESOURCES = 10047;
 
 /**
  * idOf is a stream's id: a digest of its name and creation time, so that a stream created again gets a new one.

@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, R
 import type { NatsConnection } from '@nats-io/transport-node';
 import { idOf, serialOf, streamName } from '../bus/bus-jetstream.js';
 import { headerReader } from '../bus/bus-nats.js';
+import { addOrUpdateStream } from '../bus/jetstream-stream.js';
 import { decodeChannelMessages } from '../bus/envelope.js';
 import { decodeToken } from '../bus/subjects.js';
 import { asAppId, asChannelName } from '../ids.js';
@@ -218,11 +219,7 @@ export class JetStreamHistoryConsumer {
       max_age: (this.options.streamMaxAgeSeconds ?? 604_800) * 1_000_000_000,
       max_bytes: maxBytes > 0 ? maxBytes : -1,
     };
-    try {
-      await jsm.streams.add(config);
-    } catch {
-      await jsm.streams.update(name, config);
-    }
+    await addOrUpdateStream(jsm, config, 'history.stream_max_bytes (HISTORY_STREAM_MAX_BYTES)');
   }
 
   /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, asAppId, asChannelName, asNodeId, type RecoveryConfig } from '@sockudo-ts/shared';
 import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
+import { addOrUpdateStream } from '../../src/bus/jetstream-stream.js';
 import { ChildService, NATS_SERVER_BINARY, binariesPresent, freePort } from '../../../tests/kit/index.js';
 
 const present = binariesPresent('JetStreamBus storage', NATS_SERVER_BINARY);
@@ -57,6 +58,27 @@ describe.skipIf(!present)('JetStreamBus on a JetStream with less storage than th
       expect(position.serial).toBeGreaterThan(0);
     } finally {
       await bus.close();
+    }
+  });
+
+  it('addOrUpdateStream (also the history streams): updates a stream that exists with another config, refuses bytes the server lacks naming the key', async () => {
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const core = await NatsBus.connect({ servers: [`nats://127.0.0.1:${nats.port}`], prefix: 'small', nodeId: asNodeId('n2') });
+    try {
+      const jsm = await jetstreamManager(core.connection);
+      const config = { name: 'H', subjects: ['h.>'], max_bytes: 1024 * 1024, max_msgs: 10 };
+      await addOrUpdateStream(jsm, config, 'history.stream_max_bytes');
+      const updated = await addOrUpdateStream(jsm, { ...config, max_msgs: 20 }, 'history.stream_max_bytes');
+      expect(updated.config.max_msgs).toBe(20);
+      const refused = await addOrUpdateStream(jsm, { ...config, max_bytes: 1 << 30 }, 'history.stream_max_bytes').then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as Error).message).toMatch(/^history\.stream_max_bytes: /);
+      expect((await jsm.streams.info('H')).config.max_bytes).toBe(1024 * 1024);
+    } finally {
+      await core.close();
     }
   });
 });
