@@ -145,13 +145,13 @@ describe.skipIf(!up)('JetStreamBus', () => {
       await waitFor(() => got.length >= frames.length, 5000, 'every stored event');
       expect(got.map((m) => [m.frame, m.id])).toEqual(frames.map((f) => [f, `m${f}`]));
       const stream = `${prefix}_channels`;
-      const storedBare = await jsm.direct.getMessage(stream, { seq: Math.floor(bare.serial / SERIALS_PER_MESSAGE) });
+      const storedBare = await jsm.direct.getMessage(stream, { seq: Math.floor(bare.serial! / SERIALS_PER_MESSAGE) });
       // the direct get adds the stream's own Nats-* headers; the stored message brought none
       expect((storedBare?.header?.keys() ?? []).filter((name) => !name.startsWith('Nats-'))).toEqual([]);
       expect(storedBare?.header?.get('Nats-Msg-Id')).toBe('');
-      const storedRetried = await jsm.direct.getMessage(stream, { seq: Math.floor(retried.serial / SERIALS_PER_MESSAGE) });
+      const storedRetried = await jsm.direct.getMessage(stream, { seq: Math.floor(retried.serial! / SERIALS_PER_MESSAGE) });
       expect(storedRetried?.header?.get('Nats-Msg-Id')).toBe('m5');
-      const read = await subscriber.readAfter(app, channel, { serial: bare.serial, streamId: publisher.streamId });
+      const read = await subscriber.readAfter(app, channel, { serial: bare.serial!, streamId: publisher.streamId });
       expect(read.ok && read.messages.map((m) => [m.frame, m.messageId])).toEqual(frames.slice(1).map((f) => [f, `m${f}`]));
       const rewound = await subscriber.rewind(app, channel, { count: 7 });
       expect(rewound.messages.map((m) => m.frame)).toEqual(frames);
