@@ -66,18 +66,48 @@ export function encodeChannelBatch(node: string, messages: BusMessage[]): Envelo
   return { headers: base(node, 'batch'), payload: encoder.encode(JSON.stringify(items)) };
 }
 
+/** BARE_MARK opens the payload of a bare batch: `["sockudo-batch",<version>,<node>,` then the items. */
+const BARE_MARK = encoder.encode(`["sockudo-batch","${ENVELOPE_VERSION}",`);
+
 /**
- * decodeChannelMessages reads a channel message or a batch as the list of its messages, in order; undefined for
- * another kind, an unknown version or a malformed batch.
+ * encodeBareBatch wraps one or more messages of one channel, in order, as an envelope without headers: the payload
+ * is the JSON array `["sockudo-batch", version, node, [frame, id, except, traceparent], ...]`. Only the JetStream
+ * stream stores it. why: the headers cost nats-server per stored message; raw acked stores with RePublish over
+ * 100 subjects measured 13.3-17.0 us of server CPU with the three envelope headers, 9.3-11.3 us with none.
+ * Receivers that predate it drop it (no version header), as they drop a batch.
+ */
+export function encodeBareBatch(node: string, messages: BusMessage[]): Envelope {
+  const items: unknown[] = ['sockudo-batch', ENVELOPE_VERSION, node];
+  for (const m of messages) items.push([m.frame, m.id ?? newMessageId(), m.except ?? '', m.traceparent ?? '']);
+  return { headers: {}, payload: encoder.encode(JSON.stringify(items)) };
+}
+
+/** isBare tells whether a payload is a bare batch of this envelope version (by its opening bytes). */
+function isBare(payload: Uint8Array): boolean {
+  if (payload.length < BARE_MARK.length) return false;
+  for (let i = 0; i < BARE_MARK.length; i++) if (payload[i] !== BARE_MARK[i]) return false;
+  return true;
+}
+
+/**
+ * decodeChannelMessages reads a channel message, a batch or a bare batch as the list of its messages, in order;
+ * undefined for another kind, an unknown version or a malformed batch.
  */
 export function decodeChannelMessages(header: HeaderReader, payload: Uint8Array): BusMessage[] | undefined {
-  if (header(HEADER.version) !== ENVELOPE_VERSION) return undefined;
+  const version = header(HEADER.version);
+  if (version === undefined) return isBare(payload) ? decodeItems(payload, 3) : undefined;
+  if (version !== ENVELOPE_VERSION) return undefined;
   const kind = header(HEADER.kind);
   if (kind === 'channel') {
     const message = decodeChannelMessage(header, payload);
     return message === undefined ? undefined : [message];
   }
   if (kind !== 'batch') return undefined;
+  return decodeItems(payload, 0);
+}
+
+/** decodeItems reads a JSON array of `[frame, id, except, traceparent]` items from index `from` on. */
+function decodeItems(payload: Uint8Array, from: number): BusMessage[] | undefined {
   let items: unknown;
   try {
     items = JSON.parse(decoder.decode(payload));
@@ -86,7 +116,8 @@ export function decodeChannelMessages(header: HeaderReader, payload: Uint8Array)
   }
   if (!Array.isArray(items)) return undefined;
   const out: BusMessage[] = [];
-  for (const item of items) {
+  for (let i = from; i < items.length; i++) {
+    const item: unknown = items[i];
     if (!Array.isArray(item) || !item.every((field) => typeof field === 'string')) return undefined;
     const [frame, id, except, traceparent] = item as string[];
     if (frame === undefined) return undefined;

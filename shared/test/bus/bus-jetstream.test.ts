@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryRecoveryLog, asAppId, asChannelName, asNodeId, type AppId, type Bus, type BusMessage, type RecoveryConfig, type RecoveryPolicy, type StreamPosition } from '@sockudo-ts/shared';
 import { JetStreamBus, NatsBus } from '@sockudo-ts/shared/implementations';
 import { SERIALS_PER_MESSAGE, ackedSequence, serialOf } from '../../src/bus/bus-jetstream.js';
+import { encodeChannelBatch, encodeChannelMessage } from '../../src/bus/envelope.js';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { NATS, servicesUp, uniquePrefix } from '../../../tests/kit/services.js';
 import { startTcpProxy } from '../../../tests/kit/tcp-proxy.js';
 import { waitFor } from '../../../tests/kit/clients.js';
@@ -108,6 +110,51 @@ describe.skipIf(!up)('JetStreamBus', () => {
       await publisher.publish(app, channel, { frame: 'b', sequenced: true });
       await waitFor(() => got.length >= 2, 3000, 'the stored events');
       expect(got.map((m) => [m.frame, m.id])).toEqual([['a', 'retried-1'], ['b', expect.any(String)]]);
+    } finally {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+    }
+  });
+
+  it('stores events without headers (a retried publish keeps its id header); messages stored in the header form still deliver, resume and rewind', async () => {
+    const prefix = uniquePrefix('jsb');
+    const app = asAppId('app1');
+    const channel = asChannelName('feed');
+    const publisher = await open(prefix, 'pub');
+    const subscriber = await open(prefix, 'sub');
+    const got: BusMessage[] = [];
+    const { jetstreamManager, jetstream } = await import('@nats-io/jetstream');
+    const nc = (publisher as unknown as { core: NatsBus }).core.connection;
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    const subject = `${prefix}.log.app1.feed`;
+    /** storeOld stores an envelope as a node from before bare batches did: with its headers. */
+    const storeOld = async (envelope: { headers: Record<string, string>; payload: Uint8Array }): Promise<void> => {
+      const h = natsHeaders();
+      for (const name in envelope.headers) h.append(name, envelope.headers[name]!);
+      await js.publish(subject, envelope.payload, { headers: h });
+    };
+    try {
+      await subscriber.subscribe(app, channel, (m) => got.push(m));
+      const bare = await publisher.publish(app, channel, { frame: '1', id: 'm1', sequenced: true });
+      await storeOld(encodeChannelMessage('old-node', { frame: '2', id: 'm2' }));
+      await storeOld(encodeChannelBatch('old-node', [{ frame: '3', id: 'm3' }, { frame: '4', id: 'm4' }]));
+      const retried = await publisher.publish(app, channel, { frame: '5', id: 'm5', dedupe: true, sequenced: true });
+      await Promise.all([6, 7].map((n) => publisher.publish(app, channel, { frame: String(n), id: `m${n}`, sequenced: true })));
+      const frames = ['1', '2', '3', '4', '5', '6', '7'];
+      await waitFor(() => got.length >= frames.length, 5000, 'every stored event');
+      expect(got.map((m) => [m.frame, m.id])).toEqual(frames.map((f) => [f, `m${f}`]));
+      const stream = `${prefix}_channels`;
+      const storedBare = await jsm.direct.getMessage(stream, { seq: Math.floor(bare.serial! / SERIALS_PER_MESSAGE) });
+      // the direct get adds the stream's own Nats-* headers; the stored message brought none
+      expect((storedBare?.header?.keys() ?? []).filter((name) => !name.startsWith('Nats-'))).toEqual([]);
+      expect(storedBare?.header?.get('Nats-Msg-Id')).toBe('');
+      const storedRetried = await jsm.direct.getMessage(stream, { seq: Math.floor(retried.serial! / SERIALS_PER_MESSAGE) });
+      expect(storedRetried?.header?.get('Nats-Msg-Id')).toBe('m5');
+      const read = await subscriber.readAfter(app, channel, { serial: bare.serial!, streamId: publisher.streamId });
+      expect(read.ok && read.messages.map((m) => [m.frame, m.messageId])).toEqual(frames.slice(1).map((f) => [f, `m${f}`]));
+      const rewound = await subscriber.rewind(app, channel, { count: 7 });
+      expect(rewound.messages.map((m) => m.frame)).toEqual(frames);
     } finally {
       await dropStream(publisher, prefix);
       await Promise.all([publisher.close(), subscriber.close()]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeChannelMessage, decodeChannelMessages, encodeChannelBatch, encodeChannelMessage, newMessageId } from '../../src/bus/envelope.js';
+import { decodeChannelMessage, decodeChannelMessages, encodeBareBatch, encodeChannelBatch, encodeChannelMessage, newMessageId } from '../../src/bus/envelope.js';
 import { asSocketId } from '../../src/ids.js';
 
 describe('envelope', () => {
@@ -31,5 +31,23 @@ describe('envelope', () => {
     expect(decodeChannelMessages(read(single), single.payload)).toEqual([{ frame: 'x', id: 'm9' }]);
     const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
     for (const bad of ['not json', '{"a":1}', '[["x",1]]', '[[]]', '["x"]']) expect(decodeChannelMessages(read(batch), bytes(bad))).toBeUndefined();
+  });
+
+  it('reads a bare batch (no headers) back as its messages in order; a header-less payload without its mark, or a malformed one, is refused', () => {
+    const messages = [{ frame: '{"event":"a","data":"\\"1\\""}', id: 'm1', except: asSocketId('1.2') }, { frame: 'b', traceparent: '00-abc-def-01' }];
+    const bare = encodeBareBatch('node-a', messages);
+    expect(bare.headers).toEqual({});
+    const none = (): undefined => undefined;
+    expect(decodeChannelMessages(none, bare.payload)).toEqual([messages[0], { ...messages[1], id: expect.stringMatching(/^[0-9a-f]{32}$/) }]);
+    // what the stream adds on RePublish does not change the reading
+    expect(decodeChannelMessages((name) => (name === 'Nats-Sequence' ? '7' : undefined), bare.payload)).toHaveLength(2);
+    expect(decodeChannelMessage(none, bare.payload)).toBeUndefined();
+    const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+    for (const bad of ['[["x","m1","",""]]', '["sockudo-batch","2","n",["x","m1","",""]]', '["sockudo-batch","1","n",["x",1]]', '["sockudo-batch","1","n",[]]', '["sockudo-batch","1",', 'x']) {
+      expect(decodeChannelMessages(none, bytes(bad))).toBeUndefined();
+    }
+    // a payload with the mark under a header envelope is read by its headers, not as a bare batch
+    const single = encodeChannelMessage('node-a', { frame: '["sockudo-batch","1","n",["x","m1","",""]]', id: 'm9' });
+    expect(decodeChannelMessages((name) => single.headers[name], single.payload)).toEqual([{ frame: '["sockudo-batch","1","n",["x","m1","",""]]', id: 'm9' }]);
   });
 });
