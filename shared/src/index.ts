@@ -130,6 +130,7 @@ export {
 export {
   channelAuthString,
   hexEquals,
+  HMAC_MESSAGE_AT,
   HmacSha256Key,
   hmacSha256Hex,
   httpStringToSign,
@@ -138,6 +139,7 @@ export {
   signChannel,
   signHttpRequest,
   signinAuthString,
+  writeLatin1,
   signUser,
   verifyAuth,
   type HttpParams,

@@ -10,7 +10,9 @@ import { EMPTY_QUERY, type Query } from './middleware/query.js';
 export interface RequestState {
   /** started is `performance.now()` (ms) when the request arrived. */
   started: number;
-  /** path is the request path as received (still URL-encoded), before routing rewrites `req.url`. */
+  /** url is the request URL as received (path and query, still URL-encoded), before routing rewrites `req.url`. */
+  url: string;
+  /** path is the request path as received (still URL-encoded): `url` up to its `?`. */
   path: string;
   /** rawQuery is the query string as received, without `?`. */
   rawQuery: string;
@@ -35,7 +37,7 @@ export function newRequestState(url: string): RequestState {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
-  return { started, path, rawQuery, route: 'unknown', app: undefined, query: EMPTY_QUERY, body: EMPTY_BODY, headers: undefined };
+  return { started, url, path, rawQuery, route: 'unknown', app: undefined, query: EMPTY_QUERY, body: EMPTY_BODY, headers: undefined };
 }
 
 const EMPTY_BODY = Buffer.alloc(0);

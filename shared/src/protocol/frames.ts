@@ -25,6 +25,12 @@ export function encodeEvent(event: string, channel: string | undefined, data: st
 /** PLAIN_MAX is the longest string `jsonString` looks through itself, in UTF-16 code units. */
 const PLAIN_MAX = 256;
 
+/** LOOP_MAX is the longest string `jsonString` looks through with a loop rather than NEEDS_ESCAPE. */
+const LOOP_MAX = 24;
+
+/** NEEDS_ESCAPE finds what JSON.stringify escapes in a string: a control character, `"`, `\` or a surrogate. */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
 /**
  * jsonString is `JSON.stringify(text)`. why: a string with nothing to escape (no control character, `"`, `\`
  * or surrogate) is only quoted; for the short strings of a frame the builtin's fixed cost (~1,300 CPU
@@ -32,6 +38,9 @@ const PLAIN_MAX = 256;
  */
 function jsonString(text: string): string {
   if (text.length > PLAIN_MAX) return JSON.stringify(text);
+  // why: past a few characters the compiled regular expression looks through a string at about half the cost of
+  // a loop of charCodeAt (a 70-character payload: ~1,200 against ~2,500 CPU instructions); below, the loop is cheaper.
+  if (text.length > LOOP_MAX) return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);

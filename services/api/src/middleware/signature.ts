@@ -3,6 +3,7 @@ import { asAppId, bufferedBody, forbidden, hexEquals, HmacSha256Key, md5Hex, not
 import { appSegmentOf, decodeSegment } from '../paths.js';
 import type { ApiResponse } from '../respond.js';
 import { parseSignedQuery, type Query } from './query.js';
+import { verifyUrlInPlace } from './signed-url.js';
 
 /** MAX_CLOCK_SKEW_S is how far `auth_timestamp` may be from the server's clock, in seconds. */
 export const MAX_CLOCK_SKEW_S = 600;
@@ -43,6 +44,20 @@ export function verifySignedQuery(app: App, method: string, path: string, rawQue
   // why: the string to sign as httpStringToSign writes it, from the query's part written while parsing.
   if (!hexEquals(signature, signingKey(app).hex(`${method.toUpperCase()}\n${path}\n${signed}`))) throw unauthorized('Invalid auth_signature');
   return query;
+}
+
+/**
+ * verifySignedUrl is verifySignedQuery for a request URL as received (path, then `?` and the query, undecoded;
+ * one byte per character, as node's HTTP parser hands it over): a query in the shape the Pusher libraries send
+ * is checked where it lies (verifyUrlInPlace); any other, and any that fails there, by verifySignedQuery, whose
+ * answer is then the answer. `path` and `rawQuery` are the URL's two parts.
+ */
+export function verifySignedUrl(app: App, method: string, url: string, path: string, rawQuery: string, nowS = Date.now() / 1000): Query {
+  if (rawQuery !== '') {
+    const query = verifyUrlInPlace(signingKey(app), app, method, url, path.length, nowS);
+    if (query !== undefined) return query;
+  }
+  return verifySignedQuery(app, method, path, rawQuery, nowS);
 }
 
 /** keys are the apps' signing keys, made once per app object (a store hands out the same one until it changes). */
@@ -88,7 +103,7 @@ export function signature(options: SignatureOptions): (req: Request, res: ApiRes
     const state = res.locals;
     state.app = app;
     const method = req.method;
-    const query = verifySignedQuery(app, method, state.path, state.rawQuery);
+    const query = verifySignedUrl(app, method, state.url, state.path, state.rawQuery);
     const readsBody = method !== 'GET' && method !== 'HEAD';
     // why: a body announced without a body_md5 cannot pass; refuse it before reading a byte of it.
     if (readsBody && query.get('body_md5') === undefined && announcesBody(req)) throw unauthorized('Missing body_md5 for a request with a body');
