@@ -81,8 +81,14 @@ describe('report', () => {
               rate: 1000,
               latencyMs: 1000,
               throughputMessages: 10000,
-              window: 256,
-              paths: [path('NATS core (today)', 0.2, 50000), path('JetStream + RePublish (serials)', 0.5, 40000, { p50DeltaMs: spread(0.3, -0.1, 0.9), throughputRatio: spread(ratioMedian, 0.5, 0.95) })],
+              windows: [256, 4096],
+              paths: [
+                { ...path('NATS core (today)', 0.2, 50000), byWindow: [49000, 50000] },
+                {
+                  ...path('JetStream + RePublish (serials)', 0.5, 40000, { p50DeltaMs: spread(0.3, -0.1, 0.9), throughputRatio: spread(ratioMedian, 0.5, 0.95), byWindow: [spread(0.55, 0.4, 0.7), spread(ratioMedian, 0.5, 0.95)] }),
+                  byWindow: [27000, 40000],
+                },
+              ],
               cluster: {
                 rounds: 6,
                 rate: 200,
@@ -99,7 +105,11 @@ describe('report', () => {
         },
       });
     const text = markdown(serials(0.81));
-    expect(text).toContain('| JetStream + RePublish (serials) | 0.500 | 2.000 | 40,000 | +0.300 (-0.100 .. +0.900) | 0.81 (0.50 .. 0.95) | 10.0 | 5.0 |');
+    expect(text).toContain('with 256 and 4,096 in flight (throughput)');
+    expect(text).toContain('| path | p50 ms | p99 ms | delivered msgs/s at saturation | p50 vs NATS core, ms | msgs/s vs NATS core at saturation | at 256 in flight | at 4,096 in flight |');
+    expect(text).toContain('| NATS core (today) | 0.200 | 2.000 | 50,000 | - | - | 49,000/s | 50,000/s | 10.0 | 5.0 |');
+    expect(text).toContain('| JetStream + RePublish (serials) | 0.500 | 2.000 | 40,000 | +0.300 (-0.100 .. +0.900) | 0.81 (0.50 .. 0.95) | 0.55 (0.40 .. 0.70)x | 0.81 (0.50 .. 0.95)x | 10.0 | 5.0 |');
+    expect(text).toContain("| serial path delivered msgs/s at 256 in flight / NATS core's, one channel (reported) | 0.55x |");
     expect(text).toContain('| serial path p50 publish-to-delivery <= NATS core + 1 ms, one channel (median of paired rounds) | 0.30 ms | yes |');
     expect(text).toContain('| serial path delivered msgs/s at saturation >= 0.8x NATS core, one channel (median of paired rounds) | 0.81x | yes |');
     expect(goals(serials(0.79)).find((g) => g.text.startsWith('serial path delivered'))).toMatchObject({ pass: false });
