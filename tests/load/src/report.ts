@@ -125,12 +125,12 @@ const COLUMNS: Record<Exclude<ScenarioName, 'serials' | 'abuse'>, { title: strin
       { header: 'capacity stored/s (draining a backlog)', get: (r) => r.capacity.storedPerS, digits: 0 },
       { header: 'fan-out rate: published/s', get: (r) => r.fanoutRate.publishedPerS, digits: 0 },
       { header: 'stored/s', get: (r) => r.fanoutRate.storedPerS, digits: 0 },
-      { header: 'backlog start', get: (r) => r.fanoutRate.backlogStart, digits: 0 },
-      { header: 'backlog end', get: (r) => r.fanoutRate.backlogEnd, digits: 0 },
+      { header: 'backlog start (messages)', get: (r) => r.fanoutRate.backlogStart, digits: 0 },
+      { header: 'backlog end (messages)', get: (r) => r.fanoutRate.backlogEnd, digits: 0 },
       { header: 'max rate: published/s', get: (r) => r.maxRate.publishedPerS, digits: 0 },
       { header: 'stored/s', get: (r) => r.maxRate.storedPerS, digits: 0 },
-      { header: 'backlog start', get: (r) => r.maxRate.backlogStart, digits: 0 },
-      { header: 'backlog end', get: (r) => r.maxRate.backlogEnd, digits: 0 },
+      { header: 'backlog start (messages)', get: (r) => r.maxRate.backlogStart, digits: 0 },
+      { header: 'backlog end (messages)', get: (r) => r.maxRate.backlogEnd, digits: 0 },
       { header: 'service CPU ms / 1k stored (capacity)', get: (r) => r.capacity.serviceCpuMsPer1000, digits: 1 },
       lat((r) => r.readNewest, 'p50', 'newest page'),
       lat((r) => r.readNewest, 'p99', 'newest page'),
@@ -435,8 +435,8 @@ export function goals(results: RunResults): Goal[] {
     return start === undefined || end === undefined ? undefined : end <= Math.max(start, HISTORY_BATCH);
   };
   for (const [w, text] of [
-    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (events; met: end <= start, or under one 1,000-event batch)"],
-    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (events; met: end <= start, or under one 1,000-event batch)'],
+    ['fanoutRate', "history backlog growth over the window at the fan-out scenario's publish rate (stream messages; met: end <= start, or under one 1,000-message batch)"],
+    ['maxRate', 'history backlog growth over the window at the fastest JetStream publish rate (stream messages; met: end <= start, or under one 1,000-message batch)'],
   ] as const) {
     const g = growth(w);
     out.push({ text, value: g, pass: keptUp(w), unit: '' });
