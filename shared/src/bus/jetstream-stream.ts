@@ -13,16 +13,21 @@ const INSUFFICIENT_RESOURCES = 10047;
  */
 export async function addOrUpdateStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }, bytesKey: string): Promise<StreamInfo> {
   try {
-    try {
-      return await jsm.streams.add(config);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError) || err.code !== STREAM_NAME_IN_USE) throw err;
-      return await jsm.streams.update(config.name, config);
-    }
+    return await jsm.streams.add(config);
   } catch (err) {
-    if (!(err instanceof JetStreamApiError) || err.code !== INSUFFICIENT_RESOURCES) throw err;
-    throw new ConfigError(
-      `${bytesKey}: NATS JetStream cannot reserve ${config.max_bytes ?? 'the'} bytes for stream ${config.name} (${err.message}); lower ${bytesKey} or give the server's JetStream more storage (max_file_store)`,
-    );
+    if (!(err instanceof JetStreamApiError) || err.code !== STREAM_NAME_IN_USE) throw refusal(err, config, bytesKey);
   }
+  try {
+    return await jsm.streams.update(config.name, config);
+  } catch (err) {
+    throw refusal(err, config, bytesKey);
+  }
+}
+
+/** refusal is the error to throw for a refused add or update: a ConfigError naming `bytesKey` when storage is short. */
+function refusal(err: unknown, config: Partial<StreamConfig> & { name: string }, bytesKey: string): unknown {
+  if (!(err instanceof JetStreamApiError) || err.code !== INSUFFICIENT_RESOURCES) return err;
+  return new ConfigError(
+    `${bytesKey}: NATS JetStream cannot reserve ${config.max_bytes ?? 'the'} bytes for stream ${config.name} (${err.message}); lower ${bytesKey} or give the server's JetStream more storage (max_file_store)`,
+  );
 }

@@ -38,6 +38,30 @@ async function dropStream(bus: JetStreamBus, prefix: string): Promise<void> {
   await jsm.streams.delete(`${prefix}_channels`).catch(() => false);
 }
 
+/** Pair is a publisher and a subscriber under a prefix of their own; close drops their stream and closes both. */
+interface Pair {
+  prefix: string;
+  publisher: JetStreamBus;
+  subscriber: JetStreamBus;
+  close(): Promise<void>;
+}
+
+/** openPair opens a publisher and a subscriber (through `subscriberServers`, the machine's NATS by default). */
+async function openPair(subscriberServers?: string[]): Promise<Pair> {
+  const prefix = uniquePrefix('jsb');
+  const publisher = await open(prefix, 'pub');
+  const subscriber = await open(prefix, 'sub', subscriberServers);
+  return {
+    prefix,
+    publisher,
+    subscriber,
+    close: async () => {
+      await dropStream(publisher, prefix);
+      await Promise.all([publisher.close(), subscriber.close()]);
+    },
+  };
+}
+
 /** sequencedView makes every publish ask for a serial and hides serials from handlers (for the contract). */
 function sequencedView(bus: JetStreamBus): Bus {
   return {
@@ -62,12 +86,10 @@ describe.skipIf(!up)('JetStreamBus', () => {
   });
 
   it('gives each event a serial of one stream and delivers what a cut-off subscriber missed, in order, once it is back', async () => {
-    const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channel = asChannelName('feed');
     const proxy = await startTcpProxy(NATS.host, NATS.port);
-    const publisher = await open(prefix, 'pub');
-    const subscriber = await open(prefix, 'sub', [`nats://127.0.0.1:${proxy.port}`]);
+    const { prefix, publisher, subscriber, close } = await openPair([`nats://127.0.0.1:${proxy.port}`]);
     const got: BusMessage[] = [];
     try {
       await subscriber.subscribe(app, channel, (m) => got.push(m));
@@ -89,18 +111,15 @@ describe.skipIf(!up)('JetStreamBus', () => {
       const rewound = await subscriber.rewind(app, channel, { count: 2 });
       expect(rewound.messages.map((m) => m.frame)).toEqual(['6', '7']);
     } finally {
-      await dropStream(publisher, prefix);
-      await Promise.all([publisher.close(), subscriber.close()]);
+      await close();
       await proxy.close();
     }
   });
 
   it('stores a retried idempotent publish (same message id) once: the retry gets the first serial and nothing is delivered twice', async () => {
-    const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channel = asChannelName('feed');
-    const publisher = await open(prefix, 'pub');
-    const subscriber = await open(prefix, 'sub');
+    const { prefix, publisher, subscriber, close } = await openPair();
     const got: BusMessage[] = [];
     try {
       await subscriber.subscribe(app, channel, (m) => got.push(m));
@@ -111,17 +130,14 @@ describe.skipIf(!up)('JetStreamBus', () => {
       await waitFor(() => got.length >= 2, 3000, 'the stored events');
       expect(got.map((m) => [m.frame, m.id])).toEqual([['a', 'retried-1'], ['b', expect.any(String)]]);
     } finally {
-      await dropStream(publisher, prefix);
-      await Promise.all([publisher.close(), subscriber.close()]);
+      await close();
     }
   });
 
   it('stores events without headers (a retried publish keeps its id header); messages stored in the header form still deliver, resume and rewind', async () => {
-    const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channel = asChannelName('feed');
-    const publisher = await open(prefix, 'pub');
-    const subscriber = await open(prefix, 'sub');
+    const { prefix, publisher, subscriber, close } = await openPair();
     const got: BusMessage[] = [];
     const { jetstreamManager, jetstream } = await import('@nats-io/jetstream');
     const nc = (publisher as unknown as { core: NatsBus }).core.connection;
@@ -156,17 +172,14 @@ describe.skipIf(!up)('JetStreamBus', () => {
       const rewound = await subscriber.rewind(app, channel, { count: 7 });
       expect(rewound.messages.map((m) => m.frame)).toEqual(frames);
     } finally {
-      await dropStream(publisher, prefix);
-      await Promise.all([publisher.close(), subscriber.close()]);
+      await close();
     }
   });
 
   it('gives many publishes in flight at once serials in publish order per channel and delivers them in that order', async () => {
-    const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channels = [asChannelName('one'), asChannelName('two')];
-    const publisher = await open(prefix, 'pub');
-    const subscriber = await open(prefix, 'sub');
+    const { prefix, publisher, subscriber, close } = await openPair();
     const got = new Map<string, BusMessage[]>(channels.map((c) => [c, []]));
     try {
       for (const c of channels) await subscriber.subscribe(app, c, (m) => got.get(c)!.push(m));
@@ -194,17 +207,14 @@ describe.skipIf(!up)('JetStreamBus', () => {
         expect(got.get(c)!.map((m) => m.serial)).toEqual(frames.map((n) => serials[n]));
       }
     } finally {
-      await dropStream(publisher, prefix);
-      await Promise.all([publisher.close(), subscriber.close()]);
+      await close();
     }
   });
 
   it('holds the next events of a channel with a store in flight and stores them together, in publish order; other channels wait for nothing', async () => {
-    const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const [busy, idle] = [asChannelName('busy'), asChannelName('idle')];
-    const publisher = await open(prefix, 'pub');
-    const subscriber = await open(prefix, 'sub');
+    const { prefix, publisher, subscriber, close } = await openPair();
     const got: BusMessage[] = [];
     // why: the first store's acknowledgement is held here, so "in flight" lasts as long as the test needs.
     const acks = (publisher as unknown as { acks: { publish: (...args: unknown[]) => Promise<number> } }).acks;
@@ -242,17 +252,14 @@ describe.skipIf(!up)('JetStreamBus', () => {
       await waitFor(() => got.length >= 5, 5000, 'every event of the busy channel');
       expect(got.map((m) => [m.frame, m.serial])).toEqual(['a', 'b', 'c', 'd', 'e'].map((f, i) => [f, serials[i]]));
     } finally {
-      await dropStream(publisher, prefix);
-      await Promise.all([publisher.close(), subscriber.close()]);
+      await close();
     }
   });
 
   it('splits a burst of large events into several stored messages, each under the size budget, and loses none', async () => {
-    const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channel = asChannelName('big');
-    const publisher = await open(prefix, 'pub');
-    const subscriber = await open(prefix, 'sub');
+    const { prefix, publisher, subscriber, close } = await openPair();
     const got: BusMessage[] = [];
     try {
       await subscriber.subscribe(app, channel, (m) => got.push(m));
@@ -263,18 +270,15 @@ describe.skipIf(!up)('JetStreamBus', () => {
       const stored = new Set(positions.map((p) => Math.floor(p.serial! / SERIALS_PER_MESSAGE)));
       expect(stored.size).toBeGreaterThanOrEqual(4);
     } finally {
-      await dropStream(publisher, prefix);
-      await Promise.all([publisher.close(), subscriber.close()]);
+      await close();
     }
   });
 
   it('delivers batches a cut-off subscriber missed, and a live batch after them, every event once and in order', async () => {
-    const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channel = asChannelName('feed');
     const proxy = await startTcpProxy(NATS.host, NATS.port);
-    const publisher = await open(prefix, 'pub');
-    const subscriber = await open(prefix, 'sub', [`nats://127.0.0.1:${proxy.port}`]);
+    const { prefix, publisher, subscriber, close } = await openPair([`nats://127.0.0.1:${proxy.port}`]);
     const got: BusMessage[] = [];
     const burst = (from: number): Promise<unknown> => Promise.all(Array.from({ length: 100 }, (_, i) => publisher.publish(app, channel, { frame: String(from + i), sequenced: true })));
     try {
@@ -292,8 +296,7 @@ describe.skipIf(!up)('JetStreamBus', () => {
       const serials = got.map((m) => m.serial!);
       expect(serials.every((s, i) => i === 0 || s > serials[i - 1]!)).toBe(true);
     } finally {
-      await dropStream(publisher, prefix);
-      await Promise.all([publisher.close(), subscriber.close()]);
+      await close();
       await proxy.close();
     }
   });
@@ -418,11 +421,9 @@ describe.skipIf(!up)('JetStreamBus', () => {
   });
 
   it('creates the stream again when NATS has lost it: serials start over under a new stream id', async () => {
-    const prefix = uniquePrefix('jsb');
     const app = asAppId('app1');
     const channel = asChannelName('feed');
-    const publisher = await open(prefix, 'pub');
-    const subscriber = await open(prefix, 'sub');
+    const { prefix, publisher, subscriber, close } = await openPair();
     const got: BusMessage[] = [];
     try {
       await subscriber.subscribe(app, channel, (m) => got.push(m));
@@ -438,8 +439,7 @@ describe.skipIf(!up)('JetStreamBus', () => {
       expect(got[2]).toMatchObject({ frame: '3', serial: serialOf(1, 0) });
       expect(await subscriber.readAfter(app, channel, { serial: 2, streamId: before })).toMatchObject({ ok: false, code: 'stream_reset' });
     } finally {
-      await dropStream(publisher, prefix);
-      await Promise.all([publisher.close(), subscriber.close()]);
+      await close();
     }
   });
 });

@@ -3,10 +3,9 @@ import { asAppId, bufferedBody, forbidden, hexEquals, HmacSha256Key, md5Hex, not
 import { appSegmentOf, decodeSegment } from '../paths.js';
 import type { ApiResponse } from '../respond.js';
 import { parseSignedQuery, type Query } from './query.js';
-import { verifyUrlInPlace } from './signed-url.js';
+import { MAX_CLOCK_SKEW_S, verifyUrlInPlace } from './signed-url.js';
 
-/** MAX_CLOCK_SKEW_S is how far `auth_timestamp` may be from the server's clock, in seconds. */
-export const MAX_CLOCK_SKEW_S = 600;
+export { MAX_CLOCK_SKEW_S };
 
 const TIMESTAMP = /^\d{1,12}$/;
 

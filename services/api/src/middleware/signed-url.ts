@@ -61,7 +61,7 @@ export function verifyUrlInPlace(key: HmacSha256Key, app: App, method: string, u
   if (keyAt < 0 || !valueEquals(bytes, base + marks[keyAt + 1]! + 1, base + marks[keyAt + 2]!, app.key)) return undefined;
   if (timestampAt < 0) return undefined;
   const timestamp = digitsValue(bytes, base + marks[timestampAt + 1]! + 1, base + marks[timestampAt + 2]!);
-  if (timestamp < 0 || Math.abs(nowS - timestamp) > MAX_SKEW_S) return undefined;
+  if (timestamp < 0 || Math.abs(nowS - timestamp) > MAX_CLOCK_SKEW_S) return undefined;
   if (versionAt >= 0 && !valueEquals(bytes, base + marks[versionAt + 1]! + 1, base + marks[versionAt + 2]!, '1.0')) return undefined;
   // the expected signature goes after the URL, to be compared with the one sent four bytes at a time
   const expectedAt = base + end;
@@ -70,8 +70,8 @@ export function verifyUrlInPlace(key: HmacSha256Key, app: App, method: string, u
   return new ScannedQuery(url, marks);
 }
 
-/** MAX_SKEW_S is signature.ts's MAX_CLOCK_SKEW_S (repeated here: signature.ts imports this file). */
-const MAX_SKEW_S = 600;
+/** MAX_CLOCK_SKEW_S is how far `auth_timestamp` may be from the server's clock, in seconds (signature.ts exports it). */
+export const MAX_CLOCK_SKEW_S = 600;
 
 /** SIGNATURE_HEX_DIGITS is the length of an HMAC-SHA256 in hex. */
 const SIGNATURE_HEX_DIGITS = 64;

@@ -78,6 +78,9 @@ interface RoundFigures {
   eventsPerStored?: number;
 }
 
+/** PhaseFigures are one throughput phase's figures (one window). */
+type PhaseFigures = Omit<RoundFigures, 'p50' | 'p99' | 'byWindow'>;
+
 /**
  * PathResult is one bus path over all rounds; `vsCore` pairs each round with the same round of NATS core over as
  * many channels. `kind` says which path it is; `channels` how many channels its publishes go round-robin over.
@@ -254,14 +257,14 @@ async function round(path: Path, latencyMs: number, count: number, natsPid: numb
   path.histogram = undefined;
   const latency = histogram.summary();
 
-  const phases: Array<Omit<RoundFigures, 'p50' | 'p99' | 'byWindow'>> = [];
+  const phases: PhaseFigures[] = [];
   for (const window of WINDOWS) phases.push(await throughputPhase(path, count, window, natsPid));
   const best = phases.reduce((a, b) => (b.throughput > a.throughput ? b : a));
   return { p50: latency.p50, p99: latency.p99, ...best, byWindow: phases.map((f) => f.throughput) };
 }
 
 /** throughputPhase publishes `count` messages as fast as the path takes them with `window` in flight. */
-async function throughputPhase(path: Path, count: number, window: number, natsPid: number | undefined): Promise<Omit<RoundFigures, 'p50' | 'p99' | 'byWindow'>> {
+async function throughputPhase(path: Path, count: number, window: number, natsPid: number | undefined): Promise<PhaseFigures> {
   path.delivered = 0;
   const stored0 = await path.lastStored?.();
   const cpu0 = process.cpuUsage();
@@ -279,7 +282,7 @@ async function throughputPhase(path: Path, count: number, window: number, natsPi
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const delivered = Math.max(1, path.delivered);
-  const figures: Omit<RoundFigures, 'p50' | 'p99' | 'byWindow'> = { throughput: path.delivered / seconds, clientCpuUs: (cpu.user + cpu.system) / delivered };
+  const figures: PhaseFigures = { throughput: path.delivered / seconds, clientCpuUs: (cpu.user + cpu.system) / delivered };
   if (natsPid !== undefined) figures.natsCpuUs = ((cpuMs(natsPid) - nats0) * 1000) / delivered;
   const stored1 = await path.lastStored?.();
   if (stored0 !== undefined && stored1 !== undefined && stored1 > stored0) figures.eventsPerStored = count / (stored1 - stored0);
