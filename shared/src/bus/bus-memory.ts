@@ -6,33 +6,39 @@ import type { Bus, BusHandler, BusMessage, ControlMessage, PublishPosition, Subs
  * gateways sharing one MemoryBus behave like nodes on one NATS server.
  */
 export class MemoryBus implements Bus {
-  private readonly channels = new Map<string, Set<BusHandler>>();
+  /**
+   * apps holds each app's channels and their handlers. why: a map per app, not one keyed by `app + channel`:
+   * a key built per publish is a new string hashed on every lookup; the app id and the channel name keep the
+   * hash they computed once.
+   */
+  private readonly apps = new Map<AppId, Map<ChannelName, Set<BusHandler>>>();
   private readonly controlHandlers: Array<(message: ControlMessage) => void> = [];
   private closed = false;
 
   async publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
     if (this.closed) return NO_POSITION;
-    const handlers = this.channels.get(key(appId, channel));
+    const handlers = this.apps.get(appId)?.get(channel);
     if (handlers !== undefined) for (const handler of handlers) handler(message);
     return NO_POSITION;
   }
 
   async subscribe(appId: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
-    const k = key(appId, channel);
-    let handlers = this.channels.get(k);
-    if (handlers === undefined) {
-      handlers = new Set();
-      this.channels.set(k, handlers);
-    }
+    let channels = this.apps.get(appId);
+    if (channels === undefined) this.apps.set(appId, (channels = new Map()));
+    let handlers = channels.get(channel);
+    if (handlers === undefined) channels.set(channel, (handlers = new Set()));
     // why: the same function may subscribe twice (two channels share a handler); wrap to keep both.
     const entry: BusHandler = (m) => handler(m);
     handlers.add(entry);
     return {
       unsubscribe: async () => {
-        const set = this.channels.get(k);
-        if (set === undefined) return;
+        const appChannels = this.apps.get(appId);
+        const set = appChannels?.get(channel);
+        if (appChannels === undefined || set === undefined) return;
         set.delete(entry);
-        if (set.size === 0) this.channels.delete(k);
+        if (set.size > 0) return;
+        appChannels.delete(channel);
+        if (appChannels.size === 0) this.apps.delete(appId);
       },
     };
   }
@@ -48,19 +54,17 @@ export class MemoryBus implements Bus {
 
   /** subscriptionCount is the number of channels with at least one handler (for leak checks). */
   subscriptionCount(): number {
-    return this.channels.size;
+    let count = 0;
+    for (const channels of this.apps.values()) count += channels.size;
+    return count;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.channels.clear();
+    this.apps.clear();
     this.controlHandlers.length = 0;
   }
 }
 
 /** NO_POSITION is the position of every message on a bus that assigns none. */
 const NO_POSITION: PublishPosition = Object.freeze({});
-
-function key(app: string, channel: string): string {
-  return app + '\u0000' + channel;
-}

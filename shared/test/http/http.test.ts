@@ -9,12 +9,17 @@ describe('readBody', () => {
   let server: Server;
   let port: number;
   const LIMIT = 1000;
+  /** outcomes are what readBody ended with, one line per request, as the server saw it. */
+  const outcomes: string[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       readBody(req, LIMIT).then(
         (body) => res.end(`ok ${body.length} ${body.toString().slice(0, 20)}`),
-        (err: unknown) => res.end(`error ${err instanceof HttpError ? err.status : 'other'}`),
+        (err: unknown) => {
+          outcomes.push(`error ${err instanceof HttpError ? err.status : 'other'}`);
+          res.end(`error ${err instanceof HttpError ? err.status : 'other'}`);
+        },
       );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -62,5 +67,18 @@ describe('readBody', () => {
     const big = 'y'.repeat(LIMIT + 1);
     expect(await send([`${chunked}${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`])).toBe('error 413');
     expect(await send([chunked, `200\r\n${'z'.repeat(512)}\r\n`, `200\r\n${'z'.repeat(512)}\r\n`, '0\r\n\r\n'])).toBe('error 413');
+  });
+
+  it('fails with 400 (and does not wait forever) when the client goes away in the middle of the body', async () => {
+    const before = outcomes.length;
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`${head(100)}only part of it`, () => setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50));
+      });
+    });
+    await expect.poll(() => outcomes.slice(before), { timeout: 5000 }).toEqual(['error 400']);
   });
 });

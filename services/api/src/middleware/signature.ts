@@ -74,7 +74,10 @@ export function verifyBody(query: Query, body: Buffer): void {
   if (body.length === 0) return;
   const bodyMd5 = query.get('body_md5');
   if (bodyMd5 === undefined) throw unauthorized('Missing body_md5 for a request with a body');
-  if (!hexEquals(bodyMd5, md5Hex(body))) throw unauthorized('body_md5 does not match the body');
+  const digest = md5Hex(body);
+  // why: the signature over the query was verified before the body was read, so body_md5 is the signer's own
+  // value and no secret: the usual lower-case one is compared as it is (hexEquals costs ~2,000 CPU instructions).
+  if (bodyMd5 !== digest && !hexEquals(bodyMd5, digest)) throw unauthorized('body_md5 does not match the body');
 }
 
 /** SignatureOptions are what the signature middleware needs: the apps, the body limit and the metrics. */

@@ -153,7 +153,8 @@ const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    // why: UTF-8 by default; without arguments Buffer's toString skips reading an encoding name.
+    return JSON.parse(body.toString());
   } catch {
     throw badRequest('Request body is not valid JSON');
   }

@@ -29,6 +29,10 @@ describe('verifyRequest (auth_version 1.0)', () => {
     // The signature is hex, compared case-insensitively; the parameter order does not matter.
     const shuffled = `auth_signature=${SIGNATURE.toUpperCase()}&body_md5=ec365a775a4cd0599faeb73354201b6f&auth_version=1.0&auth_timestamp=${NOW}&auth_key=${app.key}`;
     expect(verifyRequest(app, 'POST', PATH, shuffled, BODY, NOW + MAX_CLOCK_SKEW_S).size).toBe(5);
+    // body_md5 is hex too, read in either case.
+    const upper = SIGNED.replace(/body_md5=(\w+)/, (_, md5: string) => `body_md5=${md5.toUpperCase()}`);
+    const upperSignature = hmacSha256Hex(app.secret, `POST\n${PATH}\n${upper}`);
+    expect(verifyRequest(app, 'POST', PATH, `${upper}&auth_signature=${upperSignature}`, BODY, NOW).get('body_md5')).toBe('EC365A775A4CD0599FAEB73354201B6F');
   });
 
   it('names the failing part of a bad request', () => {
