@@ -15,11 +15,16 @@ export class MemoryBus implements Bus {
   private readonly controlHandlers: Array<(message: ControlMessage) => void> = [];
   private closed = false;
 
-  async publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
-    if (this.closed) return NO_POSITION;
+  publish(appId: AppId, channel: ChannelName, message: BusMessage): Promise<PublishPosition> {
+    if (this.closed) return PUBLISHED;
     const handlers = this.apps.get(appId)?.get(channel);
-    if (handlers !== undefined) for (const handler of handlers) handler(message);
-    return NO_POSITION;
+    try {
+      if (handlers !== undefined) for (const handler of handlers) handler(message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // why: not async: every publish resolves to the same empty position, one promise made once.
+    return PUBLISHED;
   }
 
   async subscribe(appId: AppId, channel: ChannelName, handler: BusHandler): Promise<Subscription> {
@@ -68,3 +73,6 @@ export class MemoryBus implements Bus {
 
 /** NO_POSITION is the position of every message on a bus that assigns none. */
 const NO_POSITION: PublishPosition = Object.freeze({});
+
+/** PUBLISHED is the answer to every publish: resolved, with no position. */
+const PUBLISHED: Promise<PublishPosition> = Promise.resolve(NO_POSITION);

@@ -17,7 +17,7 @@ const TIMESTAMP = /^\d{1,12}$/;
  */
 export function verifyRequest(app: App, method: string, path: string, rawQuery: string, body: Buffer, nowS = Date.now() / 1000): Query {
   const query = verifySignedQuery(app, method, path, rawQuery, nowS);
-  verifyBody(query, body);
+  verifyBody(query.get('body_md5'), body);
   return query;
 }
 
@@ -69,10 +69,9 @@ function signingKey(app: App): HmacSha256Key {
   return key;
 }
 
-/** verifyBody checks a request body against the signed query's `body_md5` (required for a non-empty body). */
-export function verifyBody(query: Query, body: Buffer): void {
+/** verifyBody checks a request body against the signed query's `body_md5` value (required for a non-empty body). */
+export function verifyBody(bodyMd5: string | undefined, body: Buffer): void {
   if (body.length === 0) return;
-  const bodyMd5 = query.get('body_md5');
   if (bodyMd5 === undefined) throw unauthorized('Missing body_md5 for a request with a body');
   const digest = md5Hex(body);
   // why: the signature over the query was verified before the body was read, so body_md5 is the signer's own
@@ -108,15 +107,16 @@ export function signature(options: SignatureOptions): (req: Request, res: ApiRes
     const query = verifySignedUrl(app, method, state.url, state.path, state.rawQuery);
     const readsBody = method !== 'GET' && method !== 'HEAD';
     // why: a body announced without a body_md5 cannot pass; refuse it before reading a byte of it.
-    if (readsBody && query.get('body_md5') === undefined && announcesBody(req)) throw unauthorized('Missing body_md5 for a request with a body');
+    const bodyMd5 = readsBody ? query.get('body_md5') : undefined;
+    if (readsBody && bodyMd5 === undefined && announcesBody(req)) throw unauthorized('Missing body_md5 for a request with a body');
     const body = readsBody ? bufferedBody(req, bodyLimit) : state.body;
-    if (body === undefined) return readBody(req, bodyLimit).then((read) => admitBody(app, query, read, state));
-    admitBody(app, query, body, state);
+    if (body === undefined) return readBody(req, bodyLimit).then((read) => admitBody(app, query, bodyMd5, read, state));
+    admitBody(app, query, bodyMd5, body, state);
     return undefined;
   };
-  const admitBody = (app: App, query: Query, body: Buffer, state: ApiResponse['locals']): void => {
+  const admitBody = (app: App, query: Query, bodyMd5: string | undefined, body: Buffer, state: ApiResponse['locals']): void => {
     metrics.app(app.id).httpBytesReceived.inc(body.length);
-    verifyBody(query, body);
+    verifyBody(bodyMd5, body);
     state.query = query;
     if (!app.enabled) throw forbidden('App is disabled');
     state.body = body;
