@@ -80,7 +80,7 @@ const COLUMNS: Record<Exclude<ScenarioName, 'serials' | 'abuse'>, { title: strin
     ],
   },
   http: {
-    title: 'HTTP API: signed triggers, keep-alive, closed loop',
+    title: 'HTTP API: signed triggers, keep-alive, closed loop, measured after a warm-up',
     columns: [
       { header: 'triggers/s', get: (r) => r.requestsPerS, digits: 0 },
       lat((r) => r.latency, 'p50', ''),
@@ -90,6 +90,7 @@ const COLUMNS: Record<Exclude<ScenarioName, 'serials' | 'abuse'>, { title: strin
       { header: 'of it user', get: (r) => r.serverUserMsPer1000, digits: 1 },
       { header: 'of it system', get: (r) => r.serverSystemMsPer1000, digits: 1 },
       { header: 'load-gen CPU ms', get: (r) => r.loadgenCpuMs, digits: 0 },
+      { header: 'warm-up: server CPU ms / 1k triggers', get: (r) => r.warmupServerCpuMsPer1000, digits: 3 },
     ],
   },
   presence: {

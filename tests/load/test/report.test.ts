@@ -17,12 +17,15 @@ describe('report', () => {
 
   it('renders each target with its ratio and skipped targets with their reason', () => {
     const table = scenarioTable('http', {
-      baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1 } },
-      'sockudo-ts': { result: { requestsPerS: 500, failed: 0, latency, serverCpuMsPer1000: 40, loadgenCpuMs: 1 } },
+      baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1, warmupServerCpuMsPer1000: 22 } },
+      'sockudo-ts': { result: { requestsPerS: 500, failed: 0, latency, serverCpuMsPer1000: 40, loadgenCpuMs: 1, warmupServerCpuMsPer1000: 55 } },
       soketi: { skipped: 'npm install failed' },
     });
     expect(table).toContain('| sockudo-ts | 500 (0.50x) |');
     expect(table).toContain('40.000 (2.00x)');
+    // The warm-up phase is reported apart from the measured one.
+    expect(table).toContain('warm-up: server CPU ms / 1k triggers |');
+    expect(table).toContain('55.000 (2.50x) |');
     expect(table).toContain('| soketi | skipped: npm install failed |');
   });
 
