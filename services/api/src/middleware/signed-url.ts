@@ -38,6 +38,7 @@ export function verifyUrlInPlace(key: HmacSha256Key, app: App, method: string, u
   const signed = first ? q + 1 : signatureAt - 1;
   const marks: number[] = [];
   let keyAt = -1;
+  let bodyAt = -1;
   let timestampAt = -1;
   let versionAt = -1;
   let previous = -1;
@@ -52,6 +53,7 @@ export function verifyUrlInPlace(key: HmacSha256Key, app: App, method: string, u
     if (known === KEY) keyAt = marks.length;
     else if (known === TIMESTAMP) timestampAt = marks.length;
     else if (known === VERSION) versionAt = marks.length;
+    else if (known === BODY) bodyAt = marks.length;
     marks.push(start, eq, stop);
     previous = start;
     previousEq = eq;
@@ -67,7 +69,7 @@ export function verifyUrlInPlace(key: HmacSha256Key, app: App, method: string, u
   const expectedAt = base + end;
   if (writeLatin1(bytes, key.hexOfWritten(head + signed), expectedAt) !== SIGNATURE_HEX_DIGITS) return undefined;
   if (!wordsEqual(bytes, base + signatureAt + SIGNATURE_PIECE.length, expectedAt, SIGNATURE_HEX_DIGITS)) return undefined;
-  return new ScannedQuery(url, marks);
+  return new ScannedQuery(url, marks, bodyAt < 0 ? undefined : url.slice(marks[bodyAt + 1]! + 1, marks[bodyAt + 2]));
 }
 
 /** MAX_CLOCK_SKEW_S is how far `auth_timestamp` may be from the server's clock, in seconds (signature.ts exports it). */
@@ -186,10 +188,14 @@ function viewOf(bytes: Buffer): DataView {
  * for (they hold nothing to decode). why: the events route reads none of them, the body check one.
  */
 class ScannedQuery implements Query {
-  /** marks are, per piece, the offsets in `url` of its key's start, its `=` and its end. */
+  /**
+   * marks are, per piece, the offsets in `url` of its key's start, its `=` and its end; bodyMd5 is the value of
+   * `body_md5`, which every request with a body reads (cut once, where the scan found it).
+   */
   constructor(
     private readonly url: string,
     private readonly marks: readonly number[],
+    private readonly bodyMd5: string | undefined,
   ) {}
 
   get size(): number {
@@ -197,6 +203,7 @@ class ScannedQuery implements Query {
   }
 
   get(key: string): string | undefined {
+    if (key === 'body_md5') return this.bodyMd5;
     const { marks, url } = this;
     for (let i = 0; i < marks.length; i += 3) {
       const start = marks[i]!;
