@@ -61,7 +61,7 @@ export class Responder {
   send(req: Request, res: ApiResponse, status: number, body: unknown, headers?: Record<string, string>): void {
     // why: `{}` is most answers (every plain publish); JSON.stringify costs ~1,000 CPU instructions even for it.
     const text = body === undefined ? '{}' : JSON.stringify(body);
-    const length = Buffer.byteLength(text);
+    const length = body === undefined ? 2 : Buffer.byteLength(text);
     const head: Array<string | number> = ['Content-Type', 'application/json', 'Content-Length', length];
     const always = res.locals.headers;
     if (always !== undefined) for (const name of Object.keys(always)) if (headers?.[name] === undefined) head.push(name, always[name]!);

@@ -45,9 +45,11 @@ export function verifyUrlInPlace(key: HmacSha256Key, app: App, method: string, u
   let previousEq = -1;
   for (let start = q + 1; start < signed; ) {
     const stop = url.indexOf('&', start);
-    const eq = url.indexOf('=', start);
+    // why: a signing key is told by its bytes and the `=` after them (none of them holds a `=`), with no
+    // search for the `=`; only another key is searched.
+    const known = signingKeyAt(bytes, base + start, base + stop);
+    const eq = known === UNKNOWN ? url.indexOf('=', start) : start + KEY_LENGTHS[known]!;
     if (eq <= start || eq > stop) return undefined;
-    const known = knownKey(bytes, base + start, base + eq);
     if (known === SIGNATURE || (known === UNKNOWN && !lowerCase(bytes, base + start, base + eq))) return undefined;
     if (previous >= 0 && !keyAfter(bytes, base + start, base + eq, base + previous, base + previousEq)) return undefined;
     if (known === KEY) keyAt = marks.length;
@@ -103,20 +105,26 @@ const VERSION = 3;
 const SIGNATURE = 4;
 const BODY = 5;
 
-/** knownKey names the key at `bytes[from, to)` when it is one of the signing keys (by length, then byte by byte). */
-function knownKey(bytes: Buffer, from: number, to: number): number {
-  switch (to - from) {
-    case 8:
-      if (bytesAre(bytes, from, AUTH_KEY)) return KEY;
-      return bytesAre(bytes, from, BODY_MD5) ? BODY : UNKNOWN;
-    case 14:
-      if (bytesAre(bytes, from, AUTH_TIMESTAMP)) return TIMESTAMP;
-      return bytesAre(bytes, from, AUTH_SIGNATURE) ? SIGNATURE : UNKNOWN;
-    case 12:
-      return bytesAre(bytes, from, AUTH_VERSION) ? VERSION : UNKNOWN;
-    default:
-      return UNKNOWN;
+/** KEY_LENGTHS are the lengths of the keys signingKeyAt tells apart, by their number. */
+const KEY_LENGTHS = [0, AUTH_KEY.length, AUTH_TIMESTAMP.length, AUTH_VERSION.length, AUTH_SIGNATURE.length, BODY_MD5.length];
+
+const EQUALS = 0x3d;
+
+/**
+ * signingKeyAt names the key of the piece at `bytes[from, end)` when it is one of the signing keys followed by
+ * its `=` (the piece's first, since no signing key holds one); UNKNOWN for any other piece.
+ */
+function signingKeyAt(bytes: Buffer, from: number, end: number): number {
+  if (from + 8 < end && bytes[from + 8] === EQUALS) {
+    if (bytesAre(bytes, from, AUTH_KEY)) return KEY;
+    if (bytesAre(bytes, from, BODY_MD5)) return BODY;
   }
+  if (from + 12 < end && bytes[from + 12] === EQUALS && bytesAre(bytes, from, AUTH_VERSION)) return VERSION;
+  if (from + 14 < end && bytes[from + 14] === EQUALS) {
+    if (bytesAre(bytes, from, AUTH_TIMESTAMP)) return TIMESTAMP;
+    if (bytesAre(bytes, from, AUTH_SIGNATURE)) return SIGNATURE;
+  }
+  return UNKNOWN;
 }
 
 /** bytesAre tells whether `bytes` from `from` on start with `name`. */

@@ -55,7 +55,9 @@ function fast(url: string, method = 'POST', nowS = NOW): boolean {
 
 describe('verifySignedUrl: the in-place check answers as the general one', () => {
   it('accepts what the Pusher libraries send, in place, with the same query', () => {
-    for (const pieces of [BASE, [...BASE, 'info=user_count,subscription_count'].sort(), [`auth_key=${app.key}`, `auth_timestamp=${NOW}`, 'auth_version=1.0'], [...BASE, 'filter_by_prefix=presence-'].sort()]) {
+    // keys that begin like the signing keys, and one whose value holds a `=` where a signing key's would be
+    const lookalikes = [...BASE, 'auth_key_x=1', 'auth_keys=2', 'body_md5x=3', 'abcdefg=h=ij', 'auth_versions=4'].sort();
+    for (const pieces of [BASE, [...BASE, 'info=user_count,subscription_count'].sort(), [`auth_key=${app.key}`, `auth_timestamp=${NOW}`, 'auth_version=1.0'], [...BASE, 'filter_by_prefix=presence-'].sort(), lookalikes]) {
       const url = signedUrl(pieces);
       expect(fast(url), url).toBe(true);
       expect(both(url)).toMatchObject({ size: pieces.length + 1 });
