@@ -42,6 +42,9 @@ export function newRequestState(url: string): RequestState {
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+/** EMPTY_OBJECT is the JSON answer of a handler that returns nothing (ASCII: its length is its byte count). */
+const EMPTY_OBJECT = '{}';
+
 /**
  * Responder writes every HTTP API response: JSON with an exact Content-Length in one writeHead + end,
  * then the latency histogram, the per-app counters and one debug line (path only: the query carries
@@ -60,8 +63,8 @@ export class Responder {
   /** send answers with `status` and `body` as JSON (undefined as `{}`), plus extra `headers` (Allow, Retry-After). */
   send(req: Request, res: ApiResponse, status: number, body: unknown, headers?: Record<string, string>): void {
     // why: `{}` is most answers (every plain publish); JSON.stringify costs ~1,000 CPU instructions even for it.
-    const text = body === undefined ? '{}' : JSON.stringify(body);
-    const length = body === undefined ? 2 : Buffer.byteLength(text);
+    const text = body === undefined ? EMPTY_OBJECT : JSON.stringify(body);
+    const length = body === undefined ? EMPTY_OBJECT.length : Buffer.byteLength(text);
     const head: Array<string | number> = ['Content-Type', 'application/json', 'Content-Length', length];
     const always = res.locals.headers;
     if (always !== undefined) for (const name of Object.keys(always)) if (headers?.[name] === undefined) head.push(name, always[name]!);

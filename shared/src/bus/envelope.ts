@@ -60,10 +60,16 @@ export function encodeChannelMessage(node: string, message: BusMessage): Envelop
 /**
  * encodeChannelBatch wraps several messages of one channel, in order, as one envelope: the payload is a JSON
  * array of `[frame, id, except, traceparent]` (empty strings for absent fields). Every message gets an id here.
+ * The JetStream bus now stores bare batches (encodeBareBatch); this is the form earlier versions stored, which
+ * decodeChannelMessages still reads from a stream they wrote.
  */
 export function encodeChannelBatch(node: string, messages: BusMessage[]): Envelope {
-  const items = messages.map((m) => [m.frame, m.id ?? newMessageId(), m.except ?? '', m.traceparent ?? '']);
-  return { headers: base(node, 'batch'), payload: encoder.encode(JSON.stringify(items)) };
+  return { headers: base(node, 'batch'), payload: encoder.encode(JSON.stringify(messages.map(batchItem))) };
+}
+
+/** batchItem is one message of a batch: `[frame, id, except, traceparent]`, empty strings for absent fields. */
+function batchItem(m: BusMessage): string[] {
+  return [m.frame, m.id ?? newMessageId(), m.except ?? '', m.traceparent ?? ''];
 }
 
 /** BARE_MARK opens the payload of a bare batch: `["sockudo-batch",<version>,<node>,` then the items. */
@@ -78,7 +84,7 @@ const BARE_MARK = encoder.encode(`["sockudo-batch","${ENVELOPE_VERSION}",`);
  */
 export function encodeBareBatch(node: string, messages: BusMessage[]): Envelope {
   const items: unknown[] = ['sockudo-batch', ENVELOPE_VERSION, node];
-  for (const m of messages) items.push([m.frame, m.id ?? newMessageId(), m.except ?? '', m.traceparent ?? '']);
+  for (const m of messages) items.push(batchItem(m));
   return { headers: {}, payload: encoder.encode(JSON.stringify(items)) };
 }
 

@@ -97,7 +97,7 @@ const AUTH_TIMESTAMP = asciiBytes('auth_timestamp');
 const AUTH_SIGNATURE = asciiBytes('auth_signature');
 const AUTH_VERSION = asciiBytes('auth_version');
 
-/** The keys knownKey tells apart. */
+/** The keys signingKeyAt tells apart. */
 const UNKNOWN = 0;
 const KEY = 1;
 const TIMESTAMP = 2;
@@ -115,16 +115,22 @@ const EQUALS = 0x3d;
  * its `=` (the piece's first, since no signing key holds one); UNKNOWN for any other piece.
  */
 function signingKeyAt(bytes: Buffer, from: number, end: number): number {
-  if (from + 8 < end && bytes[from + 8] === EQUALS) {
+  // why: the keys come in three lengths (auth_key and body_md5; auth_version; auth_timestamp and auth_signature)
+  if (equalsAfter(bytes, from, AUTH_KEY.length, end)) {
     if (bytesAre(bytes, from, AUTH_KEY)) return KEY;
     if (bytesAre(bytes, from, BODY_MD5)) return BODY;
   }
-  if (from + 12 < end && bytes[from + 12] === EQUALS && bytesAre(bytes, from, AUTH_VERSION)) return VERSION;
-  if (from + 14 < end && bytes[from + 14] === EQUALS) {
+  if (equalsAfter(bytes, from, AUTH_VERSION.length, end) && bytesAre(bytes, from, AUTH_VERSION)) return VERSION;
+  if (equalsAfter(bytes, from, AUTH_TIMESTAMP.length, end)) {
     if (bytesAre(bytes, from, AUTH_TIMESTAMP)) return TIMESTAMP;
     if (bytesAre(bytes, from, AUTH_SIGNATURE)) return SIGNATURE;
   }
   return UNKNOWN;
+}
+
+/** equalsAfter tells whether the piece at `bytes[from, end)` has a `=` right after its first `length` bytes. */
+function equalsAfter(bytes: Buffer, from: number, length: number, end: number): boolean {
+  return from + length < end && bytes[from + length] === EQUALS;
 }
 
 /** bytesAre tells whether `bytes` from `from` on start with `name`. */
