@@ -73,6 +73,29 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
   let port: number;
   let sinkPort: number;
   const clients: PusherClient[] = [];
+  /** seen holds what each client went through (state changes and errors, with the time), for failure messages. */
+  const seen = new Map<PusherClient, string[]>();
+  /** bounced counts handshakes a draining gateway refused with 4200 (an error while connecting, not the close of an open socket). */
+  const bounced: string[] = [];
+  const keep = (c: PusherClient): PusherClient => {
+    const log: string[] = [];
+    seen.set(c, log);
+    const at = () => new Date().toISOString().slice(11, 23);
+    c.connection.bind('state_change', (s: { previous: string; current: string }) => log.push(`${at()} ${s.previous}->${s.current}`));
+    c.connection.bind('error', (e: { type?: string; error?: { data?: { code?: number } } }) => {
+      log.push(`${at()} error ${JSON.stringify(e).slice(0, 300)}`);
+      if (e.type === 'WebSocketError' && e.error?.data?.code === 4200 && c.connection.state === 'connecting') bounced.push(`client ${clients.indexOf(c)} at ${at()}`);
+    });
+    clients.push(c);
+    return c;
+  };
+  /** stuck describes the clients not connected: what each went through, then the ingress's and the gateways' logs. */
+  const stuck = (among: PusherClient[]) => (err: Error): never => {
+    const lines = among.filter((c) => c.connection.state !== 'connected').map((c) => `client ${clients.indexOf(c)} (${c.connection.state}): ${(seen.get(c) ?? []).slice(-12).join(' | ')}`);
+    const ips = ['gateway-1', 'gateway-2'].map((s) => `${s} at ${state(s).ip || '(none)'}`).join(', ');
+    const ingressLog = run('podman', ['logs', container('ingress')]);
+    throw new Error(`${err.message}\n${lines.join('\n')}\n${ips}\n--- ingress\n${ingressLog.stdout}${ingressLog.stderr}\n${['gateway-1', 'gateway-2'].map((s) => `--- ${s}\n${logsOf(s)}`).join('\n')}`);
+  };
   const env = (): Record<string, string> => ({
     SOCKUDO_IMAGE: IMAGE,
     SOCKUDO_PORT: String(port),
@@ -160,10 +183,10 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
 
   it('serves pusher-js and the pusher SDK through the ingress: events, presence, webhooks', async () => {
     const a = pusherClient(ingress(), { channelData: () => ({ user_id: 'ann', user_info: { n: 1 } }) });
-    clients.push(a);
+    keep(a);
     await connected(a);
     const b = pusherClient(ingress(), { channelData: () => ({ user_id: 'ben', user_info: { n: 2 } }) });
-    clients.push(b);
+    keep(b);
     await connected(b);
     // least_conn put one socket on each gateway
     await waitFor(() => connectedOn('gateway-1') === 1 && connectedOn('gateway-2') === 1, 30_000, 'one socket per gateway');
@@ -251,7 +274,7 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
       async () => {
         if (connectedOn('gateway-1') >= 1) return true;
         const c = pusherClient(ingress());
-        clients.push(c);
+        keep(c);
         await connected(c);
         if (connectedOn('gateway-1') >= 1) return true;
         await sleep(2000);
@@ -281,13 +304,13 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
     expect(now).not.toBe(old);
     await waitFor(() => logsOf('ingress').includes(`gateway-1 ${now}`), 60_000, 'the ingress to reload with the new address of gateway-1');
     await waitFor(() => run('podman', ['healthcheck', 'run', container('gateway-1')]).status === 0, LONG, 'gateway-1 to be healthy at its new address');
-    await waitFor(() => clients.every((c) => c.connection.state === 'connected'), LONG, 'every client to be connected again');
+    await waitFor(() => clients.every((c) => c.connection.state === 'connected'), LONG, 'every client to be connected again').catch(stuck(clients));
     // least_conn sends new sockets to gateway-1 (gateway-2 holds every other one), at its new address
     await waitFor(
       async () => {
         if (connectedOn('gateway-1') >= 1) return true;
         const c = pusherClient(ingress());
-        clients.push(c);
+        keep(c);
         await connected(c);
         return connectedOn('gateway-1') >= 1;
       },
@@ -317,7 +340,9 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
     await waitFor(() => closes.length > 0, 30_000, 'a raw socket of gateway-2 to be closed');
     expect(closes.every((c) => c.code === 4200)).toBe(true);
     for (const r of raws) r.close();
-    await waitFor(() => gone.every((c) => c.connection.state === 'connected'), LONG, 'every client to be connected again');
+    await waitFor(() => gone.every((c) => c.connection.state === 'connected'), LONG, 'every client to be connected again').catch(stuck(gone));
     await waitFor(() => connectedOn('gateway-1') === gone.length, 60_000, 'every socket on gateway-1');
+    // a gateway refuses new connections from the start of its drain, so no reconnect landed on one and bounced
+    expect(bounced).toEqual([]);
   });
 });

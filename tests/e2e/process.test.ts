@@ -1,8 +1,9 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { md5Hex, signHttpRequest } from '@sockudo-ts/shared';
 import { apiClient, connected, newApp, nextEvent, pusherClient, rawClient, subscribed, type PusherClient, type TestApp, type TestServer } from '../kit/index.js';
 import { CountingAgent, httpRequest, signedRequest } from '../kit/http.js';
 import { buildOnce, listening, spawnServer, type ServerProcess } from '../kit/process.js';
@@ -242,27 +243,101 @@ secret = "\${TEST_APP_SECRET}"
     });
     const { port } = await listening(proc);
     // A hand-made WebSocket client that completes the upgrade, then never reads again.
-    const socket = connect(port, '127.0.0.1');
-    socket.on('error', () => undefined);
-    let handshake = '';
-    await new Promise<void>((resolve) => {
-      socket.on('connect', () =>
-        socket.write(
-          `GET /app/${app.key}?protocol=7 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-        ),
-      );
-      socket.on('data', (d: Buffer) => {
-        handshake += d.toString('latin1');
-        if (handshake.includes('connection_established')) {
-          socket.pause();
-          resolve();
-        }
-      });
-    });
+    const socket = await upgradedThenDeaf(port, app);
     proc.child.kill('SIGTERM');
     const exit = await proc.exited;
     socket.destroy();
     expect(exit.code).toBe(0);
   });
+  it('on SIGTERM refuses new connections at the port before its first 4200, so a reconnect cannot land on the draining server', async () => {
+    const app = newApp();
+    const proc = start([], {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_ENABLED: 'false',
+      SHUTDOWN_GRACE_PERIOD: '600',
+      SOCKUDO_DEFAULT_APP_ID: app.id,
+      SOCKUDO_DEFAULT_APP_KEY: app.key,
+      SOCKUDO_DEFAULT_APP_SECRET: app.secret,
+    });
+    const { port } = await listening(proc);
+    const server = target(port, app);
+    // A socket that never reads holds the drain (its close is cut after 2 s), so sockets are still closing when the
+    // well-behaved one below has its 4200.
+    const silent = await upgradedThenDeaf(port, app);
+    // An HTTP request whose body is still coming holds the process after the drain, so it cannot have exited (and
+    // freed the port) by the time the new connection is tried.
+    const body = JSON.stringify({ name: 'late', channel: 'c', data: '{}' });
+    const slow = partialSignedPost(port, app, '/events', body);
+    await slow.sentHead;
+    const raw = await rawClient(server, `/app/${app.key}?protocol=7`);
+    await raw.socketId();
+    let exited = false;
+    void proc.exited.then(() => (exited = true));
+
+    proc.child.kill('SIGTERM');
+    expect((await raw.closed).code).toBe(4200);
+    const attempt = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve('accepted')));
+      s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    });
+    expect(attempt).toBe('ECONNREFUSED');
+    expect(exited).toBe(false);
+
+    // the request in flight is still answered, then the process exits by itself
+    slow.finish();
+    expect(await slow.status).toBe(200);
+    expect((await proc.exited).code).toBe(0);
+    silent.destroy();
+  });
 });
+
+/** upgradedThenDeaf opens a WebSocket by hand, waits for connection_established, then never reads again. */
+async function upgradedThenDeaf(port: number, app: TestApp): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  let handshake = '';
+  await new Promise<void>((resolve) => {
+    socket.on('connect', () =>
+      socket.write(
+        `GET /app/${app.key}?protocol=7 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      ),
+    );
+    socket.on('data', (d: Buffer) => {
+      handshake += d.toString('latin1');
+      if (handshake.includes('connection_established')) {
+        socket.pause();
+        resolve();
+      }
+    });
+  });
+  return socket;
+}
+
+/** partialSignedPost sends a signed HTTP API POST whose body stops short of its Content-Length until `finish`. */
+function partialSignedPost(port: number, app: TestApp, path: string, body: string): { sentHead: Promise<void>; finish: () => void; status: Promise<number> } {
+  const full = `/apps/${app.id}${path}`;
+  const params: Record<string, string> = { auth_key: app.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0', body_md5: md5Hex(body) };
+  params.auth_signature = signHttpRequest(app.secret, 'POST', full, params);
+  const query = Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&');
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const half = Math.floor(body.length / 2);
+  const sentHead = new Promise<void>((resolve) =>
+    socket.on('connect', () => {
+      socket.write(`POST ${full}?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`, () => resolve());
+    }),
+  );
+  let answer = '';
+  const status = new Promise<number>((resolve) => {
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(answer);
+      if (m) resolve(Number(m[1]));
+    });
+    socket.on('close', () => resolve(-1));
+  });
+  return { sentHead, finish: () => socket.end(body.slice(half)), status };
+}

@@ -63,6 +63,8 @@ export class HttpListener implements Service {
   private readonly server: Server | HttpsServer;
   private readonly redirect?: Server;
   private unwatch?: () => void;
+  /** closed settles once the server has closed, after refuseNew (undefined until then). */
+  private closed?: Promise<void>;
 
   constructor(
     readonly name: string,
@@ -128,32 +130,40 @@ export class HttpListener implements Service {
     return (this.redirect?.address() as AddressInfo | null)?.port;
   }
 
+  /**
+   * refuseNew closes the port now: new connections are refused, while the connections already open (requests in
+   * flight, upgraded sockets) carry on. `stop` finishes the shutdown; it calls this itself when nothing did.
+   * why: a gateway that drains must not take the reconnects its own 4200 closes cause; refused at the port, a
+   * balancer (nginx's proxy_next_upstream, a Kubernetes Service) sends them to another gateway at once.
+   */
+  refuseNew(): void {
+    if (this.closed !== undefined || !this.server.listening) return;
+    if (this.settings.unixSocket !== undefined) {
+      const path = this.settings.unixSocket.path;
+      this.server.once('close', () => unlinkSocket(path));
+    }
+    this.closed = new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
   async stop(graceMs: number): Promise<void> {
     this.unwatch?.();
     if (this.redirect?.listening) {
       this.redirect.closeAllConnections();
       this.redirect.close();
     }
-    if (!this.server.listening) return;
-    if (this.settings.unixSocket !== undefined) {
-      const path = this.settings.unixSocket.path;
-      this.server.once('close', () => unlinkSocket(path));
-    }
-    await new Promise<void>((resolve) => {
-      const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
-      cut.unref();
-      // why: node closes the connections that are idle when the server closes, but keeps one whose request was
-      // in flight alive after its answer, until the client drops it: an SDK's keep-alive agent would hold the
-      // stop for the whole grace period. Such connections are closed as soon as they fall idle.
-      const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
-      sweep.unref();
-      this.server.close(() => {
-        clearTimeout(cut);
-        clearInterval(sweep);
-        resolve();
-      });
-      this.server.closeIdleConnections();
-    });
+    this.refuseNew();
+    if (this.closed === undefined) return;
+    const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
+    cut.unref();
+    // why: node closes the connections that are idle when the server closes, but keeps one whose request was
+    // in flight alive after its answer, until the client drops it: an SDK's keep-alive agent would hold the
+    // stop for the whole grace period. Such connections are closed as soon as they fall idle.
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
+    sweep.unref();
+    this.server.closeIdleConnections();
+    await this.closed;
+    clearTimeout(cut);
+    clearInterval(sweep);
   }
 }
 

@@ -52,9 +52,24 @@ describe('docker-compose.yml', () => {
     const env = COMPOSE.services['gateway-1'].environment;
     expect([env.APP_ID, env.APP_KEY, env.APP_SECRET]).toEqual(['${APP_ID:-app-id}', '${APP_KEY:-app-key}', '${APP_SECRET:-app-secret}']);
     const nginx = readFileSync(join(ROOT, 'deploy/compose/nginx.conf'), 'utf8');
-    expect(nginx).toMatch(/upstream sockudo_gateways \{[^}]*least_conn;[^}]*server gateway-1:6001[^}]*server gateway-2:6001/);
+    // the gateways' server lines are the ones ingress.sh writes from the addresses of the gateways that are up
+    expect(nginx).toMatch(/upstream sockudo_gateways \{[^}]*least_conn;[^}]*include \/etc\/nginx\/sockudo-gateways\.conf;/);
+    expect(readFileSync(join(ROOT, 'deploy/compose/ingress.sh'), 'utf8')).toMatch(/^servers=\/etc\/nginx\/sockudo-gateways\.conf$/m);
     expect(nginx).toMatch(/location \/app\/ \{[^}]*proxy_set_header Upgrade\s+\$http_upgrade;[^}]*proxy_read_timeout 300s;/);
     expect(nginx).toMatch(/location \/apps\/ \{[^}]*proxy_pass http:\/\/sockudo_api;/);
+  });
+
+  it('has the ingress balance over the gateways that are up, never marking one failed, and answer 502 while none is', () => {
+    const servers = (snapshot: string) => {
+      const r = spawnSync('sh', [join(ROOT, 'deploy/compose/ingress.sh'), 'servers'], { input: snapshot, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return r.stdout.trim().split('\n');
+    };
+    expect(servers('gateway-1 10.89.0.9 \ngateway-2 10.89.0.10 \napi 10.89.0.11 \n')).toEqual(['server 10.89.0.9:6001 max_fails=0;', 'server 10.89.0.10:6001 max_fails=0;']);
+    // a stopped container has no address: its gateway is left out (no handshake waits on a dead address)
+    expect(servers('gateway-1 10.89.0.14 \ngateway-2 \napi 10.89.0.11 \n')).toEqual(['server 10.89.0.14:6001 max_fails=0;']);
+    expect(servers('gateway-1 10.89.0.9 fd00::9 \ngateway-2 \napi 10.89.0.11 \n')).toEqual(['server 10.89.0.9:6001 max_fails=0;', 'server [fd00::9]:6001 max_fails=0;']);
+    expect(servers('gateway-1 \ngateway-2 \napi 10.89.0.11 \n')).toEqual(['server 127.0.0.1:6001 down;']);
   });
 
   it('adds the push worker behind the push profile, after the migration step, with devices in PostgreSQL', () => {

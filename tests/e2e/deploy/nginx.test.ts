@@ -17,6 +17,7 @@ import {
   servicesUp,
   startCluster,
   startServer,
+  waitFor,
   waitListening,
   type PusherClient,
   type TestApp,
@@ -40,6 +41,8 @@ interface Nginx {
   http: number;
   https: number;
   logs: () => string;
+  /** access is nginx's access log so far. */
+  access: () => string;
   stop(): Promise<void>;
 }
 
@@ -113,6 +116,7 @@ async function startNginx(file: string, upstreams: [string | RegExp, string][], 
     http,
     https,
     logs: () => out,
+    access: () => readFileSync(join(dir, 'access.log'), 'utf8'),
     async stop() {
       child.kill('SIGQUIT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -271,6 +275,12 @@ describe.skipIf(!clusterUp)('deploy/nginx/sockudo-cluster.conf in front of two g
   let cluster: TestCluster;
   let nginx: Nginx;
   const clients: PusherClient[] = [];
+  /** socketsOn reads how many sockets of the cluster's app a gateway holds (its own metrics; -1 while they are not up). */
+  const socketsOn = async (gateway: string): Promise<number> => {
+    const text = await fetch(`http://127.0.0.1:${cluster.metricsPorts[gateway]}/metrics`).then((r) => r.text(), () => undefined);
+    if (text === undefined) return -1;
+    return Number(new RegExp(`^sockudo_connected\\{[^}]*app_id="${cluster.app.id}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  };
 
   beforeAll(async () => {
     cluster = await startCluster({ gateways: 2 });
@@ -297,13 +307,7 @@ describe.skipIf(!clusterUp)('deploy/nginx/sockudo-cluster.conf in front of two g
     clients.push(b);
     await connectedTo(b);
     // each gateway holds one of the two sockets
-    const counts = await Promise.all(
-      ['gateway-1', 'gateway-2'].map(async (name) => {
-        const text = await (await fetch(`http://127.0.0.1:${cluster.metricsPorts[name]}/metrics`)).text();
-        return Number(new RegExp(`^sockudo_connected\\{[^}]*app_id="${app.id}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-      }),
-    );
-    expect(counts).toEqual([1, 1]);
+    expect(await Promise.all([socketsOn('gateway-1'), socketsOn('gateway-2')])).toEqual([1, 1]);
 
     const [ca, cb] = await Promise.all([subscribedTo(a, 'presence-lobby'), subscribedTo(b, 'presence-lobby')]);
     const got = Promise.all([nextEvent(ca, 'hello', 30_000), nextEvent(cb, 'hello', 30_000)]);
@@ -314,4 +318,44 @@ describe.skipIf(!clusterUp)('deploy/nginx/sockudo-cluster.conf in front of two g
     expect((users.body as { users: { id: string }[] }).users.map((u) => u.id).sort()).toEqual(['ann', 'ben']);
     expect((await get(nginx.https, '/ready')).status).toBe(200);
   });
+
+  it('carries a rolling restart: gateway-1 restarts, then gateway-2 drains, and every client is back on gateway-1 with no handshake answered 502', async () => {
+    // bounced counts handshakes a draining gateway refused with 4200 (an error while connecting, not a close of
+    // an open socket): the reconnects its own closes caused must reach the other gateway instead
+    const bounced: number[] = [];
+    const watch = (c: PusherClient) =>
+      c.connection.bind('error', (e: { type?: string; error?: { data?: { code?: number } } }) => {
+        if (e.type === 'WebSocketError' && e.error?.data?.code === 4200 && c.connection.state === 'connecting') bounced.push(4200);
+      });
+    const fleet = clients.slice();
+    fleet.forEach(watch);
+    const open = async () => {
+      const c = tlsClient(nginx.https, cluster.app);
+      watch(c);
+      clients.push(c);
+      fleet.push(c);
+      await connectedTo(c);
+    };
+    for (let i = 0; i < 3; i++) await open();
+    const allConnected = () => fleet.every((c) => c.connection.state === 'connected');
+    // gateway-1 restarts: its sockets close with 4200 and its port refuses the reconnects meanwhile, which nginx
+    // counts as a failed connect to gateway-1 and sends on to gateway-2
+    await cluster.gateways[0]!.restart();
+    await waitFor(allConnected, 60_000, 'every client to be connected after gateway-1 restarted');
+    // new sockets until least_conn puts one on the restarted gateway-1
+    await waitFor(
+      async () => {
+        if ((await socketsOn('gateway-1')) >= 1) return true;
+        await open();
+        return (await socketsOn('gateway-1')) >= 1;
+      },
+      60_000,
+      'a socket on the restarted gateway-1',
+    );
+    // the next gateway of the rolling restart drains: its clients reconnect through nginx to gateway-1
+    await cluster.gateways[1]!.kill('SIGTERM');
+    await waitFor(async () => allConnected() && (await socketsOn('gateway-1')) === fleet.length, 60_000, 'every client to be back, all on gateway-1');
+    expect(nginx.access().match(/"GET \/app\/[^"]*" 502 /g) ?? []).toEqual([]);
+    expect(bounced).toEqual([]);
+  }, 240_000);
 });
