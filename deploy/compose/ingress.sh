@@ -26,6 +26,7 @@ servers() {
     END { if (!n) print "server 127.0.0.1:" port " down;" }'
 }
 render() { servers "$1" > "$servers.new" && mv "$servers.new" "$servers"; }
+# describe prints a snapshot on one line (the unquoted expansion joins its lines and spaces)
 describe() { echo $1; }
 
 # `ingress.sh servers` prints the server lines of the snapshot on stdin (the compose test checks them)

@@ -8,6 +8,7 @@ import {
   connected,
   freePort,
   nextEvent,
+  onBounce,
   pusherClient,
   rawClient,
   sleep,
@@ -75,17 +76,15 @@ describe.skipIf(!usable)('the image and docker-compose.yml under podman', () => 
   const clients: PusherClient[] = [];
   /** seen holds what each client went through (state changes and errors, with the time), for failure messages. */
   const seen = new Map<PusherClient, string[]>();
-  /** bounced counts handshakes a draining gateway refused with 4200 (an error while connecting, not the close of an open socket). */
+  /** bounced lists the handshakes a draining gateway refused with 4200 (onBounce). */
   const bounced: string[] = [];
   const keep = (c: PusherClient): PusherClient => {
     const log: string[] = [];
     seen.set(c, log);
     const at = () => new Date().toISOString().slice(11, 23);
     c.connection.bind('state_change', (s: { previous: string; current: string }) => log.push(`${at()} ${s.previous}->${s.current}`));
-    c.connection.bind('error', (e: { type?: string; error?: { data?: { code?: number } } }) => {
-      log.push(`${at()} error ${JSON.stringify(e).slice(0, 300)}`);
-      if (e.type === 'WebSocketError' && e.error?.data?.code === 4200 && c.connection.state === 'connecting') bounced.push(`client ${clients.indexOf(c)} at ${at()}`);
-    });
+    c.connection.bind('error', (e: unknown) => log.push(`${at()} error ${JSON.stringify(e).slice(0, 300)}`));
+    onBounce(c, () => bounced.push(`client ${clients.indexOf(c)} at ${at()}`));
     clients.push(c);
     return c;
   };

@@ -1,6 +1,4 @@
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { md5Hex, signHttpRequest } from '@sockudo-ts/shared';
 import {
   bystanderCheck,
   connected,
@@ -13,52 +11,16 @@ import {
   subscribed,
   type PusherClient,
   type RawClient,
-  type TestApp,
   type TestServer,
   waitFor,
 } from '../kit/index.js';
-import { signedRequest, type HttpResult } from '../kit/http.js';
+import { sendHeadersOnly, signedPath, signedRequest, type HalfSent, type HttpResult } from '../kit/http.js';
 
 // The rate limiter (issue 14 §2), attacked for real on the embedded server: HTTP API requests per client
 // address, WebSocket connects and concurrent sockets per address, backend events per app, X-Forwarded-For
 // honoured only through the trusted hops, the signature checked before a body is read, and a cap on requests
 // in flight. One trusted hop is configured, so each attack comes from its own forwarded address and the
 // bystander (a pusher-js client, fed by its backend) keeps its own budget.
-
-/** signedPath returns `/apps/{id}{path}?{signed query}` for a request with `body`. */
-function signedPath(app: TestApp, method: string, path: string, body: string): string {
-  const full = `/apps/${app.id}${path}`;
-  const params: Record<string, string> = { auth_key: app.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0' };
-  if (body !== '') params.body_md5 = md5Hex(body);
-  params.auth_signature = signHttpRequest(app.secret, method, full, params);
-  return `${full}?${Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&')}`;
-}
-
-/** HalfSent is a raw HTTP request whose headers went out but whose body is still owed. */
-interface HalfSent {
-  socket: Socket;
-  /** response resolves with the raw response text once the server answers (or closes). */
-  response: Promise<string>;
-}
-
-/** sendHeadersOnly sends a request line and headers announcing `length` body bytes, and none of the body. */
-function sendHeadersOnly(server: TestServer, path: string, length: number, extra = ''): Promise<HalfSent> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(server.port, server.host, () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`);
-      resolve({ socket, response });
-    });
-    socket.on('error', reject);
-    let text = '';
-    const response = new Promise<string>((done) => {
-      socket.on('data', (chunk) => {
-        text += String(chunk);
-        if (text.includes('\r\n\r\n')) done(text);
-      });
-      socket.on('close', () => done(text));
-    });
-  });
-}
 
 describe('rate limiter (memory driver, one trusted proxy hop)', () => {
   let server: TestServer;

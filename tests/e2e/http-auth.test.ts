@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { apiCall, apiClient, newApp, startServer, subscribed, pusherClient, waitFor, type TestServer } from '../kit/index.js';
-import { md5Hex, signHttpRequest } from '@sockudo-ts/shared';
-import { CountingAgent, httpRequest, signedRequest } from '../kit/http.js';
+import { CountingAgent, httpRequest, sendHeadersOnly, signedPath, signedRequest } from '../kit/http.js';
 
 /** abortMidBody sends a signed POST that announces 100 bytes, sends 3, and hangs up. */
 async function abortMidBody(server: TestServer): Promise<void> {
-  const path = `/apps/${server.app.id}/events`;
-  const params: Record<string, string> = { auth_key: server.app.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0', body_md5: md5Hex('x') };
-  params.auth_signature = signHttpRequest(server.app.secret, 'POST', path, params);
-  const query = Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&');
-  const socket = connect(server.port, server.host);
-  await new Promise<void>((resolve) => socket.on('connect', resolve));
-  socket.write(`POST ${path}?${query} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc`);
+  const { socket } = await sendHeadersOnly(server, signedPath(server.app, 'POST', '/events', 'x'), 100);
+  socket.write('abc');
   await new Promise((r) => setTimeout(r, 50));
   socket.destroy();
 }

@@ -3,9 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { md5Hex, signHttpRequest } from '@sockudo-ts/shared';
 import { apiClient, connected, newApp, nextEvent, pusherClient, rawClient, subscribed, type PusherClient, type TestApp, type TestServer } from '../kit/index.js';
-import { CountingAgent, httpRequest, signedRequest } from '../kit/http.js';
+import { CountingAgent, httpRequest, sendHeadersOnly, signedPath, signedRequest } from '../kit/http.js';
 import { buildOnce, listening, spawnServer, type ServerProcess } from '../kit/process.js';
 
 // The built server as `npm start` runs it: --config files, start-up errors, SIGTERM (issue 2 §1, §2).
@@ -36,6 +35,9 @@ describe('the server process', () => {
     procs.push(p);
     return p;
   };
+  /** withApp runs the server on 127.0.0.1, any free port, with `app` as its one app from SOCKUDO_DEFAULT_APP_*, plus `env`. */
+  const withApp = (app: TestApp, env: Record<string, string>): ServerProcess =>
+    start([], { HOST: '127.0.0.1', PORT: '0', SOCKUDO_DEFAULT_APP_ID: app.id, SOCKUDO_DEFAULT_APP_KEY: app.key, SOCKUDO_DEFAULT_APP_SECRET: app.secret, ...env });
   /** target describes a spawned server to the test kit's clients. */
   const target = (port: number, app: TestApp): TestServer => ({ host: '127.0.0.1', port, app, apps: [app] }) as unknown as TestServer;
 
@@ -125,15 +127,10 @@ secret = "\${TEST_APP_SECRET}"
 
   it('runs with only environment variables: SOCKUDO_DEFAULT_APP_*, ACTIVITY_TIMEOUT, DEBUG', async () => {
     const app = newApp();
-    const proc = start([], {
-      HOST: '127.0.0.1',
-      PORT: '0',
+    const proc = withApp(app, {
       METRICS_PORT: '0',
       ACTIVITY_TIMEOUT: '33',
       DEBUG: 'true',
-      SOCKUDO_DEFAULT_APP_ID: app.id,
-      SOCKUDO_DEFAULT_APP_KEY: app.key,
-      SOCKUDO_DEFAULT_APP_SECRET: app.secret,
     });
     const { port } = await listening(proc);
     const server = target(port, app);
@@ -191,17 +188,12 @@ secret = "\${TEST_APP_SECRET}"
 
   it('on SIGTERM closes pusher-js and raw sockets with 4200 and exits 0 by itself, without waiting out shutdown_grace_period', async () => {
     const app = newApp();
-    const proc = start([], {
-      HOST: '127.0.0.1',
-      PORT: '0',
+    const proc = withApp(app, {
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: '0',
       // why: a grace far past the test's timeout: the process must exit because nothing holds it, not because
       // the grace ran out; the test's timeout reports a shutdown that waits.
       SHUTDOWN_GRACE_PERIOD: '600',
-      SOCKUDO_DEFAULT_APP_ID: app.id,
-      SOCKUDO_DEFAULT_APP_KEY: app.key,
-      SOCKUDO_DEFAULT_APP_SECRET: app.secret,
     });
     const { port, metricsPort } = await listening(proc);
     const server = target(port, app);
@@ -231,15 +223,10 @@ secret = "\${TEST_APP_SECRET}"
 
   it('does not let a peer that never answers the close hold the process: it is cut and the process exits by itself', async () => {
     const app = newApp();
-    const proc = start([], {
-      HOST: '127.0.0.1',
-      PORT: '0',
+    const proc = withApp(app, {
       METRICS_ENABLED: 'false',
       // why: as above, the grace cannot be what ends the shutdown: the close's own cut of the silent peer must.
       SHUTDOWN_GRACE_PERIOD: '600',
-      SOCKUDO_DEFAULT_APP_ID: app.id,
-      SOCKUDO_DEFAULT_APP_KEY: app.key,
-      SOCKUDO_DEFAULT_APP_SECRET: app.secret,
     });
     const { port } = await listening(proc);
     // A hand-made WebSocket client that completes the upgrade, then never reads again.
@@ -249,27 +236,22 @@ secret = "\${TEST_APP_SECRET}"
     socket.destroy();
     expect(exit.code).toBe(0);
   });
+
   it('on SIGTERM refuses new connections at the port before its first 4200, so a reconnect cannot land on the draining server', async () => {
     const app = newApp();
-    const proc = start([], {
-      HOST: '127.0.0.1',
-      PORT: '0',
+    const proc = withApp(app, {
       METRICS_ENABLED: 'false',
       SHUTDOWN_GRACE_PERIOD: '600',
-      SOCKUDO_DEFAULT_APP_ID: app.id,
-      SOCKUDO_DEFAULT_APP_KEY: app.key,
-      SOCKUDO_DEFAULT_APP_SECRET: app.secret,
     });
     const { port } = await listening(proc);
     const server = target(port, app);
     // A socket that never reads holds the drain (its close is cut after 2 s), so sockets are still closing when the
     // well-behaved one below has its 4200.
     const silent = await upgradedThenDeaf(port, app);
-    // An HTTP request whose body is still coming holds the process after the drain, so it cannot have exited (and
+    // An HTTP request whose body is still owed holds the process after the drain, so it cannot have exited (and
     // freed the port) by the time the new connection is tried.
     const body = JSON.stringify({ name: 'late', channel: 'c', data: '{}' });
-    const slow = partialSignedPost(port, app, '/events', body);
-    await slow.sentHead;
+    const slow = await sendHeadersOnly(server, signedPath(app, 'POST', '/events', body), Buffer.byteLength(body));
     const raw = await rawClient(server, `/app/${app.key}?protocol=7`);
     await raw.socketId();
     let exited = false;
@@ -286,8 +268,8 @@ secret = "\${TEST_APP_SECRET}"
     expect(exited).toBe(false);
 
     // the request in flight is still answered, then the process exits by itself
-    slow.finish();
-    expect(await slow.status).toBe(200);
+    slow.socket.end(body);
+    expect(await slow.response).toMatch(/^HTTP\/1\.1 200 /);
     expect((await proc.exited).code).toBe(0);
     silent.destroy();
   });
@@ -314,30 +296,4 @@ async function upgradedThenDeaf(port: number, app: TestApp): Promise<Socket> {
     });
   });
   return socket;
-}
-
-/** partialSignedPost sends a signed HTTP API POST whose body stops short of its Content-Length until `finish`. */
-function partialSignedPost(port: number, app: TestApp, path: string, body: string): { sentHead: Promise<void>; finish: () => void; status: Promise<number> } {
-  const full = `/apps/${app.id}${path}`;
-  const params: Record<string, string> = { auth_key: app.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0', body_md5: md5Hex(body) };
-  params.auth_signature = signHttpRequest(app.secret, 'POST', full, params);
-  const query = Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&');
-  const socket = connect(port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  const half = Math.floor(body.length / 2);
-  const sentHead = new Promise<void>((resolve) =>
-    socket.on('connect', () => {
-      socket.write(`POST ${full}?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`, () => resolve());
-    }),
-  );
-  let answer = '';
-  const status = new Promise<number>((resolve) => {
-    socket.on('data', (d: Buffer) => {
-      answer += d.toString('latin1');
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(answer);
-      if (m) resolve(Number(m[1]));
-    });
-    socket.on('close', () => resolve(-1));
-  });
-  return { sentHead, finish: () => socket.end(body.slice(half)), status };
 }

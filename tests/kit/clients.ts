@@ -197,6 +197,16 @@ export class RawClient {
   }
 }
 
+/**
+ * onBounce calls `seen` each time a server refuses one of the client's handshakes with 4200: an error while
+ * connecting, not the close of an open socket; a reconnect that landed on a server that is shutting down.
+ */
+export function onBounce(client: PusherClient, seen: () => void): void {
+  client.connection.bind('error', (e: { type?: string; error?: { data?: { code?: number } } }) => {
+    if (e.type === 'WebSocketError' && e.error?.data?.code === 4200 && client.connection.state === 'connecting') seen();
+  });
+}
+
 /** rawClient opens a raw WebSocket to the server; `path` defaults to the app's `/app/{key}?protocol=7`. */
 export async function rawClient(server: Target, path?: string, headers: Record<string, string> = {}): Promise<RawClient> {
   const ws = new WebSocket(`ws://${server.host}:${server.port}${path ?? `/app/${server.app.key}?protocol=7&client=js&version=8.6.0`}`, { headers });

@@ -1,4 +1,5 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { md5Hex, signHttpRequest } from '@sockudo-ts/shared';
 import type { TestApp, TestServer } from './server.js';
 
@@ -115,4 +116,39 @@ export class CountingAgent extends Agent {
     this.connections++;
     return super.createConnection(...args);
   }
+}
+
+/** signedPath returns `/apps/{id}{path}?{signed query}` for a request with `body`. */
+export function signedPath(app: TestApp, method: string, path: string, body: string): string {
+  const full = `/apps/${app.id}${path}`;
+  const params: Record<string, string> = { auth_key: app.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0' };
+  if (body !== '') params.body_md5 = md5Hex(body);
+  params.auth_signature = signHttpRequest(app.secret, method, full, params);
+  return `${full}?${Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&')}`;
+}
+
+/** HalfSent is a raw HTTP request whose headers went out but whose body is still owed. */
+export interface HalfSent {
+  socket: Socket;
+  /** response resolves with the raw response text once the server answers (or closes). */
+  response: Promise<string>;
+}
+
+/** sendHeadersOnly sends a request line and headers announcing `length` body bytes, and none of the body. */
+export function sendHeadersOnly(server: Pick<TestServer, 'host' | 'port'>, path: string, length: number, extra = ''): Promise<HalfSent> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(server.port, server.host, () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`);
+      resolve({ socket, response });
+    });
+    socket.on('error', reject);
+    let text = '';
+    const response = new Promise<string>((done) => {
+      socket.on('data', (chunk) => {
+        text += String(chunk);
+        if (text.includes('\r\n\r\n')) done(text);
+      });
+      socket.on('close', () => done(text));
+    });
+  });
 }

@@ -43,14 +43,11 @@ export async function composeGateway(ctx: ProcessContext): Promise<Composition> 
   const beat = heartbeat;
   return {
     apps,
-    // Stopping runs backwards. why: the port is refused first, so that the reconnects the 4200 closes cause reach
-    // another gateway rather than this draining one; the heartbeat stops next, so that a snapshot taken while
-    // sockets close never registers them again.
+    // why: the heartbeat stops first, so that a snapshot taken while sockets close never registers them again.
     services: [
       http,
       gateway,
       defineService('node-heartbeat', { start: () => beat.start(() => gateway.snapshot()), stop: () => beat.stop() }),
-      defineService('refuse-new-sockets', { stop: async () => http.refuseNew() }),
     ],
     announce: () => ({ msg: `gateway listening on ${http.address}`, fields: { port: http.port } }),
   };

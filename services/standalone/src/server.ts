@@ -93,9 +93,9 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
   );
   return {
     apps,
-    // why: stopping runs backwards: the port refuses new connections first (behind a balancer, the reconnects
-    // the 4200 closes cause go to another instance), sockets close with 4200, then the listener finishes, then
-    // presence's timers, and the webhook worker last, after the events those closes caused were queued.
+    // why: stopping runs backwards (after the listener has refused new connections): sockets close with 4200
+    // first, then the listener finishes, then presence's timers, and the webhook worker last, after the events
+    // those closes caused were queued.
     services: [
       webhookWorkerService(ctx, queue, apps),
       ...(push !== undefined ? [pushWorkerService(ctx, push)] : []),
@@ -104,7 +104,6 @@ export async function composeStandalone(ctx: ProcessContext): Promise<Compositio
       defineService('history', { start: () => retention?.start(), stop: async () => (await retention?.stop(), await history?.close()) }),
       http,
       gateway,
-      defineService('refuse-new-sockets', { stop: async () => http.refuseNew() }),
     ],
     announce: (metricsPort) => ({
       msg: `sockudo-ts listening on ${http.address}`,

@@ -133,8 +133,8 @@ export class HttpListener implements Service {
   /**
    * refuseNew closes the port now: new connections are refused, while the connections already open (requests in
    * flight, upgraded sockets) carry on. `stop` finishes the shutdown; it calls this itself when nothing did.
-   * why: a gateway that drains must not take the reconnects its own 4200 closes cause; refused at the port, a
-   * balancer (nginx's proxy_next_upstream, a Kubernetes Service) sends them to another gateway at once.
+   * Refused at the port, a connection goes elsewhere at once behind a balancer (nginx's proxy_next_upstream, a
+   * Kubernetes Service).
    */
   refuseNew(): void {
     if (this.closed !== undefined || !this.server.listening) return;

@@ -80,6 +80,7 @@ export async function startProcess(role: ProcessRole, config: ServerConfig, logg
   const started: Service[] = [];
   const graceMs = config.shutdown_grace_period * 1000;
   const stopAll = async (grace: number): Promise<void> => {
+    for (const service of started) service.refuseNew?.();
     for (const service of started.splice(0).reverse()) {
       await service.stop(grace).catch((err: unknown) => logger.error({ err, service: service.name }, 'service failed to stop'));
     }

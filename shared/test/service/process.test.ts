@@ -5,13 +5,14 @@ import { buildConfig, createLogger, defineService, startProcess, type Opened, ty
 const logger = createLogger({ level: 'silent', service: 'test' });
 const config = buildConfig([{ name: 'test', values: { host: '127.0.0.1', port: 0, shutdown_grace_period: 0.2, metrics: { host: '127.0.0.1', port: 0 } } }], {});
 
-/** recording returns a service that writes its start and stop into `log`. */
+/** recording returns a service that writes its start, refusal of new work and stop into `log`. */
 function recording(name: string, log: string[], failStart = false): Service {
   return defineService(name, {
     start: () => {
       if (failStart) throw new Error(`${name} cannot start`);
       log.push(`start ${name}`);
     },
+    refuseNew: () => void log.push(`refuse ${name}`),
     stop: (grace) => void log.push(`stop ${name} ${grace}`),
   });
 }
@@ -35,7 +36,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 describe('startProcess (the service shell)', () => {
-  it('starts services in order, serves /metrics, /up and /ready, and stops them in reverse, then closes drivers', async () => {
+  it('starts services in order, serves /metrics, /up and /ready, has every service refuse new work, stops them in reverse, then closes drivers', async () => {
     const log: string[] = [];
     const nats = { ready: true };
     const running = await startProcess('api', config, logger, async (ctx) => {
@@ -53,7 +54,8 @@ describe('startProcess (the service shell)', () => {
     expect((await get(port, '/nope')).status).toBe(404);
 
     await Promise.all([running.stop(), running.stop()]);
-    expect(log).toEqual(['start a', 'start b', 'stop b 200', 'stop a 200', 'close nats', 'close redis']);
+    // every service refuses new work before the first one stops (a gateway's port before its 4200 closes)
+    expect(log).toEqual(['start a', 'start b', 'refuse a', 'refuse b', 'stop b 200', 'stop a 200', 'close nats', 'close redis']);
     expect(await portFree(port)).toBe(true);
   });
 
@@ -80,7 +82,7 @@ describe('startProcess (the service shell)', () => {
         return { services: [recording('a', log), recording('b', log, true), recording('c', log)], announce: () => ({ msg: 'up' }) };
       }),
     ).rejects.toThrow('b cannot start');
-    expect(log).toEqual(['start a', 'stop a 0', 'close redis']);
+    expect(log).toEqual(['start a', 'refuse a', 'stop a 0', 'close redis']);
   });
 
   it('closes the drivers opened so far when composing fails', async () => {
@@ -103,7 +105,7 @@ describe('startProcess (the service shell)', () => {
     await expect(
       startProcess('webhook', busy, logger, async () => ({ services: [recording('worker', log)], announce: () => ({ msg: 'up' }) })),
     ).rejects.toThrow(`cannot listen on 127.0.0.1:${taken} (config key metrics.port): address already in use`);
-    expect(log).toEqual(['start worker', 'stop worker 0']);
+    expect(log).toEqual(['start worker', 'refuse worker', 'stop worker 0']);
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
   });
 });

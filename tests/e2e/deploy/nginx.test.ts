@@ -14,6 +14,7 @@ import {
   binariesPresent,
   freePort,
   nextEvent,
+  onBounce,
   servicesUp,
   startCluster,
   startServer,
@@ -320,13 +321,10 @@ describe.skipIf(!clusterUp)('deploy/nginx/sockudo-cluster.conf in front of two g
   });
 
   it('carries a rolling restart: gateway-1 restarts, then gateway-2 drains, and every client is back on gateway-1 with no handshake answered 502', async () => {
-    // bounced counts handshakes a draining gateway refused with 4200 (an error while connecting, not a close of
-    // an open socket): the reconnects its own closes caused must reach the other gateway instead
+    // bounced counts handshakes a draining gateway refused with 4200 (onBounce): the reconnects its own closes
+    // caused must reach the other gateway instead
     const bounced: number[] = [];
-    const watch = (c: PusherClient) =>
-      c.connection.bind('error', (e: { type?: string; error?: { data?: { code?: number } } }) => {
-        if (e.type === 'WebSocketError' && e.error?.data?.code === 4200 && c.connection.state === 'connecting') bounced.push(4200);
-      });
+    const watch = (c: PusherClient) => onBounce(c, () => bounced.push(4200));
     const fleet = clients.slice();
     fleet.forEach(watch);
     const open = async () => {
