@@ -36,15 +36,12 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let done = false;
     const onReadable = (): void => {
-      if (done) return;
       let chunk: Buffer | null;
       while ((chunk = req.read() as Buffer | null) !== null) {
         size += chunk.length;
         if (size > limitBytes) {
           // the rest of the body is drained, unread, so that the refusal can be answered
-          done = true;
           req.off('readable', onReadable);
           req.resume();
           reject(payloadTooLarge(`Request body is larger than ${limitBytes} bytes`));
@@ -54,7 +51,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
       }
       // why: node marks a request complete once its last body byte was pushed; everything is read then.
       if (!req.complete) return;
-      done = true;
+      req.off('readable', onReadable);
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
     req.on('readable', onReadable);
