@@ -108,8 +108,7 @@ export class HttpApi {
   /** unhandled is express's last resort, reached only when the error handler itself failed. */
   private unhandled(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     this.logger.error({ err }, 'HTTP API error handler failed');
-    if (res.headersSent) res.destroy();
-    else this.responder.send(req as Request, res as ApiResponse, 500, { error: 'Internal server error' });
+    this.responder.sendFailure(req as Request, res as ApiResponse, 500, { error: 'Internal server error' });
   }
 }
 

@@ -109,9 +109,8 @@ export function beamsRouter(options: BeamsOptions): Router {
     } catch (err) {
       const e = httpErrorOf(err);
       if (e === undefined) options.logger.error({ err, app_id: state.app?.id, route: name }, 'Beams API handler failed');
-      if (res.headersSent) return void res.destroy();
       const status = e?.status ?? 500;
-      options.responder.send(req, res, status, { error: TITLES[status] ?? 'Error', description: e?.message ?? 'Internal server error' }, { ...e?.headers, ...headers });
+      options.responder.sendFailure(req, res, status, { error: TITLES[status] ?? 'Error', description: e?.message ?? 'Internal server error' }, { ...e?.headers, ...headers });
     }
   };
 

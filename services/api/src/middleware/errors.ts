@@ -23,11 +23,7 @@ export function errorHandler(responder: Responder, logger: Logger): (err: unknow
   return (err, req, res, _next) => {
     const e = httpErrorOf(err);
     if (e === undefined) logger.error({ err, app_id: res.locals.app?.id, route: res.locals.route }, 'HTTP API handler failed');
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    responder.send(req, res, e?.status ?? 500, { error: e?.message ?? 'Internal server error' }, e?.headers);
+    responder.sendFailure(req, res, e?.status ?? 500, { error: e?.message ?? 'Internal server error' }, e?.headers);
   };
 }
 
