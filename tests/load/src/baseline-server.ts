@@ -4,13 +4,25 @@
  * and writes that same buffer to every socket of the channel, one `write` per frame per socket (no
  * coalescing). Just enough of the Pusher handshake (connection_established, subscribe/unsubscribe
  * replies) that the benchmark's clients run unchanged; presence channels are plain channels here.
- * Usage: `node baseline-server.js <port>`.
+ * With `--per-turn` (the `baseline-per-turn` target) the HTTP answers finished in one event-loop turn are
+ * written together at its end, as sockudo-ts writes its API's answers (ResponseBatch): what that alone saves.
+ * Usage: `node baseline-server.js <port> [--per-turn]`.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const port = Number(process.argv[2] ?? 6001);
+const perTurn = process.argv.includes('--per-turn');
+/** answers are the responses waiting for the end of the turn (`--per-turn`). */
+const answers: ServerResponse[] = [];
+const answerAll = (): void => {
+  for (const res of answers.splice(0)) answer(res);
+};
+
+function answer(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+}
 const channels = new Map<string, Set<Socket>>();
 let nextId = 1;
 
@@ -39,7 +51,8 @@ const http = createServer((req, res) => {
         for (const socket of channels.get(channel) ?? []) socket.write(bytes);
       }
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    if (!perTurn) answer(res);
+    else if (answers.push(res) === 1) setImmediate(answerAll);
   });
 });
 http.keepAliveTimeout = 65_000;

@@ -44,7 +44,7 @@ export interface Options {
 
 /** USAGE is printed by `--help`. */
 export const USAGE = `npm run bench -- [--quick] [--subscribers N] [--rate R] [--channels N] [--idle N]
-  [--targets baseline,baseline-express,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,nats-bus,sockudo-ts-history,sockudo-ts-defaults,sockudo-ts-limited,sockudo-ts@ref,sockudo-ts-defaults@ref,sockudo-ts-limited@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
+  [--targets baseline,baseline-express,baseline-per-turn,sockudo-ts,sockudo-ts-serials,sockudo-ts-cluster,sockudo-ts-cluster-redis,sockudo-ts-cluster-serials,soketi,nats-bus,sockudo-ts-history,sockudo-ts-defaults,sockudo-ts-limited,sockudo-ts@ref,sockudo-ts-defaults@ref,sockudo-ts-limited@ref (also the run order)] [--scenarios ${SCENARIOS.join(',')}]
   [--attacks subscribe-flood,frame-flood,connect-flood,http-flood,webhook-hang] [--rounds N] (abuse scenario)
   [--push-devices N] [--phase-ms MS] [--search-steps N] [--profile DIR] [--ref CHECKOUT_DIR] [--out DIR] [--readme]`;
 

@@ -95,8 +95,8 @@ function profileArgs(options: Options, name: string): string[] {
   return options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
 }
 
-/** scriptTarget is a one-process target of this directory's `<script>` started as `node <script> <port>`. */
-function scriptTarget(name: string, script: string, scenarios: ScenarioName[], note: string): Target {
+/** scriptTarget is a one-process target of this directory's `<script>` started as `node <script> <port> [...args]`. */
+function scriptTarget(name: string, script: string, scenarios: ScenarioName[], note: string, args: string[] = []): Target {
   return {
     name,
     scenarios,
@@ -104,7 +104,7 @@ function scriptTarget(name: string, script: string, scenarios: ScenarioName[], n
     prepare: async () => undefined,
     async start(options) {
       const port = await freePort();
-      const server = await startOne(name, fileURLToPath(new URL(script, import.meta.url)), [String(port)], {}, port, profileArgs(options, name));
+      const server = await startOne(name, fileURLToPath(new URL(script, import.meta.url)), [String(port), ...args], {}, port, profileArgs(options, name));
       return running([server], [port], port);
     },
   };
@@ -122,6 +122,14 @@ const baselineExpress = scriptTarget(
   './baseline-express-server.js',
   ['http'],
   "baseline-express: baseline's HTTP handler as one express 5 route (no auth, no validation); its CPU per trigger over baseline's is what express itself costs.",
+);
+
+const baselinePerTurn = scriptTarget(
+  'baseline-per-turn',
+  './baseline-server.js',
+  ['http'],
+  "baseline-per-turn: baseline with its HTTP answers of one event-loop turn written together at the turn's end, as sockudo-ts writes its API's; its CPU per trigger over baseline's is what that alone saves.",
+  ['--per-turn'],
 );
 
 /**
@@ -486,7 +494,7 @@ const abuseLimited = abuseTarget(
 );
 
 /** TARGETS is every target in run order; baseline first, since the others are reported relative to it. */
-export const TARGETS: Target[] = [baseline, baselineExpress, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi, natsBus, historyTarget, abuseDefaults, abuseLimited];
+export const TARGETS: Target[] = [baseline, baselineExpress, baselinePerTurn, embedded, embeddedSerials, cluster, clusterRedis, clusterSerials, soketi, natsBus, historyTarget, abuseDefaults, abuseLimited];
 
 /**
  * refTarget measures another built checkout (`--ref DIR`, e.g. a `git worktree` of main) as

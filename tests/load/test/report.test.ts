@@ -57,11 +57,12 @@ describe('report', () => {
     expect(goal(31)).toMatchObject({ pass: false });
   });
 
-  it("reports what express itself costs beside the HTTP API goal, checking nothing", () => {
+  it("reports what express itself costs, and the ratio to a bare handler that writes per turn, beside the HTTP API goal, checking nothing", () => {
     const results = run({
       http: {
         baseline: { result: { requestsPerS: 1000, failed: 0, latency, serverCpuMsPer1000: 20, loadgenCpuMs: 1 } },
         'baseline-express': { result: { requestsPerS: 900, failed: 0, latency, serverCpuMsPer1000: 24, loadgenCpuMs: 1 } },
+        'baseline-per-turn': { result: { requestsPerS: 1100, failed: 0, latency, serverCpuMsPer1000: 16, loadgenCpuMs: 1 } },
         'sockudo-ts': { result: { requestsPerS: 800, failed: 0, latency, serverCpuMsPer1000: 30, loadgenCpuMs: 1 } },
       },
     });
@@ -70,6 +71,7 @@ describe('report', () => {
     expect(express?.pass).toBeUndefined();
     expect(goals(results).find((g) => g.text.startsWith('HTTP API: sockudo-ts / baseline-express'))?.value).toBeCloseTo(1.25);
     expect(markdown(results)).toContain('| HTTP API: express itself, baseline-express / baseline (reported) | 1.20x | n/a |');
+    expect(markdown(results)).toContain('| HTTP API: sockudo-ts / baseline-per-turn (reported) | 1.88x | n/a |');
   });
 
   it('renders the serial path next to NATS core with the spread of the paired rounds, and checks both serial goals', () => {
