@@ -262,6 +262,7 @@ export { cacheKey, cacheMissKey } from './cache/keys.js';
 export { answerClientError, bufferedBody, readBody, sendJson, sendText } from './http/http.js';
 export { healthRoutes, type HealthOptions, type RequestRoute } from './http/health.js';
 export { ResponseBatch, type HeaderList } from './http/response-batch.js';
+export { atTurnEnd, type TurnStage } from './service/turn-end.js';
 export { HttpListener, ListenError, type ListenerHandlers, type ListenerSettings, type UpgradeListener } from './http/listener.js';
 export { DriverSet, type Opened, type ReadinessProbe } from './drivers/opened.js';
 export { openAppStore, openSqlAppStore } from './drivers/apps.js';

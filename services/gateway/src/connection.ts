@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { App, AppMetrics, ChannelName, Member, SocketId, SocketSnapshot, StreamPosition, UserId } from '@sockudo-ts/shared';
-import { encodeError, toV2Prefix } from '@sockudo-ts/shared';
+import { atTurnEnd, encodeError, toV2Prefix } from '@sockudo-ts/shared';
 import { closeReason, encodeTextFrame } from './frame.js';
 import { SerialQueue, type SerialTask } from './serial-queue.js';
 
@@ -22,7 +22,8 @@ export const MAX_QUEUED_FRAMES = 256;
 
 /**
  * WriteBatcher coalesces the frames written to one socket in one tick into one kernel write: sockets with
- * queued frames are flushed once, from setImmediate, after every bus message of the tick was delivered.
+ * queued frames are flushed once, at the end of the turn (`atTurnEnd('frames')`, after the turn's HTTP answers),
+ * after every bus message of the tick was delivered.
  */
 export class WriteBatcher {
   private queued: Connection[] = [];
@@ -35,7 +36,7 @@ export class WriteBatcher {
     this.queued.push(conn);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flush);
+      atTurnEnd('frames', this.flush);
     }
   }
 

@@ -1,15 +1,14 @@
 import type { ServerResponse } from 'node:http';
-// why: the module's own setImmediate: a test that fakes the global timers must not hold every response.
-import { setImmediate } from 'node:timers';
+import { atTurnEnd } from '../service/turn-end.js';
 
 /** HeaderList is a response's headers as a flat name, value, name, value... list (written as it is). */
 export type HeaderList = Array<string | number>;
 
 /**
  * ResponseBatch writes the responses finished during one event-loop turn together, when that turn's I/O
- * callbacks have run (in its check phase, `setImmediate`), each with one `writeHead` + `end` as before, in the
- * order they were finished. A response waits at most for the rest of the turn it was finished in; the bytes
- * on the wire do not change.
+ * callbacks have run (`atTurnEnd('answers')`: before the turn's WebSocket frames), each with one `writeHead` +
+ * `end` as before, in the order they were finished. A response waits at most for the rest of the turn it was
+ * finished in; the bytes on the wire do not change.
  *
  * why: a response written the moment it is ready wakes its client, and a client that waits on another CPU is
  * woken by an interrupt that the writing process pays for in the kernel and again in its caches. Measured with
@@ -27,7 +26,7 @@ export class ResponseBatch {
 
   /** end answers `res` with `status`, `headers` and `body` at the end of this turn. */
   end(res: ServerResponse, status: number, headers: HeaderList, body: string): void {
-    if (this.pending.length === 0) setImmediate(this.flush);
+    if (this.pending.length === 0) atTurnEnd('answers', this.flush);
     this.pending.push(res, status, headers, body);
   }
 
