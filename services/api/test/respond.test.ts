@@ -61,8 +61,11 @@ describe('Responder: one answer per request', () => {
   }
 
   it('keeps the first answer when the request fails after it was answered, and the connection stays open', async () => {
+    const writtenAtOnce: boolean[] = [];
     const { port, logs } = await start((responder, req, res) => {
       responder.send(req, res, 200, { first: req.url });
+      // the answer is written with the turn's other answers, at its end (ResponseBatch), not inside send
+      writtenAtOnce.push(res.headersSent);
       responder.sendFailure(req, res, 500, { error: 'Internal server error' });
     });
     const answers = await exchange(port);
@@ -70,6 +73,7 @@ describe('Responder: one answer per request', () => {
       'HTTP/1.1 200 OK|{"first":"/apps/1/events"}',
       'HTTP/1.1 200 OK|{"first":"/apps/1/channels"}',
     ]);
+    expect(writtenAtOnce).toEqual([false, false]);
     expect(logs.join('')).not.toMatch(/answered twice/);
   });
 

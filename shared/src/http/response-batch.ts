@@ -18,7 +18,11 @@ export type HeaderList = Array<string | number>;
  * waits.
  */
 export class ResponseBatch {
-  /** pending holds response, status, headers, body for each response finished this turn. */
+  /**
+   * pending holds response, status, headers, body for each response finished this turn. why: one flat list
+   * and one atTurnEnd task per turn; a closure per response through atTurnEnd measured 2-3% more server CPU per
+   * signed trigger (`npm run bench -- --scenarios http`, two runs: 31.1 against 30.2, 30.0 against 29.3 ms per 1,000).
+   */
   private pending: unknown[] = [];
 
   /** onError hears of a response that could not be written (its socket is then destroyed). */

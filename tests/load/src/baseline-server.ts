@@ -14,15 +14,6 @@ import { WebSocketServer, type WebSocket } from 'ws';
 
 const port = Number(process.argv[2] ?? 6001);
 const perTurn = process.argv.includes('--per-turn');
-/** answers are the responses waiting for the end of the turn (`--per-turn`). */
-const answers: ServerResponse[] = [];
-const answerAll = (): void => {
-  for (const res of answers.splice(0)) answer(res);
-};
-
-function answer(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-}
 const channels = new Map<string, Set<Socket>>();
 let nextId = 1;
 
@@ -81,6 +72,17 @@ wss.on('connection', (ws: WebSocket) => {
   ws.on('close', () => mine.forEach((channel) => leave(channel, raw)));
   ws.on('error', () => undefined);
 });
+
+/** answers are the responses waiting for the end of the turn (`--per-turn`). */
+const answers: ServerResponse[] = [];
+
+function answer(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+}
+
+function answerAll(): void {
+  for (const res of answers.splice(0)) answer(res);
+}
 
 function leave(channel: string, raw: Socket): void {
   const set = channels.get(channel);
